@@ -1,0 +1,241 @@
+"""The schema of a content pack: what the bot may say, validated before it is ever said.
+
+Text limits come from the chat platforms (docs in PLATFORM.md): anything that loads renders on
+Slack (Block Kit), Teams (Adaptive Cards) and the shell without being cut.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# Slack's header block caps at 150 characters; titles become headers.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
+# Button labels and select options: Slack caps button text at 75 characters.
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
+# One section block of text: Slack caps at 3,000 characters.
+BlockText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)]
+# Urls live in buttons and links; Slack caps a button url at 3,000 characters.
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=3000)]
+
+Sector = Literal["Mind", "Spirit", "Strength", "Heart"]
+Audience = Literal["healthcare", "schools"]
+
+
+class Strict(BaseModel):
+    """Base for content models: unknown keys are typos, so they are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Link(Strict):
+    """A document or page the toolkit publishes, with where it was found."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: Title
+    url: Url
+    source: Title = Field(description="Where the address was found, so nobody invents one.")
+
+
+class ActionStep(Strict):
+    """One of the six Compassionate Action Steps."""
+
+    number: int = Field(ge=1, le=6)
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*$")]
+    name: Label
+    line: BlockText
+    text: BlockText
+    questions: list[BlockText] = Field(min_length=1)
+
+
+class Tip(Strict):
+    """One tip for moving from empathy to engaging the person in discerning best action."""
+
+    title: Title
+    phrases: list[BlockText] = Field(min_length=1)
+
+
+class ScenarioStep(Strict):
+    """The questions a scenario asks at one action step."""
+
+    step: int = Field(ge=1, le=6)
+    questions: list[BlockText] = Field(min_length=1)
+
+
+class Scenario(Strict):
+    """A situation for discussion, walked through the six steps."""
+
+    number: int = Field(ge=1)
+    title: Title
+    story: BlockText
+    steps: list[ScenarioStep] = Field(min_length=1)
+    adapted: bool = Field(default=False, description="True where the project wrote the text.")
+
+
+class WellnessPractice(Strict):
+    """A self-care practice from one sector of the Wellness Compass."""
+
+    sector: Sector
+    title: Title
+    text: BlockText
+    reflection_questions: list[BlockText] = Field(min_length=1, max_length=6)
+
+
+class AgendaPart(Strict):
+    """One timed part of a circle agenda."""
+
+    title: Title
+    minutes: int = Field(ge=1, le=90)
+    text: BlockText
+
+
+class CircleAgenda(Strict):
+    """A circle meeting's plan, part by part."""
+
+    title: Title
+    parts: list[AgendaPart] = Field(min_length=1)
+
+    @property
+    def minutes(self) -> int:
+        """The agenda's total length in minutes."""
+        return sum(part.minutes for part in self.parts)
+
+
+class Visual(Strict):
+    """The core-content visual to display in common staff areas."""
+
+    title: Title
+    caption: BlockText
+    alt_text: BlockText
+    image: str | None = Field(default=None, description="PNG file name inside the pack's visuals/.")
+
+
+class Handout(Strict):
+    """A supplementary activity or handout."""
+
+    title: Title
+    text: BlockText
+    link: str | None = Field(default=None, description="Key of a link in the pack's links.")
+
+
+class KeyActivity(Strict):
+    """The section's key activity."""
+
+    title: Title
+    text: BlockText
+    link: str | None = None
+
+
+class Section(Strict):
+    """One of the toolkit's twelve sections.
+
+    Only number and title are required, so a pack can grow section by section; `missing` lists what
+    a complete section still lacks.
+    """
+
+    number: int = Field(ge=1, le=12)
+    title: Title
+    summary: BlockText | None = None
+    introduction: BlockText | None = None
+    key_activity: KeyActivity | None = None
+    wellness_practice: WellnessPractice | None = None
+    circle_agendas: list[CircleAgenda] = Field(default_factory=list)
+    visual: Visual | None = None
+    handouts: list[Handout] = Field(default_factory=list)
+    leadership_considerations: list[BlockText] = Field(default_factory=list)
+    components: list[BlockText] = Field(default_factory=list)
+    daily_prompts: list[BlockText] = Field(default_factory=list)
+    checkin_question: Title | None = None
+    adapted: bool = Field(default=False, description="True where the project wrote the text.")
+
+    @property
+    def missing(self) -> list[str]:
+        """The segments this section does not have yet."""
+        optional = {
+            "summary": self.summary,
+            "introduction": self.introduction,
+            "key_activity": self.key_activity,
+            "wellness_practice": self.wellness_practice,
+            "circle_agendas": self.circle_agendas,
+            "visual": self.visual,
+            "handouts": self.handouts,
+            "leadership_considerations": self.leadership_considerations,
+            "components": self.components,
+            "daily_prompts": self.daily_prompts,
+            "checkin_question": self.checkin_question,
+        }
+        return [name for name, value in optional.items() if not value]
+
+
+class AppendixPage(Strict):
+    """A reference page from the toolkit's appendix."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: Title
+    text: BlockText
+    adapted: bool = False
+
+
+class FistToFive(Strict):
+    """The wording of each fist-to-five answer, 0 (fist) to 5 (five fingers)."""
+
+    labels: list[Label] = Field(min_length=6, max_length=6)
+    meanings: list[BlockText] = Field(min_length=6, max_length=6)
+
+
+class Credit(Strict):
+    """A work the pack draws on."""
+
+    text: BlockText
+
+
+class PackInfo(Strict):
+    """What a pack is, for whom, and whom it credits."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    audience: Audience
+    title: Title
+    home_link: str = Field(description="Key of the toolkit's home page for this audience.")
+    people_served: Label = Field(description="Who staff serve: 'clients and patients', 'students'.")
+    credits: list[Credit] = Field(min_length=1)
+
+
+class Pack(Strict):
+    """A whole content pack, assembled from its files by the loader."""
+
+    info: PackInfo
+    links: list[Link] = Field(min_length=1)
+    fist_to_five: FistToFive
+    steps: list[ActionStep] = Field(min_length=6, max_length=6)
+    tips: list[Tip] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1, max_length=12)
+    appendix: list[AppendixPage] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Pack:
+        numbers = [step.number for step in self.steps]
+        if numbers != list(range(1, 7)):
+            raise ValueError(f"steps must be numbered 1 to 6 in order, got {numbers}")
+        section_numbers = [section.number for section in self.sections]
+        if section_numbers != sorted(set(section_numbers)):
+            raise ValueError(f"sections must be unique and in order, got {section_numbers}")
+        link_keys = {link.key for link in self.links}
+        if self.info.home_link not in link_keys:
+            raise ValueError(f"info.home_link {self.info.home_link!r} is not a key in links")
+        for section in self.sections:
+            used = [handout.link for handout in section.handouts]
+            used.append(section.key_activity.link if section.key_activity else None)
+            for key in used:
+                if key is not None and key not in link_keys:
+                    raise ValueError(f"section {section.number} uses unknown link key {key!r}")
+        return self
+
+    def section(self, number: int) -> Section | None:
+        """The section with this number, if the pack has it."""
+        return next((s for s in self.sections if s.number == number), None)
+
+    def link(self, key: str) -> Link:
+        """The link with this key (references are checked at load)."""
+        return next(link for link in self.links if link.key == key)
