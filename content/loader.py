@@ -1,7 +1,8 @@
 """Load content packs from YAML and validate them, naming file, field and line on any fault.
 
-A pack is a folder: `pack.yaml` (info, links, fist_to_five, steps, tips, scenarios), `sections/NN.yaml`
-(one section each), optional `appendix.yaml` (a list of pages) and `visuals/` (PNG files).
+A pack is a folder: `pack.yaml` (info, links, fist_to_five, steps, tips, scenarios),
+`sections/NN.yaml` (one section each), optional `appendix.yaml` (a list of pages) and
+`visuals/` (PNG files).
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def _index_lines(
             _index_lines(item, (*path, index), lines)
 
 
-def _nearest_line(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
+def _nearest_line(
+    lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]
+) -> int | None:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
             return lines[loc[:end]]
@@ -124,7 +127,8 @@ def load_pack(folder: Path) -> Pack:
             if loc[: len(prefix)] == prefix:
                 path, located, depth = origin
         field = _field_name(loc)
-        raise ContentError(path, field, first["msg"], _nearest_line(located.lines, loc[depth:]))
+        line = _nearest_line(located.lines, loc[depth:])
+        raise ContentError(path, field, first["msg"], line) from None
     _check_visuals(folder, pack)
     return pack
 
@@ -161,6 +165,26 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         sys.stdout.write(f"{pack.info.key}: {len(pack.sections)} sections ok\n")
     return 0
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A validated pack and the folder it came from (its visuals live there)."""
+
+    pack: Pack
+    folder: Path
+
+
+def load_packs(extra: Path | None = None) -> dict[str, LoadedPack]:
+    """The built-in packs, plus an organisation's own (which wins on a shared key)."""
+    folders = [PACKS_DIR / name for name in BUILTIN_PACKS]
+    if extra is not None:
+        folders.append(Path(extra))
+    loaded: dict[str, LoadedPack] = {}
+    for folder in folders:
+        pack = load_pack(folder)
+        loaded[pack.info.key] = LoadedPack(pack, folder)
+    return loaded
 
 
 if __name__ == "__main__":

@@ -1,0 +1,200 @@
+"""The neutral message model: what the core says, before any platform renders it.
+
+Adapters render each block natively (Block Kit, Adaptive Cards, plain text); a block an adapter does
+not know falls back to its `fallback()` text.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Target(_Frozen):
+    """Where a message goes: a tenant and an opaque, platform-given address (channel or user)."""
+
+    tenant: str
+    address: str
+
+
+class MessageRef(_Frozen):
+    """A message already sent, so it can be updated; the core stores it, never parses it."""
+
+    tenant: str
+    address: str
+    message_id: str
+
+
+class Person(_Frozen):
+    """Someone writing to the bot, as the platform names them."""
+
+    tenant: str
+    user_id: str
+    display_name: str | None = None
+
+
+class Incoming(_Frozen):
+    """One thing a person did: typed a command, or pressed a button that carries one."""
+
+    person: Person
+    place: Target
+    text: str
+    # Text a person typed into a form a button opened (a private reflection, a follow-up).
+    form_text: str | None = None
+    via_button: bool = False
+
+
+class Heading(_Frozen):
+    """A short title line."""
+
+    kind: Literal["heading"] = "heading"
+    text: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return self.text.upper()
+
+
+class Text(_Frozen):
+    """A paragraph; may hold *bold* and _italic_ marks, which renderers translate."""
+
+    kind: Literal["text"] = "text"
+    text: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return self.text
+
+
+class Bullets(_Frozen):
+    """A list of short items."""
+
+    kind: Literal["bullets"] = "bullets"
+    items: tuple[str, ...]
+    numbered: bool = False
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        marks = [f"{i}." if self.numbered else "•" for i in range(1, len(self.items) + 1)]
+        return "\n".join(f"{mark} {item}" for mark, item in zip(marks, self.items, strict=True))
+
+
+class Image(_Frozen):
+    """An image from a content pack, with the text that describes it."""
+
+    kind: Literal["image"] = "image"
+    path: str
+    title: str
+    alt_text: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return f"[image: {self.title}. {self.alt_text}]"
+
+
+class Button(_Frozen):
+    """A button that sends `command` back to the core as if it were typed.
+
+    With `form_label`, the platform first asks the person for text (a modal, a card input) and
+    sends it as `Incoming.form_text`.
+    """
+
+    label: str
+    command: str
+    primary: bool = False
+    form_label: str | None = None
+    # What to type instead, where it differs from `command` (`next` rather than a position).
+    typed: str | None = None
+
+    def hint(self) -> str:
+        """How to do the same by typing."""
+        if self.form_label is not None:
+            return f"[{self.label}: type `{self.typed or self.command.split()[0]}` and your words]"
+        return f"[{self.label}: type `{self.typed or self.command}`]"
+
+
+class Buttons(_Frozen):
+    """A row of buttons."""
+
+    kind: Literal["buttons"] = "buttons"
+    buttons: tuple[Button, ...]
+
+    def fallback(self) -> str:
+        """Plain-text form: the commands to type instead."""
+        return "  ".join(button.hint() for button in self.buttons)
+
+
+class Poll(_Frozen):
+    """A check-in question with its answer buttons and the counts so far."""
+
+    kind: Literal["poll"] = "poll"
+    poll_id: str
+    question: str
+    options: tuple[Button, ...]
+    count_line: str
+    privacy_line: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        answers = "\n".join(f"  {b.label}" for b in self.options)
+        how = f"Answer with `checkin 0` to `checkin {len(self.options) - 1}`."
+        return f"{self.question}\n{answers}\n{how}\n{self.count_line}\n{self.privacy_line}"
+
+
+class Divider(_Frozen):
+    """A visual break."""
+
+    kind: Literal["divider"] = "divider"
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return "—" * 3
+
+
+class Context(_Frozen):
+    """A small, quiet line: a credit, a hint, a privacy note."""
+
+    kind: Literal["context"] = "context"
+    text: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return self.text
+
+
+class Link(_Frozen):
+    """A link to a toolkit document."""
+
+    kind: Literal["link"] = "link"
+    url: str
+    label: str
+
+    def fallback(self) -> str:
+        """Plain-text form."""
+        return f"{self.label}: {self.url}"
+
+
+Block = Annotated[
+    Heading | Text | Bullets | Image | Buttons | Poll | Divider | Context | Link,
+    Field(discriminator="kind"),
+]
+
+
+class Reply(_Frozen):
+    """A whole message: blocks, a one-line summary for notifications, and who may see it."""
+
+    summary: str
+    blocks: tuple[Block, ...] = ()
+    # Private replies go only to the person who asked (ephemeral in a channel).
+    private: bool = True
+    # A private reply the person may choose to post to the channel as it is.
+    shareable: bool = False
+
+    def plain_text(self) -> str:
+        """The whole message as plain text, block by block."""
+        return "\n".join(block.fallback() for block in self.blocks) or self.summary

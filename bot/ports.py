@@ -1,0 +1,40 @@
+"""What the core needs from a chat platform and from time; adapters and tests implement these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.messages import MessageRef, Person, Reply, Target
+
+
+class ChatPort(Protocol):
+    """Sending on one platform: the only way the core reaches people."""
+
+    async def send(self, target: Target, reply: Reply) -> MessageRef:
+        """Post a message where everyone at `target` sees it."""
+        ...
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace a message the bot posted earlier."""
+        ...
+
+    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
+        """Send a message only `person` can see (a direct message)."""
+        ...
+
+
+class Clock(Protocol):
+    """The current time, so tests can freeze it."""
+
+    def now(self) -> datetime:
+        """An aware datetime in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """An aware datetime in UTC."""
+        return datetime.now(UTC)

@@ -1,0 +1,125 @@
+"""The one place configuration is read: environment variables, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crbot"
+
+
+class Settings(BaseSettings):
+    """Every setting crbot reads, from `CRBOT_*` and the platforms' conventional variable names."""
+
+    model_config = SettingsConfigDict(env_prefix="CRBOT_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "CRBOT_DATABASE_URL")
+    )
+    pack: str = "healthcare"
+    content_path: Path | None = None
+    min_group_size: int = Field(default=3, ge=2, le=1000)
+    pseudonym_secret: SecretStr | None = None
+    facilitators: str = ""
+    leaders: str = ""
+    support_resources: str = (
+        "If you need support now, your organisation's employee assistance programme is a good "
+        "first call, and in a crisis call or text 988 (US) or your local emergency number."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_CLIENT_SECRET"
+    )
+    slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+
+    microsoft_app_id: str | None = Field(default=None, validation_alias="MicrosoftAppId")
+    microsoft_app_password: SecretStr | None = Field(
+        default=None, validation_alias="MicrosoftAppPassword"
+    )
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant", validation_alias="MicrosoftAppType"
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        default=None, validation_alias="MicrosoftAppTenantId"
+    )
+    teams_enabled: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith(("postgres://", "postgresql://")):
+            # Hosting platforms hand out plain URLs; the bot is async, so use the async driver.
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database to use: DATABASE_URL, else a SQLite file in the data directory."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'crbot.db'}"
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether Slack credentials of either kind (one workspace or OAuth) are set."""
+        single = self.slack_bot_token is not None and self.slack_signing_secret is not None
+        return single or self.slack_client_id is not None
+
+    @property
+    def teams_configured(self) -> bool:
+        """Whether the Teams endpoint should run (credentials set, or local mode asked for)."""
+        return self.microsoft_app_id is not None or self.teams_enabled
+
+    def role_bootstrap(self) -> dict[str, str]:
+        """User ids named in configuration, mapped to their role."""
+        roles: dict[str, str] = {}
+        for role, listed in (("facilitator", self.facilitators), ("leader", self.leaders)):
+            for user in filter(None, (part.strip() for part in listed.split(","))):
+                roles[user] = role
+        return roles
+
+
+class ConfigError(Exception):
+    """Configuration that stops start-up; its message is one line naming the variable."""
+
+
+def _variable_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is None:
+        # Errors on aliased fields are already located by the variable's own name.
+        return field
+    alias = info.validation_alias
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"CRBOT_{field.upper()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, or raise ConfigError naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        raise ConfigError(f"{_variable_name(field)}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Persistence: the async engine, the tables, and one repository per concept."""

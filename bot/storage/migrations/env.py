@@ -1,0 +1,27 @@
+"""Alembic environment: runs over the connection crbot hands it (see bot.storage.engine.migrate)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.storage.tables import Base
+
+target_metadata = Base.metadata
+
+
+def _include(name: str | None, type_: str, *_: object) -> bool:
+    # The scheduler's job store owns its own table.
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `crbot db upgrade`, which supplies the connection")
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata,
+    include_object=_include,
+    render_as_batch=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

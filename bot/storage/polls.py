@@ -1,0 +1,153 @@
+"""Check-in polls and their answers. Nothing here returns an individual answer: only tallies."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.storage.tables import PollAnswerRow, PollRow
+from bot.storage.upsert import upsert
+
+FIST_TO_FIVE = range(0, 6)
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """A poll as the core sees it."""
+
+    id: str
+    tenant_id: str
+    place: str
+    section: int
+    question: str
+    opened_at: datetime
+    closed: bool
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many answered, and the spread of answers only when enough people did."""
+
+    total: int
+    # Counts for 0..5, or None while fewer than the minimum group size have answered.
+    distribution: tuple[int, ...] | None
+    min_group_size: int
+
+
+def _record(row: PollRow) -> PollRecord:
+    return PollRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        place=row.place,
+        section=row.section,
+        question=row.question,
+        opened_at=row.opened_at,
+        closed=row.closed_at is not None,
+        message_id=row.message_id,
+    )
+
+
+class PollStore:
+    """Polls and answers, always within one tenant."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def open(
+        self, tenant: str, place: str, section: int, question: str, now: datetime
+    ) -> PollRecord:
+        """Open a new poll in `place`."""
+        row = PollRow(
+            id=str(uuid.uuid4()),
+            tenant_id=tenant,
+            place=place,
+            section=section,
+            question=question,
+            opened_at=now,
+        )
+        async with self._sessions.begin() as session:
+            session.add(row)
+        return _record(row)
+
+    async def get(self, tenant: str, poll_id: str) -> PollRecord | None:
+        """The poll with this id in this tenant."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(PollRow).where(PollRow.tenant_id == tenant, PollRow.id == poll_id)
+            )
+        return _record(row) if row else None
+
+    async def current(self, tenant: str, place: str) -> PollRecord | None:
+        """The newest open poll in `place`, if any."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(PollRow)
+                .where(
+                    PollRow.tenant_id == tenant,
+                    PollRow.place == place,
+                    PollRow.closed_at.is_(None),
+                )
+                .order_by(PollRow.opened_at.desc())
+                .limit(1)
+            )
+        return _record(row) if row else None
+
+    async def set_message(self, tenant: str, poll_id: str, message_id: str) -> None:
+        """Remember the posted message, so the count line can be updated in place."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(PollRow)
+                .where(PollRow.tenant_id == tenant, PollRow.id == poll_id)
+                .values(message_id=message_id)
+            )
+
+    async def close(self, tenant: str, poll_id: str, now: datetime) -> None:
+        """Stop taking answers."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(PollRow)
+                .where(PollRow.tenant_id == tenant, PollRow.id == poll_id)
+                .values(closed_at=now)
+            )
+
+    async def answer(
+        self, tenant: str, poll_id: str, respondent: str, value: int, now: datetime
+    ) -> None:
+        """Record or change one person's answer (one row per person per poll)."""
+        if value not in FIST_TO_FIVE:
+            raise ValueError("a fist-to-five answer is 0 to 5")
+        async with self._sessions.begin() as session:
+            await upsert(
+                session,
+                PollAnswerRow,
+                {
+                    "tenant_id": tenant,
+                    "poll_id": poll_id,
+                    "respondent": respondent,
+                    "value": value,
+                    "answered_at": now,
+                },
+                keys=["poll_id", "respondent"],
+                update=["value", "answered_at"],
+            )
+
+    async def tally(self, tenant: str, poll_id: str, min_group_size: int) -> Tally:
+        """The poll's count, and its distribution once `min_group_size` people answered."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(PollAnswerRow.value, func.count())
+                .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
+                .group_by(PollAnswerRow.value)
+            )
+            counts: dict[int, int] = {value: count for value, count in rows.all()}
+        total = sum(counts.values())
+        if total < min_group_size:
+            return Tally(total=total, distribution=None, min_group_size=min_group_size)
+        distribution = tuple(counts.get(value, 0) for value in FIST_TO_FIVE)
+        return Tally(total=total, distribution=distribution, min_group_size=min_group_size)

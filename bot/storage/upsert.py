@@ -1,0 +1,26 @@
+"""Insert-or-update that works the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+
+async def upsert(
+    session: AsyncSession,
+    table: type[DeclarativeBase],
+    values: dict[str, Any],
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """Insert `values`, or update the `update` columns of the row matching `keys`."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={column: values[column] for column in update}
+    )
+    await session.execute(statement)

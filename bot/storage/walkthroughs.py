@@ -1,0 +1,107 @@
+"""Where each person is in a scenario walkthrough, and their private reflections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.storage.tables import ReflectionRow, WalkthroughRow
+from bot.storage.upsert import upsert
+
+
+@dataclass(frozen=True)
+class Position:
+    """A person's place in a walkthrough: 0 is the story, then one step at a time."""
+
+    scenario: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """A reflection, returned only to its author."""
+
+    scenario: int
+    step: int
+    text: str
+
+
+class WalkthroughStore:
+    """Walkthrough positions and reflections, keyed by pseudonym within a tenant."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def position(self, tenant: str, person: str) -> Position | None:
+        """The person's current walkthrough, if any."""
+        async with self._sessions() as session:
+            row = await session.get(WalkthroughRow, (tenant, person))
+        return Position(row.scenario, row.position) if row else None
+
+    async def move(
+        self, tenant: str, person: str, scenario: int, position: int, now: datetime
+    ) -> None:
+        """Save where the person is."""
+        async with self._sessions.begin() as session:
+            await upsert(
+                session,
+                WalkthroughRow,
+                {
+                    "tenant_id": tenant,
+                    "person": person,
+                    "scenario": scenario,
+                    "position": position,
+                    "updated_at": now,
+                },
+                keys=["tenant_id", "person"],
+                update=["scenario", "position", "updated_at"],
+            )
+
+    async def reflect(
+        self, tenant: str, author: str, scenario: int, step: int, text: str, now: datetime
+    ) -> None:
+        """Keep the author's reflection on one step (a new one replaces the old)."""
+        async with self._sessions.begin() as session:
+            await upsert(
+                session,
+                ReflectionRow,
+                {
+                    "tenant_id": tenant,
+                    "author": author,
+                    "scenario": scenario,
+                    "step": step,
+                    "text": text,
+                    "created_at": now,
+                },
+                keys=["tenant_id", "author", "scenario", "step"],
+                update=["text", "created_at"],
+            )
+
+    async def reflections_of(self, tenant: str, author: str) -> list[Reflection]:
+        """The author's own reflections, oldest scenario and step first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ReflectionRow)
+                .where(ReflectionRow.tenant_id == tenant, ReflectionRow.author == author)
+                .order_by(ReflectionRow.scenario, ReflectionRow.step)
+            )
+            return [Reflection(r.scenario, r.step, r.text) for r in rows.all()]
+
+    async def forget(self, tenant: str, author: str) -> int:
+        """Delete the author's reflections and position; returns how many rows went."""
+        async with self._sessions.begin() as session:
+            gone = await session.execute(
+                delete(ReflectionRow).where(
+                    ReflectionRow.tenant_id == tenant, ReflectionRow.author == author
+                )
+            )
+            await session.execute(
+                delete(WalkthroughRow).where(
+                    WalkthroughRow.tenant_id == tenant, WalkthroughRow.person == author
+                )
+            )
+        return int(getattr(gone, "rowcount", 0) or 0)
