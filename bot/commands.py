@@ -1,0 +1,68 @@
+"""Parsing what people type (or what a button carries) into a command and its arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The slash command doubles as a prefix: `compassion-steps checkin 4` is `checkin 4`.
+PREFIX = "compassion-steps"
+NAMES = frozenset(
+    {
+        "steps",
+        "tips",
+        "scenario",
+        "next",
+        "back",
+        "reflect",
+        "reflections",
+        "practice",
+        "prompt",
+        "checkin",
+        "section",
+        "help",
+    }
+)
+ALIASES = {
+    "step": "steps",
+    "scenarios": "scenario",
+    "check-in": "checkin",
+    "poll": "checkin",
+    "previous": "back",
+    "?": "help",
+    "start": "help",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command name, its arguments, and the untouched rest of the line."""
+
+    name: str
+    args: tuple[str, ...]
+    rest: str
+
+
+def parse(text: str) -> Command:
+    """Read one line; unknown words become the command `unknown`."""
+    line = " ".join(text.strip().split())
+    if line.startswith("/"):
+        line = line[1:]
+    words = line.split(" ") if line else []
+    if not words:
+        return Command("steps", (), "")
+    head = words[0].lower()
+    if head == PREFIX:
+        if len(words) == 1:
+            return Command("steps", (), "")
+        following = words[1].lower()
+        following = ALIASES.get(following, following)
+        if following in NAMES and following != "steps":
+            words = words[1:]
+            head = following
+        else:
+            return Command("steps", tuple(w.lower() for w in words[1:]), " ".join(words[1:]))
+    head = ALIASES.get(head, head)
+    if head not in NAMES:
+        return Command("unknown", tuple(words), line)
+    rest = line.split(" ", 1)[1] if " " in line else ""
+    return Command(head, tuple(w.lower() for w in words[1:]), rest)

@@ -1,0 +1,223 @@
+"""The core: one router for every platform, from an Incoming to a Reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.commands import Command, parse
+from bot.errors import CrbotError, ErrorCode
+from bot.features import checkins, help, scenarios, sections, steps
+from bot.messages import Image, Incoming, Reply, Text
+from bot.ports import ChatPort, Clock
+from bot.pseudonyms import Pseudonyms
+from bot.storage.polls import PollStore
+from bot.storage.teams import TeamRecord, TeamStore
+from bot.storage.walkthroughs import Position, WalkthroughStore
+from bot.wording import kind_reply, sorry_reply
+from content.loader import LoadedPack
+from content.models import Pack
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CoreOptions:
+    """The defaults a new team starts with, from configuration."""
+
+    default_pack: str
+    min_group_size: int
+    support_resources: str
+    role_bootstrap: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything one request needs: who, where, in which team, with which pack."""
+
+    incoming: Incoming
+    command: Command
+    port: ChatPort
+    team: TeamRecord
+    loaded: LoadedPack
+    roles: frozenset[str]
+    person: str  # the pseudonym
+
+    @property
+    def pack(self) -> Pack:
+        """The team's content pack."""
+        return self.loaded.pack
+
+
+class Core:
+    """Routes what people do to the features, and never lets an error reach them raw."""
+
+    def __init__(
+        self,
+        *,
+        packs: Mapping[str, LoadedPack],
+        sessions: async_sessionmaker[Any],
+        pseudonyms: Pseudonyms,
+        clock: Clock,
+        options: CoreOptions,
+    ) -> None:
+        if options.default_pack not in packs:
+            raise ValueError(f"unknown default pack {options.default_pack!r}")
+        self.packs = packs
+        self.options = options
+        self.clock = clock
+        self.pseudonyms = pseudonyms
+        self.teams = TeamStore(sessions)
+        self.polls = PollStore(sessions)
+        self.walkthroughs = WalkthroughStore(sessions)
+        self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
+        self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
+
+    async def handle(self, incoming: Incoming, port: ChatPort) -> Reply:
+        """Answer one request; errors become kind replies, never tracebacks."""
+        command = parse(incoming.text)
+        context = {"tenant": incoming.person.tenant, "command": command.name}
+        try:
+            turn = await self._turn(incoming, command, port)
+            reply = await self._route(turn)
+        except CrbotError as error:
+            log.info("request refused: %s", error.code, extra=context)
+            return kind_reply(error.code)
+        except Exception:
+            log.exception("request failed", extra=context)
+            return sorry_reply()
+        log.info("request served", extra=context)
+        return reply
+
+    async def team(self, tenant: str) -> TeamRecord:
+        """The tenant's settings, created with the defaults on first contact."""
+        return await self.teams.ensure(
+            tenant, self.options.default_pack, self.options.min_group_size, self.clock.now()
+        )
+
+    def pack_of(self, team: TeamRecord) -> LoadedPack:
+        """The team's pack, or the default when its pack is no longer installed."""
+        return self.packs.get(team.pack) or self.packs[self.options.default_pack]
+
+    async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
+        """Stored roles plus any given in configuration."""
+        stored = await self.teams.roles_of(tenant, user_id)
+        bootstrap = self.options.role_bootstrap.get(user_id)
+        return stored | {bootstrap} if bootstrap else stored
+
+    async def _turn(self, incoming: Incoming, command: Command, port: ChatPort) -> Turn:
+        tenant = incoming.person.tenant
+        team = await self.team(tenant)
+        return Turn(
+            incoming=incoming,
+            command=command,
+            port=port,
+            team=team,
+            loaded=self.pack_of(team),
+            roles=await self.roles_of(tenant, incoming.person.user_id),
+            person=self.pseudonyms.of(tenant, incoming.person.user_id),
+        )
+
+    async def _route(self, turn: Turn) -> Reply:
+        name, args, pack = turn.command.name, turn.command.args, turn.pack
+        tenant = turn.team.tenant_id
+        if name == "steps":
+            if not args:
+                return steps.all_steps(pack)
+            if args[0] == "tips":
+                return steps.tips(pack)
+            return steps.one_step(pack, steps.find_step(pack, args))
+        if name == "tips":
+            return steps.tips(pack)
+        if name == "scenario":
+            return await self._scenario(turn)
+        if name in ("next", "back"):
+            delta = 1 if name == "next" else -1
+            return await self.scenarios.step(pack, tenant, turn.person, delta)
+        if name == "reflect":
+            return await self._reflect(turn)
+        if name == "reflections":
+            return await self.scenarios.reflections(tenant, turn.person)
+        if name == "practice":
+            return sections.practice(pack, turn.team.current_section)
+        if name == "prompt":
+            today = self.clock.now().date()
+            return sections.prompt(pack, turn.team.current_section, today)
+        if name == "checkin":
+            return await self._checkin(turn)
+        if name == "section":
+            return await self._section(turn)
+        if name == "help":
+            return help.help_reply(turn.roles, pack.info.title)
+        return self._unknown(turn)
+
+    async def _scenario(self, turn: Turn) -> Reply:
+        args = turn.command.args
+        if not args:
+            return scenarios.scenario_list(turn.pack)
+        position = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+        return await self.scenarios.go_to(
+            turn.pack, turn.team.tenant_id, turn.person, args[0], position
+        )
+
+    async def _reflect(self, turn: Turn) -> Reply:
+        incoming, args = turn.incoming, turn.command.args
+        if incoming.form_text is not None:
+            # A button's form: the command carries the scenario and position it was opened at.
+            at = None
+            if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
+                at = Position(int(args[0]), int(args[1]))
+            return await self.scenarios.reflect(
+                turn.pack, turn.team.tenant_id, turn.person, incoming.form_text, at
+            )
+        return await self.scenarios.reflect(
+            turn.pack, turn.team.tenant_id, turn.person, turn.command.rest
+        )
+
+    async def _checkin(self, turn: Turn) -> Reply:
+        args, place = turn.command.args, turn.incoming.place
+        if not args:
+            return await self.checkins.show(turn.pack, turn.team, place, turn.port)
+        poll_id = turn.command.rest.split()[1] if len(args) > 1 else None
+        support = turn.team.support_resources or self.options.support_resources
+        return await self.checkins.answer(
+            turn.pack,
+            turn.team,
+            turn.incoming.person,
+            place,
+            turn.port,
+            args[0],
+            poll_id,
+            support,
+        )
+
+    async def _section(self, turn: Turn) -> Reply:
+        args = turn.command.args
+        if not args:
+            return sections.overview(turn.pack, turn.team.current_section)
+        if "facilitator" not in turn.roles:
+            raise CrbotError(ErrorCode.NOT_ALLOWED)
+        if not args[0].isdigit() or turn.pack.section(int(args[0])) is None:
+            words = f"Sections are numbered 1 to {len(turn.pack.sections)}."
+            return Reply(summary=words, blocks=(Text(text=words),))
+        await self.teams.set_current_section(turn.team.tenant_id, int(args[0]))
+        reply = sections.overview(turn.pack, int(args[0]))
+        words = f"The team is now on Section {args[0]}."
+        return reply.model_copy(
+            update={"summary": words, "blocks": (Text(text=words), *reply.blocks)}
+        )
+
+    def _unknown(self, turn: Turn) -> Reply:
+        return kind_reply(ErrorCode.UNKNOWN_COMMAND)
+
+    def image_file(self, image: Image) -> str:
+        """The file behind an Image block, for adapters that upload it."""
+        pack_key, _, relative = image.path.partition("/")
+        loaded = self.packs.get(pack_key)
+        if loaded is None:
+            raise CrbotError(ErrorCode.UNAVAILABLE, "image pack not installed")
+        return str(loaded.folder / relative)

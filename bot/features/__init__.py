@@ -1,0 +1,1 @@
+"""What the bot does, one module per feature; each turns a request into a Reply."""

@@ -1,0 +1,39 @@
+"""The bot's own words for things that go wrong, in one place, kind and short."""
+
+from __future__ import annotations
+
+from bot.errors import ErrorCode
+from bot.messages import Context, Reply, Text
+
+COMMANDS_HINT = (
+    "Try `compassion-steps`, `compassion-steps 3`, `compassion-steps tips`, `scenario`, "
+    "`practice`, `prompt`, `checkin` or `help`."
+)
+
+_WORDS: dict[ErrorCode, str] = {
+    ErrorCode.UNKNOWN_COMMAND: "I didn't quite catch that.",
+    ErrorCode.UNKNOWN_STEP: "There are six steps, 1 to 6 (for example `compassion-steps 4` "
+    "or `compassion-steps empathy`).",
+    ErrorCode.UNKNOWN_SCENARIO: "I don't have that scenario. Type `scenario` to see the list.",
+    ErrorCode.NO_WALKTHROUGH: "You're not in a walkthrough right now. "
+    "Type `scenario` to start one.",
+    ErrorCode.BAD_ANSWER: "A check-in answer is a number from 0 (fist) to 5 (five fingers), "
+    "for example `checkin 4`.",
+    ErrorCode.NO_POLL: "There's no check-in open here right now.",
+    ErrorCode.POLL_CLOSED: "That check-in has closed. Thank you for wanting to answer it.",
+    ErrorCode.NOT_ALLOWED: "That's something only a facilitator can do here.",
+    ErrorCode.TOO_LONG: "That's a little long for me to keep. Could you shorten it?",
+    ErrorCode.UNAVAILABLE: "I couldn't do that just now. Please try again in a moment.",
+}
+
+
+def kind_reply(code: ErrorCode) -> Reply:
+    """A gentle reply for an error code, with what works."""
+    words = _WORDS[code]
+    return Reply(summary=words, blocks=(Text(text=words), Context(text=COMMANDS_HINT)))
+
+
+def sorry_reply() -> Reply:
+    """The reply when something unexpected broke: no details, just kindness."""
+    words = "Something went wrong on my side, sorry. Please try again in a moment."
+    return Reply(summary=words, blocks=(Text(text=words),))
