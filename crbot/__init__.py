@@ -1,0 +1,1 @@
+"""crbot's composition root: settings, storage, core, adapters and scheduler, wired together."""

@@ -1,0 +1,35 @@
+"""The shell's ChatPort: everything the core sends is printed, marked with who sees it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from adapters.shell.render import render
+from bot.messages import MessageRef, Person, Poll, Reply, Target
+
+
+class ShellPort:
+    """Prints posts, updates and private messages to one output."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self._ids = itertools.count(1)
+
+    async def send(self, target: Target, reply: Reply) -> MessageRef:
+        """Print a post to the team's channel."""
+        message_id = str(next(self._ids))
+        self._write(f"── posted in {target.address} ──\n{render(reply)}\n")
+        return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Print the new count line of an updated poll (the rest is unchanged)."""
+        polls = [block for block in reply.blocks if isinstance(block, Poll)]
+        summary = polls[0].count_line if polls else reply.summary
+        self._write(f"── updated in {ref.address}: {summary} ──\n")
+
+    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
+        """Print a message only `person` would see."""
+        message_id = str(next(self._ids))
+        self._write(f"── privately to {person.user_id} ──\n{render(reply)}\n")
+        return MessageRef(tenant=person.tenant, address=person.user_id, message_id=message_id)

@@ -1,0 +1,166 @@
+"""The `crbot` command: run the bot, the local shell, and the operator's tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters.shell.session import run_shell, tenant_of
+from bot.settings import ConfigError, Settings, load_settings
+from bot.storage.engine import create_engine, current_revision, migrate
+from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
+from crbot import logs, runtime
+
+log = logging.getLogger("crbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot: every configured platform, or the local shell")
+    shell = commands.add_parser("shell", help="talk to the bot in this terminal")
+    shell.add_argument("--user", default="me", help="who you are (default: me)")
+    shell.add_argument("--team", default="local", help="which team you are in (default: local)")
+
+    db = commands.add_parser("db", help="the database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply every migration")
+    down = db_commands.add_parser("downgrade", help="undo migrations down to a revision")
+    down.add_argument("revision", help="target revision, e.g. -1 or base")
+    db_commands.add_parser("current", help="print the schema's migration level")
+
+    content = commands.add_parser("content", help="content packs")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    validate = content_commands.add_parser("validate", help="check packs and list their sections")
+    validate.add_argument("packs", nargs="*", help="pack names or folders (default: all)")
+    render = content_commands.add_parser("render-visuals", help="draw each section's visual")
+    render.add_argument("pack", nargs="?", default=None, help="pack name or folder (default: all)")
+    render.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+
+    roles = commands.add_parser("roles", help="who facilitates and who leads")
+    roles_commands = roles.add_subparsers(dest="roles_command", required=True)
+    for verb in ("grant", "revoke"):
+        change = roles_commands.add_parser(verb, help=f"{verb} a role")
+        change.add_argument("--team", required=True, help="tenant id, e.g. shell:local")
+        change.add_argument("user", help="the person's platform user id")
+        change.add_argument("role", choices=("facilitator", "leader"))
+    listing = roles_commands.add_parser("list", help="list facilitators and leaders")
+    listing.add_argument("--team", required=True, help="tenant id, e.g. shell:local")
+    return parser
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _fail(text: str) -> int:
+    sys.stderr.write(f"crbot: {text}\n")
+    return 2
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def _serve(settings: Settings, *, user: str | None, team: str | None) -> None:
+    bot = await runtime.start(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        if user is not None or not (settings.slack_configured or settings.teams_configured):
+            if user is None:
+                log.info("no Slack or Teams credentials set: running the local shell")
+            await run_shell(bot.core, user=user or "me", team=team or "local", stop=stop)
+        else:
+            log.info("platforms are configured but not yet served by this version")
+            await stop.wait()
+    finally:
+        await bot.close()
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        if args.db_command == "upgrade":
+            await migrate(engine)
+        elif args.db_command == "downgrade":
+            await migrate(engine, args.revision, down=True)
+        _say(f"schema at revision {await current_revision(engine) or 'base (empty)'}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _roles(settings: Settings, args: argparse.Namespace) -> int:
+    bot = await runtime.start(settings)
+    try:
+        teams = bot.core.teams
+        if args.roles_command == "grant":
+            await teams.grant(args.team, args.user, args.role)
+        elif args.roles_command == "revoke":
+            await teams.revoke(args.team, args.user, args.role)
+        for role in ("facilitator", "leader"):
+            _say(f"{role}s: {', '.join(await teams.holders(args.team, role)) or '(none)'}")
+    finally:
+        await bot.close()
+    return 0
+
+
+def _content(args: argparse.Namespace) -> int:
+    if args.content_command == "validate":
+        for name in args.packs or list(BUILTIN_PACKS):
+            pack = load_pack(pack_folder(name))
+            _say(f"{pack.info.key} ({pack.info.audience}): {len(pack.sections)} sections")
+            for section in pack.sections:
+                gaps = f"  (not yet: {', '.join(section.missing)})" if section.missing else ""
+                _say(f"  {section.number:>2}. {section.title}{gaps}")
+            if pack.appendix:
+                _say(f"  appendix: {', '.join(page.title for page in pack.appendix)}")
+        return 0
+    from content.visuals import render_pack_visuals
+
+    names = [args.pack] if args.pack else list(BUILTIN_PACKS)
+    for name in names:
+        out = args.out / name if len(names) > 1 else args.out
+        for path in render_pack_visuals(pack_folder(name), out):
+            _say(str(path))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `crbot` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logs.configure(settings.log_level, settings.log_format)
+        if args.command == "content":
+            return _content(args)
+        if args.command == "db":
+            return asyncio.run(_db(settings, args))
+        if args.command == "roles":
+            args.team = args.team if ":" in args.team else tenant_of(args.team)
+            return asyncio.run(_roles(settings, args))
+        if args.command == "shell":
+            asyncio.run(_serve(settings, user=args.user, team=args.team))
+            return 0
+        asyncio.run(_serve(settings, user=None, team=None))
+        return 0
+    except ConfigError as error:
+        return _fail(f"configuration error: {error}")
+    except ContentError as error:
+        return _fail(f"content error: {error}")
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Building the running bot from settings: packs, database, pseudonym key, core."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core, CoreOptions
+from bot.ports import Clock, SystemClock
+from bot.pseudonyms import Pseudonyms
+from bot.settings import ConfigError, Settings
+from bot.storage.engine import create_engine, migrate, sessions
+from content.loader import LoadedPack, load_packs
+
+log = logging.getLogger(__name__)
+
+SECRET_FILE = "pseudonym.key"
+
+
+@dataclass
+class Runtime:
+    """The parts of a running bot that adapters and the scheduler share."""
+
+    settings: Settings
+    engine: AsyncEngine
+    core: Core
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.engine.dispose()
+
+
+def pseudonym_secret(settings: Settings) -> bytes:
+    """The pseudonym key: from the environment, or a local key file for the embedded default.
+
+    A chat platform in production must have the key in its environment, so that replicas agree
+    and the key can be rotated deliberately; the local shell keeps one in its data directory.
+    """
+    if settings.pseudonym_secret is not None:
+        return settings.pseudonym_secret.get_secret_value().encode()
+    if settings.slack_configured or settings.microsoft_app_id:
+        raise ConfigError(
+            "CRBOT_PSEUDONYM_SECRET: required when Slack or Teams is configured "
+            "(32+ random characters, e.g. from `openssl rand -hex 32`)"
+        )
+    path = settings.data_dir / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        log.warning(
+            "created a local pseudonym key in the data directory", extra={"file": SECRET_FILE}
+        )
+    return path.read_text().strip().encode()
+
+
+def packs_for(settings: Settings) -> dict[str, LoadedPack]:
+    """The packs to serve (raises ContentError on a broken pack)."""
+    return load_packs(settings.content_path)
+
+
+def default_pack(settings: Settings, packs: dict[str, LoadedPack]) -> str:
+    """The pack new teams get: an organisation's own pack if one is configured."""
+    if settings.content_path is not None:
+        for key, loaded in packs.items():
+            if loaded.folder == Path(settings.content_path):
+                return key
+    if settings.pack not in packs:
+        raise ConfigError(f"CRBOT_PACK: unknown pack {settings.pack!r}; have {sorted(packs)}")
+    return settings.pack
+
+
+async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Load content, migrate the database, and build the core."""
+    packs = packs_for(settings)
+    secret = pseudonym_secret(settings)
+    engine = create_engine(settings.resolved_database_url)
+    await migrate(engine)
+    core = Core(
+        packs=packs,
+        sessions=sessions(engine),
+        pseudonyms=Pseudonyms(secret),
+        clock=clock or SystemClock(),
+        options=CoreOptions(
+            default_pack=default_pack(settings, packs),
+            min_group_size=settings.min_group_size,
+            support_resources=settings.support_resources,
+            role_bootstrap=settings.role_bootstrap(),
+        ),
+    )
+    return Runtime(settings=settings, engine=engine, core=core)
