@@ -1,0 +1,162 @@
+"""Shared fixtures: settings, databases (SQLite always, PostgreSQL when configured), a frozen
+clock, a recording port, and a ready core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core, CoreOptions
+from bot.messages import Incoming, MessageRef, Person, Reply, Target
+from bot.pseudonyms import Pseudonyms
+from bot.storage.engine import create_engine, migrate, sessions
+from content.loader import LoadedPack, load_packs
+
+POSTGRES_URL = os.environ.get("CRBOT_TEST_DATABASE_URL")
+TEST_SECRET = b"test-pseudonym-secret-0123456789"
+
+
+def database_params() -> list[object]:
+    """SQLite always; PostgreSQL too when CRBOT_TEST_DATABASE_URL is set."""
+    params: list[object] = [pytest.param("sqlite", id="sqlite")]
+    if POSTGRES_URL:
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+async def reset_postgres(url: str) -> None:
+    """Empty the test database, so every test starts from nothing."""
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=database_params())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each configured kind."""
+    if request.param == "postgresql":
+        assert POSTGRES_URL is not None
+        url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+        await reset_postgres(url)
+        yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'crbot.db'}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+class FrozenClock:
+    """A clock that only moves when told."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        """The frozen time."""
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Monday 2027-03-15 09:00 UTC."""
+    return FrozenClock(datetime(2027, 3, 15, 9, 0, tzinfo=UTC))
+
+
+@dataclass
+class FakePort:
+    """A ChatPort that records every send, update and private message."""
+
+    sent: list[tuple[Target, Reply]] = field(default_factory=list)
+    updated: list[tuple[MessageRef, Reply]] = field(default_factory=list)
+    private: list[tuple[Person, Reply]] = field(default_factory=list)
+
+    async def send(self, target: Target, reply: Reply) -> MessageRef:
+        """Record a post."""
+        self.sent.append((target, reply))
+        return MessageRef(
+            tenant=target.tenant, address=target.address, message_id=f"m{len(self.sent)}"
+        )
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Record an update."""
+        self.updated.append((ref, reply))
+
+    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
+        """Record a private message."""
+        self.private.append((person, reply))
+        return MessageRef(tenant=person.tenant, address=person.user_id, message_id="dm")
+
+
+@pytest.fixture
+def port() -> FakePort:
+    """A fresh recording port."""
+    return FakePort()
+
+
+@pytest.fixture(scope="session")
+def packs() -> dict[str, LoadedPack]:
+    """The built-in packs, loaded once."""
+    return load_packs()
+
+
+@pytest.fixture
+def core(engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]) -> Core:
+    """A core on a fresh database, healthcare pack, group size 3, one facilitator."""
+    return Core(
+        packs=packs,
+        sessions=sessions(engine),
+        pseudonyms=Pseudonyms(TEST_SECRET),
+        clock=clock,
+        options=CoreOptions(
+            default_pack="healthcare",
+            min_group_size=3,
+            support_resources="Call the EAP at 555-0100.",
+            role_bootstrap={"fran": "facilitator"},
+        ),
+    )
+
+
+@dataclass
+class Chat:
+    """Sends lines to the core as people in one team, like a circle in one channel."""
+
+    core: Core
+    port: FakePort
+    tenant: str = "test:team"
+    channel: str = "#circle"
+
+    async def say(self, user: str, text: str, form_text: str | None = None) -> Reply:
+        """One person types (or clicks) `text`."""
+        incoming = Incoming(
+            person=Person(tenant=self.tenant, user_id=user),
+            place=Target(tenant=self.tenant, address=self.channel),
+            text=text,
+            form_text=form_text,
+        )
+        return await self.core.handle(incoming, self.port)
+
+
+@pytest.fixture
+def chat(core: Core, port: FakePort) -> Chat:
+    """A team channel to talk in."""
+    return Chat(core, port)
