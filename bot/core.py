@@ -166,13 +166,13 @@ class Core:
 
     async def _reflect(self, turn: Turn) -> Reply:
         incoming, args = turn.incoming, turn.command.args
-        if incoming.form_text is not None:
+        if incoming.form is not None:
             # A button's form: the command carries the scenario and position it was opened at.
             at = None
             if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
                 at = Position(int(args[0]), int(args[1]))
             return await self.scenarios.reflect(
-                turn.pack, turn.team.tenant_id, turn.person, incoming.form_text, at
+                turn.pack, turn.team.tenant_id, turn.person, incoming.form.get("text", ""), at
             )
         return await self.scenarios.reflect(
             turn.pack, turn.team.tenant_id, turn.person, turn.command.rest

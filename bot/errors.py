@@ -27,3 +27,17 @@ class CrbotError(Exception):
         super().__init__(f"{code}: {detail}" if detail else str(code))
         self.code = code
         self.detail = detail
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed a send; adapters raise it, the scheduler decides what next.
+
+    `permanent` failures (bot removed, channel gone or archived, app uninstalled) will not succeed
+    on retry; the others may, after `retry_after` seconds when the platform said so.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after

@@ -44,8 +44,9 @@ class Incoming(_Frozen):
     person: Person
     place: Target
     text: str
-    # Text a person typed into a form a button opened (a private reflection, a follow-up).
-    form_text: str | None = None
+    # What a person filled into the form a button opened, by field name (a private reflection,
+    # a follow-up, a section's schedule).
+    form: dict[str, str] | None = None
     via_button: bool = False
 
 
@@ -97,23 +98,43 @@ class Image(_Frozen):
         return f"[image: {self.title}. {self.alt_text}]"
 
 
+class FormField(_Frozen):
+    """One input of a form; `kind` tells the platform which native input to use."""
+
+    name: str
+    label: str
+    kind: Literal["text", "long_text", "select", "date", "time", "channel", "timezone"] = "text"
+    options: tuple[str, ...] = ()
+    initial: str | None = None
+    optional: bool = False
+    max_length: int = 3000
+
+
+class Form(_Frozen):
+    """What a button asks for before it sends its command (a modal, a card's inputs)."""
+
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Send"
+
+
 class Button(_Frozen):
     """A button that sends `command` back to the core as if it were typed.
 
-    With `form_label`, the platform first asks the person for text (a modal, a card input) and
-    sends it as `Incoming.form_text`.
+    With a `form`, the platform first asks the person to fill it in (a modal, a card's inputs)
+    and sends the answers as `Incoming.form`.
     """
 
     label: str
     command: str
     primary: bool = False
-    form_label: str | None = None
+    form: Form | None = None
     # What to type instead, where it differs from `command` (`next` rather than a position).
     typed: str | None = None
 
     def hint(self) -> str:
         """How to do the same by typing."""
-        if self.form_label is not None:
+        if self.form is not None:
             return f"[{self.label}: type `{self.typed or self.command.split()[0]}` and your words]"
         return f"[{self.label}: type `{self.typed or self.command}`]"
 

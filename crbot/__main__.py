@@ -15,7 +15,8 @@ from adapters.shell.session import run_shell, tenant_of
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import logs, runtime
+from crbot import logs, runtime, web
+from crbot.platforms import Platform, configured_platforms
 
 log = logging.getLogger("crbot")
 
@@ -76,15 +77,36 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
     stop = asyncio.Event()
     _stop_on_signals(stop)
     try:
-        if user is not None or not (settings.slack_configured or settings.teams_configured):
+        platforms = [] if user is not None else configured_platforms(bot)
+        if not platforms:
             if user is None:
                 log.info("no Slack or Teams credentials set: running the local shell")
             await run_shell(bot.core, user=user or "me", team=team or "local", stop=stop)
-        else:
-            log.info("platforms are configured but not yet served by this version")
-            await stop.wait()
+            return
+        await _serve_platforms(bot, platforms, stop)
     finally:
         await bot.close()
+
+
+async def _serve_platforms(
+    bot: runtime.Runtime, platforms: list[Platform], stop: asyncio.Event
+) -> None:
+    mounts = [mount for platform in platforms for mount in platform.mounts]
+    stop_web = await web.serve(web.build_app(bot.engine, mounts), "0.0.0.0", bot.settings.port)
+    started: list[Platform] = []
+    try:
+        for platform in platforms:
+            if platform.start is not None:
+                await platform.start()
+            started.append(platform)
+        log.info("serving %s", ", ".join(p.name for p in platforms))
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for platform in reversed(started):
+            if platform.stop is not None:
+                await platform.stop()
+        await stop_web()
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

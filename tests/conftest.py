@@ -145,13 +145,13 @@ class Chat:
     tenant: str = "test:team"
     channel: str = "#circle"
 
-    async def say(self, user: str, text: str, form_text: str | None = None) -> Reply:
+    async def say(self, user: str, text: str, form: dict[str, str] | None = None) -> Reply:
         """One person types (or clicks) `text`."""
         incoming = Incoming(
             person=Person(tenant=self.tenant, user_id=user),
             place=Target(tenant=self.tenant, address=self.channel),
             text=text,
-            form_text=form_text,
+            form=form,
         )
         return await self.core.handle(incoming, self.port)
 

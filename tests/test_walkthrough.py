@@ -67,7 +67,7 @@ async def test_a_reflection_from_a_form_lands_on_the_step_the_button_was_on(chat
     step_two = await chat.say("sam", "scenario 4 2")
     reflect = button_commands(step_two)["Reflect privately"]
     await chat.say("sam", "scenario 1")
-    await chat.say("sam", reflect, form_text="Lunch is not the place, but I can listen.")
+    await chat.say("sam", reflect, form={"text": "Lunch is not the place, but I can listen."})
     mine = (await chat.say("sam", "reflections")).plain_text()
     assert "Scenario 4, step 2: Lunch is not the place" in mine
 

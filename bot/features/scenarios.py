@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import CrbotError, ErrorCode
-from bot.messages import Bullets, Button, Buttons, Context, Heading, Reply, Text
+from bot.messages import Bullets, Button, Buttons, Context, Form, FormField, Heading, Reply, Text
 from bot.ports import Clock
 from bot.storage.walkthroughs import Position, WalkthroughStore
 from content.models import Pack, Scenario
@@ -51,7 +51,18 @@ def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
     reflect = Button(
         label="Reflect privately",
         command=f"reflect {scenario.number} {position}",
-        form_label="Your private reflection (only you will see it)",
+        form=Form(
+            title="Reflect privately",
+            submit_label="Keep it",
+            fields=(
+                FormField(
+                    name="text",
+                    label="Your reflection (only you will ever see it)",
+                    kind="long_text",
+                    max_length=MAX_REFLECTION,
+                ),
+            ),
+        ),
     )
     title = f"Scenario {scenario.number}: {scenario.title}"
     if position == 0:

@@ -1,0 +1,47 @@
+"""The bot's one web server: health and readiness, plus whatever each platform mounts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+Mount = Callable[[web.Application], None]
+
+
+def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
+    """An aiohttp application with /healthz, /readyz and each platform's routes."""
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            log.warning("readiness check failed: database unreachable")
+            return web.json_response({"status": "database unreachable"}, status=503)
+        return web.json_response({"status": "ready"})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    for mount in mounts:
+        mount(app)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> Callable[[], Awaitable[None]]:
+    """Start serving; returns the coroutine function that stops it."""
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("listening", extra={"status": f"{host}:{port}"})
+    return runner.cleanup
