@@ -20,6 +20,7 @@ NAMES = frozenset(
         "checkin",
         "section",
         "help",
+        "follow-up",
     }
 )
 ALIASES = {
@@ -30,6 +31,7 @@ ALIASES = {
     "previous": "back",
     "?": "help",
     "start": "help",
+    "followup": "follow-up",
 }
 
 

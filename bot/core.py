@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.commands import Command, parse
 from bot.errors import CrbotError, ErrorCode
-from bot.features import checkins, help, scenarios, sections, steps
-from bot.messages import Image, Incoming, Reply, Text
+from bot.features import checkins, followups, help, home, scenarios, sections, steps
+from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.storage.polls import PollStore
@@ -153,7 +153,25 @@ class Core:
             return await self._section(turn)
         if name == "help":
             return help.help_reply(turn.roles, pack.info.title)
+        if name == "follow-up":
+            return await self._follow_up(turn)
         return self._unknown(turn)
+
+    async def home(self, person: Person) -> Reply:
+        """The person's home view: the team's section and steps, plus their role's part."""
+        team = await self.team(person.tenant)
+        roles = await self.roles_of(person.tenant, person.user_id)
+        polls = []
+        if "facilitator" in roles:
+            for poll in await self.polls.recent(person.tenant, limit=5):
+                polls.append(
+                    (poll, await self.polls.tally(person.tenant, poll.id, team.min_group_size))
+                )
+        return home.home(self.pack_of(team).pack, team.current_section, roles, polls)
+
+    async def welcome(self, tenant: str) -> Reply:
+        """The welcome for a channel the bot joined, or a person who joined it."""
+        return home.welcome(self.pack_of(await self.team(tenant)).pack)
 
     async def _scenario(self, turn: Turn) -> Reply:
         args = turn.command.args
@@ -209,6 +227,20 @@ class Core:
         words = f"The team is now on Section {args[0]}."
         return reply.model_copy(
             update={"summary": words, "blocks": (Text(text=words), *reply.blocks)}
+        )
+
+    async def _follow_up(self, turn: Turn) -> Reply:
+        incoming = turn.incoming
+        if incoming.form is not None:
+            form = incoming.form
+            channel = form.get("channel") or incoming.place.address
+            text, as_self = form.get("text", ""), form.get("as", "me") == "me"
+        else:
+            # Typed: `follow-up <words>` posts to the channel it was typed in.
+            channel, text, as_self = incoming.place.address, turn.command.rest, True
+        target = Target(tenant=turn.team.tenant_id, address=channel)
+        return await followups.post_follow_up(
+            turn.port, turn.roles, incoming.person, target, text, as_self
         )
 
     def _unknown(self, turn: Turn) -> Reply:

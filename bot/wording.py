@@ -21,7 +21,7 @@ _WORDS: dict[ErrorCode, str] = {
     "for example `checkin 4`.",
     ErrorCode.NO_POLL: "There's no check-in open here right now.",
     ErrorCode.POLL_CLOSED: "That check-in has closed. Thank you for wanting to answer it.",
-    ErrorCode.NOT_ALLOWED: "That's something only a facilitator can do here.",
+    ErrorCode.NOT_ALLOWED: "That's something only a facilitator or leader can do here.",
     ErrorCode.TOO_LONG: "That's a little long for me to keep. Could you shorten it?",
     ErrorCode.UNAVAILABLE: "I couldn't do that just now. Please try again in a moment.",
 }

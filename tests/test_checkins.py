@@ -106,4 +106,10 @@ def test_no_poll_store_method_returns_an_individual_answer() -> None:
             continue
         returned = str(inspect.signature(method).return_annotation)
         assert "PollAnswerRow" not in returned
-        assert returned in {"None", "PollRecord", "PollRecord | None", "Tally"}, name
+        assert returned in {
+            "None",
+            "PollRecord",
+            "PollRecord | None",
+            "list[PollRecord]",
+            "Tally",
+        }, name

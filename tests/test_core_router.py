@@ -67,7 +67,7 @@ async def test_help_lists_the_commands_and_facilitators_see_theirs(chat: Chat) -
 
 async def test_only_a_facilitator_moves_the_team_to_another_section(chat: Chat) -> None:
     refused = await chat.say("sam", "section 2")
-    assert "only a facilitator" in refused.plain_text()
+    assert "only a facilitator or leader" in refused.plain_text()
     moved = await chat.say("fran", "section 2")
     assert "now on Section 2" in moved.summary
     assert "Section 2" in headings(await chat.say("sam", "section"))[0]

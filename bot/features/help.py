@@ -17,11 +17,14 @@ EVERYONE = (
     "`section`: what the team is working on",
 )
 FACILITATORS = ("`section 2`: move the team on to another section",)
+LEADERS = ("`follow-up ...`: post a follow-up to this channel",)
 
 
 def help_reply(roles: frozenset[str], pack_title: str) -> Reply:
     """The commands, with the extra ones the person's role allows."""
     items = EVERYONE + (FACILITATORS if "facilitator" in roles else ())
+    if roles & {"facilitator", "leader"}:
+        items += LEADERS
     return Reply(
         summary="What I can do",
         blocks=(

@@ -98,6 +98,17 @@ class PollStore:
             )
         return _record(row) if row else None
 
+    async def recent(self, tenant: str, limit: int = 10) -> list[PollRecord]:
+        """The tenant's newest polls, newest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(PollRow)
+                .where(PollRow.tenant_id == tenant)
+                .order_by(PollRow.opened_at.desc())
+                .limit(limit)
+            )
+            return [_record(row) for row in rows.all()]
+
     async def set_message(self, tenant: str, poll_id: str, message_id: str) -> None:
         """Remember the posted message, so the count line can be updated in place."""
         async with self._sessions.begin() as session:

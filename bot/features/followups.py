@@ -1,0 +1,53 @@
+"""Leaders' and facilitators' follow-up messages to a team channel."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import CrbotError, ErrorCode
+from bot.messages import Context, Heading, Person, Reply, Target, Text
+from bot.ports import ChatPort
+
+log = logging.getLogger(__name__)
+
+# Leaves room for the heading and attribution inside one 3,000-character block.
+MAX_FOLLOW_UP = 2900
+MAY_POST = frozenset({"leader", "facilitator"})
+
+
+def follow_up_reply(text: str, author: str | None) -> Reply:
+    """The posted follow-up: the words, and whose they are."""
+    by = f"From {author}" if author else "From your leadership team"
+    return Reply(
+        summary="A follow-up from your circle's leaders",
+        blocks=(
+            Heading(text="Following up on our circle"),
+            Text(text=text),
+            Context(text=by),
+        ),
+        private=False,
+    )
+
+
+async def post_follow_up(
+    port: ChatPort,
+    roles: frozenset[str],
+    person: Person,
+    target: Target,
+    text: str,
+    as_self: bool,
+) -> Reply:
+    """Post a follow-up to `target` for a leader or facilitator; staff may not."""
+    if not roles & MAY_POST:
+        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    text = text.strip()
+    if not text:
+        words = "Write the follow-up first, for example `follow-up Thank you all for ...`."
+        return Reply(summary=words, blocks=(Text(text=words),))
+    if len(text) > MAX_FOLLOW_UP:
+        raise CrbotError(ErrorCode.TOO_LONG)
+    author = (person.display_name or person.user_id) if as_self else None
+    await port.send(target, follow_up_reply(text, author))
+    log.info("follow-up posted", extra={"tenant": person.tenant, "channel": target.address})
+    words = f"Posted your follow-up in {target.address}."
+    return Reply(summary=words, blocks=(Text(text=words),))

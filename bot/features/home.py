@@ -1,0 +1,199 @@
+"""A person's home view (Slack's App Home, a Teams personal card) and the welcome message."""
+
+from __future__ import annotations
+
+from bot.features.checkins import count_line
+from bot.features.help import help_reply
+from bot.messages import (
+    Block,
+    Bullets,
+    Button,
+    Buttons,
+    Context,
+    Divider,
+    Form,
+    FormField,
+    Heading,
+    Reply,
+    Text,
+)
+from bot.storage.polls import PollRecord, Tally
+from content.models import Pack
+
+# Offered in the schedule form; any IANA zone can be typed in the shell or the CLI.
+COMMON_TIME_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
+
+
+def schedule_form(pack: Pack) -> Form:
+    """What a facilitator fills in to schedule a section's circle."""
+    return Form(
+        title="Schedule a section",
+        submit_label="Schedule",
+        fields=(
+            FormField(
+                name="section",
+                label="Section",
+                kind="select",
+                options=tuple(f"{s.number}" for s in pack.sections),
+            ),
+            FormField(name="channel", label="Team channel", kind="channel"),
+            FormField(name="date", label="Circle date", kind="date"),
+            FormField(name="time", label="Circle time", kind="time", initial="09:00"),
+            FormField(
+                name="timezone", label="Time zone", kind="timezone", options=COMMON_TIME_ZONES
+            ),
+        ),
+    )
+
+
+def follow_up_form() -> Form:
+    """What a leader fills in to post a follow-up to a team channel."""
+    return Form(
+        title="Post a follow-up",
+        submit_label="Post",
+        fields=(
+            FormField(name="channel", label="Team channel", kind="channel"),
+            FormField(name="text", label="Your message", kind="long_text", max_length=2900),
+            FormField(
+                name="as",
+                label="Post as",
+                kind="select",
+                options=("me", "the bot"),
+                initial="me",
+            ),
+        ),
+    )
+
+
+def _everyone(pack: Pack, section_number: int) -> list[Block]:
+    section = pack.section(section_number) or pack.sections[0]
+    blocks: list[Block] = [
+        Heading(text=f"Now: Section {section.number}, {section.title}"[:150]),
+    ]
+    if section.summary:
+        blocks.append(Text(text=section.summary))
+    practice = next(
+        (
+            s.wellness_practice
+            for s in reversed(pack.sections)
+            if s.number <= section.number and s.wellness_practice
+        ),
+        None,
+    )
+    if practice is not None:
+        blocks.append(Text(text=f"*This week's practice* ({practice.sector}): {practice.title}"))
+    blocks.append(Text(text="*The six Compassionate Action Steps*"))
+    blocks.append(Bullets(items=tuple(f"{s.name}: {s.line}" for s in pack.steps), numbered=True))
+    blocks.append(
+        Buttons(
+            buttons=(
+                Button(label="Today's prompt", command="prompt"),
+                Button(label="This week's practice", command="practice"),
+                Button(label="Walk through a scenario", command="scenario"),
+                Button(label="My reflections", command="reflections"),
+            )
+        )
+    )
+    return blocks
+
+
+def _facilitator(pack: Pack, polls: list[tuple[PollRecord, Tally]]) -> list[Block]:
+    blocks: list[Block] = [Divider(), Heading(text="For facilitators: check-ins")]
+    if polls:
+        blocks.append(
+            Bullets(
+                items=tuple(
+                    f"{poll.opened_at:%Y-%m-%d} in {poll.place}, section {poll.section}: "
+                    f"{count_line(tally)}"
+                    for poll, tally in polls
+                )
+            )
+        )
+    else:
+        blocks.append(Text(text="No check-ins yet."))
+    blocks.append(
+        Context(text="Counts only; the spread shows only once the minimum group has answered.")
+    )
+    blocks.append(
+        Buttons(
+            buttons=(
+                Button(
+                    label="Schedule a section",
+                    command="schedule",
+                    primary=True,
+                    form=schedule_form(pack),
+                ),
+            )
+        )
+    )
+    return blocks
+
+
+def _leader(pack: Pack, section_number: int) -> list[Block]:
+    section = pack.section(section_number) or pack.sections[0]
+    blocks: list[Block] = [
+        Divider(),
+        Heading(text=f"For leaders: Section {section.number} considerations"[:150]),
+    ]
+    if section.leadership_considerations:
+        blocks.append(Bullets(items=tuple(section.leadership_considerations)))
+    else:
+        blocks.append(Text(text="This section has no leadership considerations yet."))
+    blocks.append(
+        Buttons(
+            buttons=(
+                Button(
+                    label="Post a follow-up",
+                    command="follow-up",
+                    primary=True,
+                    form=follow_up_form(),
+                ),
+            )
+        )
+    )
+    return blocks
+
+
+def home(
+    pack: Pack,
+    section_number: int,
+    roles: frozenset[str],
+    polls: list[tuple[PollRecord, Tally]],
+) -> Reply:
+    """The home view for one person: what everyone sees, plus their role's part."""
+    blocks = _everyone(pack, section_number)
+    if "facilitator" in roles:
+        blocks += _facilitator(pack, polls)
+    if "leader" in roles:
+        blocks += _leader(pack, section_number)
+    blocks.append(Context(text="Check-in answers are private: only counts are ever shown."))
+    return Reply(summary="Compassion resilience, between circles", blocks=tuple(blocks))
+
+
+def welcome(pack: Pack) -> Reply:
+    """The message when the bot joins a channel or a person joins a program channel."""
+    helped = help_reply(frozenset({"staff"}), pack.info.title)
+    intro = Text(
+        text=(
+            "This channel is part of a compassion resilience program. Between circles I'll share "
+            "the section's practice, a daily prompt and a weekly check-in."
+        )
+    )
+    return Reply(
+        summary="Welcome to your compassion resilience circle",
+        blocks=(Heading(text="Welcome!"), intro, *helped.blocks[1:]),
+        private=False,
+    )
