@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from bot.storage.tables import Base
@@ -9,7 +11,7 @@ from bot.storage.tables import Base
 target_metadata = Base.metadata
 
 
-def _include(name: str | None, type_: str, *_: object) -> bool:
+def _include(_object: Any, name: str | None, type_: str, *_: Any) -> bool:
     # The scheduler's job store owns its own table.
     return not (type_ == "table" and name == "apscheduler_jobs")
 
