@@ -1,0 +1,402 @@
+"""The built-in content packs: complete, faithful to the toolkit, and strict about broken copies."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
+from content.models import Pack
+
+SOURCE_FILES = {
+    "healthcare-section1-documents.txt",
+    "healthcare-section1-page.txt",
+    "schools-overview-presentation.txt",
+    "leaders-note-and-considerations.txt",
+    "how-the-toolkit-works.txt",
+}
+STEP_NAMES = [
+    "Notice",
+    "Self-check",
+    "Seek to understand",
+    "Cultivate empathy",
+    "Discern best action",
+    "Take action",
+]
+STEP_KEYS = [
+    "notice",
+    "self-check",
+    "seek-to-understand",
+    "cultivate-empathy",
+    "discern-best-action",
+    "take-action",
+]
+APPENDIX_TOPICS = {
+    "foundational-beliefs-about-behavior",
+    "supporting-change-efforts",
+    "staff-disclosure-or-crisis",
+    "stress-through-the-career-cycle",
+}
+WELLNESS_SECTORS = {8: "Mind", 9: "Spirit", 10: "Strength", 11: "Heart"}
+
+
+@pytest.fixture(scope="module", params=BUILTIN_PACKS)
+def pack(request: pytest.FixtureRequest) -> Pack:
+    return load_pack(pack_folder(request.param))
+
+
+@pytest.fixture(scope="module")
+def healthcare() -> Pack:
+    return load_pack(pack_folder("healthcare"))
+
+
+@pytest.fixture(scope="module")
+def schools() -> Pack:
+    return load_pack(pack_folder("schools"))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a dumped model."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+# The packs as shipped.
+
+
+def test_both_packs_load_with_their_own_audience(pack: Pack) -> None:
+    assert pack.info.audience == pack.info.key
+    assert pack.info.key in BUILTIN_PACKS
+
+
+def test_each_pack_has_twelve_sections_in_order_and_the_appendix(pack: Pack) -> None:
+    assert [section.number for section in pack.sections] == list(range(1, 13))
+    assert {page.key for page in pack.appendix} >= APPENDIX_TOPICS
+
+
+def test_every_section_of_both_packs_has_every_segment(pack: Pack) -> None:
+    incomplete = {section.number: section.missing for section in pack.sections if section.missing}
+    assert incomplete == {}
+
+
+def test_every_circle_agenda_runs_45_to_60_minutes(pack: Pack) -> None:
+    for section in pack.sections:
+        for agenda in section.circle_agendas:
+            assert 45 <= agenda.minutes <= 60, (section.number, agenda.title, agenda.minutes)
+
+
+def test_every_section_agenda_opens_with_a_fist_to_five_check_in_and_ends_with_a_closing(
+    pack: Pack,
+) -> None:
+    for section in pack.sections:
+        agenda = section.circle_agendas[-1]
+        assert "fist" in agenda.parts[0].title.lower() or "fist" in agenda.parts[0].text.lower()
+        assert agenda.parts[-1].title == "Closing", section.number
+
+
+def test_the_self_care_sections_practise_mind_spirit_strength_and_heart(pack: Pack) -> None:
+    for number, sector in WELLNESS_SECTORS.items():
+        section = pack.section(number)
+        assert section is not None
+        assert section.wellness_practice is not None
+        assert section.wellness_practice.sector == sector
+
+
+def test_every_wellness_practice_has_two_to_four_reflection_questions(pack: Pack) -> None:
+    for section in pack.sections:
+        assert section.wellness_practice is not None
+        assert 2 <= len(section.wellness_practice.reflection_questions) <= 4, section.number
+
+
+def test_every_section_has_at_least_ten_daily_prompts(pack: Pack) -> None:
+    for section in pack.sections:
+        assert len(section.daily_prompts) >= 10, section.number
+
+
+def test_each_packs_daily_prompts_are_unique(pack: Pack) -> None:
+    prompts = [prompt for section in pack.sections for prompt in section.daily_prompts]
+    duplicates = {prompt for prompt in prompts if prompts.count(prompt) > 1}
+    assert duplicates == set()
+
+
+def test_every_section_has_the_leaders_components_checklist(pack: Pack) -> None:
+    for section in pack.sections:
+        checklist = " ".join(section.components).lower()
+        for component in ("ahead", "leader", "visual", "between circles", "survey"):
+            assert component in checklist, (section.number, component)
+
+
+def test_sections_the_sources_only_outline_are_marked_as_adapted(pack: Pack) -> None:
+    assert [section.number for section in pack.sections if not section.adapted] == [1]
+
+
+def test_no_text_in_either_pack_exceeds_a_platform_limit(pack: Pack) -> None:
+    assert max(len(text) for text in _strings(pack.model_dump())) <= 3000
+    titles = [section.title for section in pack.sections] + [page.title for page in pack.appendix]
+    assert max(len(title) for title in titles) <= 150
+
+
+def test_each_pack_has_the_fist_to_five_from_fist_to_five_fingers(pack: Pack) -> None:
+    labels = pack.fist_to_five.labels
+    assert labels[0].startswith("0") and "Fist" in labels[0]
+    assert labels[5].startswith("5") and "Five" in labels[5]
+    assert all(meaning for meaning in pack.fist_to_five.meanings)
+
+
+def test_each_pack_credits_the_toolkit_and_the_works_it_cites(pack: Pack) -> None:
+    credits = " ".join(credit.text for credit in pack.info.credits)
+    for work in (
+        "Compassion Resilience Toolkit",
+        "Worline",
+        "Awakening Compassion at Work",
+        "Lown",
+        "Schwartz Center",
+        "Brené Brown",
+    ):
+        assert work in credits
+
+
+# Links: never an invented address.
+
+
+def test_every_link_used_is_on_the_packs_link_list(pack: Pack) -> None:
+    keys = {link.key for link in pack.links}
+    used = {pack.info.home_link}
+    for section in pack.sections:
+        used.update(handout.link for handout in section.handouts if handout.link)
+        if section.key_activity and section.key_activity.link:
+            used.add(section.key_activity.link)
+    assert used <= keys
+
+
+def test_every_link_names_the_source_it_was_found_in(pack: Pack) -> None:
+    for link in pack.links:
+        assert link.source.strip() in SOURCE_FILES, link.key
+
+
+def test_every_url_in_the_pack_is_on_its_link_list(pack: Pack) -> None:
+    urls = {link.url for link in pack.links}
+    mentioned = {
+        url.rstrip(".,)")
+        for text in _strings(pack.model_dump(exclude={"links"}))
+        for url in re.findall(r"https?://\S+", text)
+    }
+    assert mentioned <= urls
+
+
+def test_the_schools_pack_links_home_to_the_toolkit_and_not_the_health_care_pages(
+    schools: Pack,
+) -> None:
+    assert schools.link(schools.info.home_link).url.startswith(
+        "https://compassionresiliencetoolkit.org/"
+    )
+    assert not [link.key for link in schools.links if "Healthcare_" in link.url]
+
+
+def test_the_healthcare_pack_links_its_section_1_documents(healthcare: Pack) -> None:
+    section = healthcare.section(1)
+    assert section is not None and section.key_activity is not None
+    scenarios = healthcare.link(section.key_activity.link or "")
+    assert scenarios.url.endswith("Healthcare_Section1_ScenariosforDiscussion.pdf")
+
+
+# Section 1, faithful to the toolkit.
+
+
+def test_the_six_compassionate_action_steps_are_named_as_in_the_toolkit(pack: Pack) -> None:
+    assert [step.name for step in pack.steps] == STEP_NAMES
+    assert [step.key for step in pack.steps] == STEP_KEYS
+    assert pack.steps[5].line == "Be aware that intention alone is not compassionate action."
+    assert all(step.questions for step in pack.steps)
+
+
+def test_the_empathy_to_action_tips_are_all_six(pack: Pack) -> None:
+    titles = [tip.title for tip in pack.tips]
+    assert len(titles) == 6
+    assert titles[0] == "Focus on the moment and what is manageable"
+    assert '"What feels doable right now?"' in pack.tips[0].phrases
+
+
+def test_the_healthcare_pack_has_the_four_scenarios_walked_through_all_six_steps(
+    healthcare: Pack,
+) -> None:
+    assert [scenario.number for scenario in healthcare.scenarios] == [1, 2, 3, 4]
+    assert not any(scenario.adapted for scenario in healthcare.scenarios)
+    stories = " ".join(scenario.story for scenario in healthcare.scenarios)
+    for detail in ("five minutes late", "wristband", "pediatric oncology", "case manager"):
+        assert detail in stories
+    for scenario in healthcare.scenarios:
+        assert [step.step for step in scenario.steps] == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_schools_pack_has_the_toolkits_school_scenario_first(schools: Pack) -> None:
+    first = schools.scenarios[0]
+    assert not first.adapted
+    assert "8-year-old" in first.story and "Saturday" in first.story
+    assert [step.step for step in first.steps] == [1, 2, 3, 4, 5, 6]
+    assert "What emotions come up for you in this scenario?" in first.steps[1].questions
+    assert all(scenario.adapted for scenario in schools.scenarios[1:])
+
+
+def test_section_1_has_the_mind_practice_and_both_circle_agendas(pack: Pack) -> None:
+    section = pack.section(1)
+    assert section is not None
+    assert section.title == "Compassion in action"
+    assert section.wellness_practice is not None
+    assert section.wellness_practice.sector == "Mind"
+    assert section.wellness_practice.title == "An Invitation to Accept and Let Go of Resistance"
+    introduction, section_one = section.circle_agendas
+    assert "1A" in introduction.title
+    assert "fist" in introduction.parts[-2].text.lower()
+    assert [part.minutes for part in section_one.parts] == [10, 5, 25, 5, 5]
+
+
+def test_section_titles_follow_the_toolkit_outline(pack: Pack) -> None:
+    titles = {section.number: section.title for section in pack.sections}
+    assert titles[4] == "Systemic drivers of compassion fatigue and our locus of control"
+    assert titles[7] == "Staff culture agreements"
+    assert titles[12].startswith("Compassionate connections with the second tier")
+
+
+def test_the_packs_speak_to_their_own_audience(healthcare: Pack, schools: Pack) -> None:
+    def words(pack: Pack) -> str:
+        return " ".join(_strings(pack.model_dump(include={"sections", "appendix", "scenarios"})))
+
+    assert re.findall(r"\b(?:patients|clients|clinic)\b", words(schools).lower()) == []
+    assert re.findall(r"\b(?:students?|classroom)\b", words(healthcare).lower()) == []
+
+
+# An organisation's copy.
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(pack_folder(name), folder)
+    return folder
+
+
+def test_an_organisations_edited_copy_of_a_pack_loads(tmp_path: Path) -> None:
+    folder = _copy("schools", tmp_path)
+    section_file = folder / "sections" / "01.yaml"
+    text = section_file.read_text(encoding="utf-8")
+    section_file.write_text(
+        text.replace(
+            "title: Compassion in action", "title: Compassion in action at Lincoln Middle"
+        ),
+        encoding="utf-8",
+    )
+    edited = load_pack(folder)
+    section = edited.section(1)
+    assert section is not None
+    assert section.title == "Compassion in action at Lincoln Middle"
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def _replace_line(path: Path, line: int, new: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line - 1] = new
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_copy_missing_a_required_field_names_file_field_and_line(tmp_path: Path) -> None:
+    folder = _copy("healthcare", tmp_path)
+    path = folder / "sections" / "05.yaml"
+    _replace_line(path, _line_of(path, "title: Expectations of self and others"), "")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert caught.value.field == "sections[4].title"
+    assert caught.value.line == 1
+    assert "Field required" in str(caught.value)
+
+
+def test_a_copy_with_a_wrong_type_names_file_field_and_line(tmp_path: Path) -> None:
+    folder = _copy("healthcare", tmp_path)
+    path = folder / "sections" / "07.yaml"
+    line = _line_of(path, "minutes: 10")
+    _replace_line(path, line, "        minutes: ten")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert caught.value.field == "sections[6].circle_agendas[0].parts[0].minutes"
+    assert caught.value.line == line
+    assert f"{path}:{line}" in str(caught.value)
+
+
+def test_a_copy_with_an_unknown_section_number_13_fails(tmp_path: Path) -> None:
+    folder = _copy("schools", tmp_path)
+    path = folder / "sections" / "12.yaml"
+    _replace_line(path, 1, "number: 13")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert caught.value.field == "sections[11].number"
+    assert caught.value.line == 1
+    assert "12" in caught.value.problem
+
+
+def test_a_copy_with_text_over_the_3000_character_limit_fails(tmp_path: Path) -> None:
+    folder = _copy("schools", tmp_path)
+    path = folder / "sections" / "02.yaml"
+    line = _line_of(path, "summary:")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = line
+    while lines[end].startswith("  "):
+        end += 1
+    lines[line - 1 : end] = [f"summary: {'x' * 3001}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert caught.value.field == "sections[1].summary"
+    assert caught.value.line == line
+    assert "3000" in caught.value.problem
+
+
+def test_a_copy_with_bad_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    folder = _copy("healthcare", tmp_path)
+    path = folder / "sections" / "03.yaml"
+    line = _line_of(path, "checkin_question:")
+    _replace_line(path, line, "checkin_question: [How are you doing")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert "not valid YAML" in caught.value.problem
+    assert caught.value.line is not None and caught.value.line >= line
+
+
+def test_a_copy_with_an_unknown_key_names_the_key_and_its_line(tmp_path: Path) -> None:
+    folder = _copy("healthcare", tmp_path)
+    path = folder / "sections" / "04.yaml"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("colour: teal\n")
+    line = _line_of(path, "colour: teal")
+    with pytest.raises(ContentError) as caught:
+        load_pack(folder)
+    assert caught.value.path == path
+    assert caught.value.field == "sections[3].colour"
+    assert caught.value.line == line
+    assert "Extra inputs" in caught.value.problem
+
+
+def test_a_copy_linking_to_an_unknown_link_key_fails(tmp_path: Path) -> None:
+    folder = _copy("schools", tmp_path)
+    path = folder / "sections" / "04.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("link: toolkit-home", "link: made-up-page", 1), encoding="utf-8")
+    with pytest.raises(ContentError, match="made-up-page"):
+        load_pack(folder)
