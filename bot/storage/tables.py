@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names, so migrations can drop and alter them on every database.
@@ -98,4 +107,94 @@ class ReflectionRow(Base):
     __table_args__ = (
         Index("ix_reflections_author", "tenant_id", "author"),
         UniqueConstraint("tenant_id", "author", "scenario", "step", name="uq_reflections_step"),
+    )
+
+
+class RolloutRow(Base):
+    """A cohort's programme: one channel working through sections on circle dates."""
+
+    __tablename__ = "rollouts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    address: Mapped[str] = mapped_column(String(2000))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # active → sustaining after the last section; paused or cancelled by a facilitator (or a
+    # permanent delivery failure); ended when the facilitator ends sustainment.
+    status: Mapped[str] = mapped_column(String(20))
+    # The cohort's calendar (working days, quiet hours, holidays) as validated JSON.
+    calendar: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paused_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_rollouts_tenant_address", "tenant_id", "address"),)
+
+
+class CircleRow(Base):
+    """One section's circle in a rollout, at a local time in the cohort's zone (kept in UTC)."""
+
+    __tablename__ = "rollout_circles"
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    section: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DeliveryRow(Base):
+    """One planned post in the delivery ledger; its key makes every send happen at most once."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # rollout:kind:section:local date:target, so a double fire or replan finds the same row.
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    rollout_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    section: Mapped[int] = mapped_column(Integer)
+    local_date: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(2000))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # planned → sending → sent; or skipped, cancelled, failed, missed, uncertain.
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    __table_args__ = (
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_rollout", "rollout_id"),
+    )
+
+
+class ChecklistRow(Base):
+    """A facilitator's checklist item for one section, ticked by the bot or by hand."""
+
+    __tablename__ = "rollout_checklist"
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    section: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class TeamsReferenceRow(Base):
+    """Where the Teams bot can post unprompted: a conversation reference, saved as JSON."""
+
+    __tablename__ = "teams_conversation_references"
+    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(500), primary_key=True)
+    # personal, channel or groupChat.
+    kind: Mapped[str] = mapped_column(String(20))
+    # The person, for a personal chat; the team, for a channel (all removed on uninstall).
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    team_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reference: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_teams_references_user", "tenant_id", "user_id"),
+        Index("ix_teams_references_team", "tenant_id", "team_id"),
     )
