@@ -32,4 +32,9 @@ def configured_platforms(runtime: Runtime) -> list[Platform]:
     """The platforms whose credentials (or local mode) are configured."""
     platforms: list[Platform] = []
     # Each adapter adds itself below, only when configured.
+    if runtime.settings.teams_configured:
+        from adapters.teams.service import build_teams
+
+        teams = build_teams(runtime.settings, runtime.core, runtime.engine)
+        platforms.append(Platform(name="teams", mounts=[teams.mount], port=teams.port))
     return platforms

@@ -8,8 +8,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +21,7 @@ from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.pseudonyms import Pseudonyms
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
+from tests.fakes.bot_connector import FakeBotConnector
 
 POSTGRES_URL = os.environ.get("CRBOT_TEST_DATABASE_URL")
 TEST_SECRET = b"test-pseudonym-secret-0123456789"
@@ -160,3 +164,41 @@ class Chat:
 def chat(core: Core, port: FakePort) -> Chat:
     """A team channel to talk in."""
     return Chat(core, port)
+
+
+@pytest.fixture
+async def bot_connector() -> AsyncIterator[FakeBotConnector]:
+    """A fake Teams Bot Connector service on 127.0.0.1, recording what the bot sends."""
+    connector = await FakeBotConnector().start()
+    yield connector
+    await connector.stop()
+
+
+@dataclass
+class TeamsEndpoint:
+    """The bot's web server with the Teams route, on 127.0.0.1, and a client to post activities."""
+
+    url: str
+    teams: Any
+    client: aiohttp.ClientSession
+
+    async def post(self, activity: dict[str, Any], token: str | None = None) -> int:
+        """Post an activity to /api/messages as Teams would; returns the HTTP status."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.client.post(self.url, json=activity, headers=headers) as response:
+            return response.status
+
+
+@pytest.fixture
+async def teams_endpoint(engine: AsyncEngine, core: Core) -> AsyncIterator[TeamsEndpoint]:
+    """The Teams adapter with authentication off (local mode), served over real HTTP."""
+    from adapters.teams.service import build_teams
+    from bot.settings import Settings
+    from crbot.web import build_app
+
+    teams = build_teams(Settings(teams_enabled=True), core, engine)
+    server = TestServer(build_app(engine, [teams.mount]), host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession() as client:
+        yield TeamsEndpoint(str(server.make_url("/api/messages")), teams, client)
+    await server.close()

@@ -1,0 +1,1 @@
+"""Microsoft Teams: activities in, Adaptive Cards out; Bot Framework types stay in here."""

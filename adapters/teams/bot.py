@@ -1,0 +1,212 @@
+"""Teams activities -> the core: typed commands, card submits, installs and uninstalls.
+
+Replies are cards in the same conversation. Teams has no ephemeral messages, so a private reply
+to someone in a channel or group chat goes to their personal chat with the bot (opened if need be);
+only if that fails does it appear in the thread, where they asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
+
+from adapters.teams.port import TENANT_PREFIX, TeamsPort, card_activity
+from adapters.teams.references import ReferenceStore
+from adapters.teams.render import COMMAND_KEY, form_answers
+from bot.core import Core
+from bot.errors import DeliveryError, ErrorCode
+from bot.messages import Incoming, Person, Reply, Target
+from bot.wording import kind_reply, sorry_reply
+
+log = logging.getLogger(__name__)
+
+# A typed command is one line; anything far longer is not one, whatever it says.
+MAX_COMMAND_CHARS = 4000
+_MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+# Proactive turns (continue/create conversation) must let their errors reach the port.
+PROACTIVE_EVENTS = frozenset(
+    {ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation}
+)
+
+
+def tenant_of(activity: Activity) -> str:
+    """`teams:<tenant guid>`; the Emulator sends none, so it is `teams:local`."""
+    conversation = activity.conversation
+    guid = conversation.tenant_id if conversation is not None else None
+    if not guid:
+        tenant = _channel_data(activity).get("tenant")
+        guid = tenant.get("id") if isinstance(tenant, dict) else None
+    return f"{TENANT_PREFIX}{guid or 'local'}"
+
+
+def _channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, dict) else {}
+
+
+def team_of(activity: Activity) -> str | None:
+    """The team a channel conversation belongs to."""
+    team = _channel_data(activity).get("team")
+    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
+
+
+def kind_of(activity: Activity) -> str:
+    """personal, channel or groupChat (the Emulator's chats count as personal)."""
+    conversation = activity.conversation
+    kind = conversation.conversation_type if conversation is not None else None
+    return kind if kind in ("channel", "groupChat") else "personal"
+
+
+def command_text(activity: Activity) -> str:
+    """What was typed, without the @mention of the bot that Teams puts in channel messages."""
+    text = activity.text or ""
+    # A malformed mention entity makes botbuilder raise; the pattern below still removes the tag.
+    with contextlib.suppress(AttributeError, KeyError, TypeError):
+        text = TurnContext.remove_recipient_mention(activity) or ""
+    return " ".join(_MENTION.sub(" ", text).replace("&nbsp;", " ").split())
+
+
+def incoming_of(activity: Activity) -> Incoming | None:
+    """The core's view of a message activity; None when it carries no usable command."""
+    tenant = tenant_of(activity)
+    sender = activity.from_property
+    if sender is None or not sender.id or activity.conversation is None:
+        return None
+    person = Person(tenant=tenant, user_id=str(sender.id), display_name=sender.name)
+    place = Target(tenant=tenant, address=str(activity.conversation.id))
+    value = activity.value
+    if value is not None:
+        # A card's Action.Submit: the button's command, and what its form's inputs held.
+        command = value.get(COMMAND_KEY) if isinstance(value, dict) else None
+        if not isinstance(command, str) or not command or len(command) > MAX_COMMAND_CHARS:
+            return None
+        return Incoming(
+            person=person, place=place, text=command, form=form_answers(value), via_button=True
+        )
+    text = command_text(activity)
+    if len(text) > MAX_COMMAND_CHARS:
+        return None
+    return Incoming(person=person, place=place, text=text or "help")
+
+
+class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    """Translates activities for the core and delivers its replies as cards."""
+
+    def __init__(self, core: Core, port: TeamsPort, references: ReferenceStore) -> None:
+        self._core = core
+        self._port = port
+        self._references = references
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Keep the conversation reference fresh, then handle the activity."""
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message or (
+            activity.type == ActivityTypes.installation_update
+            and activity.action in ("add", "add-upgrade")
+        ):
+            await self._remember(activity)
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A typed command or a card submit."""
+        activity = turn_context.activity
+        incoming = incoming_of(activity)
+        if incoming is None:
+            log.info(
+                "unreadable message ignored kindly",
+                extra={"tenant": tenant_of(activity), "platform": "teams"},
+            )
+            await turn_context.send_activity(card_activity(kind_reply(ErrorCode.UNKNOWN_COMMAND)))
+            return
+        reply = await self._core.handle(incoming, self._port)
+        await self._deliver(turn_context, incoming.person, reply)
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        """The bot joined a team, chat or personal scope: welcome once (no roster look-ups)."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient is not None else None
+        if not any(member.id == bot_id for member in members_added or []):
+            return
+        await self._remember(activity)
+        tenant = tenant_of(activity)
+        sender = activity.from_property
+        if kind_of(activity) == "personal" and sender is not None and sender.id:
+            reply = await self._core.home(Person(tenant=tenant, user_id=str(sender.id)))
+        else:
+            reply = await self._core.welcome(tenant)
+        await turn_context.send_activity(card_activity(reply))
+        log.info("welcomed", extra={"tenant": tenant, "platform": "teams"})
+
+    async def on_teams_members_removed_dispatch(
+        self, members_removed: list[ChannelAccount], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        """The bot was removed from a team or chat: forget where it could post."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient is not None else None
+        if any(member.id == bot_id for member in members_removed or []):
+            await self._forget(activity)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Uninstalled: forget the team's (or chat's) conversation references."""
+        await self._forget(turn_context.activity)
+
+    async def _remember(self, activity: Activity) -> None:
+        if activity.conversation is None or not activity.conversation.id:
+            return
+        kind = kind_of(activity)
+        sender = activity.from_property
+        reference = TurnContext.get_conversation_reference(activity)
+        await self._references.save(
+            tenant_of(activity),
+            reference.serialize(),
+            kind=kind,
+            user_id=str(sender.id) if kind == "personal" and sender and sender.id else None,
+            team_id=team_of(activity),
+        )
+
+    async def _forget(self, activity: Activity) -> None:
+        tenant = tenant_of(activity)
+        team = team_of(activity)
+        if team is not None:
+            await self._references.remove(tenant, team_id=team)
+        elif activity.conversation is not None and activity.conversation.id:
+            await self._references.remove(tenant, conversation_id=str(activity.conversation.id))
+
+    async def _deliver(self, turn_context: TurnContext, person: Person, reply: Reply) -> None:
+        if reply.private and kind_of(turn_context.activity) != "personal":
+            try:
+                await self._port.send_private(person, reply)
+                return
+            except DeliveryError as error:
+                log.info(
+                    "private reply shown in the conversation instead",
+                    extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
+                )
+        await turn_context.send_activity(card_activity(reply))
+
+
+async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """Any error in a person's turn: log it with ids only, and reply gently."""
+    activity = turn_context.activity
+    if activity.type == ActivityTypes.event and activity.name in PROACTIVE_EVENTS:
+        raise error
+    log.error(
+        "Teams turn failed",
+        exc_info=error,
+        extra={"tenant": tenant_of(activity), "platform": "teams", "status": activity.type},
+    )
+    try:
+        await turn_context.send_activity(card_activity(sorry_reply()))
+    except Exception as failure:
+        log.warning(
+            "could not tell the person something went wrong",
+            extra={"tenant": tenant_of(activity), "status": type(failure).__name__},
+        )

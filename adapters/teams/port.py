@@ -1,0 +1,253 @@
+"""The Teams ChatPort: proactive posts, in-place updates and personal messages over Bot Framework.
+
+Every call is retried here, on the loop, for the failures Teams asks bots to retry (412, 429, 5xx),
+honouring Retry-After; what still fails becomes a `DeliveryError`, permanent when the bot was
+removed, blocked or the conversation is gone (403, 404), so the scheduler can stop posting there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
+from adapters.teams.render import attachment
+from bot.errors import DeliveryError
+from bot.messages import MessageRef, Person, Reply, Target
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+TENANT_PREFIX = "teams:"
+CHANNEL = "msteams"
+# Teams: "retry 429, 412, 502, 503, 504 honouring Retry-After"; 500 and 408 are worth one more go.
+TRANSIENT = frozenset({408, 412, 429, 500, 502, 503, 504})
+ATTEMPTS = 3
+# Longer waits than this are left to the scheduler (DeliveryError.retry_after), not slept here.
+MAX_WAIT_SECONDS = 30.0
+BACKOFF_BASE_SECONDS = 0.5
+# A failure that is neither HTTP nor network: retrying the same call would fail the same way.
+UNEXPECTED = "unexpected"
+
+
+def tenant_guid(tenant: str) -> str:
+    """`teams:<guid>` -> `<guid>`."""
+    return tenant.removeprefix(TENANT_PREFIX)
+
+
+def card_activity(reply: Reply) -> Activity:
+    """The reply as a message activity holding one Adaptive Card."""
+    card = attachment(reply)
+    return Activity(
+        type=ActivityTypes.message,
+        summary=reply.summary,
+        attachments=[Attachment(content_type=card["contentType"], content=card["content"])],
+    )
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds from a Retry-After header: a number, or an HTTP date."""
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def delivery_error(error: Exception) -> DeliveryError:
+    """What a failed connector call means for the sender."""
+    if isinstance(error, DeliveryError):
+        return error
+    if isinstance(error, HttpOperationError) and error.response is not None:
+        status = int(error.response.status_code)
+        inner = getattr(getattr(error, "error", None), "error", None)
+        code = getattr(inner, "code", None) or f"http_{status}"
+        return DeliveryError(
+            f"teams:{status}:{code}",
+            permanent=status not in TRANSIENT,
+            retry_after=retry_after(error.response.headers),
+        )
+    if isinstance(error, ClientRequestError | OSError | asyncio.TimeoutError):
+        return DeliveryError("teams:unreachable", permanent=False)
+    return DeliveryError(f"teams:{UNEXPECTED}:{type(error).__name__}", permanent=False)
+
+
+class TeamsPort:
+    """Sends through stored conversation references; ids in MessageRefs are Teams' own."""
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        references: ReferenceStore,
+        app_id: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        attempts: int = ATTEMPTS,
+        max_wait: float = MAX_WAIT_SECONDS,
+    ) -> None:
+        self._adapter = adapter
+        self._references = references
+        self._app_id = app_id
+        self._sleep = sleep
+        self._attempts = attempts
+        self._max_wait = max_wait
+
+    async def send(self, target: Target, reply: Reply) -> MessageRef:
+        """Post to a conversation; a channel (not a thread in it) gets a new thread."""
+        reference = await self._reference(target.tenant, target.address)
+        conversation = reference.get("conversation", {})
+        if conversation.get("conversationType") == "channel" and THREAD_MARK not in target.address:
+            message_id = await self._retrying(
+                lambda: self._new_thread(reference, reply), target.tenant
+            )
+        else:
+            message_id = await self._retrying(lambda: self._post(reference, reply), target.tenant)
+        return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace a card the bot posted (a poll's count line), in place."""
+        reference = await self._reference(ref.tenant, ref.address)
+
+        async def replace(context: TurnContext) -> str:
+            activity = card_activity(reply)
+            activity.id = ref.message_id
+            await context.update_activity(activity)
+            return ref.message_id
+
+        await self._retrying(lambda: self._continue(reference, replace), ref.tenant)
+
+    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
+        """A message in the person's personal chat with the bot, opening the chat if needed."""
+        reference = await self._references.personal(person.tenant, person.user_id)
+        if reference is not None:
+            message_id = await self._retrying(lambda: self._post(reference, reply), person.tenant)
+            address = str(reference["conversation"]["id"])
+        else:
+            address, message_id = await self._retrying(
+                lambda: self._open_personal(person, reply), person.tenant
+            )
+        return MessageRef(tenant=person.tenant, address=address, message_id=message_id)
+
+    async def _reference(self, tenant: str, address: str) -> Reference:
+        reference = await self._references.get(tenant, address)
+        if reference is None:
+            # Nothing to post through: the bot was never installed there, or was removed.
+            raise DeliveryError("teams:no_reference", permanent=True)
+        return reference
+
+    async def _retrying(self, operation: Callable[[], Awaitable[T]], tenant: str) -> T:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await operation()
+            except Exception as error:
+                failure = delivery_error(error)
+                context = {"tenant": tenant, "platform": "teams", "status": failure.reason}
+                unexpected = UNEXPECTED in failure.reason
+                if failure.permanent or unexpected or attempt == self._attempts:
+                    log.warning("Teams delivery failed", extra=context, exc_info=unexpected)
+                    raise failure from error
+                wait = failure.retry_after
+                if wait is None:
+                    wait = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) * (1 + random.random())
+                if wait > self._max_wait:
+                    log.warning("Teams asked to wait longer than a send may", extra=context)
+                    raise failure from error
+                log.info("Teams delivery will be retried", extra=context)
+                await self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _continue(
+        self, reference: Reference, work: Callable[[TurnContext], Awaitable[T]]
+    ) -> T:
+        results: list[T] = []
+
+        async def callback(context: TurnContext) -> None:
+            results.append(await work(context))
+
+        bf_reference = ConversationReference().deserialize(reference)
+        await self._adapter.continue_conversation(bf_reference, callback, self._app_id)
+        return results[0]
+
+    async def _post(self, reference: Reference, reply: Reply) -> str:
+        async def post(context: TurnContext) -> str:
+            response = await context.send_activity(card_activity(reply))
+            return str(response.id) if response is not None and response.id else ""
+
+        return await self._continue(reference, post)
+
+    async def _new_thread(self, reference: Reference, reply: Reply) -> str:
+        conversation = reference["conversation"]
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount().deserialize(reference.get("bot") or {}),
+            channel_data={"channel": {"id": conversation["id"]}},
+            tenant_id=conversation.get("tenantId"),
+            activity=card_activity(reply),
+        )
+        created: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            created.append(str(context.activity.id or ""))
+
+        await self._adapter.create_conversation(
+            self._app_id, callback, parameters, CHANNEL, reference["serviceUrl"], None
+        )
+        return created[0]
+
+    async def _open_personal(self, person: Person, reply: Reply) -> tuple[str, str]:
+        known = await self._references.any_in(person.tenant)
+        if known is None:
+            raise DeliveryError("teams:no_reference", permanent=True)
+        guid = tenant_guid(person.tenant)
+        bot = ChannelAccount().deserialize(known.get("bot") or {})
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=bot,
+            members=[ChannelAccount(id=person.user_id)],
+            tenant_id=guid,
+            channel_data={"tenant": {"id": guid}},
+        )
+        sent: list[tuple[str, str]] = []
+
+        async def callback(context: TurnContext) -> None:
+            reference = TurnContext.get_conversation_reference(context.activity)
+            reference.user = ChannelAccount(id=person.user_id)
+            response = await context.send_activity(card_activity(reply))
+            conversation_id = str(context.activity.conversation.id)
+            await self._references.save(
+                person.tenant, reference.serialize(), kind="personal", user_id=person.user_id
+            )
+            sent.append((conversation_id, str(response.id) if response and response.id else ""))
+
+        await self._adapter.create_conversation(
+            self._app_id, callback, parameters, CHANNEL, known["serviceUrl"], None
+        )
+        return sent[0]

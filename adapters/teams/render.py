@@ -1,0 +1,168 @@
+"""Reply -> an Adaptive Card (schema 1.5, the newest Teams renders for bots), kept under 80 KB.
+
+Buttons become `Action.Submit` whose data carries the button's command, so a click arrives as a
+message activity with `value`; a button with a form opens its inputs in place (`Action.ShowCard`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.messages import (
+    Block,
+    Bullets,
+    Button,
+    Buttons,
+    Context,
+    Divider,
+    FormField,
+    Heading,
+    Link,
+    Poll,
+    Reply,
+    Text,
+)
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.5"
+# Teams refuses bot messages near 100 KB (413 MessageSizeTooBig); PLATFORM.md says keep <= 80 KB.
+MAX_CARD_BYTES = 80_000
+# Input ids carry a prefix, so a form field can never be mistaken for the command.
+INPUT_PREFIX = "in_"
+COMMAND_KEY = "command"
+FORM_KEY = "crbot_form"
+SHORTENED = "This message was shortened to fit in Teams."
+
+Json = dict[str, Any]
+
+# Core text marks *bold* and _italic_ the Slack way; Adaptive Card markdown wants **bold**.
+_BOLD = re.compile(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])")
+
+
+def markdown(text: str) -> str:
+    """Core marks to Adaptive Card markdown."""
+    return _BOLD.sub(r"**\1**", text)
+
+
+def _text(text: str, **style: Any) -> Json:
+    return {"type": "TextBlock", "text": markdown(text), "wrap": True, **style}
+
+
+def submit_data(button: Button) -> Json:
+    """What a click sends back in the activity's `value`."""
+    data: Json = {COMMAND_KEY: button.command}
+    if button.form is not None:
+        data[FORM_KEY] = True
+    return data
+
+
+def _input(field: FormField) -> Json:
+    common: Json = {
+        "id": INPUT_PREFIX + field.name,
+        "label": field.label,
+        "isRequired": not field.optional,
+    }
+    if field.initial is not None:
+        common["value"] = field.initial
+    if field.kind == "select" or (field.kind == "timezone" and field.options):
+        choices = [{"title": option, "value": option} for option in field.options]
+        return {"type": "Input.ChoiceSet", "style": "compact", "choices": choices, **common}
+    if field.kind == "date":
+        return {"type": "Input.Date", **common}
+    if field.kind == "time":
+        return {"type": "Input.Time", **common}
+    # Cards have no channel picker: a channel is named in words (the core resolves it).
+    multiline = field.kind == "long_text"
+    return {"type": "Input.Text", "isMultiline": multiline, "maxLength": field.max_length, **common}
+
+
+def action(button: Button) -> Json:
+    """A button as a card action: a plain submit, or a form shown in place with its own submit."""
+    submit: Json = {"type": "Action.Submit", "title": button.label, "data": submit_data(button)}
+    if button.form is None:
+        return submit
+    form = button.form
+    submit["title"] = form.submit_label
+    card: Json = {
+        "type": "AdaptiveCard",
+        "body": [_text(form.title, weight="Bolder"), *(_input(f) for f in form.fields)],
+        "actions": [submit],
+    }
+    return {"type": "Action.ShowCard", "title": button.label, "card": card}
+
+
+def _poll(poll: Poll) -> list[Json]:
+    return [
+        _text(poll.question, weight="Bolder"),
+        {"type": "ActionSet", "actions": [action(b) for b in poll.options]},
+        _text(poll.count_line),
+        _text(poll.privacy_line, isSubtle=True, size="Small"),
+    ]
+
+
+def element(block: Block) -> list[Json]:
+    """One block as card elements; a block this renderer does not know becomes its text."""
+    if isinstance(block, Heading):
+        return [_text(block.text, size="Large", weight="Bolder")]
+    if isinstance(block, Text):
+        return [_text(block.text)]
+    if isinstance(block, Bullets):
+        marks = [f"{i}." if block.numbered else "-" for i in range(1, len(block.items) + 1)]
+        lines = [f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True)]
+        return [_text("\n".join(lines))]
+    if isinstance(block, Buttons):
+        return [{"type": "ActionSet", "actions": [action(b) for b in block.buttons]}]
+    if isinstance(block, Poll):
+        return _poll(block)
+    if isinstance(block, Divider):
+        return [{"type": "Container", "separator": True, "spacing": "Medium", "items": []}]
+    if isinstance(block, Context):
+        return [_text(block.text, isSubtle=True, size="Small")]
+    if isinstance(block, Link):
+        return [_text(f"[{block.label}]({block.url})")]
+    # Images live in the content pack, not at a public URL; their words stand in for them.
+    return [_text(block.fallback())]
+
+
+def _card(body: list[Json]) -> Json:
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "msteams": {"width": "Full"},
+        "body": body,
+    }
+
+
+def size(card: Json) -> int:
+    """The card's size as Teams counts it: UTF-8 JSON bytes."""
+    return len(json.dumps(card, ensure_ascii=False).encode())
+
+
+def card(reply: Reply) -> Json:
+    """The reply as one Adaptive Card; trailing blocks are dropped (and said so) past 80 KB."""
+    blocks = list(reply.blocks)
+    body = [item for block in blocks for item in element(block)] or [_text(reply.summary)]
+    result = _card(body)
+    while size(result) > MAX_CARD_BYTES and blocks:
+        blocks.pop()
+        body = [item for block in blocks for item in element(block)]
+        result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small")])
+    return result
+
+
+def attachment(reply: Reply) -> Json:
+    """The card as a Bot Framework attachment (plain JSON, so this module needs no SDK types)."""
+    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply)}
+
+
+def form_answers(value: dict[str, Any]) -> dict[str, str] | None:
+    """The inputs a submit carried, by field name; None when the button had no form."""
+    answers = {
+        key[len(INPUT_PREFIX) :]: "" if item is None else str(item)
+        for key, item in value.items()
+        if key.startswith(INPUT_PREFIX)
+    }
+    return answers if answers or value.get(FORM_KEY) else None

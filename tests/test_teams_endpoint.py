@@ -1,0 +1,214 @@
+"""The Teams endpoint over real HTTP: activities shaped as Teams sends them, replies to a fake."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from tests.conftest import TeamsEndpoint
+from tests.fakes.bot_connector import (
+    CHANNEL,
+    TENANT,
+    FakeBotConnector,
+    activity,
+    mention,
+)
+
+TEAMS_TENANT = f"teams:{TENANT}"
+
+
+async def test_a_typed_step_command_in_a_personal_chat_is_answered_with_that_step_as_a_card(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    status = await teams_endpoint.post(activity(bot_connector, text="compassion-steps 3"))
+
+    assert status == 201
+    [reply] = bot_connector.of_kind("send", "reply")
+    assert reply.conversation == "a:personal-29:user-ada"
+    assert reply.card["type"] == "AdaptiveCard" and reply.card["version"] == "1.5"
+    assert any("3" in text for text in reply.texts())
+
+
+async def test_the_mention_of_the_bot_is_removed_before_the_command_is_read(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, kind="groupChat", **mention("help")))
+
+    # help is private: it goes to the person's personal chat, opened for the purpose.
+    [opened] = bot_connector.of_kind("create")
+    assert opened.body["members"] == [{"id": "29:user-ada"}]
+    [reply] = bot_connector.of_kind("send", "reply")
+    assert reply.conversation == "a:personal-29:user-ada"
+    assert "What I can do" not in reply.texts()  # the summary is not the card
+    assert any("compassion-steps" in text for text in reply.texts())
+
+
+async def test_a_card_submit_sends_the_buttons_command_and_its_form_answers_to_the_core(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, text="scenario 1"))
+    value = {"command": "reflect 1 0", "crbot_form": True, "in_text": "I would listen first."}
+
+    status = await teams_endpoint.post(activity(bot_connector, value=value))
+
+    assert status == 201
+    reflections = await core.scenarios.reflections(
+        TEAMS_TENANT, core.pseudonyms.of(TEAMS_TENANT, "29:user-ada")
+    )
+    assert "I would listen first." in reflections.plain_text()
+
+
+async def test_a_check_in_answer_updates_the_poll_card_in_place_and_thanks_privately(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
+    [posted] = bot_connector.new_threads()
+    choices = posted.card["body"][2]["actions"]
+    assert len(choices) == 6 and all(a["type"] == "Action.Submit" for a in choices)
+    answer = activity(
+        bot_connector,
+        kind="channel",
+        user="29:user-bo",
+        value=choices[4]["data"],
+        replyToId=posted.activity_id,
+    )
+
+    assert await teams_endpoint.post(answer) == 201
+
+    [updated] = bot_connector.of_kind("update")
+    assert updated.activity_id == posted.activity_id
+    assert "1 person has answered. The spread appears at 3." in updated.texts()
+    thanks = [c for c in bot_connector.of_kind("send", "reply") if "bo" in c.conversation]
+    assert thanks and thanks[0].conversation == "a:personal-29:user-bo"
+
+
+async def test_a_low_check_in_answer_brings_a_private_note_in_the_personal_chat(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
+    [posted] = bot_connector.new_threads()
+    low = posted.card["body"][2]["actions"][0]["data"]
+
+    await teams_endpoint.post(activity(bot_connector, kind="channel", user="29:user-cy", value=low))
+
+    private = [c for c in bot_connector.calls if c.conversation == "a:personal-29:user-cy"]
+    assert any("A note, just for you" in call.texts() for call in private)
+    assert all("A note" not in " ".join(c.texts()) for c in bot_connector.of_kind("update"))
+
+
+async def test_installing_the_bot_in_a_team_posts_a_welcome_and_stores_the_channel(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    added = activity(
+        bot_connector,
+        kind="channel",
+        activity_type="conversationUpdate",
+        membersAdded=[{"id": "28:crbot-app-id"}],
+    )
+
+    assert await teams_endpoint.post(added) == 201
+
+    [welcome] = bot_connector.of_kind("send", "reply")
+    assert welcome.conversation == CHANNEL
+    references = teams_endpoint.teams.references
+    assert await references.get(TEAMS_TENANT, CHANNEL) is not None
+
+
+async def test_people_joining_a_team_get_no_roster_look_ups_and_no_welcome(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    joined = activity(
+        bot_connector,
+        kind="channel",
+        activity_type="conversationUpdate",
+        membersAdded=[{"id": "29:user-new"}],
+    )
+
+    assert await teams_endpoint.post(joined) == 201
+    assert bot_connector.calls == []
+
+
+async def test_uninstalling_from_a_team_removes_its_stored_references(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    references = teams_endpoint.teams.references
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("help")))
+    assert await references.get(TEAMS_TENANT, CHANNEL) is not None
+    removed = activity(
+        bot_connector, kind="channel", activity_type="installationUpdate", action="remove"
+    )
+
+    assert await teams_endpoint.post(removed) == 201
+
+    assert await references.get(TEAMS_TENANT, CHANNEL) is None
+    assert await references.personal(TEAMS_TENANT, "29:user-ada") is not None
+
+
+async def test_a_submit_without_a_command_gets_a_kind_reply(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    status = await teams_endpoint.post(activity(bot_connector, value={"nonsense": [1, 2]}))
+
+    assert status == 201
+    [reply] = bot_connector.of_kind("send", "reply")
+    assert "I didn't quite catch that." in reply.texts()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        (b"{not json", "application/json", 400),
+        (b'["a list"]', "application/json", 400),
+        (b'{"type": "message"}', "application/json", 400),
+        (b"type=message", "application/x-www-form-urlencoded", 415),
+    ],
+    ids=["broken-json", "not-an-object", "no-conversation", "form-encoded"],
+)
+async def test_requests_that_are_not_activities_are_refused_with_a_4xx(
+    teams_endpoint: TeamsEndpoint, body: bytes, content_type: str, expected: int
+) -> None:
+    headers = {"Content-Type": content_type}
+    async with teams_endpoint.client.post(teams_endpoint.url, data=body, headers=headers) as r:
+        assert r.status == expected
+
+
+async def test_with_credentials_set_requests_without_a_valid_token_get_401_never_500(
+    engine: AsyncEngine, core: Core, bot_connector: FakeBotConnector
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from adapters.teams.service import build_teams
+    from bot.settings import Settings
+    from crbot.web import build_app
+
+    settings = Settings(MicrosoftAppId="00000000-1111-2222-3333-444444444444")
+    teams = build_teams(settings, core, engine)
+    server = TestServer(build_app(engine, [teams.mount]), host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        endpoint = TeamsEndpoint(str(server.make_url("/api/messages")), teams, None)  # type: ignore[arg-type]
+        async with aiohttp.ClientSession() as client:
+            endpoint.client = client
+            body = activity(bot_connector, text="help")
+            assert await endpoint.post(body) == 401
+            assert await endpoint.post(body, token="notajwt") == 401
+            assert await endpoint.post(body, token="a.b.c") == 401
+    finally:
+        await server.close()
+    assert bot_connector.calls == []
+
+
+async def test_a_team_channel_thread_and_its_channel_share_one_stored_reference(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    thread = f"{CHANNEL};messageid=1700000000000"
+    await teams_endpoint.post(
+        activity(bot_connector, kind="channel", conversation=thread, **mention("steps"))
+    )
+
+    stored = await teams_endpoint.teams.references.get(TEAMS_TENANT, thread)
+    assert stored is not None and stored["conversation"]["id"] == thread
+    channel = await teams_endpoint.teams.references.get(TEAMS_TENANT, CHANNEL)
+    assert channel is not None and channel["conversation"]["id"] == CHANNEL
