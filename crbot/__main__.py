@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
         change.add_argument("role", choices=("facilitator", "leader"))
     listing = roles_commands.add_parser("list", help="list facilitators and leaders")
     listing.add_argument("--team", required=True, help="tenant id, e.g. shell:local")
+    teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(required=True)
+    package = teams.add_parser("package", help="write the installable Teams app zip")
+    package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
     return parser
 
 
@@ -164,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.log_format)
+        if args.command == "teams":
+            from adapters.teams.package import main as package
+
+            return package(args.out, settings.microsoft_app_id, _say)
         if args.command == "content":
             return _content(args)
         if args.command == "db":
