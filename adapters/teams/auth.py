@@ -14,6 +14,7 @@ from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
+    AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
 )
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # A connector call that hangs must not hold a scheduler send forever.
 CONNECTOR_TIMEOUT_SECONDS = 30
+# Service URLs are few (one per region); the bound only guards against a flood of fake ones.
+MAX_CONNECTOR_CLIENTS = 64
 
 
 @dataclass(frozen=True)
@@ -47,26 +50,58 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-class _SingleTryConnectorFactory(ConnectorFactory):
-    """Connector clients without msrest's own retries.
+def _app_id(claims_identity: ClaimsIdentity | None) -> str:
+    # Where botbuilder itself looks: the audience claim from channels, the appid claim otherwise.
+    if claims_identity is None:
+        return ""
+    claims = claims_identity.claims or {}
+    return str(claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get("appid") or "")
 
-    msrest retries inside a worker thread with fixed backoff and no Retry-After for 429; the port
-    retries instead, on the loop, honouring Retry-After (see `adapters.teams.port`).
-    """
 
-    def __init__(self, inner: ConnectorFactory) -> None:
-        self._inner = inner
+class _ConnectorClients:
+    """Connector clients kept per service URL, audience and app id, as the older
+    BotFrameworkAdapter did: CloudAdapter builds a new client (serialisers, credentials, an HTTP
+    session) on every turn, which costs more than the call to the connector it then makes."""
 
-    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
-        """A connector client for `service_url` that tries each call once."""
-        client: ConnectorClient = await self._inner.create(service_url, audience)
-        client.config.retry_policy.retries = 0
-        client.config.connection.timeout = CONNECTOR_TIMEOUT_SECONDS
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str], ConnectorClient] = {}
+
+    async def get(
+        self, inner: ConnectorFactory, app_id: str, service_url: str, audience: str | None
+    ) -> ConnectorClient:
+        key = (app_id, service_url, audience or "")
+        client = self._clients.get(key)
+        if client is None:
+            client = await inner.create(service_url, audience)
+            # msrest retries inside a worker thread with fixed backoff and no Retry-After for
+            # 429; the port retries instead, on the loop, honouring Retry-After.
+            client.config.retry_policy.retries = 0
+            client.config.connection.timeout = CONNECTOR_TIMEOUT_SECONDS
+            if len(self._clients) >= MAX_CONNECTOR_CLIENTS:
+                self._clients.pop(next(iter(self._clients)))
+            self._clients[key] = client
         return client
 
 
+class _CachedConnectorFactory(ConnectorFactory):
+    """A connector factory that hands out the shared, single-try clients."""
+
+    def __init__(self, inner: ConnectorFactory, clients: _ConnectorClients, app_id: str) -> None:
+        self._inner = inner
+        self._clients = clients
+        self._app_id = app_id
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        """The connector client for `service_url`."""
+        return await self._clients.get(self._inner, self._app_id, service_url, audience)
+
+
 class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """botbuilder's configuration-based authentication, with single-try connector clients."""
+    """botbuilder's configuration-based authentication, with shared single-try connectors."""
+
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration)
+        self._clients = _ConnectorClients()
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -76,12 +111,15 @@ class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
             activity, auth_header
         )
         if result.connector_factory is not None:
-            result.connector_factory = _SingleTryConnectorFactory(result.connector_factory)
+            result.connector_factory = _CachedConnectorFactory(
+                result.connector_factory, self._clients, _app_id(result.claims_identity)
+            )
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         """The factory for proactive sends."""
-        return _SingleTryConnectorFactory(super().create_connector_factory(claims_identity))
+        inner = super().create_connector_factory(claims_identity)
+        return _CachedConnectorFactory(inner, self._clients, _app_id(claims_identity))
 
 
 def authentication(settings: Settings) -> Authentication:
