@@ -29,6 +29,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
 from adapters.teams.render import attachment
+from adapters.teams.throttle import Throttle
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Reply, Target
 
@@ -112,6 +113,7 @@ class TeamsPort:
         sleep: Sleep = asyncio.sleep,
         attempts: int = ATTEMPTS,
         max_wait: float = MAX_WAIT_SECONDS,
+        throttle: Throttle | None = None,
     ) -> None:
         self._adapter = adapter
         self._references = references
@@ -119,6 +121,7 @@ class TeamsPort:
         self._sleep = sleep
         self._attempts = attempts
         self._max_wait = max_wait
+        self._throttle = throttle or Throttle(sleep)
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Post to a conversation; a channel (not a thread in it) gets a new thread."""
@@ -126,10 +129,12 @@ class TeamsPort:
         conversation = reference.get("conversation", {})
         if conversation.get("conversationType") == "channel" and THREAD_MARK not in target.address:
             message_id = await self._retrying(
-                lambda: self._new_thread(reference, reply), target.tenant
+                lambda: self._new_thread(reference, reply), target.tenant, target.address
             )
         else:
-            message_id = await self._retrying(lambda: self._post(reference, reply), target.tenant)
+            message_id = await self._retrying(
+                lambda: self._post(reference, reply), target.tenant, target.address
+            )
         return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
@@ -142,17 +147,19 @@ class TeamsPort:
             await context.update_activity(activity)
             return ref.message_id
 
-        await self._retrying(lambda: self._continue(reference, replace), ref.tenant)
+        await self._retrying(lambda: self._continue(reference, replace), ref.tenant, ref.address)
 
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """A message in the person's personal chat with the bot, opening the chat if needed."""
         reference = await self._references.personal(person.tenant, person.user_id)
         if reference is not None:
-            message_id = await self._retrying(lambda: self._post(reference, reply), person.tenant)
             address = str(reference["conversation"]["id"])
+            message_id = await self._retrying(
+                lambda: self._post(reference, reply), person.tenant, address
+            )
         else:
             address, message_id = await self._retrying(
-                lambda: self._open_personal(person, reply), person.tenant
+                lambda: self._open_personal(person, reply), person.tenant, person.user_id
             )
         return MessageRef(tenant=person.tenant, address=address, message_id=message_id)
 
@@ -163,8 +170,11 @@ class TeamsPort:
             raise DeliveryError("teams:no_reference", permanent=True)
         return reference
 
-    async def _retrying(self, operation: Callable[[], Awaitable[T]], tenant: str) -> T:
+    async def _retrying(
+        self, operation: Callable[[], Awaitable[T]], tenant: str, conversation: str
+    ) -> T:
         for attempt in range(1, self._attempts + 1):
+            await self._throttle.wait(tenant, conversation)
             try:
                 return await operation()
             except Exception as error:
