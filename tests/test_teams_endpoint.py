@@ -212,3 +212,13 @@ async def test_a_team_channel_thread_and_its_channel_share_one_stored_reference(
     assert stored is not None and stored["conversation"]["id"] == thread
     channel = await teams_endpoint.teams.references.get(TEAMS_TENANT, CHANNEL)
     assert channel is not None and channel["conversation"]["id"] == CHANNEL
+
+
+async def test_home_typed_in_a_personal_chat_shows_the_persons_home_card(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, text="home"))
+
+    [reply] = bot_connector.of_kind("send", "reply")
+    assert reply.conversation == "a:personal-29:user-ada"
+    assert "I didn't quite catch that." not in reply.texts()

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # A typed command is one line; anything far longer is not one, whatever it says.
 MAX_COMMAND_CHARS = 4000
+# What opens the person's home card (Slack shows the same in its App Home tab).
+HOME_WORDS = frozenset({"home", "compassion-steps home"})
 _MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 # Proactive turns (continue/create conversation) must let their errors reach the port.
 PROACTIVE_EVENTS = frozenset(
@@ -124,7 +126,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             )
             await turn_context.send_activity(card_activity(kind_reply(ErrorCode.UNKNOWN_COMMAND)))
             return
-        reply = await self._core.handle(incoming, self._port)
+        if incoming.text.lower() in HOME_WORDS:
+            # Teams has no App Home: its stand-in is this card, sent to the personal chat.
+            reply = (await self._core.home(incoming.person)).model_copy(update={"private": True})
+        else:
+            reply = await self._core.handle(incoming, self._port)
         await self._deliver(turn_context, incoming.person, reply)
 
     async def on_teams_members_added_dispatch(
