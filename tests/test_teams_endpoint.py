@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +19,15 @@ from tests.fakes.bot_connector import (
 )
 
 TEAMS_TENANT = f"teams:{TENANT}"
+
+
+def walk(node: Any) -> list[dict[str, Any]]:
+    """Every object in a card, depth first."""
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in walk(value))]
+    if isinstance(node, list):
+        return [found for item in node for found in walk(item)]
+    return []
 
 
 async def test_a_typed_step_command_in_a_personal_chat_is_answered_with_that_step_as_a_card(
@@ -222,3 +233,24 @@ async def test_home_typed_in_a_personal_chat_shows_the_persons_home_card(
     [reply] = bot_connector.of_kind("send", "reply")
     assert reply.conversation == "a:personal-29:user-ada"
     assert "I didn't quite catch that." not in reply.texts()
+
+
+async def test_a_form_asking_for_a_channel_offers_the_channels_the_bot_was_added_to(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    installed = activity(
+        bot_connector,
+        kind="channel",
+        activity_type="conversationUpdate",
+        membersAdded=[{"id": "28:crbot-app-id"}],
+    )
+    installed["channelData"]["team"]["name"] = "Nursing"
+    await teams_endpoint.post(installed)
+
+    # fran facilitates: her home card has the schedule form, which asks for a channel.
+    await teams_endpoint.post(activity(bot_connector, text="home", user="fran"))
+
+    home = bot_connector.of_kind("send", "reply")[-1]
+    inputs = [node for node in walk(home.card) if node.get("id") == "in_channel"]
+    assert inputs and all(node["type"] == "Input.ChoiceSet" for node in inputs)
+    assert inputs[0]["choices"] == [{"title": "Nursing / General", "value": CHANNEL}]

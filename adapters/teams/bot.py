@@ -58,6 +58,20 @@ def team_of(activity: Activity) -> str | None:
     return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
 
 
+def title_of(activity: Activity) -> str | None:
+    """What people call the place, when the activity says (Teams names a team on install)."""
+    data = _channel_data(activity)
+    team, channel = data.get("team"), data.get("channel")
+    team_name = team.get("name") if isinstance(team, dict) else None
+    if team_name:
+        channel_name = channel.get("name") if isinstance(channel, dict) else None
+        return f"{team_name} / {channel_name or 'General'}"[:300]
+    conversation = activity.conversation
+    if kind_of(activity) == "groupChat" and conversation is not None and conversation.name:
+        return str(conversation.name)[:300]
+    return None
+
+
 def kind_of(activity: Activity) -> str:
     """personal, channel or groupChat (the Emulator's chats count as personal)."""
     conversation = activity.conversation
@@ -148,7 +162,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             reply = await self._core.home(Person(tenant=tenant, user_id=str(sender.id)))
         else:
             reply = await self._core.welcome(tenant)
-        await turn_context.send_activity(card_activity(reply))
+        await turn_context.send_activity(await self._port.activity(tenant, reply))
         log.info("welcomed", extra={"tenant": tenant, "platform": "teams"})
 
     async def on_teams_members_removed_dispatch(
@@ -176,6 +190,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             kind=kind,
             user_id=str(sender.id) if kind == "personal" and sender and sender.id else None,
             team_id=team_of(activity),
+            title=title_of(activity) if kind != "personal" else None,
         )
 
     async def _forget(self, activity: Activity) -> None:
@@ -196,7 +211,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                     "private reply shown in the conversation instead",
                     extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
                 )
-        await turn_context.send_activity(card_activity(reply))
+        await turn_context.send_activity(await self._port.activity(person.tenant, reply))
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -28,7 +28,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
-from adapters.teams.render import attachment
+from adapters.teams.render import Places, asks_for_a_channel, attachment
 from adapters.teams.throttle import Throttle
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Reply, Target
@@ -55,9 +55,9 @@ def tenant_guid(tenant: str) -> str:
     return tenant.removeprefix(TENANT_PREFIX)
 
 
-def card_activity(reply: Reply) -> Activity:
+def card_activity(reply: Reply, places: Places = ()) -> Activity:
     """The reply as a message activity holding one Adaptive Card."""
-    card = attachment(reply)
+    card = attachment(reply, places)
     return Activity(
         type=ActivityTypes.message,
         summary=reply.summary,
@@ -126,23 +126,25 @@ class TeamsPort:
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Post to a conversation; a channel (not a thread in it) gets a new thread."""
         reference = await self._reference(target.tenant, target.address)
+        places = await self.places(target.tenant, reply)
         conversation = reference.get("conversation", {})
         if conversation.get("conversationType") == "channel" and THREAD_MARK not in target.address:
             message_id = await self._retrying(
-                lambda: self._new_thread(reference, reply), target.tenant, target.address
+                lambda: self._new_thread(reference, reply, places), target.tenant, target.address
             )
         else:
             message_id = await self._retrying(
-                lambda: self._post(reference, reply), target.tenant, target.address
+                lambda: self._post(reference, reply, places), target.tenant, target.address
             )
         return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Replace a card the bot posted (a poll's count line), in place."""
         reference = await self._reference(ref.tenant, ref.address)
+        places = await self.places(ref.tenant, reply)
 
         async def replace(context: TurnContext) -> str:
-            activity = card_activity(reply)
+            activity = card_activity(reply, places)
             activity.id = ref.message_id
             await context.update_activity(activity)
             return ref.message_id
@@ -152,16 +154,25 @@ class TeamsPort:
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """A message in the person's personal chat with the bot, opening the chat if needed."""
         reference = await self._references.personal(person.tenant, person.user_id)
+        places = await self.places(person.tenant, reply)
         if reference is not None:
             address = str(reference["conversation"]["id"])
             message_id = await self._retrying(
-                lambda: self._post(reference, reply), person.tenant, address
+                lambda: self._post(reference, reply, places), person.tenant, address
             )
         else:
             address, message_id = await self._retrying(
-                lambda: self._open_personal(person, reply), person.tenant, person.user_id
+                lambda: self._open_personal(person, reply, places), person.tenant, person.user_id
             )
         return MessageRef(tenant=person.tenant, address=address, message_id=message_id)
+
+    async def places(self, tenant: str, reply: Reply) -> Places:
+        """The channels and chats a form in the reply may offer (looked up only when asked)."""
+        return await self._references.places(tenant) if asks_for_a_channel(reply) else ()
+
+    async def activity(self, tenant: str, reply: Reply) -> Activity:
+        """The reply as a card activity, its channel fields offering the tenant's places."""
+        return card_activity(reply, await self.places(tenant, reply))
 
     async def _reference(self, tenant: str, address: str) -> Reference:
         reference = await self._references.get(tenant, address)
@@ -206,21 +217,21 @@ class TeamsPort:
         await self._adapter.continue_conversation(bf_reference, callback, self._app_id)
         return results[0]
 
-    async def _post(self, reference: Reference, reply: Reply) -> str:
+    async def _post(self, reference: Reference, reply: Reply, places: Places) -> str:
         async def post(context: TurnContext) -> str:
-            response = await context.send_activity(card_activity(reply))
+            response = await context.send_activity(card_activity(reply, places))
             return str(response.id) if response is not None and response.id else ""
 
         return await self._continue(reference, post)
 
-    async def _new_thread(self, reference: Reference, reply: Reply) -> str:
+    async def _new_thread(self, reference: Reference, reply: Reply, places: Places) -> str:
         conversation = reference["conversation"]
         parameters = ConversationParameters(
             is_group=True,
             bot=ChannelAccount().deserialize(reference.get("bot") or {}),
             channel_data={"channel": {"id": conversation["id"]}},
             tenant_id=conversation.get("tenantId"),
-            activity=card_activity(reply),
+            activity=card_activity(reply, places),
         )
         created: list[str] = []
 
@@ -232,7 +243,7 @@ class TeamsPort:
         )
         return created[0]
 
-    async def _open_personal(self, person: Person, reply: Reply) -> tuple[str, str]:
+    async def _open_personal(self, person: Person, reply: Reply, places: Places) -> tuple[str, str]:
         known = await self._references.any_in(person.tenant)
         if known is None:
             raise DeliveryError("teams:no_reference", permanent=True)
@@ -250,7 +261,7 @@ class TeamsPort:
         async def callback(context: TurnContext) -> None:
             reference = TurnContext.get_conversation_reference(context.activity)
             reference.user = ChannelAccount(id=person.user_id)
-            response = await context.send_activity(card_activity(reply))
+            response = await context.send_activity(card_activity(reply, places))
             conversation_id = str(context.activity.conversation.id)
             await self._references.save(
                 person.tenant, reference.serialize(), kind="personal", user_id=person.user_id

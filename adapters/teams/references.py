@@ -25,13 +25,18 @@ def channel_of(conversation_id: str) -> str:
     return conversation_id.split(THREAD_MARK, 1)[0]
 
 
+def _untitled(conversation_id: str) -> str:
+    # Teams sent no name yet (it names a team on install); the id's tail still tells them apart.
+    return f"A channel or chat ({conversation_id.split('@')[0][-6:]})"
+
+
 class ReferenceStore:
     """Saved references, always within one tenant; unchanged references are not rewritten."""
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
         # What this process last wrote, so a busy conversation costs no write per message.
-        self._written: dict[tuple[str, str], str] = {}
+        self._written: dict[tuple[str, str], tuple[str, str | None]] = {}
 
     async def save(
         self,
@@ -41,8 +46,13 @@ class ReferenceStore:
         kind: str,
         user_id: str | None = None,
         team_id: str | None = None,
+        title: str | None = None,
     ) -> None:
-        """Insert or refresh the reference for its conversation (threads count as their channel)."""
+        """Insert or refresh the reference for its conversation (threads count as their channel).
+
+        Teams names a team and channel only in some activities, so a missing title keeps the one
+        stored before.
+        """
         conversation_id = channel_of(str(reference["conversation"]["id"]))
         reference = {**reference, "conversation": {**reference["conversation"]}}
         reference["conversation"]["id"] = conversation_id
@@ -50,7 +60,8 @@ class ReferenceStore:
         reference.pop("activityId", None)
         encoded = json.dumps(reference, sort_keys=True)
         key = (tenant, conversation_id)
-        if self._written.get(key) == encoded:
+        written = self._written.get(key)
+        if written is not None and written[0] == encoded and title in (None, written[1]):
             return
         values = {
             "tenant_id": tenant,
@@ -58,6 +69,7 @@ class ReferenceStore:
             "kind": kind,
             "user_id": user_id,
             "team_id": team_id,
+            "title": title,
             "reference": encoded,
             "updated_at": datetime.now(UTC),
         }
@@ -67,9 +79,16 @@ class ReferenceStore:
                 TeamsReferenceRow,
                 values,
                 keys=["tenant_id", "conversation_id"],
-                update=["kind", "user_id", "team_id", "reference", "updated_at"],
+                update=[
+                    "kind",
+                    "user_id",
+                    "team_id",
+                    "reference",
+                    "updated_at",
+                    *(["title"] if title is not None else []),
+                ],
             )
-        self._written[key] = encoded
+        self._written[key] = (encoded, title if title is not None else written and written[1])
         log.info("conversation reference saved", extra={"tenant": tenant, "platform": "teams"})
 
     async def get(self, tenant: str, conversation_id: str) -> Reference | None:
@@ -87,6 +106,17 @@ class ReferenceStore:
         return await self._first(
             tenant, TeamsReferenceRow.kind == "personal", TeamsReferenceRow.user_id == user_id
         )
+
+    async def places(self, tenant: str) -> list[tuple[str, str]]:
+        """Channels and group chats the bot is in, as (title, conversation id), by title."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(TeamsReferenceRow.title, TeamsReferenceRow.conversation_id).where(
+                    TeamsReferenceRow.tenant_id == tenant, TeamsReferenceRow.kind != "personal"
+                )
+            )
+            found = [(title or _untitled(conv), conv) for title, conv in rows]
+        return sorted(found)
 
     async def any_in(self, tenant: str) -> Reference | None:
         """Any reference in the tenant (for its service URL and bot account)."""

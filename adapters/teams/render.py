@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.messages import (
@@ -58,7 +59,10 @@ def submit_data(button: Button) -> Json:
     return data
 
 
-def _input(field: FormField) -> Json:
+Places = Sequence[tuple[str, str]]
+
+
+def _input(field: FormField, places: Places) -> Json:
     common: Json = {
         "id": INPUT_PREFIX + field.name,
         "label": field.label,
@@ -73,12 +77,15 @@ def _input(field: FormField) -> Json:
         return {"type": "Input.Date", **common}
     if field.kind == "time":
         return {"type": "Input.Time", **common}
-    # Cards have no channel picker: a channel is named in words (the core resolves it).
+    if field.kind == "channel" and places:
+        # Cards have no channel picker: offer the channels and chats the bot has been added to.
+        choices = [{"title": title, "value": address} for title, address in places]
+        return {"type": "Input.ChoiceSet", "style": "compact", "choices": choices, **common}
     multiline = field.kind == "long_text"
     return {"type": "Input.Text", "isMultiline": multiline, "maxLength": field.max_length, **common}
 
 
-def action(button: Button) -> Json:
+def action(button: Button, places: Places = ()) -> Json:
     """A button as a card action: a plain submit, or a form shown in place with its own submit."""
     submit: Json = {"type": "Action.Submit", "title": button.label, "data": submit_data(button)}
     if button.form is None:
@@ -87,7 +94,7 @@ def action(button: Button) -> Json:
     submit["title"] = form.submit_label
     card: Json = {
         "type": "AdaptiveCard",
-        "body": [_text(form.title, weight="Bolder"), *(_input(f) for f in form.fields)],
+        "body": [_text(form.title, weight="Bolder"), *(_input(f, places) for f in form.fields)],
         "actions": [submit],
     }
     return {"type": "Action.ShowCard", "title": button.label, "card": card}
@@ -102,7 +109,7 @@ def _poll(poll: Poll) -> list[Json]:
     ]
 
 
-def element(block: Block) -> list[Json]:
+def element(block: Block, places: Places = ()) -> list[Json]:
     """One block as card elements; a block this renderer does not know becomes its text."""
     if isinstance(block, Heading):
         return [_text(block.text, size="Large", weight="Bolder")]
@@ -113,7 +120,7 @@ def element(block: Block) -> list[Json]:
         lines = [f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True)]
         return [_text("\n".join(lines))]
     if isinstance(block, Buttons):
-        return [{"type": "ActionSet", "actions": [action(b) for b in block.buttons]}]
+        return [{"type": "ActionSet", "actions": [action(b, places) for b in block.buttons]}]
     if isinstance(block, Poll):
         return _poll(block)
     if isinstance(block, Divider):
@@ -141,21 +148,37 @@ def size(card: Json) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode())
 
 
-def card(reply: Reply) -> Json:
-    """The reply as one Adaptive Card; trailing blocks are dropped (and said so) past 80 KB."""
+def asks_for_a_channel(reply: Reply) -> bool:
+    """Whether a form in the reply has a channel field (so the places are worth looking up)."""
+    return any(
+        field.kind == "channel"
+        for block in reply.blocks
+        if isinstance(block, Buttons)
+        for button in block.buttons
+        if button.form is not None
+        for field in button.form.fields
+    )
+
+
+def card(reply: Reply, places: Places = ()) -> Json:
+    """The reply as one Adaptive Card; trailing blocks are dropped (and said so) past 80 KB.
+
+    `places` are the (title, conversation id) pairs a channel field offers.
+    """
     blocks = list(reply.blocks)
-    body = [item for block in blocks for item in element(block)] or [_text(reply.summary)]
+    body = [item for block in blocks for item in element(block, places)]
+    body = body or [_text(reply.summary)]
     result = _card(body)
     while size(result) > MAX_CARD_BYTES and blocks:
         blocks.pop()
-        body = [item for block in blocks for item in element(block)]
+        body = [item for block in blocks for item in element(block, places)]
         result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small")])
     return result
 
 
-def attachment(reply: Reply) -> Json:
+def attachment(reply: Reply, places: Places = ()) -> Json:
     """The card as a Bot Framework attachment (plain JSON, so this module needs no SDK types)."""
-    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply)}
+    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply, places)}
 
 
 def form_answers(value: dict[str, Any]) -> dict[str, str] | None:

@@ -194,6 +194,8 @@ class TeamsReferenceRow(Base):
     # The person, for a personal chat; the team, for a channel (all removed on uninstall).
     user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     team_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # What people call the place ("Nursing / General"), offered when a form asks for a channel.
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     reference: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (

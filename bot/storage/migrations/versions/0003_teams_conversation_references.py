@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("user_id", sa.String(length=200), nullable=True),
         sa.Column("team_id", sa.String(length=200), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=True),
         sa.Column("reference", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint(
