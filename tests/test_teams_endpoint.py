@@ -254,3 +254,19 @@ async def test_a_form_asking_for_a_channel_offers_the_channels_the_bot_was_added
     inputs = [node for node in walk(home.card) if node.get("id") == "in_channel"]
     assert inputs and all(node["type"] == "Input.ChoiceSet" for node in inputs)
     assert inputs[0]["choices"] == [{"title": "Nursing / General", "value": CHANNEL}]
+
+
+async def test_a_reply_the_connector_refuses_is_logged_and_the_request_still_succeeds(
+    teams_endpoint: TeamsEndpoint,
+    bot_connector: FakeBotConnector,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot_connector.fail_next(500, "InternalServerError", times=2)
+
+    status = await teams_endpoint.post(activity(bot_connector, text="compassion-steps"))
+
+    assert status == 201
+    assert bot_connector.calls == []
+    failed = [r for r in caplog.records if r.getMessage() == "Teams turn failed"]
+    assert failed and getattr(failed[0], "tenant", None) == TEAMS_TENANT
+    assert "compassion-steps" not in caplog.text
