@@ -83,7 +83,7 @@ class _ConnectorClients:
         return client
 
 
-class _CachedConnectorFactory(ConnectorFactory):
+class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
     """A connector factory that hands out the shared, single-try clients."""
 
     def __init__(self, inner: ConnectorFactory, clients: _ConnectorClients, app_id: str) -> None:

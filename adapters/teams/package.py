@@ -123,7 +123,8 @@ def _check_icon(name: str, data: bytes, size: tuple[int, int], *, outline: bool)
     if outline:
         rgba = image.convert("RGBA")
         colors = rgba.getcolors(maxcolors=size[0] * size[1]) or []
-        for _, (r, g, b, a) in colors:
+        for _, pixel in colors:
+            r, g, b, a = pixel if isinstance(pixel, tuple) else (pixel, pixel, pixel, 255)
             if a and (r, g, b) != (255, 255, 255):
                 raise PackageError(f"{name}: the outline icon must be white on transparent")
 
