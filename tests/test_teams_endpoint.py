@@ -15,6 +15,7 @@ from tests.fakes.bot_connector import (
     TENANT,
     FakeBotConnector,
     activity,
+    members_added,
     mention,
 )
 
@@ -112,14 +113,7 @@ async def test_a_low_check_in_answer_brings_a_private_note_in_the_personal_chat(
 async def test_installing_the_bot_in_a_team_posts_a_welcome_and_stores_the_channel(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
 ) -> None:
-    added = activity(
-        bot_connector,
-        kind="channel",
-        activity_type="conversationUpdate",
-        membersAdded=[{"id": "28:crbot-app-id"}],
-    )
-
-    assert await teams_endpoint.post(added) == 201
+    assert await teams_endpoint.post(members_added(bot_connector)) == 201
 
     [welcome] = bot_connector.of_kind("send", "reply")
     assert welcome.conversation == CHANNEL
@@ -130,12 +124,7 @@ async def test_installing_the_bot_in_a_team_posts_a_welcome_and_stores_the_chann
 async def test_people_joining_a_team_get_no_roster_look_ups_and_no_welcome(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
 ) -> None:
-    joined = activity(
-        bot_connector,
-        kind="channel",
-        activity_type="conversationUpdate",
-        membersAdded=[{"id": "29:user-new"}],
-    )
+    joined = members_added(bot_connector, member="29:user-new")
 
     assert await teams_endpoint.post(joined) == 201
     assert bot_connector.calls == []
@@ -238,14 +227,7 @@ async def test_home_typed_in_a_personal_chat_shows_the_persons_home_card(
 async def test_a_form_asking_for_a_channel_offers_the_channels_the_bot_was_added_to(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
 ) -> None:
-    installed = activity(
-        bot_connector,
-        kind="channel",
-        activity_type="conversationUpdate",
-        membersAdded=[{"id": "28:crbot-app-id"}],
-    )
-    installed["channelData"]["team"]["name"] = "Nursing"
-    await teams_endpoint.post(installed)
+    await teams_endpoint.post(members_added(bot_connector, team="Nursing"))
 
     # fran facilitates: her home card has the schedule form, which asks for a channel.
     await teams_endpoint.post(activity(bot_connector, text="home", user="fran"))

@@ -180,6 +180,19 @@ def activity(
     return body
 
 
+def members_added(connector: FakeBotConnector, member: str = BOT["id"], team: str = "") -> Json:
+    """The conversationUpdate Teams sends when someone (by default the bot) joins a team."""
+    update = activity(
+        connector,
+        kind="channel",
+        activity_type="conversationUpdate",
+        membersAdded=[{"id": member}],
+    )
+    if team:
+        update["channelData"]["team"]["name"] = team
+    return update
+
+
 def mention(text: str) -> Json:
     """A channel message that @mentions the bot, as Teams sends it."""
     return {
