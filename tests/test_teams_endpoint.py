@@ -252,3 +252,30 @@ async def test_a_reply_the_connector_refuses_is_logged_and_the_request_still_suc
     failed = [r for r in caplog.records if r.getMessage() == "Teams turn failed"]
     assert failed and getattr(failed[0], "tenant", None) == TEAMS_TENANT
     assert "compassion-steps" not in caplog.text
+
+
+async def test_a_shareable_private_reply_can_be_shared_in_the_channel_it_was_asked_from(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(
+        activity(bot_connector, kind="channel", **mention("compassion-steps 3"))
+    )
+    [private] = bot_connector.of_kind("send", "reply")
+    assert private.conversation == "a:personal-29:user-ada"
+    [share] = [n for n in walk(private.card) if n.get("title") == "Share in channel"]
+
+    await teams_endpoint.post(activity(bot_connector, value=share["data"]))
+
+    [shared] = bot_connector.new_threads()
+    assert shared.body["channelData"] == {"channel": {"id": CHANNEL}}
+    assert shared.texts()[0] == private.texts()[0]
+    assert all(n.get("title") != "Share in channel" for n in walk(shared.card))
+
+
+async def test_a_reply_that_is_not_shareable_offers_no_share_button(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("reflections")))
+
+    [private] = bot_connector.of_kind("send", "reply")
+    assert all(n.get("title") != "Share in channel" for n in walk(private.card))

@@ -18,7 +18,7 @@ from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, Chann
 
 from adapters.teams.port import TENANT_PREFIX, TeamsPort, card_activity
 from adapters.teams.references import ReferenceStore
-from adapters.teams.render import COMMAND_KEY, form_answers
+from adapters.teams.render import COMMAND_KEY, SHARE_KEY, form_answers, share_data
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
 from bot.messages import Incoming, Person, Reply, Target
@@ -140,12 +140,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             )
             await turn_context.send_activity(card_activity(kind_reply(ErrorCode.UNKNOWN_COMMAND)))
             return
+        share = activity.value.get(SHARE_KEY) if isinstance(activity.value, dict) else None
+        if isinstance(share, str) and incoming.via_button:
+            await self._share(turn_context, incoming, share)
+            return
         if incoming.text.lower() in HOME_WORDS:
             # Teams has no App Home: its stand-in is this card, sent to the personal chat.
             reply = (await self._core.home(incoming.person)).model_copy(update={"private": True})
         else:
             reply = await self._core.handle(incoming, self._port)
-        await self._deliver(turn_context, incoming.person, reply)
+        await self._deliver(turn_context, incoming, reply)
 
     async def on_teams_members_added_dispatch(
         self, members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
@@ -201,10 +205,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         elif activity.conversation is not None and activity.conversation.id:
             await self._references.remove(tenant, conversation_id=str(activity.conversation.id))
 
-    async def _deliver(self, turn_context: TurnContext, person: Person, reply: Reply) -> None:
+    async def _deliver(self, turn_context: TurnContext, incoming: Incoming, reply: Reply) -> None:
+        person = incoming.person
         if reply.private and kind_of(turn_context.activity) != "personal":
+            share = None
+            if reply.shareable and not incoming.via_button:
+                share = share_data(incoming.text, incoming.place.address)
             try:
-                await self._port.send_private(person, reply)
+                await self._port.send_private(person, reply, share=share)
                 return
             except DeliveryError as error:
                 log.info(
@@ -212,6 +220,25 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                     extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
                 )
         await turn_context.send_activity(await self._port.activity(person.tenant, reply))
+
+    async def _share(self, turn_context: TurnContext, incoming: Incoming, address: str) -> None:
+        """Post a shareable reply, asked for privately, in the channel it was asked from."""
+        place = Target(tenant=incoming.person.tenant, address=address)
+        asked = incoming.model_copy(update={"place": place, "via_button": False})
+        reply = await self._core.handle(asked, self._port)
+        context = {"tenant": place.tenant, "platform": "teams"}
+        if not reply.shareable:
+            # Only what the core marks shareable goes public; anything else stays private.
+            await turn_context.send_activity(await self._port.activity(place.tenant, reply))
+            return
+        try:
+            await self._port.send(place, reply.model_copy(update={"private": False}))
+        except DeliveryError as error:
+            log.info("share refused", extra={**context, "status": error.reason})
+            unavailable = kind_reply(ErrorCode.UNAVAILABLE)
+            await turn_context.send_activity(card_activity(unavailable))
+            return
+        log.info("shared in a channel", extra=context)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -28,7 +28,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
-from adapters.teams.render import Places, asks_for_a_channel, attachment
+from adapters.teams.render import Json, Places, asks_for_a_channel, attachment
 from adapters.teams.throttle import Throttle
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Reply, Target
@@ -55,9 +55,9 @@ def tenant_guid(tenant: str) -> str:
     return tenant.removeprefix(TENANT_PREFIX)
 
 
-def card_activity(reply: Reply, places: Places = ()) -> Activity:
+def card_activity(reply: Reply, places: Places = (), share: Json | None = None) -> Activity:
     """The reply as a message activity holding one Adaptive Card."""
-    card = attachment(reply, places)
+    card = attachment(reply, places, share)
     return Activity(
         type=ActivityTypes.message,
         summary=reply.summary,
@@ -134,7 +134,9 @@ class TeamsPort:
             )
         else:
             message_id = await self._retrying(
-                lambda: self._post(reference, reply, places), target.tenant, target.address
+                lambda: self._post(reference, card_activity(reply, places)),
+                target.tenant,
+                target.address,
             )
         return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
 
@@ -151,18 +153,27 @@ class TeamsPort:
 
         await self._retrying(lambda: self._continue(reference, replace), ref.tenant, ref.address)
 
-    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
-        """A message in the person's personal chat with the bot, opening the chat if needed."""
+    async def send_private(
+        self, person: Person, reply: Reply, *, share: Json | None = None
+    ) -> MessageRef:
+        """A message in the person's personal chat with the bot, opening the chat if needed.
+
+        `share` adds a "Share in channel" button (see `render.card`).
+        """
         reference = await self._references.personal(person.tenant, person.user_id)
         places = await self.places(person.tenant, reply)
         if reference is not None:
             address = str(reference["conversation"]["id"])
             message_id = await self._retrying(
-                lambda: self._post(reference, reply, places), person.tenant, address
+                lambda: self._post(reference, card_activity(reply, places, share)),
+                person.tenant,
+                address,
             )
         else:
             address, message_id = await self._retrying(
-                lambda: self._open_personal(person, reply, places), person.tenant, person.user_id
+                lambda: self._open_personal(person, card_activity(reply, places, share)),
+                person.tenant,
+                person.user_id,
             )
         return MessageRef(tenant=person.tenant, address=address, message_id=message_id)
 
@@ -217,9 +228,9 @@ class TeamsPort:
         await self._adapter.continue_conversation(bf_reference, callback, self._app_id)
         return results[0]
 
-    async def _post(self, reference: Reference, reply: Reply, places: Places) -> str:
+    async def _post(self, reference: Reference, activity: Activity) -> str:
         async def post(context: TurnContext) -> str:
-            response = await context.send_activity(card_activity(reply, places))
+            response = await context.send_activity(activity)
             return str(response.id) if response is not None and response.id else ""
 
         return await self._continue(reference, post)
@@ -243,7 +254,7 @@ class TeamsPort:
         )
         return created[0]
 
-    async def _open_personal(self, person: Person, reply: Reply, places: Places) -> tuple[str, str]:
+    async def _open_personal(self, person: Person, activity: Activity) -> tuple[str, str]:
         known = await self._references.any_in(person.tenant)
         if known is None:
             raise DeliveryError("teams:no_reference", permanent=True)
@@ -261,7 +272,7 @@ class TeamsPort:
         async def callback(context: TurnContext) -> None:
             reference = TurnContext.get_conversation_reference(context.activity)
             reference.user = ChannelAccount(id=person.user_id)
-            response = await context.send_activity(card_activity(reply, places))
+            response = await context.send_activity(activity)
             conversation_id = str(context.activity.conversation.id)
             await self._references.save(
                 person.tenant, reference.serialize(), kind="personal", user_id=person.user_id

@@ -34,6 +34,9 @@ MAX_CARD_BYTES = 80_000
 INPUT_PREFIX = "in_"
 COMMAND_KEY = "command"
 FORM_KEY = "crbot_form"
+# A "Share in channel" click carries the command again and the channel it was asked from.
+SHARE_KEY = "crbot_share"
+SHARE_LABEL = "Share in channel"
 SHORTENED = "This message was shortened to fit in Teams."
 
 Json = dict[str, Any]
@@ -160,25 +163,34 @@ def asks_for_a_channel(reply: Reply) -> bool:
     )
 
 
-def card(reply: Reply, places: Places = ()) -> Json:
+def share_data(command: str, address: str) -> Json:
+    """What the "Share in channel" button sends back."""
+    return {COMMAND_KEY: command, SHARE_KEY: address}
+
+
+def card(reply: Reply, places: Places = (), share: Json | None = None) -> Json:
     """The reply as one Adaptive Card; trailing blocks are dropped (and said so) past 80 KB.
 
-    `places` are the (title, conversation id) pairs a channel field offers.
+    `places` are the (title, conversation id) pairs a channel field offers; `share` adds a
+    "Share in channel" button sending that data.
     """
+    tail = []
+    if share is not None:
+        submit = {"type": "Action.Submit", "title": SHARE_LABEL, "data": share}
+        tail = [{"type": "ActionSet", "actions": [submit]}]
     blocks = list(reply.blocks)
     body = [item for block in blocks for item in element(block, places)]
-    body = body or [_text(reply.summary)]
-    result = _card(body)
+    result = _card([*(body or [_text(reply.summary)]), *tail])
     while size(result) > MAX_CARD_BYTES and blocks:
         blocks.pop()
         body = [item for block in blocks for item in element(block, places)]
-        result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small")])
+        result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small"), *tail])
     return result
 
 
-def attachment(reply: Reply, places: Places = ()) -> Json:
+def attachment(reply: Reply, places: Places = (), share: Json | None = None) -> Json:
     """The card as a Bot Framework attachment (plain JSON, so this module needs no SDK types)."""
-    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply, places)}
+    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply, places, share)}
 
 
 def form_answers(value: dict[str, Any]) -> dict[str, str] | None:
