@@ -249,8 +249,9 @@ async def test_a_reply_the_connector_refuses_is_logged_and_the_request_still_suc
 
     assert status == 201
     assert bot_connector.calls == []
-    failed = [r for r in caplog.records if r.getMessage() == "Teams turn failed"]
+    failed = [r for r in caplog.records if r.getMessage() == "Teams reply not delivered"]
     assert failed and getattr(failed[0], "tenant", None) == TEAMS_TENANT
+    assert getattr(failed[0], "status", None) == "teams:500:InternalServerError"
     assert "compassion-steps" not in caplog.text
 
 

@@ -16,7 +16,13 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
 
-from adapters.teams.port import TENANT_PREFIX, TeamsPort, card_activity
+from adapters.teams.port import (
+    TENANT_PREFIX,
+    UNEXPECTED,
+    TeamsPort,
+    card_activity,
+    delivery_error,
+)
 from adapters.teams.references import ReferenceStore
 from adapters.teams.render import COMMAND_KEY, SHARE_KEY, form_answers, share_data
 from bot.core import Core
@@ -246,11 +252,13 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     activity = turn_context.activity
     if activity.type == ActivityTypes.event and activity.name in PROACTIVE_EVENTS:
         raise error
-    log.error(
-        "Teams turn failed",
-        exc_info=error,
-        extra={"tenant": tenant_of(activity), "platform": "teams", "status": activity.type},
-    )
+    context = {"tenant": tenant_of(activity), "platform": "teams"}
+    failure = delivery_error(error)
+    if UNEXPECTED not in failure.reason:
+        # The connector refused or could not be reached: a known failure, not a bug to trace.
+        log.warning("Teams reply not delivered", extra={**context, "status": failure.reason})
+    else:
+        log.error("Teams turn failed", exc_info=error, extra={**context, "status": activity.type})
     try:
         await turn_context.send_activity(card_activity(sorry_reply()))
     except Exception as failure:
