@@ -280,3 +280,33 @@ async def test_a_reply_that_is_not_shareable_offers_no_share_button(
 
     [private] = bot_connector.of_kind("send", "reply")
     assert all(n.get("title") != "Share in channel" for n in walk(private.card))
+
+
+async def test_an_install_sends_one_welcome_though_teams_announces_it_twice(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    added = activity(
+        bot_connector, kind="channel", activity_type="installationUpdate", action="add"
+    )
+
+    assert await teams_endpoint.post(added) == 201
+    assert await teams_endpoint.post(members_added(bot_connector)) == 201
+
+    assert len(bot_connector.of_kind("send", "reply")) == 1
+    assert await teams_endpoint.teams.references.get(TEAMS_TENANT, CHANNEL) is not None
+
+
+async def test_a_personal_install_welcomes_the_person_with_their_home_card(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    added = activity(
+        bot_connector, activity_type="conversationUpdate", membersAdded=[{"id": "28:crbot-app-id"}]
+    )
+
+    assert await teams_endpoint.post(added) == 201
+
+    [welcome] = bot_connector.of_kind("send", "reply")
+    assert welcome.conversation == "a:personal-29:user-ada"
+    assert any(text.startswith("Now: Section 1") for text in welcome.texts())
+    references = teams_endpoint.teams.references
+    assert await references.personal(TEAMS_TENANT, "29:user-ada") is not None
