@@ -21,6 +21,8 @@ NAMES = frozenset(
         "section",
         "help",
         "follow-up",
+        "schedule",
+        "rollout",
     }
 )
 ALIASES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -15,6 +16,10 @@ from bot.features import checkins, followups, help, home, scenarios, sections, s
 from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
+from bot.rollouts import chat as rollout_chat
+from bot.rollouts.cadence import load_cadence
+from bot.rollouts.service import Rollouts
+from bot.rollouts.store import RolloutStore
 from bot.storage.polls import PollStore
 from bot.storage.teams import TeamRecord, TeamStore
 from bot.storage.walkthroughs import Position, WalkthroughStore
@@ -33,6 +38,8 @@ class CoreOptions:
     min_group_size: int
     support_resources: str
     role_bootstrap: Mapping[str, str] = field(default_factory=dict)
+    # An organisation's own between-session cadence; None is the toolkit's.
+    cadence_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,8 @@ class Core:
         self.walkthroughs = WalkthroughStore(sessions)
         self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
+        cadence = load_cadence(options.cadence_path)
+        self.rollouts = Rollouts(RolloutStore(sessions), cadence, clock)
 
     async def handle(self, incoming: Incoming, port: ChatPort) -> Reply:
         """Answer one request; errors become kind replies, never tracebacks."""
@@ -155,6 +164,10 @@ class Core:
             return help.help_reply(turn.roles, pack.info.title)
         if name == "follow-up":
             return await self._follow_up(turn)
+        if name == "schedule":
+            return await rollout_chat.schedule(self, turn)
+        if name == "rollout":
+            return await rollout_chat.rollout(self, turn)
         return self._unknown(turn)
 
     async def home(self, person: Person) -> Reply:

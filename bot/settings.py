@@ -60,6 +60,7 @@ class Settings(BaseSettings):
         default=None, validation_alias="MicrosoftAppTenantId"
     )
     teams_enabled: bool = False
+    cadence_path: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -15,7 +15,7 @@ from adapters.shell.session import run_shell, tenant_of
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import logs, runtime, web
+from crbot import logs, rollout_cli, runtime, web
 from crbot.platforms import Platform, configured_platforms
 
 log = logging.getLogger("crbot")
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(required=True)
     package = teams.add_parser("package", help="write the installable Teams app zip")
     package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
+    rollout_cli.add_parser(commands)
     return parser
 
 
@@ -175,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _content(args)
         if args.command == "db":
             return asyncio.run(_db(settings, args))
+        if args.command == "rollout":
+            return asyncio.run(rollout_cli.run(settings, args))
         if args.command == "roles":
             args.team = args.team if ":" in args.team else tenant_of(args.team)
             return asyncio.run(_roles(settings, args))

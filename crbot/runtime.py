@@ -92,6 +92,7 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
             min_group_size=settings.min_group_size,
             support_resources=settings.support_resources,
             role_bootstrap=settings.role_bootstrap(),
+            cadence_path=settings.cadence_path,
         ),
     )
     return Runtime(settings=settings, engine=engine, core=core)

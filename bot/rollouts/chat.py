@@ -1,0 +1,135 @@
+"""The facilitators' chat commands: `schedule` a section and change the channel's `rollout`."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.errors import CrbotError, ErrorCode
+from bot.messages import Bullets, Context, Heading, Reply, Text
+from bot.rollouts.ics import calendar_file
+from bot.rollouts.plan import PlanError, local_time, parse_local
+from bot.rollouts.store import RolloutRecord
+
+if TYPE_CHECKING:
+    from bot.core import Core, Turn
+
+log = logging.getLogger(__name__)
+
+PREVIEW_LINES = 12
+USAGE = (
+    "Schedule a section's circle with `schedule SECTION DATE TIME ZONE`, for example "
+    "`schedule 2 2027-03-16 09:00 Europe/London`."
+)
+ROLLOUT_USAGE = (
+    "Try `rollout preview`, `rollout pause`, `rollout resume`, `rollout skip 3`, "
+    "`rollout move 3 2027-05-11 09:00`, `rollout done 3 2`, `rollout calendar` or `rollout end`."
+)
+
+
+def _words(text: str, *more: str) -> Reply:
+    return Reply(summary=text, blocks=(Text(text=text), *(Context(text=m) for m in more)))
+
+
+def _refusal(error: PlanError) -> Reply:
+    first = "I couldn't plan that, and nothing has changed."
+    return Reply(summary=first, blocks=(Text(text=first), Bullets(items=tuple(error.problems))))
+
+
+async def schedule(core: Core, turn: Turn) -> Reply:
+    """Add or move a section's circle in this channel (a form's fields, or typed words)."""
+    if "facilitator" not in turn.roles:
+        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    form, args = turn.incoming.form, turn.command.rest.split()
+    if form is not None:
+        fields = [form.get(name, "") for name in ("section", "date", "time", "timezone")]
+        address = form.get("channel") or turn.incoming.place.address
+    else:
+        fields, address = args, turn.incoming.place.address
+    if len(fields) != 4 or not fields[0].isdigit() or not all(fields):
+        return _words(USAGE)
+    section, day, clock, zone = fields
+    try:
+        local = parse_local(f"{day}T{local_time(clock).isoformat(timespec='minutes')}")
+        rollout_id, created = await core.rollouts.schedule(
+            tenant=turn.team.tenant_id,
+            address=address,
+            section=int(section),
+            local=local,
+            timezone=zone,
+            pack=turn.pack,
+            by=turn.incoming.person.user_id,
+        )
+    except PlanError as error:
+        log.info("schedule refused", extra={"tenant": turn.team.tenant_id, "command": "schedule"})
+        return _refusal(error)
+    words = f"Section {section}'s circle is set for {day} at {clock} ({zone})."
+    more = "I've started this channel's rollout" if created else "I've re-planned the rollout"
+    return _words(words, f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post.")
+
+
+async def rollout(core: Core, turn: Turn) -> Reply:
+    """Change or look at the rollout in this channel."""
+    if "facilitator" not in turn.roles:
+        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    tenant, args = turn.team.tenant_id, turn.command.args
+    found = await core.rollouts.store.for_place(tenant, turn.incoming.place.address)
+    if found is None:
+        return _words("There's no rollout in this channel yet.", USAGE)
+    verb = args[0] if args else "preview"
+    try:
+        return await _change(core, turn, found, verb, list(args[1:]))
+    except PlanError as error:
+        return _refusal(error)
+
+
+async def _change(
+    core: Core, turn: Turn, found: RolloutRecord, verb: str, args: list[str]
+) -> Reply:
+    store, tenant = core.rollouts.store, found.tenant_id
+    if verb == "preview":
+        return preview(core, turn, found)
+    if verb == "calendar":
+        ics = calendar_file(
+            found, core.rollouts.posts(found, turn.pack), turn.pack, core.clock.now()
+        )
+        words = f"The calendar for rollout {found.id} is ready ({len(ics) // 1024 + 1} KB)."
+        return _words(
+            words,
+            f"An administrator can save it with `crbot rollout preview {found.id} --ics FILE`.",
+        )
+    if verb in ("pause", "resume", "end"):
+        status = {"pause": "paused", "resume": "active", "end": "ended"}[verb]
+        await store.set_status(
+            tenant, found.id, status, "by a facilitator" if verb == "pause" else None
+        )
+        return _words(f"The rollout is {status}.")
+    if verb == "skip" and args and args[0].isdigit():
+        await core.rollouts.skip(found, int(args[0]), turn.pack)
+        return _words(f"Section {args[0]} is skipped; its posts are off the plan.")
+    if verb == "move" and len(args) == 3 and args[0].isdigit():
+        local = parse_local(f"{args[1]}T{local_time(args[2]).isoformat(timespec='minutes')}")
+        await core.rollouts.move(found, int(args[0]), local, turn.pack)
+        return _words(
+            f"Section {args[0]}'s circle is now {args[1]} at {args[2]}; its posts moved too."
+        )
+    if verb == "done" and len(args) == 2 and args[0].isdigit() and args[1].isdigit():
+        section = turn.pack.section(int(args[0]))
+        if section is None or not 1 <= int(args[1]) <= len(section.components):
+            return _words("That checklist item isn't there.", ROLLOUT_USAGE)
+        await store.tick(
+            tenant, found.id, section.number, int(args[1]) - 1, "facilitator", core.clock.now()
+        )
+        return _words(f"Marked item {args[1]} of Section {args[0]}'s checklist as done.")
+    return _words(ROLLOUT_USAGE)
+
+
+def preview(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
+    """The next posts of the rollout, privately."""
+    upcoming = [p for p in core.rollouts.posts(found, turn.pack) if p.due_at > core.clock.now()]
+    lines = tuple(post.line() for post in upcoming[:PREVIEW_LINES])
+    words = f"Rollout {found.id} ({found.status}): {len(upcoming)} posts to come."
+    return Reply(
+        summary=words,
+        blocks=(Heading(text="Coming up"), Text(text=words), Bullets(items=lines or ("Nothing.",))),
+    )

@@ -1,0 +1,291 @@
+"""Expanding a rollout's circles into its planned posts, and refusing plans that cannot work.
+
+Local times come from `zoneinfo`; every post is stored as a UTC instant and keyed by its local
+date, so a daylight-saving change never moves a post to another day or sends it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
+
+from bot.rollouts.cadence import Cadence, Offset
+from bot.rollouts.days import CohortCalendar
+from content.models import Pack
+
+KINDS = (
+    "survey",
+    "intro",
+    "nudge",
+    "circle",
+    "leader-note",
+    "visual",
+    "practice",
+    "prompt",
+    "checkin",
+    "agreements",
+)
+LABELS = {
+    "intro": "Introduction",
+    "nudge": "Facilitator checklist",
+    "leader-note": "Note to leaders",
+    "visual": "Visual reminder",
+    "practice": "Wellness practice",
+    "prompt": "Daily prompt",
+    "checkin": "Check-in",
+}
+# Kinds that prepare for a circle move earlier off a holiday; the rest move later.
+BEFORE_CIRCLE = frozenset({"intro", "nudge"})
+# Section 7 is where a team makes its culture agreements.
+AGREEMENTS_SECTION = 7
+
+
+class PlanError(Exception):
+    """A plan that cannot work; `problems` says why, one clear sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A section's circle at a local date and time."""
+
+    section: int
+    local: datetime  # naive, in the cohort's zone
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """One post the bot will make, at a UTC instant, remembered by its local date."""
+
+    kind: str
+    section: int
+    due_at: datetime
+    local: datetime  # aware, in the cohort's zone
+    title: str
+    detail: str = ""  # which survey: pre, mid or post
+
+    def key(self, rollout_id: str, address: str) -> str:
+        """The ledger key: the same post always gets the same key."""
+        target = hashlib.sha256(address.encode()).hexdigest()[:16]
+        kind = f"{self.kind}-{self.detail}" if self.detail else self.kind
+        return f"{rollout_id}:{kind}:{self.section}:{self.local.date().isoformat()}:{target}"
+
+    def line(self) -> str:
+        """The preview line: local time with offset, kind, section, title."""
+        return f"{self.local.isoformat(timespec='minutes')} {self.kind} {self.section} {self.title}"
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone, or a PlanError naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PlanError([f"{name!r} is not a time zone I know (use e.g. Europe/London)."]) from None
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """A local wall time as a UTC instant; a skipped hour resolves forward, a repeated one first."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def circle_instants(circles: list[Circle], zone: ZoneInfo) -> dict[int, datetime]:
+    """Each circle's UTC instant."""
+    return {circle.section: to_utc(circle.local, zone) for circle in circles}
+
+
+def validate(
+    circles: list[Circle],
+    zone_name: str,
+    pack: Pack,
+    cadence: Cadence,
+    now: datetime,
+    *,
+    changed: set[int] | None = None,
+) -> None:
+    """Raise PlanError listing everything wrong with the plan.
+
+    Only the `changed` sections (all, when None) must lie in the future: a moved circle may sit
+    beside circles that have already been held.
+    """
+    zone = zone_of(zone_name)
+    problems: list[str] = []
+    if not circles:
+        problems.append("A rollout needs at least one circle, e.g. --circle 1=2027-03-16T09:00.")
+    known = {section.number for section in pack.sections}
+    seen: set[int] = set()
+    for circle in circles:
+        if circle.section not in known:
+            problems.append(
+                f"Section {circle.section} is not in the {pack.info.key} pack "
+                f"(it has sections {min(known)} to {max(known)})."
+            )
+        if circle.section in seen:
+            problems.append(f"Section {circle.section} has more than one circle.")
+        seen.add(circle.section)
+        fresh = changed is None or circle.section in changed
+        if fresh and not circle.skipped and to_utc(circle.local, zone) <= now:
+            problems.append(f"The circle for section {circle.section} is in the past.")
+    live = sorted((c for c in circles if not c.skipped), key=lambda c: c.local)
+    ordered = [c for c in circles if not c.skipped]
+    if [c.section for c in live] != [c.section for c in ordered]:
+        problems.append("Circles must be in the order given, each after the one before.")
+    gap = timedelta(days=cadence.min_days_between_circles)
+    for before, after in itertools.pairwise(live):
+        if after.local - before.local < gap:
+            problems.append(
+                f"The circles for sections {before.section} and {after.section} are less than "
+                f"{cadence.min_days_between_circles} days apart, too close for the cadence."
+            )
+    if problems:
+        raise PlanError(problems)
+
+
+def expand(
+    circles: list[Circle],
+    zone_name: str,
+    calendar: CohortCalendar,
+    cadence: Cadence,
+    pack: Pack,
+    *,
+    after: datetime | None = None,
+) -> list[PlannedPost]:
+    """Every post of the plan in time order (only those due after `after`, when given)."""
+    zone = zone_of(zone_name)
+    live = sorted((c for c in circles if not c.skipped), key=lambda c: c.local)
+    if not live:
+        return []
+    first, last = live[0].local.date(), live[-1].local.date()
+    span_end = last + timedelta(days=400)
+    holidays = calendar.holidays_between(first - timedelta(days=90), span_end)
+    planner = _Planner(zone, calendar, holidays, pack)
+    for index, circle in enumerate(live):
+        following = live[index + 1].local.date() if index + 1 < len(live) else None
+        _plan_section(planner, cadence, circle, following)
+    surveys = cadence.surveys
+    for name, offset, circle in (
+        ("pre", surveys.pre, live[0]),
+        ("mid", surveys.mid, live[(len(live) - 1) // 2]),
+        ("post", surveys.post, live[-1]),
+    ):
+        if offset is not None and (name != "mid" or len(live) >= 3):
+            planner.at("survey", circle, offset, detail=name)
+    _plan_sustainment(planner, cadence, live)
+    posts = sorted(planner.posts, key=lambda post: (post.due_at, KINDS.index(post.kind)))
+    return [post for post in posts if after is None or post.due_at > after]
+
+
+class _Planner:
+    def __init__(
+        self, zone: ZoneInfo, calendar: CohortCalendar, holidays: frozenset[date], pack: Pack
+    ) -> None:
+        self.zone = zone
+        self.calendar = calendar
+        self.holidays = holidays
+        self.pack = pack
+        self.posts: list[PlannedPost] = []
+        self._days: set[tuple[str, int, date, str]] = set()
+
+    def title(self, kind: str, section: int, detail: str) -> str:
+        found = self.pack.section(section)
+        name = found.title if found else f"Section {section}"
+        if kind == "survey":
+            return f"{detail.capitalize()}-programme survey"
+        if kind == "agreements":
+            return "Our culture agreements"
+        if kind == "checkin" and detail == "sustain":
+            return "Monthly check-in"
+        return f"{LABELS[kind]}: {name}"[:80]
+
+    def add(self, kind: str, section: int, wanted: datetime, *, detail: str = "") -> None:
+        moved = self.calendar.shift(wanted, self.holidays, later=kind not in BEFORE_CIRCLE)
+        if moved is None:
+            return
+        self.put(kind, section, moved, detail=detail)
+
+    def put(self, kind: str, section: int, local: datetime, *, detail: str = "") -> None:
+        due = to_utc(local, self.zone)
+        aware = due.astimezone(self.zone)
+        day = (kind, section, aware.date(), detail)
+        if day in self._days:
+            return  # two rules landed on one local day: one post
+        self._days.add(day)
+        title = self.title(kind, section, detail)
+        self.posts.append(PlannedPost(kind, section, due, aware, title, detail))
+
+    def at(self, kind: str, circle: Circle, offset: Offset, *, detail: str = "") -> None:
+        wanted = datetime.combine(circle.local.date() + timedelta(days=offset.days), offset.time)
+        self.add(kind, circle.section, wanted, detail=detail)
+
+
+def _plan_section(
+    planner: _Planner, cadence: Cadence, circle: Circle, following: date | None
+) -> None:
+    for kind, offset in (
+        ("intro", cadence.intro),
+        ("nudge", cadence.nudge),
+        ("leader-note", cadence.leader_note),
+        ("visual", cadence.visual),
+        ("practice", cadence.practice),
+    ):
+        if offset is not None:
+            planner.at(kind, circle, offset)
+    day = circle.local.date()
+    until = following or day + timedelta(days=cadence.last_section_days + 1)
+    prompt = cadence.prompt
+    if prompt is not None:
+        current = day + timedelta(days=prompt.from_days)
+        while current < until:
+            # Daily prompts go on open days only; a fixed interval moves off closed ones instead.
+            open_day = planner.calendar.is_open_day(current, planner.holidays)
+            if prompt.every_days is not None or open_day:
+                planner.add("prompt", circle.section, datetime.combine(current, prompt.time))
+            current += timedelta(days=prompt.every_days or 1)
+    checkin = cadence.checkin
+    if checkin is not None:
+        current = day + timedelta(days=checkin.from_days)
+        while current < until:
+            planner.add("checkin", circle.section, datetime.combine(current, checkin.time))
+            current += timedelta(days=checkin.every_days or 7)
+
+
+def _plan_sustainment(planner: _Planner, cadence: Cadence, live: list[Circle]) -> None:
+    rule = cadence.sustainment
+    if rule is None:
+        return
+    last = live[-1]
+    start = last.local.date() + timedelta(days=rule.from_days)
+    agreements = any(circle.section == AGREEMENTS_SECTION for circle in live)
+    for month in range(rule.months_ahead):
+        day = start + relativedelta(months=month * rule.every_months)
+        wanted = datetime.combine(day, rule.time)
+        planner.add("checkin", last.section, wanted, detail="sustain")
+        if agreements:
+            planner.add("agreements", AGREEMENTS_SECTION, wanted)
+
+
+def parse_local(text: str) -> datetime:
+    """`2027-03-16T09:00` (or with a space) as a naive local date-time."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace(" ", "T"))
+    except ValueError:
+        raise PlanError([f"{text!r} is not a date and time like 2027-03-16T09:00."]) from None
+    if moment.tzinfo is not None:
+        raise PlanError([f"{text!r}: give the local time without an offset; the zone is separate."])
+    return moment
+
+
+def local_time(text: str) -> time:
+    """`09:00` as a time."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError([f"{text!r} is not a time like 09:00."]) from None

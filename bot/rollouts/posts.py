@@ -1,0 +1,261 @@
+"""What each planned post says, built from the content pack, and sending it through a port.
+
+The scheduler decides when and guards against doing it twice; this module decides what.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.features import sections
+from bot.messages import Bullets, Context, Heading, Image, Person, Reply, Target, Text
+from bot.ports import ChatPort
+from bot.rollouts.store import RolloutRecord
+from content.models import Pack, Section
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+# Checklist items the bot does itself, found by a word in the component's text.
+TICKED_BY = {
+    "intro": ("introduction",),
+    "visual": ("visual",),
+    "prompt": ("connection", "prompt"),
+    "survey": ("survey",),
+}
+DETAILS = frozenset({"pre", "mid", "post", "sustain"})
+SURVEY_WORDS = {
+    "pre": "Before we begin, please take a few minutes for the pre-programme survey your "
+    "facilitators shared. It helps us shape the circles around what you need.",
+    "mid": "We're halfway through. Please take a few minutes for the mid-programme survey your "
+    "facilitators shared: what is working, and what could change?",
+    "post": "Thank you for every circle. Please take a few minutes for the post-programme survey "
+    "your facilitators shared, so the next cohort benefits from what you learned.",
+}
+
+
+@dataclass(frozen=True)
+class Due:
+    """One ledger row the scheduler has claimed, as the core needs it."""
+
+    key: str
+    tenant: str
+    rollout_id: str
+    kind: str  # `survey-pre`, `checkin-sustain`: the kind and its detail
+    section: int
+    local_date: date
+    address: str
+
+    @property
+    def base_kind(self) -> str:
+        """The kind without its detail."""
+        head, _, tail = self.kind.rpartition("-")
+        return head if tail in DETAILS else self.kind
+
+    @property
+    def detail(self) -> str:
+        """Which survey (pre, mid, post), or `sustain` for a sustainment check-in."""
+        tail = self.kind.rpartition("-")[2]
+        return tail if tail in DETAILS else ""
+
+
+def _section(pack: Pack, number: int) -> Section:
+    return pack.section(number) or pack.sections[0]
+
+
+def intro(pack: Pack, number: int) -> Reply:
+    """The section introduction, ahead of its circle."""
+    section = _section(pack, number)
+    words = section.introduction or section.summary or section.title
+    return Reply(
+        summary=f"Coming up: Section {section.number}, {section.title}"[:150],
+        private=False,
+        blocks=(
+            Heading(text=f"Coming up: Section {section.number}: {section.title}"[:150]),
+            Text(text=words),
+            Context(text="Read it before our circle; type `section` to see it again."),
+        ),
+    )
+
+
+def visual(pack: Pack, number: int) -> Reply:
+    """The section's visual reminder, after its circle."""
+    section = _section(pack, number)
+    blocks: list[Heading | Text | Image | Context] = [
+        Heading(text=f"Section {section.number}: {section.title}"[:150])
+    ]
+    if section.visual is not None:
+        if section.visual.image:
+            blocks.append(
+                Image(
+                    path=f"{pack.info.key}/visuals/{section.visual.image}",
+                    title=section.visual.title,
+                    alt_text=section.visual.alt_text,
+                )
+            )
+        blocks.append(Text(text=section.visual.caption))
+    blocks.append(Context(text="A reminder of our last circle, to keep in view this month."))
+    return Reply(
+        summary=f"Visual reminder: {section.title}"[:150], private=False, blocks=tuple(blocks)
+    )
+
+
+def survey(detail: str) -> Reply:
+    """A pre, mid or post programme survey reminder."""
+    words = SURVEY_WORDS.get(detail, SURVEY_WORDS["mid"])
+    return Reply(summary="A short survey", private=False, blocks=(Text(text=words),))
+
+
+def agreements() -> Reply:
+    """The sustainment reminder of the team's culture agreements (Section 7)."""
+    words = (
+        "A monthly moment for our culture agreements: which one have we kept well, and which "
+        "one needs our attention this month?"
+    )
+    return Reply(
+        summary="Our culture agreements",
+        private=False,
+        blocks=(Heading(text="Our culture agreements"), Text(text=words)),
+    )
+
+
+def leader_note(pack: Pack, number: int) -> Reply:
+    """The leadership considerations, privately, with a nudge to follow up in the channel."""
+    section = _section(pack, number)
+    blocks: list[Heading | Text | Bullets | Context] = [
+        Heading(text=f"For leaders · Section {section.number}: {section.title}"[:150])
+    ]
+    if section.leadership_considerations:
+        blocks.append(Bullets(items=tuple(section.leadership_considerations)))
+    blocks.append(
+        Text(
+            text="Your team met for this section's circle. A short follow-up from you in the "
+            "channel this week (what you heard, what you will do) shows the work matters."
+        )
+    )
+    return Reply(summary=f"For leaders: Section {section.number}", blocks=tuple(blocks))
+
+
+def checklist(pack: Pack, number: int, done: dict[int, str], circle: str) -> Reply:
+    """A facilitator's checklist for a section, with what is still open."""
+    section = _section(pack, number)
+    items = tuple(
+        ("✓ " if index in done else "☐ ") + f"{index + 1}. {component}"
+        for index, component in enumerate(section.components)
+    )
+    still = len(section.components) - len(done)
+    words = f"Circle for Section {section.number} on {circle}: {still} item(s) still open."
+    return Reply(
+        summary=words,
+        blocks=(
+            Heading(text=f"Checklist · Section {section.number}: {section.title}"[:150]),
+            Text(text=words),
+            Bullets(items=items or ("Nothing listed for this section.",)),
+            Context(text=f"Mark one done with `rollout done {section.number} ITEM`."),
+        ),
+    )
+
+
+def facilitator_notice(rollout: RolloutRecord, words: str) -> Reply:
+    """A private note to facilitators about their rollout."""
+    return Reply(
+        summary="About your rollout",
+        blocks=(Text(text=words), Context(text=f"Rollout {rollout.id} in {rollout.address}")),
+    )
+
+
+async def facilitators(core: Core, rollout: RolloutRecord) -> list[str]:
+    """Who facilitates the rollout's team: stored roles, configuration, and its creator."""
+    people = set(await core.teams.holders(rollout.tenant_id, "facilitator"))
+    people.update(u for u, role in core.options.role_bootstrap.items() if role == "facilitator")
+    if rollout.created_by:
+        people.add(rollout.created_by)
+    return sorted(people)
+
+
+async def tell_facilitators(core: Core, port: ChatPort, rollout: RolloutRecord, words: str) -> int:
+    """Send every facilitator a private note; returns how many got it."""
+    told = 0
+    for user in await facilitators(core, rollout):
+        try:
+            person = Person(tenant=rollout.tenant_id, user_id=user)
+            await port.send_private(person, facilitator_notice(rollout, words))
+            told += 1
+        except Exception:
+            context = {"tenant": rollout.tenant_id, "job_id": rollout.id}
+            log.warning("could not reach a facilitator", extra=context)
+    return told
+
+
+async def deliver(core: Core, port: ChatPort, rollout: RolloutRecord, due: Due) -> str | None:
+    """Make one planned post; returns the message id (the first, for private notes)."""
+    team = await core.team(rollout.tenant_id)
+    pack = core.pack_of(team).pack
+    place = Target(tenant=rollout.tenant_id, address=rollout.address)
+    kind, detail = due.base_kind, due.detail
+    if kind == "checkin":
+        section_team = replace(team, current_section=due.section)
+        poll = await core.checkins.open(pack, section_team, place, port)
+        message_id = poll.message_id
+    elif kind in ("leader-note", "nudge"):
+        message_id = await _private(core, port, rollout, due, pack)
+    else:
+        reply = _public(kind, detail, pack, due)
+        message_id = (await port.send(place, reply)).message_id
+    await _tick(core, rollout, pack, due, kind)
+    return message_id
+
+
+def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
+    if kind == "intro":
+        return intro(pack, due.section)
+    if kind == "visual":
+        return visual(pack, due.section)
+    if kind == "practice":
+        return sections.practice(pack, due.section).model_copy(update={"private": False})
+    if kind == "prompt":
+        prompt = sections.prompt(pack, due.section, due.local_date)
+        return prompt.model_copy(update={"private": False})
+    if kind == "survey":
+        return survey(detail)
+    if kind == "agreements":
+        return agreements()
+    raise ValueError(f"unknown post kind {kind!r}")
+
+
+async def _private(
+    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack
+) -> str | None:
+    tenant = rollout.tenant_id
+    if due.base_kind == "leader-note":
+        people = await core.teams.holders(tenant, "leader")
+        people += [u for u, role in core.options.role_bootstrap.items() if role == "leader"]
+        reply = leader_note(pack, due.section)
+    else:
+        people = await facilitators(core, rollout)
+        done = await core.rollouts.store.ticked(tenant, rollout.id, due.section)
+        when = next((c.local for c in rollout.circles if c.section == due.section), None)
+        circle = when.strftime("%A %d %B at %H:%M") if when else "its date"
+        reply = checklist(pack, due.section, done, circle)
+    first: str | None = None
+    for user in sorted(set(people)):
+        ref = await port.send_private(Person(tenant=tenant, user_id=user), reply)
+        first = first or ref.message_id
+    return first
+
+
+async def _tick(core: Core, rollout: RolloutRecord, pack: Pack, due: Due, kind: str) -> None:
+    words = TICKED_BY.get(kind)
+    if not words:
+        return
+    section = _section(pack, due.section)
+    for index, component in enumerate(section.components):
+        if any(word in component.lower() for word in words):
+            await core.rollouts.store.tick(
+                rollout.tenant_id, rollout.id, due.section, index, "bot", core.clock.now()
+            )

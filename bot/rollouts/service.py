@@ -1,0 +1,134 @@
+"""Creating and changing rollouts: validate, expand with the cadence, store; nothing on failure."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.ports import Clock
+from bot.rollouts.cadence import Cadence
+from bot.rollouts.days import CohortCalendar
+from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, validate
+from bot.rollouts.store import RolloutRecord, RolloutStore
+from content.models import Pack
+
+log = logging.getLogger(__name__)
+
+
+class Rollouts:
+    """Facilitators' rollouts: every change is validated whole before anything is stored."""
+
+    def __init__(self, store: RolloutStore, cadence: Cadence, clock: Clock) -> None:
+        self.store = store
+        self.cadence = cadence
+        self.clock = clock
+
+    def calendar(self, **changes: Any) -> CohortCalendar:
+        """The cadence's calendar with a cohort's own working days, quiet hours, holidays."""
+        try:
+            return CohortCalendar.from_cadence(self.cadence, **changes)
+        except ValueError as error:
+            raise PlanError([str(error).splitlines()[-1].strip()]) from None
+
+    def posts(self, rollout: RolloutRecord, pack: Pack) -> list[PlannedPost]:
+        """Every post of the rollout's plan, past and future."""
+        return expand(list(rollout.circles), rollout.timezone, rollout.calendar, self.cadence, pack)
+
+    async def create(
+        self,
+        *,
+        tenant: str,
+        address: str,
+        timezone: str,
+        circles: list[Circle],
+        pack: Pack,
+        calendar: CohortCalendar | None = None,
+        created_by: str | None = None,
+    ) -> str:
+        """Validate and store a new rollout with its posts; returns its id."""
+        now = self.clock.now()
+        validate(circles, timezone, pack, self.cadence, now)
+        calendar = calendar or self.calendar()
+        posts = expand(circles, timezone, calendar, self.cadence, pack, after=now)
+        rollout_id = await self.store.create(
+            tenant=tenant,
+            address=address,
+            timezone=timezone,
+            calendar=calendar,
+            circles=circles,
+            created_by=created_by,
+            posts=posts,
+            now=now,
+        )
+        log.info(
+            "rollout created",
+            extra={"tenant": tenant, "job_id": rollout_id, "status": f"{len(posts)} posts"},
+        )
+        return rollout_id
+
+    async def change(
+        self, rollout: RolloutRecord, circles: list[Circle], pack: Pack, changed: set[int]
+    ) -> None:
+        """Replace the rollout's circles, re-plan its unsent posts."""
+        now = self.clock.now()
+        ordered = sorted(circles, key=lambda circle: circle.local)
+        validate(ordered, rollout.timezone, pack, self.cadence, now, changed=changed)
+        posts = expand(ordered, rollout.timezone, rollout.calendar, self.cadence, pack, after=now)
+        await self.store.replan(rollout.tenant_id, rollout.id, ordered, posts, now)
+
+    async def move(self, rollout: RolloutRecord, section: int, local: datetime, pack: Pack) -> None:
+        """Move one circle; its posts move with it."""
+        if not any(circle.section == section for circle in rollout.circles):
+            raise PlanError([f"This rollout has no circle for section {section}."])
+        circles = [
+            replace(circle, local=local, skipped=False) if circle.section == section else circle
+            for circle in rollout.circles
+        ]
+        await self.change(rollout, circles, pack, {section})
+
+    async def skip(self, rollout: RolloutRecord, section: int, pack: Pack) -> None:
+        """Skip a section: its circle stays on record, its posts are dropped."""
+        if not any(circle.section == section for circle in rollout.circles):
+            raise PlanError([f"This rollout has no circle for section {section}."])
+        circles = [
+            replace(circle, skipped=True) if circle.section == section else circle
+            for circle in rollout.circles
+        ]
+        await self.change(rollout, circles, pack, set())
+
+    async def schedule(
+        self,
+        *,
+        tenant: str,
+        address: str,
+        section: int,
+        local: datetime,
+        timezone: str,
+        pack: Pack,
+        by: str,
+    ) -> tuple[str, bool]:
+        """Add or move one section's circle in the channel's rollout, creating it if need be.
+
+        Returns the rollout id and whether it was created.
+        """
+        rollout = await self.store.for_place(tenant, address)
+        circle = Circle(section=section, local=local)
+        if rollout is None or rollout.timezone != timezone:
+            if rollout is not None:
+                raise PlanError(
+                    [f"This channel's rollout runs in {rollout.timezone}; schedule in that zone."]
+                )
+            created = await self.create(
+                tenant=tenant,
+                address=address,
+                timezone=timezone,
+                circles=[circle],
+                pack=pack,
+                created_by=by,
+            )
+            return created, True
+        others = [c for c in rollout.circles if c.section != section]
+        await self.change(rollout, [*others, circle], pack, {section})
+        return rollout.id, False

@@ -1,0 +1,269 @@
+"""Rollouts, their circles and checklists, and planting their posts in the delivery ledger."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.rollouts.days import CohortCalendar
+from bot.rollouts.plan import Circle, PlannedPost, to_utc, zone_of
+from bot.storage.tables import ChecklistRow, CircleRow, DeliveryRow, RolloutRow
+
+# Statuses in which the scheduler posts for a rollout.
+LIVE = ("active",)
+
+
+@dataclass(frozen=True)
+class RolloutRecord:
+    """A rollout as stored: where, in which zone, its calendar and circles."""
+
+    id: str
+    tenant_id: str
+    address: str
+    timezone: str
+    status: str
+    calendar: CohortCalendar
+    circles: tuple[Circle, ...]
+    created_by: str | None
+    paused_reason: str | None
+
+    @property
+    def platform(self) -> str:
+        """The platform that owns the tenant (`slack:T1` → `slack`)."""
+        return self.tenant_id.split(":", 1)[0]
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+class RolloutStore:
+    """Rollouts within one tenant; the ledger rows they plan."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def create(
+        self,
+        *,
+        tenant: str,
+        address: str,
+        timezone: str,
+        calendar: CohortCalendar,
+        circles: list[Circle],
+        created_by: str | None,
+        posts: list[PlannedPost],
+        now: datetime,
+    ) -> str:
+        """Store a validated rollout and its posts in one transaction; returns its id."""
+        rollout_id = uuid.uuid4().hex[:12]
+        zone = zone_of(timezone)
+        async with self._sessions.begin() as session:
+            session.add(
+                RolloutRow(
+                    id=rollout_id,
+                    tenant_id=tenant,
+                    address=address,
+                    timezone=timezone,
+                    status="active",
+                    calendar=calendar.model_dump_json(),
+                    created_by=created_by,
+                    created_at=now,
+                )
+            )
+            await session.flush()
+            for circle in circles:
+                session.add(_circle_row(tenant, rollout_id, circle, zone))
+            await session.flush()
+            await self._plant(session, tenant, rollout_id, address, posts)
+        return rollout_id
+
+    async def get(self, tenant: str, rollout_id: str) -> RolloutRecord | None:
+        """One rollout of the tenant."""
+        async with self._sessions() as session:
+            row = await session.get(RolloutRow, rollout_id)
+            if row is None or row.tenant_id != tenant:
+                return None
+            return await _record(session, row)
+
+    async def tenant_of(self, rollout_id: str) -> str | None:
+        """Which tenant a rollout belongs to (for the operator's command line only)."""
+        async with self._sessions() as session:
+            row = await session.get(RolloutRow, rollout_id)
+            return row.tenant_id if row else None
+
+    async def for_place(self, tenant: str, address: str) -> RolloutRecord | None:
+        """The newest rollout in a channel that is not cancelled or ended."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(RolloutRow)
+                .where(
+                    RolloutRow.tenant_id == tenant,
+                    RolloutRow.address == address,
+                    RolloutRow.status.in_(("active", "paused")),
+                )
+                .order_by(RolloutRow.created_at.desc())
+                .limit(1)
+            )
+            return await _record(session, row) if row else None
+
+    async def listing(self, tenant: str | None = None) -> list[RolloutRecord]:
+        """Rollouts of one tenant, or of all (the operator's list)."""
+        async with self._sessions() as session:
+            query = select(RolloutRow).order_by(RolloutRow.created_at)
+            if tenant is not None:
+                query = query.where(RolloutRow.tenant_id == tenant)
+            rows = (await session.scalars(query)).all()
+            return [await _record(session, row) for row in rows]
+
+    async def set_status(
+        self, tenant: str, rollout_id: str, status: str, reason: str | None = None
+    ) -> None:
+        """Pause, resume, cancel or end a rollout."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RolloutRow)
+                .where(RolloutRow.tenant_id == tenant, RolloutRow.id == rollout_id)
+                .values(status=status, paused_reason=reason)
+            )
+            if status in ("cancelled", "ended"):
+                await session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.rollout_id == rollout_id, DeliveryRow.status == "planned")
+                    .values(status="cancelled")
+                )
+
+    async def replan(
+        self,
+        tenant: str,
+        rollout_id: str,
+        circles: list[Circle],
+        posts: list[PlannedPost],
+        now: datetime,
+    ) -> None:
+        """Store changed circles and swap every unsent future post for the new plan.
+
+        Posts already sent keep their ledger rows, so a post whose key survives the change is
+        not sent again.
+        """
+        async with self._sessions.begin() as session:
+            row = await session.get(RolloutRow, rollout_id)
+            if row is None or row.tenant_id != tenant:
+                return
+            zone = zone_of(row.timezone)
+            await session.execute(delete(CircleRow).where(CircleRow.rollout_id == rollout_id))
+            for circle in circles:
+                session.add(_circle_row(tenant, rollout_id, circle, zone))
+            await session.execute(
+                delete(DeliveryRow).where(
+                    DeliveryRow.rollout_id == rollout_id,
+                    DeliveryRow.status == "planned",
+                    DeliveryRow.due_at > now,
+                )
+            )
+            await session.flush()
+            future = [post for post in posts if post.due_at > now]
+            await self._plant(session, tenant, rollout_id, row.address, future)
+
+    async def _plant(
+        self,
+        session: AsyncSession,
+        tenant: str,
+        rollout_id: str,
+        address: str,
+        posts: list[PlannedPost],
+    ) -> None:
+        if not posts:
+            return
+        values = [
+            {
+                "key": post.key(rollout_id, address),
+                "tenant_id": tenant,
+                "rollout_id": rollout_id,
+                "kind": post.kind if not post.detail else f"{post.kind}-{post.detail}",
+                "section": post.section,
+                "local_date": post.local.date().isoformat(),
+                "address": address,
+                "due_at": post.due_at,
+                "status": "planned",
+                "attempts": 0,
+            }
+            for post in posts
+        ]
+        statement = _insert(session)(DeliveryRow).on_conflict_do_nothing(index_elements=["key"])
+        for start in range(0, len(values), 500):
+            await session.execute(statement, values[start : start + 500])
+
+    async def tick(
+        self, tenant: str, rollout_id: str, section: int, item: int, by: str, now: datetime
+    ) -> None:
+        """Mark a checklist item done (idempotent)."""
+        async with self._sessions.begin() as session:
+            statement = _insert(session)(ChecklistRow).values(
+                tenant_id=tenant,
+                rollout_id=rollout_id,
+                section=section,
+                item=item,
+                done_at=now,
+                done_by=by,
+            )
+            await session.execute(
+                statement.on_conflict_do_nothing(index_elements=["rollout_id", "section", "item"])
+            )
+
+    async def ticked(self, tenant: str, rollout_id: str, section: int) -> dict[int, str]:
+        """The done items of a section's checklist, with who did them (bot or facilitator)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ChecklistRow.item, ChecklistRow.done_by).where(
+                    ChecklistRow.tenant_id == tenant,
+                    ChecklistRow.rollout_id == rollout_id,
+                    ChecklistRow.section == section,
+                )
+            )
+            return {item: by or "facilitator" for item, by in rows.all()}
+
+
+def _circle_row(tenant: str, rollout_id: str, circle: Circle, zone: ZoneInfo) -> CircleRow:
+    return CircleRow(
+        tenant_id=tenant,
+        rollout_id=rollout_id,
+        section=circle.section,
+        starts_at=to_utc(circle.local, zone),
+        skipped=circle.skipped,
+    )
+
+
+async def _record(session: AsyncSession, row: RolloutRow) -> RolloutRecord:
+    zone = zone_of(row.timezone)
+    circles = (
+        await session.scalars(
+            select(CircleRow).where(CircleRow.rollout_id == row.id).order_by(CircleRow.starts_at)
+        )
+    ).all()
+    return RolloutRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        address=row.address,
+        timezone=row.timezone,
+        status=row.status,
+        calendar=CohortCalendar.model_validate_json(row.calendar),
+        circles=tuple(
+            Circle(
+                section=circle.section,
+                local=circle.starts_at.astimezone(zone).replace(tzinfo=None),
+                skipped=circle.skipped,
+            )
+            for circle in circles
+        ),
+        created_by=row.created_by,
+        paused_reason=row.paused_reason,
+    )
