@@ -1,0 +1,177 @@
+"""The Slack platform: a bolt `AsyncApp` on the bot's web server (or Socket Mode), its port,
+and the hooks that start and stop it.
+
+Requests are verified by bolt alone (401 for a bad or stale signature, before any listener).
+One workspace runs on SLACK_BOT_TOKEN; many run through OAuth (SLACK_CLIENT_ID/SECRET) with the
+installations in the bot's database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt import BoltResponse
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.home import Home
+from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_settings
+from adapters.slack.listeners import Handler, Listeners
+from adapters.slack.port import InstalledClients, OneClient, SlackPort, tenant_of, web_client
+from adapters.slack.records import SlackRecords
+from bot.messages import Image
+from bot.ports import Clock, SystemClock
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Events the app is subscribed to (deploy/slack/manifest.yaml lists the same; a test checks).
+BOT_EVENTS = (
+    "app_home_opened",
+    "app_mention",
+    "app_uninstalled",
+    "member_joined_channel",
+    "message.im",
+    "tokens_revoked",
+)
+UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+
+Json = dict[str, Any]
+
+
+@dataclass
+class SlackPlatform:
+    """What the composition root needs: routes to mount, a port, start and stop."""
+
+    app: AsyncApp
+    port: SlackPort
+    records: SlackRecords
+    app_token: str | None = None
+    _socket: Any = field(default=None, repr=False)
+
+    def mount(self, server: web.Application) -> None:
+        """Add /slack/events, and the OAuth install routes when OAuth is configured."""
+        if self.app_token is None:
+            server.router.add_post(EVENTS_PATH, self.events)
+        if self.app.oauth_flow is not None:
+            server.router.add_get(INSTALL_PATH, self.install)
+            server.router.add_get(REDIRECT_PATH, self.oauth_redirect)
+
+    async def events(self, request: web.Request) -> web.Response:
+        """Commands, interactions and events: bolt verifies, dispatches and answers."""
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def install(self, request: web.Request) -> web.Response:
+        """The "Add to Slack" page, with a fresh OAuth state."""
+        assert self.app.oauth_flow is not None
+        response = await self.app.oauth_flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def oauth_redirect(self, request: web.Request) -> web.Response:
+        """Slack sends the installer back here with a code: exchange and store it."""
+        assert self.app.oauth_flow is not None
+        response = await self.app.oauth_flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def start(self) -> None:
+        """Connect over Socket Mode when an app token is set (HTTP needs nothing)."""
+        if self.app_token is None:
+            return
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+        await self._socket.connect_async()
+        log.info("slack socket mode connected", extra={"platform": "slack"})
+
+    async def stop(self) -> None:
+        """Close the Socket Mode connection, if any."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+
+def build_slack(
+    settings: Settings,
+    core: Handler,
+    engine: AsyncEngine,
+    *,
+    image_file: Callable[[Image], str] | None = None,
+    clock: Clock | None = None,
+) -> SlackPlatform:
+    """The Slack app, its listeners and its port, from settings."""
+    records = SlackRecords(engine, clock or SystemClock())
+    base_url = settings.slack_api_url
+    signing = settings.slack_signing_secret
+    options: Json = {
+        "name": "crbot",
+        "process_before_response": True,
+        "signing_secret": signing.get_secret_value() if signing else None,
+        "request_verification_enabled": settings.slack_app_token is None,
+    }
+    if settings.slack_client_id is not None:
+        client = web_client(None, base_url)
+        app = AsyncApp(client=client, oauth_settings=oauth_settings(settings, engine), **options)
+        assert app.installation_store is not None
+        port = SlackPort(InstalledClients(app.installation_store, base_url), records, image_file)
+    else:
+        assert settings.slack_bot_token is not None
+        client = web_client(settings.slack_bot_token.get_secret_value(), base_url)
+        app = AsyncApp(client=client, **options)
+        port = SlackPort(OneClient(client), records, image_file)
+    _dedupe_and_forget(app, records)
+    if app.installation_store is not None:
+        app.enable_token_revocation_listeners()
+    else:
+        for name in UNINSTALL_EVENTS:
+            app.event(name)(_noop)
+    Listeners(core, port).register(app)
+    Home(core, port).register(app)
+    app.error(_on_error)
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    return SlackPlatform(app=app, port=port, records=records, app_token=app_token)
+
+
+def _dedupe_and_forget(app: AsyncApp, records: SlackRecords) -> None:
+    """Events API retries answered once (by event id); an uninstall forgets the workspace."""
+
+    @app.middleware
+    async def dedupe(req: AsyncBoltRequest, resp: BoltResponse, next_: Any) -> BoltResponse | None:
+        body: Json = req.body
+        if body.get("type") != "event_callback" or not body.get("event_id"):
+            return await next_()  # type: ignore[no-any-return]
+        tenant = tenant_of(str(body.get("team_id") or ""))
+        context = {"platform": "slack", "tenant": tenant, "request_id": body["event_id"]}
+        if not await records.first_delivery(tenant, str(body["event_id"])):
+            log.info("slack event already handled", extra=context)
+            return BoltResponse(status=200, body="")
+        event_type = (body.get("event") or {}).get("type")
+        if event_type in UNINSTALL_EVENTS and _whole_workspace(body):
+            gone = await records.forget_workspace(tenant)
+            log.info("slack workspace forgotten: %d rows", gone, extra=context)
+        return await next_()  # type: ignore[no-any-return]
+
+
+def _whole_workspace(body: Json) -> bool:
+    """app_uninstalled, or tokens_revoked naming the bot's tokens (the bot is gone)."""
+    event = body.get("event") or {}
+    return event.get("type") == "app_uninstalled" or bool((event.get("tokens") or {}).get("bot"))
+
+
+async def _noop() -> None:
+    """Acked automatically: a single workspace keeps no installation to delete."""
+
+
+async def _on_error(error: Exception, body: Json) -> None:
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    log.error(
+        "slack request failed: %s",
+        type(error).__name__,
+        extra={"platform": "slack", "tenant": tenant_of(str(team))},
+    )

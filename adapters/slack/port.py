@@ -1,0 +1,265 @@
+"""The Slack ChatPort: posts, updates, direct messages, ephemeral replies and images.
+
+Every Web API failure becomes a `DeliveryError`: permanent when the bot can no longer reach the
+place (removed, archived, uninstalled), transient with `retry_after` when Slack said to wait.
+The client's retry handlers have already waited out one or two rate limits by then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+    async_default_handlers,
+)
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.records import SlackRecords
+from adapters.slack.render import Rendered, render
+from bot.errors import DeliveryError
+from bot.messages import Image, MessageRef, Person, Reply, Target
+
+log = logging.getLogger(__name__)
+
+# The bot can no longer reach the place: retrying will not help.
+PERMANENT = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+        "not_authed",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "missing_scope",
+        "team_access_not_granted",
+        "not_installed",
+    }
+)
+# Slack's side had trouble: the same request may well work later.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def tenant_of(team_id: str) -> str:
+    """The tenant id of a Slack workspace."""
+    return f"slack:{team_id}"
+
+
+def team_of(tenant: str) -> str:
+    """The Slack workspace id inside a tenant id."""
+    return tenant.partition(":")[2]
+
+
+def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
+    """A Web API client that waits out rate limits (Retry-After) and retries server errors."""
+    handlers = [
+        *async_default_handlers(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url or AsyncWebClient.BASE_URL,
+        retry_handlers=handlers,
+    )
+
+
+def delivery_error(error: Exception) -> DeliveryError:
+    """A Web API failure, classified."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        reason = str(response.get("error") or f"http_{response.status_code}")
+        if response.status_code == 429 or reason == "ratelimited":
+            after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            wait = float(after[0] if isinstance(after, list) else after) if after else None
+            return DeliveryError("ratelimited", permanent=False, retry_after=wait)
+        if response.status_code >= 500 or reason in TRANSIENT:
+            return DeliveryError(reason, permanent=False)
+        # Anything else (a refused payload, a missing scope) fails the same way next time.
+        return DeliveryError(reason, permanent=True)
+    return DeliveryError(type(error).__name__, permanent=False)
+
+
+@contextlib.asynccontextmanager
+async def calling(method: str, tenant: str) -> AsyncIterator[None]:
+    """Turn a failed Web API call into a DeliveryError, logged with ids only."""
+    try:
+        yield
+    except DeliveryError:
+        raise
+    except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
+        failure = delivery_error(error)
+        log.warning(
+            "slack %s failed: %s",
+            method,
+            failure.reason,
+            extra={"platform": "slack", "tenant": tenant, "status": failure.reason},
+        )
+        raise failure from error
+
+
+class Clients(Protocol):
+    """Which Web API client speaks for a tenant (its bot token)."""
+
+    async def for_tenant(self, tenant: str) -> AsyncWebClient:
+        """The client for the tenant's workspace."""
+        ...
+
+
+class OneClient:
+    """One workspace (SLACK_BOT_TOKEN), or the client bolt made for the current request."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def for_tenant(self, tenant: str) -> AsyncWebClient:
+        """The same client for every tenant."""
+        return self.client
+
+
+class InstalledClients:
+    """Many workspaces: each tenant's bot token from the installation store."""
+
+    def __init__(self, store: AsyncInstallationStore, base_url: str | None) -> None:
+        self._store = store
+        self._base_url = base_url
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def for_tenant(self, tenant: str) -> AsyncWebClient:
+        """The client holding the workspace's bot token; permanent error when not installed."""
+        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_of(tenant))
+        if bot is None or not bot.bot_token:
+            raise DeliveryError("not_installed", permanent=True)
+        client = self._clients.get(bot.bot_token)
+        if client is None:
+            client = self._clients[bot.bot_token] = web_client(bot.bot_token, self._base_url)
+        return client
+
+
+class SlackPort:
+    """Sending to Slack for the core and the scheduler."""
+
+    def __init__(
+        self,
+        clients: Clients,
+        records: SlackRecords,
+        image_file: Callable[[Image], str] | None = None,
+    ) -> None:
+        self.clients = clients
+        self.records = records
+        self._image_file = image_file
+
+    def for_client(self, client: AsyncWebClient) -> SlackPort:
+        """The same port speaking through one request's client."""
+        return SlackPort(OneClient(client), self.records, self._image_file)
+
+    async def rendered(self, tenant: str, reply: Reply, **options: object) -> Rendered:
+        """Render a reply and keep the forms its buttons open, so a click can find them."""
+        result = render(reply, **options)  # type: ignore[arg-type]
+        await self.records.keep_forms(tenant, result.forms)
+        return result
+
+    async def post(
+        self, tenant: str, channel: str, rendered: Rendered, *, thread: str | None = None
+    ) -> str:
+        """Post rendered messages in order; the first one's ts names them all."""
+        client = await self.clients.for_tenant(tenant)
+        first = ""
+        for message in rendered.messages:
+            async with calling("chat.postMessage", tenant):
+                response = await client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread
+                )
+            first = first or str(response["ts"])
+            channel = str(response.get("channel") or channel)
+        return first
+
+    async def send(
+        self, target: Target, reply: Reply, *, pin: bool = False, thread: str | None = None
+    ) -> MessageRef:
+        """Post where everyone at `target` sees it; images are uploaded as files after it.
+
+        `pin=True` pins the message (the scheduler's visual reminders); `thread` answers in
+        a thread (a message ts).
+        """
+        tenant, channel = target.tenant, target.address
+        rendered = await self.rendered(tenant, reply, upload_images=self._image_file is not None)
+        ts = await self.post(tenant, channel, rendered, thread=thread)
+        client = await self.clients.for_tenant(tenant)
+        for image in rendered.images:
+            await self._upload(client, tenant, channel, image, thread)
+        if pin:
+            async with calling("pins.add", tenant):
+                await client.pins_add(channel=channel, timestamp=ts)
+        return MessageRef(tenant=tenant, address=channel, message_id=ts)
+
+    async def _upload(
+        self,
+        client: AsyncWebClient,
+        tenant: str,
+        channel: str,
+        image: Image,
+        thread: str | None,
+    ) -> None:
+        assert self._image_file is not None
+        path = Path(self._image_file(image))
+        content = await asyncio.to_thread(path.read_bytes)
+        async with calling("files.upload", tenant):
+            await client.files_upload_v2(
+                channel=channel,
+                file=content,
+                filename=path.name,
+                title=image.title,
+                alt_txt=image.alt_text,
+                thread_ts=thread,
+            )
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace a message the bot posted (a poll's count line); extra parts are dropped."""
+        rendered = await self.rendered(ref.tenant, reply)
+        message = rendered.messages[0]
+        client = await self.clients.for_tenant(ref.tenant)
+        async with calling("chat.update", ref.tenant):
+            await client.chat_update(
+                channel=ref.address, ts=ref.message_id, text=message.text, blocks=message.blocks
+            )
+
+    async def send_private(self, person: Person, reply: Reply) -> MessageRef:
+        """A direct message: open (or find) the DM, then post in it."""
+        client = await self.clients.for_tenant(person.tenant)
+        async with calling("conversations.open", person.tenant):
+            opened = await client.conversations_open(users=person.user_id)
+        channel = str(opened["channel"]["id"])
+        rendered = await self.rendered(person.tenant, reply)
+        ts = await self.post(person.tenant, channel, rendered)
+        return MessageRef(tenant=person.tenant, address=channel, message_id=ts)
+
+    async def send_ephemeral(
+        self, target: Target, user_id: str, reply: Reply, *, share: str | None = None
+    ) -> MessageRef:
+        """A message only `user_id` sees in a channel (ephemeral messages can't be updated)."""
+        rendered = await self.rendered(target.tenant, reply, share=share)
+        client = await self.clients.for_tenant(target.tenant)
+        ts = ""
+        for message in rendered.messages:
+            async with calling("chat.postEphemeral", target.tenant):
+                response = await client.chat_postEphemeral(
+                    channel=target.address, user=user_id, text=message.text, blocks=message.blocks
+                )
+            ts = ts or str(response.get("message_ts") or "")
+        return MessageRef(tenant=target.tenant, address=target.address, message_id=ts)
