@@ -6,12 +6,13 @@ The scheduler decides when and guards against doing it twice; this module decide
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.features import sections
-from bot.messages import Bullets, Context, Heading, Image, Person, Reply, Target, Text
+from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.rollouts.store import RolloutRecord
 from content.models import Pack, Section
@@ -259,3 +260,16 @@ async def _tick(core: Core, rollout: RolloutRecord, pack: Pack, due: Due, kind: 
             await core.rollouts.store.tick(
                 rollout.tenant_id, rollout.id, due.section, index, "bot", core.clock.now()
             )
+
+
+# The ledger key of the post being sent, for ports that can make a send idempotent with it
+# (message metadata, a client message id) and find it again after a crash.
+delivery_key: ContextVar[str | None] = ContextVar("delivery_key", default=None)
+
+
+class DeliveryLookup(Protocol):
+    """A port that can tell whether a keyed post already reached the platform."""
+
+    async def delivered(self, target: Target, key: str) -> MessageRef | None:
+        """The message sent under `key` at `target`, if there is one."""
+        ...

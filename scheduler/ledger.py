@@ -1,0 +1,213 @@
+"""The delivery ledger: claim due posts in a transaction, mark them sent, retry or give up.
+
+A row moves planned → sending (claimed, with who and when) → sent. Claiming is one UPDATE over a
+`FOR UPDATE SKIP LOCKED` subquery on PostgreSQL, so two schedulers never claim the same row; on
+SQLite the single UPDATE takes the write lock for itself (one process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.rollouts.store import utc
+from bot.storage.tables import DeliveryRow, RolloutRow
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this scheduler now owns until it marks it."""
+
+    id: int
+    key: str
+    tenant: str
+    rollout_id: str
+    kind: str
+    section: int
+    local_date: date
+    address: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed row."""
+
+    id: int
+    status: str  # sent, planned (retry), failed, uncertain
+    message_id: str | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    attempts: int = 0
+
+
+_COLUMNS = (
+    DeliveryRow.id,
+    DeliveryRow.key,
+    DeliveryRow.tenant_id,
+    DeliveryRow.rollout_id,
+    DeliveryRow.kind,
+    DeliveryRow.section,
+    DeliveryRow.local_date,
+    DeliveryRow.address,
+    DeliveryRow.attempts,
+)
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(
+        id=row.id,
+        key=row.key,
+        tenant=row.tenant_id,
+        rollout_id=row.rollout_id,
+        kind=row.kind,
+        section=row.section,
+        local_date=date.fromisoformat(row.local_date),
+        address=row.address,
+        attempts=row.attempts,
+    )
+
+
+class Ledger:
+    """Claims, marks and recovers delivery rows."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def _due(self, now: datetime) -> Any:
+        return and_(
+            DeliveryRow.status == "planned",
+            DeliveryRow.due_at <= now,
+            or_(DeliveryRow.not_before.is_(None), DeliveryRow.not_before <= now),
+        )
+
+    async def expire(self, now: datetime, grace: timedelta) -> dict[str, int]:
+        """Mark posts too late to send as missed; returns how many per rollout."""
+        late = and_(self._due(now), DeliveryRow.due_at < now - grace)
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                update(DeliveryRow)
+                .where(late)
+                .values(status="missed")
+                .returning(DeliveryRow.rollout_id)
+            )
+            counts: dict[str, int] = {}
+            for (rollout_id,) in rows.all():
+                counts[rollout_id] = counts.get(rollout_id, 0) + 1
+            return counts
+
+    async def claim(self, me: str, now: datetime, limit: int) -> list[Claimed]:
+        """Take up to `limit` due rows of active rollouts for this scheduler."""
+        chosen = (
+            select(DeliveryRow.id)
+            .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+            .where(self._due(now), RolloutRow.status == "active")
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=DeliveryRow)
+            .scalar_subquery()
+        )
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(chosen), DeliveryRow.status == "planned")
+                .values(status="sending", claimed_by=me, claimed_at=now)
+                .returning(*_COLUMNS)
+            )
+            claimed = [_claimed(row) for row in rows.all()]
+        return sorted(claimed, key=lambda row: row.id)
+
+    async def finish(self, me: str, outcomes: Sequence[Outcome], now: datetime) -> int:
+        """Record outcomes of rows this scheduler claimed; returns how many it still owned."""
+        if not outcomes:
+            return 0
+        table = DeliveryRow.__table__
+        statement = (
+            update(table)  # type: ignore[arg-type]
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.status == "sending",
+                table.c.claimed_by == me,
+            )
+            .values(
+                status=bindparam("new_status"),
+                message_id=bindparam("new_message_id"),
+                error=bindparam("new_error"),
+                not_before=bindparam("new_not_before"),
+                attempts=bindparam("new_attempts"),
+                sent_at=bindparam("new_sent_at"),
+            )
+        )
+        values = [
+            {
+                "row_id": outcome.id,
+                "new_status": outcome.status,
+                "new_message_id": outcome.message_id,
+                "new_error": outcome.error,
+                "new_not_before": outcome.not_before,
+                "new_attempts": outcome.attempts,
+                "new_sent_at": now if outcome.status == "sent" else None,
+            }
+            for outcome in outcomes
+        ]
+        async with self._engine.begin() as connection:
+            result = await connection.execute(statement, values)
+        return int(result.rowcount)
+
+    async def stale(self) -> list[Claimed]:
+        """Rows left in `sending` by a scheduler that stopped between send and mark."""
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(*_COLUMNS).where(DeliveryRow.status == "sending").order_by(DeliveryRow.id)
+            )
+            return [_claimed(row) for row in rows.all()]
+
+    async def settle(self, row_id: int, status: str, message_id: str | None = None) -> None:
+        """Resolve a stale row: sent (found on the platform), planned again, or uncertain."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == row_id, DeliveryRow.status == "sending")
+                .values(status=status, message_id=message_id, claimed_by=None)
+            )
+
+    async def next_retry(self, now: datetime) -> datetime | None:
+        """When the earliest postponed row of an active rollout may go."""
+        async with self._engine.connect() as connection:
+            found = await connection.scalar(
+                select(func.min(DeliveryRow.not_before))
+                .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+                .where(
+                    DeliveryRow.status == "planned",
+                    DeliveryRow.not_before > now,
+                    DeliveryRow.due_at <= now,
+                    RolloutRow.status == "active",
+                )
+            )
+        return utc(found) if found is not None else None
+
+    async def next_due(self, rollout_id: str | None = None) -> datetime | None:
+        """The next planned post (of one rollout), for the job that wakes the sender."""
+        query = (
+            select(func.min(DeliveryRow.due_at))
+            .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+            .where(DeliveryRow.status == "planned", RolloutRow.status == "active")
+        )
+        if rollout_id is not None:
+            query = query.where(DeliveryRow.rollout_id == rollout_id)
+        async with self._engine.connect() as connection:
+            found = await connection.scalar(query)
+        return utc(found) if found is not None else None
+
+    async def counts(self, rollout_id: str | None = None) -> dict[str, int]:
+        """How many rows are in each status (for tests, benchmarks and the operator)."""
+        query = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+        if rollout_id is not None:
+            query = query.where(DeliveryRow.rollout_id == rollout_id)
+        async with self._engine.connect() as connection:
+            return {status: count for status, count in (await connection.execute(query)).all()}

@@ -1,0 +1,226 @@
+"""The ledger sender: claims due posts, sends them through each platform's port, marks them.
+
+Only the leader sends, and it checks before every batch. A transient platform error puts the post
+back with a backoff that honours Retry-After; a permanent one pauses the cohort and tells its
+facilitators privately. A post left half-done by a crash is looked up on the platform where the
+port can, or reported to the facilitators as uncertain, never silently sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.core import Core
+from bot.errors import DeliveryError
+from bot.messages import Target
+from bot.ports import ChatPort
+from bot.rollouts import posts
+from bot.rollouts.store import RolloutRecord
+from scheduler.leader import Leadership
+from scheduler.ledger import Claimed, Ledger, Outcome
+from scheduler.limiter import Limiter
+
+log = logging.getLogger(__name__)
+
+# How often finished sends are written back, at most: fewer, larger transactions in a fan-out.
+FLUSH_EVERY = 0.2
+FLUSH_SIZE = 200
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 900.0
+
+
+class Sender:
+    """Sends every due post once, in the leader only."""
+
+    def __init__(
+        self,
+        *,
+        core: Core,
+        ledger: Ledger,
+        ports: Mapping[str, ChatPort],
+        leadership: Leadership,
+        instance: str,
+        limiter: Limiter | None = None,
+        grace: timedelta = timedelta(hours=2),
+        batch: int = 5000,
+        concurrency: int = 256,
+        max_attempts: int = 8,
+        retry_horizon: timedelta = timedelta(minutes=5),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.core = core
+        self.ledger = ledger
+        self.ports = ports
+        self.leadership = leadership
+        self.instance = instance
+        self.limiter = limiter or Limiter()
+        self.grace = grace
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.retry_horizon = retry_horizon
+        self._sleep = sleep
+        self._gate = asyncio.Semaphore(concurrency)
+        self._running = asyncio.Lock()
+        self._paused: set[str] = set()
+
+    async def run_due(self) -> int:
+        """Send everything due now (and retries due soon); returns how many were sent."""
+        async with self._running:
+            sent = 0
+            while await self.leadership.holds():
+                now = self.core.clock.now()
+                await self._report_missed(now)
+                claimed = await self.ledger.claim(self.instance, now, self.batch)
+                if claimed:
+                    sent += await self._send_all(claimed)
+                    continue
+                retry = await self.ledger.next_retry(now)
+                if retry is None or retry - now > self.retry_horizon:
+                    break
+                await self._sleep((retry - now).total_seconds())
+            return sent
+
+    async def recover(self) -> None:
+        """Settle rows a stopped scheduler left between send and mark."""
+        uncertain: dict[str, list[Claimed]] = {}
+        for row in await self.ledger.stale():
+            rollout = await self.core.rollouts.store.get(row.tenant, row.rollout_id)
+            port = self.ports.get(row.tenant.split(":", 1)[0])
+            lookup = getattr(port, "delivered", None)
+            if rollout is None or port is None or lookup is None:
+                await self.ledger.settle(row.id, "uncertain")
+                uncertain.setdefault(row.rollout_id, []).append(row)
+                continue
+            ref = await lookup(Target(tenant=row.tenant, address=row.address), row.key)
+            await self.ledger.settle(row.id, "sent" if ref else "planned", ref and ref.message_id)
+        for rollout_id, rows in uncertain.items():
+            rollout = await self.core.rollouts.store.get(rows[0].tenant, rollout_id)
+            port = self.ports.get(rows[0].tenant.split(":", 1)[0])
+            if rollout is None or port is None:
+                continue
+            kinds = ", ".join(f"{r.kind} (section {r.section}, {r.local_date})" for r in rows)
+            words = (
+                "The bot restarted while making these posts, and cannot tell whether they went "
+                f"out: {kinds}. Please check the channel; nothing will be sent twice."
+            )
+            await posts.tell_facilitators(self.core, port, rollout, words)
+        log.info(
+            "ledger recovered", extra={"status": f"{sum(map(len, uncertain.values()))} uncertain"}
+        )
+
+    async def _report_missed(self, now: datetime) -> None:
+        for rollout_id, count in (await self.ledger.expire(now, self.grace)).items():
+            log.warning("posts missed", extra={"job_id": rollout_id, "status": str(count)})
+            tenant = await self.core.rollouts.store.tenant_of(rollout_id)
+            rollout = await self.core.rollouts.store.get(tenant, rollout_id) if tenant else None
+            port = self.ports.get(rollout.platform) if rollout else None
+            if rollout is not None and port is not None:
+                words = (
+                    f"{count} planned post(s) could not be made on time (the bot was offline or "
+                    "the rollout paused), so I skipped them rather than post them late."
+                )
+                await posts.tell_facilitators(self.core, port, rollout, words)
+
+    async def _send_all(self, claimed: list[Claimed]) -> int:
+        rollouts: dict[str, RolloutRecord | None] = {}
+        for row in claimed:
+            if row.rollout_id not in rollouts:
+                rollouts[row.rollout_id] = await self.core.rollouts.store.get(
+                    row.tenant, row.rollout_id
+                )
+        # Create each tenant's settings before the sends run side by side (first contact).
+        for tenant in sorted({row.tenant for row in claimed}):
+            try:
+                await self.core.team(tenant)
+            except IntegrityError:
+                # Another replica made them at the same moment: they exist now.
+                await self.core.team(tenant)
+        self._paused.clear()
+        tasks = [asyncio.ensure_future(self._one(row, rollouts[row.rollout_id])) for row in claimed]
+        finished: list[Outcome] = []
+        sent = 0
+        flushed = time.monotonic()
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                finished.append(await next_done)
+                if len(finished) >= FLUSH_SIZE or time.monotonic() - flushed >= FLUSH_EVERY:
+                    sent += await self._flush(finished)
+                    flushed = time.monotonic()
+        finally:
+            sent += await self._flush(finished)
+        return sent
+
+    async def _flush(self, finished: list[Outcome]) -> int:
+        if not finished:
+            return 0
+        batch, finished[:] = list(finished), []
+        await self.ledger.finish(self.instance, batch, self.core.clock.now())
+        return sum(1 for outcome in batch if outcome.status == "sent")
+
+    async def _one(self, row: Claimed, rollout: RolloutRecord | None) -> Outcome:
+        if rollout is None or rollout.status != "active":
+            return Outcome(row.id, "planned", attempts=row.attempts)
+        port = self.ports.get(rollout.platform)
+        if port is None:
+            return self._retry(row, "no_port", None)
+        await self.limiter.wait(row.tenant, row.address)
+        if rollout.id in self._paused:
+            return Outcome(row.id, "planned", attempts=row.attempts)
+        due = posts.Due(
+            row.key, row.tenant, row.rollout_id, row.kind, row.section, row.local_date, row.address
+        )
+        context = {"tenant": row.tenant, "delivery_id": row.id, "job_id": row.rollout_id}
+        token = posts.delivery_key.set(row.key)
+        try:
+            async with self._gate:
+                message_id = await posts.deliver(self.core, port, rollout, due)
+        except DeliveryError as error:
+            if error.permanent:
+                await self._pause(rollout, port, error.reason)
+                return Outcome(row.id, "planned", error=error.reason[:100], attempts=row.attempts)
+            if error.retry_after:
+                self.limiter.hold(row.tenant, row.address, error.retry_after)
+            log.info("delivery postponed: %s", error.reason, extra=context)
+            return self._retry(row, error.reason, error.retry_after)
+        except Exception:
+            log.exception("delivery failed", extra=context)
+            return self._retry(row, "error", None)
+        finally:
+            posts.delivery_key.reset(token)
+        return Outcome(row.id, "sent", message_id=message_id, attempts=row.attempts + 1)
+
+    def _retry(self, row: Claimed, reason: str, retry_after: float | None) -> Outcome:
+        attempts = row.attempts + 1
+        if attempts >= self.max_attempts:
+            return Outcome(row.id, "failed", error=reason[:100], attempts=attempts)
+        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
+        backoff *= 1 + random.random() * 0.2
+        wait = max(retry_after or 0.0, backoff)
+        not_before = self.core.clock.now() + timedelta(seconds=wait)
+        return Outcome(
+            row.id, "planned", error=reason[:100], not_before=not_before, attempts=attempts
+        )
+
+    async def _pause(self, rollout: RolloutRecord, port: ChatPort, reason: str) -> None:
+        if rollout.id in self._paused:
+            return
+        self._paused.add(rollout.id)
+        await self.core.rollouts.store.set_status(
+            rollout.tenant_id, rollout.id, "paused", reason[:100]
+        )
+        log.warning(
+            "rollout paused: %s", reason, extra={"tenant": rollout.tenant_id, "job_id": rollout.id}
+        )
+        words = (
+            f"I've paused the rollout in {rollout.address}: the platform says I can no longer "
+            f"post there ({reason}). Perhaps the bot was removed or the channel archived. Once "
+            "that is fixed, type `rollout resume` there; nothing planned has been lost."
+        )
+        await posts.tell_facilitators(self.core, port, rollout, words)

@@ -1,0 +1,220 @@
+"""The scheduler service: elect a leader, and in it run APScheduler to wake the ledger sender.
+
+APScheduler 3's SQLAlchemyJobStore is synchronous and runs on the event loop, so it is kept
+cheap: one sweep job plus one job per active rollout (its next post), ids as arguments, on its
+own sync engine; adding and rescheduling jobs happens in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from bot.ports import ChatPort
+from scheduler import jobs
+from scheduler.leader import AdvisoryLeadership, Leadership, SoleLeadership
+from scheduler.ledger import Ledger
+from scheduler.limiter import Limiter
+from scheduler.sender import Sender
+
+log = logging.getLogger(__name__)
+
+JOB_PATH = "scheduler.jobs:run_due"
+SWEEP_ID = "sweep"
+
+
+def sync_url(url: str) -> str:
+    """The job store's sync driver for the bot's async URL (sqlite3, psycopg 3)."""
+    if url.startswith("sqlite+aiosqlite:"):
+        return "sqlite:" + url.split(":", 1)[1]
+    if url.startswith("postgresql+asyncpg:"):
+        return "postgresql+psycopg:" + url.split(":", 1)[1]
+    return url
+
+
+def job_store_engine(url: str) -> Engine:
+    """A small sync engine for the job store: WAL and a busy timeout on SQLite."""
+    sync = sync_url(url)
+    if sync.startswith("sqlite"):
+        engine = create_engine(sync, connect_args={"timeout": 10})
+
+        def pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        event.listen(engine, "connect", pragmas)
+        return engine
+    return create_engine(sync, pool_size=2, max_overflow=0, pool_pre_ping=True)
+
+
+class SchedulerService:
+    """Campaigns for leadership; the leader runs the jobs that wake the sender."""
+
+    def __init__(
+        self,
+        *,
+        sender: Sender,
+        database_url: str,
+        leadership: Leadership,
+        name: str = "crbot",
+        campaign_every: float = 10.0,
+        sweep_every: float = 60.0,
+        misfire_grace: timedelta = timedelta(hours=2),
+    ) -> None:
+        self.sender = sender
+        self.leadership = leadership
+        self.name = name
+        self.campaign_every = campaign_every
+        self.sweep_every = sweep_every
+        self.misfire_grace = misfire_grace
+        self._url = database_url
+        self._engine: Engine | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._planned: dict[str, datetime] = {}
+        self._first_tick: asyncio.Task[None] | None = None
+        self.leading = asyncio.Event()
+
+    async def start(self) -> None:
+        """Begin campaigning (and lead at once if the lock is free)."""
+        jobs.register(self.name, self)
+        self._task = asyncio.create_task(self._campaign(), name=f"scheduler-{self.name}")
+
+    async def stop(self) -> None:
+        """Stop sending, step down, release the job store."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._step_down()
+        await self.leadership.release()
+        jobs.unregister(self.name)
+        if self._engine is not None:
+            await asyncio.to_thread(self._engine.dispose)
+
+    async def tick(self, rollout_id: str | None = None) -> None:
+        """Send what is due and move each rollout's wake-up to its next post."""
+        if not self.leading.is_set():
+            return
+        try:
+            await self.sender.run_due()
+            await self._plan_jobs()
+        except Exception:
+            log.exception("scheduler tick failed", extra={"job_id": rollout_id or SWEEP_ID})
+
+    async def _campaign(self) -> None:
+        while True:
+            try:
+                leads = await self.leadership.acquire()
+                if leads and not self.leading.is_set():
+                    await self._lead()
+                elif not leads and self.leading.is_set():
+                    log.warning("lost the scheduler lock: stepping down")
+                    await self._step_down()
+            except Exception:
+                log.exception("scheduler campaign failed")
+            await asyncio.sleep(self.campaign_every)
+
+    async def _lead(self) -> None:
+        await self.sender.recover()
+        if self._engine is None:
+            self._engine = job_store_engine(self._url)
+        store = SQLAlchemyJobStore(engine=self._engine)
+        scheduler = AsyncIOScheduler(
+            jobstores={"default": store},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": int(self.misfire_grace.total_seconds()),
+            },
+            timezone=UTC,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        self._planned.clear()
+        await asyncio.to_thread(
+            scheduler.add_job,
+            JOB_PATH,
+            "interval",
+            seconds=self.sweep_every,
+            id=SWEEP_ID,
+            args=[self.name, None],
+            replace_existing=True,
+        )
+        self.leading.set()
+        log.info("scheduler leading", extra={"status": self.name})
+        self._first_tick = asyncio.create_task(self.tick())
+
+    async def _step_down(self) -> None:
+        self.leading.clear()
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    async def _plan_jobs(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        wanted: dict[str, datetime] = {}
+        for rollout in await self.sender.core.rollouts.store.listing():
+            if rollout.status != "active":
+                continue
+            due = await self.sender.ledger.next_due(rollout.id)
+            if due is not None:
+                wanted[rollout.id] = due
+        changes = {k: v for k, v in wanted.items() if self._planned.get(k) != v}
+        gone = [k for k in self._planned if k not in wanted]
+        if changes or gone:
+            await asyncio.to_thread(self._apply, scheduler, changes, gone)
+        self._planned = wanted
+
+    def _apply(
+        self, scheduler: AsyncIOScheduler, changes: Mapping[str, datetime], gone: list[str]
+    ) -> None:
+        for rollout_id, due in changes.items():
+            scheduler.add_job(
+                JOB_PATH,
+                "date",
+                run_date=due,
+                id=f"rollout:{rollout_id}",
+                args=[self.name, rollout_id],
+                replace_existing=True,
+            )
+        for rollout_id in gone:
+            with contextlib.suppress(JobLookupError):
+                scheduler.remove_job(f"rollout:{rollout_id}")
+
+
+def build(
+    core: Core,
+    engine: AsyncEngine,
+    database_url: str,
+    ports: Mapping[str, ChatPort],
+    *,
+    limiter: Limiter | None = None,
+) -> SchedulerService:
+    """The scheduler for a running bot: advisory-lock leadership on PostgreSQL, sole on SQLite."""
+    postgres = database_url.startswith("postgresql")
+    leadership: Leadership = AdvisoryLeadership(database_url) if postgres else SoleLeadership()
+    sender = Sender(
+        core=core,
+        ledger=Ledger(engine),
+        ports=ports,
+        leadership=leadership,
+        instance=uuid.uuid4().hex[:12],
+        limiter=limiter,
+    )
+    return SchedulerService(sender=sender, database_url=database_url, leadership=leadership)
