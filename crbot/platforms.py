@@ -32,6 +32,21 @@ def configured_platforms(runtime: Runtime) -> list[Platform]:
     """The platforms whose credentials (or local mode) are configured."""
     platforms: list[Platform] = []
     # Each adapter adds itself below, only when configured.
+    if runtime.settings.slack_configured:
+        from adapters.slack.app import build_slack
+
+        slack = build_slack(
+            runtime.settings, runtime.core, runtime.engine, image_file=runtime.core.image_file
+        )
+        platforms.append(
+            Platform(
+                name="slack",
+                mounts=[slack.mount],
+                port=slack.port,
+                start=slack.start,
+                stop=slack.stop,
+            )
+        )
     if runtime.settings.teams_configured:
         from adapters.teams.service import build_teams
 

@@ -1,0 +1,122 @@
+"""The Slack ChatPort against the fake Web API: retries, errors, DMs, images, pins, wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from bot.errors import DeliveryError
+from bot.messages import Image, MessageRef, Person, Reply, Target, Text
+from bot.settings import Settings
+from crbot import runtime, web
+from crbot.platforms import configured_platforms
+from tests.conftest import TEST_SECRET, FrozenClock
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, SlackStack, running_slack
+
+CHANNEL = Target(tenant="slack:T1", address="C1")
+HELLO = Reply(summary="Hello", blocks=(Text(text="Hello, circle."),), private=False)
+
+
+@pytest.fixture
+async def stack(core: Core, engine: AsyncEngine, clock: FrozenClock) -> AsyncIterator[SlackStack]:
+    async with running_slack(core, engine, clock) as running:
+        yield running
+
+
+async def test_a_rate_limited_post_is_retried_after_retry_after(stack: SlackStack) -> None:
+    stack.fake.rate_limit("chat.postMessage", retry_after=0)
+
+    ref = await stack.platform.port.send(CHANNEL, HELLO)
+
+    assert len(stack.fake.called("chat.postMessage")) == 2
+    assert ref == MessageRef(tenant="slack:T1", address="C1", message_id="1700000000.000001")
+
+
+async def test_a_rate_limit_that_outlasts_the_retries_is_a_transient_delivery_error(
+    stack: SlackStack,
+) -> None:
+    stack.fake.rate_limit("chat.postMessage", retry_after=0, times=3)
+
+    with pytest.raises(DeliveryError) as raised:
+        await stack.platform.port.send(CHANNEL, HELLO)
+
+    assert raised.value.permanent is False
+    assert raised.value.retry_after == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["channel_not_found", "not_in_channel", "is_archived", "account_inactive", "token_revoked"],
+)
+async def test_a_place_the_bot_cannot_reach_is_a_permanent_delivery_error(
+    stack: SlackStack, error: str
+) -> None:
+    stack.fake.fail("chat.postMessage", error)
+
+    with pytest.raises(DeliveryError) as raised:
+        await stack.platform.port.send(CHANNEL, HELLO)
+
+    assert raised.value.permanent is True and raised.value.reason == error
+
+
+async def test_a_server_error_is_retried_then_transient(stack: SlackStack) -> None:
+    stack.fake.fail("chat.update", "internal_error", status=503, times=3)
+    ref = MessageRef(tenant="slack:T1", address="C1", message_id="1.2")
+
+    with pytest.raises(DeliveryError) as raised:
+        await stack.platform.port.update(ref, HELLO)
+
+    assert raised.value.permanent is False
+    assert len(stack.fake.called("chat.update")) == 3
+
+
+async def test_a_private_message_opens_a_direct_message_first(stack: SlackStack) -> None:
+    ref = await stack.platform.port.send_private(Person(tenant="slack:T1", user_id="U5"), HELLO)
+
+    assert stack.fake.called("conversations.open") == [{"users": "U5"}]
+    assert ref.address == "DU5"
+
+
+async def test_a_visual_reminder_uploads_the_image_and_pins_the_caption(
+    stack: SlackStack, core: Core
+) -> None:
+    image = Image(path="healthcare/visuals/wellness-compass.png", title="Compass", alt_text="A")
+    reminder = Reply(summary="This week", blocks=(Text(text="Your compass."), image), private=False)
+
+    ref = await stack.platform.port.send(CHANNEL, reminder, pin=True)
+
+    (caption,) = stack.fake.called("chat.postMessage")
+    assert "Your compass." in str(caption["blocks"])
+    (complete,) = stack.fake.called("files.completeUploadExternal")
+    assert complete["channel_id"] == "C1"
+    (_, size) = stack.fake.uploads[0]
+    assert size == await asyncio.to_thread(os.path.getsize, core.image_file(image))
+    assert stack.fake.called("pins.add") == [{"channel": "C1", "timestamp": ref.message_id}]
+
+
+async def test_slack_is_registered_beside_the_health_checks_when_configured(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN,  # type: ignore[call-arg]
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        pseudonym_secret=TEST_SECRET.decode(),
+        data_dir=tmp_path,
+    )
+    bot = await runtime.start(settings)
+    try:
+        (slack,) = [p for p in configured_platforms(bot) if p.name == "slack"]
+        assert slack.port is not None and slack.start is not None and slack.stop is not None
+        app = web.build_app(bot.engine, slack.mounts)
+        routes = {route.resource.canonical for route in app.router.routes() if route.resource}
+        assert {"/healthz", "/readyz", "/slack/events"} <= routes
+        await slack.start()  # HTTP mode: nothing to connect
+        await slack.stop()
+    finally:
+        await bot.close()
