@@ -11,12 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from adapters.shell.port import ShellPort
 from adapters.shell.session import run_shell, tenant_of
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
 from crbot import logs, rollout_cli, runtime, web
 from crbot.platforms import Platform, configured_platforms
+from scheduler import service as scheduler_service
+from scheduler.service import SchedulerService
 
 log = logging.getLogger("crbot")
 
@@ -80,8 +83,10 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
     bot = await runtime.start(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    scheduling = None
     try:
         platforms = [] if user is not None else configured_platforms(bot)
+        scheduling = await _start_scheduler(bot, platforms)
         if not platforms:
             if user is None:
                 log.info("no Slack or Teams credentials set: running the local shell")
@@ -89,7 +94,21 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
             return
         await _serve_platforms(bot, platforms, stop)
     finally:
+        if scheduling is not None:
+            await scheduling.stop()
         await bot.close()
+
+
+async def _start_scheduler(bot: runtime.Runtime, platforms: list[Platform]) -> SchedulerService:
+    """The scheduler sends through each platform's port (the shell prints to this terminal)."""
+    ports = {p.name: p.port for p in platforms if p.port is not None}
+    if not platforms:
+        ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")))
+    scheduling = scheduler_service.build(
+        bot.core, bot.engine, bot.settings.resolved_database_url, ports
+    )
+    await scheduling.start()
+    return scheduling
 
 
 async def _serve_platforms(

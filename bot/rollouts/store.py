@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,11 @@ class RolloutRecord:
     def platform(self) -> str:
         """The platform that owns the tenant (`slack:T1` → `slack`)."""
         return self.tenant_id.split(":", 1)[0]
+
+
+def utc(value: datetime) -> datetime:
+    """A stored instant as aware UTC (SQLite hands back naive UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -259,7 +264,7 @@ async def _record(session: AsyncSession, row: RolloutRow) -> RolloutRecord:
         circles=tuple(
             Circle(
                 section=circle.section,
-                local=circle.starts_at.astimezone(zone).replace(tzinfo=None),
+                local=utc(circle.starts_at).astimezone(zone).replace(tzinfo=None),
                 skipped=circle.skipped,
             )
             for circle in circles

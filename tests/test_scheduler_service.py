@@ -1,0 +1,114 @@
+"""The scheduler service: APScheduler in the leader wakes the sender; a replica takes over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from scheduler.leader import AdvisoryLeadership, SoleLeadership
+from scheduler.ledger import Ledger
+from scheduler.limiter import Limiter
+from scheduler.sender import Sender
+from scheduler.service import SchedulerService, sync_url
+from tests.conftest import FakePort, FrozenClock
+from tests.test_scheduler_ledger import INTRO_DAY, plan
+
+DEADLINE = 20.0
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Poll until `condition` holds, or fail at the deadline."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + DEADLINE
+    while not condition():
+        assert loop.time() < end, "condition not met before the deadline"
+        await asyncio.sleep(0.01)
+
+
+def service_for(
+    core: Core, engine: AsyncEngine, url: str, port: FakePort, name: str, leadership: object
+) -> SchedulerService:
+    sender = Sender(
+        core=core,
+        ledger=Ledger(engine),
+        ports={"test": port},
+        leadership=leadership,  # type: ignore[arg-type]
+        instance=name,
+        limiter=Limiter({}),
+    )
+    return SchedulerService(
+        sender=sender,
+        database_url=url,
+        leadership=leadership,  # type: ignore[arg-type]
+        name=name,
+        campaign_every=0.05,
+    )
+
+
+def test_the_job_store_uses_sync_drivers_for_the_bots_url() -> None:
+    assert sync_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+    assert sync_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+async def test_the_leader_sends_what_is_due_and_keeps_one_job_per_rollout(
+    core: Core,
+    engine: AsyncEngine,
+    database_url: str,
+    port: FakePort,
+    clock: FrozenClock,
+) -> None:
+    (rollout_id,) = await plan(core)
+    clock.advance(**INTRO_DAY)
+    service = service_for(core, engine, database_url, port, "solo", SoleLeadership())
+    await service.start()
+    try:
+        await eventually(lambda: len(port.sent) == 1)
+        async with engine.connect() as connection:
+
+            async def job_ids() -> set[str]:
+                rows = await connection.execute(text("SELECT id FROM apscheduler_jobs"))
+                return {row[0] for row in rows}
+
+            loop = asyncio.get_running_loop()
+            end = loop.time() + DEADLINE
+            while await job_ids() != {"sweep", f"rollout:{rollout_id}"}:
+                assert loop.time() < end
+                await asyncio.sleep(0.01)
+        # A second wake-up (the job firing again) sends nothing new.
+        await service.tick(rollout_id)
+        assert len(port.sent) == 1
+    finally:
+        await service.stop()
+
+
+async def test_another_replica_takes_over_when_the_leader_dies(
+    core: Core, engine: AsyncEngine, database_url: str, port: FakePort, clock: FrozenClock
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("leader election is PostgreSQL's (SQLite serves one process)")
+    first_lock, second_lock = AdvisoryLeadership(database_url), AdvisoryLeadership(database_url)
+    first = service_for(core, engine, database_url, port, "first", first_lock)
+    second = service_for(core, engine, database_url, port, "second", second_lock)
+    await first.start()
+    await asyncio.wait_for(first.leading.wait(), DEADLINE)
+    await second.start()
+    try:
+        assert await second_lock.acquire() is False and not second.leading.is_set()
+        # The leader's process dies: its session ends, PostgreSQL frees the lock.
+        assert first._task is not None
+        first._task.cancel()
+        await first_lock._drop()
+        await asyncio.wait_for(second.leading.wait(), DEADLINE)
+        assert await first_lock.holds() is False
+        (rollout_id,) = await plan(core)
+        clock.advance(**INTRO_DAY)
+        await second.tick(rollout_id)
+        assert len(port.sent) == 1
+    finally:
+        await second.stop()
+        await first.stop()
