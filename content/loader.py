@@ -90,8 +90,12 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
     return name
 
 
-def load_pack(folder: Path) -> Pack:
-    """Load and validate the pack in `folder`, or raise ContentError naming what is wrong."""
+def load_pack(folder: Path, *, check_visuals: bool = True) -> Pack:
+    """Load and validate the pack in `folder`, or raise ContentError naming what is wrong.
+
+    `check_visuals=False` skips checking that each named image exists, for the renderer that is
+    about to draw them.
+    """
     folder = Path(folder)
     pack_file = folder / "pack.yaml"
     if not pack_file.is_file():
@@ -129,7 +133,8 @@ def load_pack(folder: Path) -> Pack:
         field = _field_name(loc)
         line = _nearest_line(located.lines, loc[depth:])
         raise ContentError(path, field, first["msg"], line) from None
-    _check_visuals(folder, pack)
+    if check_visuals:
+        _check_visuals(folder, pack)
     return pack
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import io
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
-from content.loader import ContentError, load_pack
+from content.loader import load_pack
 from content.models import Pack, Section
 
 # A4 portrait at 150 dpi: prints cleanly, and at phone width the body type is still ~13 px.
@@ -399,7 +397,7 @@ def image_name(section: Section) -> str:
 
 def render_pack_visuals(pack_folder: Path, out_dir: Path) -> list[Path]:
     """Render the visuals of the pack at `pack_folder` into `out_dir`; return the files written."""
-    pack = _load_for_rendering(Path(pack_folder))
+    pack = load_pack(Path(pack_folder), check_visuals=False)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -410,28 +408,3 @@ def render_pack_visuals(pack_folder: Path, out_dir: Path) -> list[Path]:
         path.write_bytes(render_visual(pack, section))
         written.append(path)
     return written
-
-
-def _load_for_rendering(folder: Path) -> Pack:
-    """Load a pack whose named visuals may not exist yet: they are what we are about to render.
-
-    The loader rejects a section naming a missing image, so on that error the pack is loaded from a
-    temporary copy in which each missing image is an empty placeholder. Every other fault is raised.
-    """
-    try:
-        return load_pack(folder)
-    except ContentError as error:
-        if not error.field.endswith(".visual.image"):
-            raise
-    with tempfile.TemporaryDirectory() as temporary:
-        copy = Path(temporary) / "pack"
-        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("*.png"))
-        (copy / "visuals").mkdir(exist_ok=True)
-        for _ in range(len(list((copy / "sections").glob("*.yaml"))) + 1):
-            try:
-                return load_pack(copy)
-            except ContentError as error:
-                if not error.field.endswith(".visual.image"):
-                    raise
-                error.path.touch()
-    return load_pack(folder)
