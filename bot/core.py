@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot import logcontext, metrics
 from bot.commands import Command, parse
 from bot.errors import CrbotError, ErrorCode
 from bot.features import checkins, followups, help, home, scenarios, sections, steps
@@ -90,17 +91,20 @@ class Core:
         """Answer one request; errors become kind replies, never tracebacks."""
         command = parse(incoming.text)
         context = {"tenant": incoming.person.tenant, "command": command.name}
-        try:
-            turn = await self._turn(incoming, command, port)
-            reply = await self._route(turn)
-        except CrbotError as error:
-            log.info("request refused: %s", error.code, extra=context)
-            return kind_reply(error.code)
-        except Exception:
-            log.exception("request failed", extra=context)
-            return sorry_reply()
-        log.info("request served", extra=context)
-        return reply
+        with logcontext.request(), metrics.request(incoming.person.tenant, command.name) as timing:
+            try:
+                turn = await self._turn(incoming, command, port)
+                reply = await self._route(turn)
+            except CrbotError as error:
+                timing.outcome = "refused"
+                log.info("request refused: %s", error.code, extra=context)
+                return kind_reply(error.code)
+            except Exception:
+                log.exception("request failed", extra=context)
+                return sorry_reply()
+            timing.outcome = "served"
+            log.info("request served", extra=context)
+            return reply
 
     async def team(self, tenant: str) -> TeamRecord:
         """The tenant's settings, created with the defaults on first contact."""

@@ -1,4 +1,4 @@
-"""The bot's one web server: health and readiness, plus whatever each platform mounts."""
+"""The bot's one web server: health, readiness and metrics, plus whatever each platform mounts."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 Mount = Callable[[web.Application], None]
 
 
 def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
-    """An aiohttp application with /healthz, /readyz and each platform's routes."""
+    """An aiohttp application with /healthz, /readyz, /metrics and each platform's routes."""
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -30,8 +32,14 @@ def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
             return web.json_response({"status": "database unreachable"}, status=503)
         return web.json_response({"status": "ready"})
 
+    async def metrics_text(_: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        # The content type carries Prometheus' format version, so it is set as a raw header.
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_text)
     for mount in mounts:
         mount(app)
     return app

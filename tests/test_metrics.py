@@ -1,0 +1,155 @@
+"""/metrics over real HTTP: requests, latencies, deliveries, rate limits, the scheduler; and no
+label that could carry a person, an answer or a line of text."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import metrics
+from bot.messages import Reply, Target
+from crbot.web import build_app
+from tests.conftest import Chat, FakePort
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+class BrokenPort(FakePort):
+    """A port whose posts fail in a way the core does not expect."""
+
+    async def send(self, target: Target, reply: Reply) -> object:  # type: ignore[override]
+        """Fail."""
+        raise RuntimeError("the platform fell over")
+
+
+@pytest.fixture
+async def scrape(engine: AsyncEngine) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client for the bot's web server, on 127.0.0.1."""
+    server = TestServer(build_app(engine, []), host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession(base_url=str(server.make_url("/"))) as client:
+        yield client
+    await server.close()
+
+
+async def samples(client: aiohttp.ClientSession) -> Samples:
+    """Every sample /metrics serves, by name and labels."""
+    async with client.get("/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=")
+        body = await response.text()
+    found: Samples = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """One sample's value, 0 when it has not appeared yet."""
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    """How much a counter grew between two scrapes."""
+    return value(after, name, **labels) - value(before, name, **labels)
+
+
+async def test_requests_are_counted_by_platform_and_outcome(
+    scrape: aiohttp.ClientSession, chat: Chat
+) -> None:
+    before = await samples(scrape)
+    chat.tenant = "slack:T1"
+    await chat.say("ana", "compassion-steps")
+    await chat.say("ana", "section 4")  # only facilitators move the section on: refused
+    chat.tenant = "teams:tenant-guid"
+    chat.port = BrokenPort()
+    await chat.say("ana", "checkin")  # the post fails unexpectedly
+    after = await samples(scrape)
+
+    assert grew(before, after, "crbot_requests_total", platform="slack", outcome="served") == 1
+    assert grew(before, after, "crbot_requests_total", platform="slack", outcome="refused") == 1
+    assert grew(before, after, "crbot_requests_total", platform="teams", outcome="failed") == 1
+
+
+async def test_command_latency_is_a_histogram_by_command_name_only(
+    scrape: aiohttp.ClientSession, chat: Chat
+) -> None:
+    before = await samples(scrape)
+    await chat.say("ana", "practice")
+    await chat.say("bea", "practice")
+    after = await samples(scrape)
+
+    assert grew(before, after, "crbot_command_seconds_count", command="practice") == 2
+    assert grew(before, after, "crbot_command_seconds_bucket", command="practice", le="+Inf") == 2
+    names = {frozenset(dict(labels)) - {"le"} for name, labels in after if "command_sec" in name}
+    assert names == {frozenset({"command"})}
+
+
+async def test_adapters_and_the_scheduler_report_through_small_functions(
+    scrape: aiohttp.ClientSession,
+) -> None:
+    before = await samples(scrape)
+    metrics.delivery("slack", "sent")
+    metrics.delivery("slack", "sent")
+    metrics.delivery("teams", "retried")
+    metrics.delivery("teams", "failed")
+    metrics.deliveries_pending(7)
+    metrics.rate_limit_wait("slack", 1.5)
+    metrics.scheduler_lag(0.25)
+    metrics.leader(True)
+    after = await samples(scrape)
+
+    assert grew(before, after, "crbot_deliveries_total", platform="slack", outcome="sent") == 2
+    assert grew(before, after, "crbot_deliveries_total", platform="teams", outcome="retried") == 1
+    assert grew(before, after, "crbot_deliveries_total", platform="teams", outcome="failed") == 1
+    assert value(after, "crbot_deliveries_pending") == 7
+    assert grew(before, after, "crbot_rate_limit_waits_total", platform="slack") == 1
+    assert grew(before, after, "crbot_rate_limit_wait_seconds_total", platform="slack") == 1.5
+    assert value(after, "crbot_scheduler_lag_seconds") == 0.25
+    assert value(after, "crbot_scheduler_leader") == 1
+
+    metrics.leader(False)
+    assert value(await samples(scrape), "crbot_scheduler_leader") == 0
+
+
+async def test_no_label_can_carry_a_person_an_answer_or_text(
+    scrape: aiohttp.ClientSession, chat: Chat
+) -> None:
+    chat.tenant = "slack:T1"
+    await chat.say("U0SECRETUSER", "checkin 4")
+    await chat.say("U0SECRETUSER", "reflect I felt overwhelmed on the ward today")
+    await chat.say("U0SECRETUSER", "I felt overwhelmed on the ward today")
+    chat.tenant = "U0SECRETUSER"
+    await chat.say("U0SECRETUSER", "help")
+    # Callers passing the wrong thing must not open a new series either.
+    metrics.delivery("U0SECRETUSER", "I felt overwhelmed")
+    metrics.rate_limit_wait("#a-private-channel", 1.0)
+
+    allowed = {
+        "platform": metrics.PLATFORMS | {metrics.OTHER},
+        "outcome": metrics.REQUEST_OUTCOMES | metrics.DELIVERY_OUTCOMES | {metrics.OTHER},
+        "command": metrics.COMMANDS,
+    }
+    found = await samples(scrape)
+    assert found
+    for name, labels in found:
+        assert name.startswith(("crbot_", "python_", "process_")) or name == "target_info"
+        for label, label_value in labels:
+            if label == "le":
+                continue
+            assert label in metrics.LABELS, (name, label)
+            assert label_value in allowed[label], (name, label, label_value)
+
+
+async def test_a_web_app_can_be_built_again_and_again(engine: AsyncEngine) -> None:
+    first = build_app(engine, [])
+    second = build_app(engine, [])
+
+    assert first is not second
+    assert {r.resource.canonical for r in second.router.routes() if r.resource} >= {"/metrics"}
