@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from bot.logcontext import ContextFilter
+
 # Context fields passed through `extra`; only ids and counts, never message text or answers.
 CONTEXT_FIELDS = (
     "tenant",
@@ -61,6 +63,8 @@ def configure(level: str, fmt: str) -> None:
     """Send logs to stderr in the chosen format."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    # On the handler, not a logger: records from every library's logger pass through it.
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
