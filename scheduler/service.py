@@ -70,7 +70,7 @@ class SchedulerService:
         database_url: str,
         leadership: Leadership,
         name: str = "crbot",
-        campaign_every: float = 10.0,
+        campaign_every: float = 2.0,
         sweep_every: float = 60.0,
         misfire_grace: timedelta = timedelta(hours=2),
     ) -> None:
