@@ -23,6 +23,7 @@ from bot.messages import Target
 from bot.ports import ChatPort
 from bot.rollouts import posts
 from bot.rollouts.store import RolloutRecord
+from bot.storage.teams import TeamRecord
 from scheduler.leader import Leadership
 from scheduler.ledger import Claimed, Ledger, Outcome
 from scheduler.limiter import Limiter
@@ -49,7 +50,7 @@ class Sender:
         instance: str,
         limiter: Limiter | None = None,
         grace: timedelta = timedelta(hours=2),
-        batch: int = 5000,
+        batch: int = 10000,
         concurrency: int = 256,
         max_attempts: int = 8,
         retry_horizon: timedelta = timedelta(minutes=5),
@@ -136,14 +137,18 @@ class Sender:
                     row.tenant, row.rollout_id
                 )
         # Create each tenant's settings before the sends run side by side (first contact).
+        teams: dict[str, TeamRecord] = {}
         for tenant in sorted({row.tenant for row in claimed}):
             try:
-                await self.core.team(tenant)
+                teams[tenant] = await self.core.team(tenant)
             except IntegrityError:
                 # Another replica made them at the same moment: they exist now.
-                await self.core.team(tenant)
+                teams[tenant] = await self.core.team(tenant)
         self._paused.clear()
-        tasks = [asyncio.ensure_future(self._one(row, rollouts[row.rollout_id])) for row in claimed]
+        tasks = [
+            asyncio.ensure_future(self._one(row, rollouts[row.rollout_id], teams[row.tenant]))
+            for row in claimed
+        ]
         finished: list[Outcome] = []
         sent = 0
         flushed = time.monotonic()
@@ -164,7 +169,7 @@ class Sender:
         await self.ledger.finish(self.instance, batch, self.core.clock.now())
         return sum(1 for outcome in batch if outcome.status == "sent")
 
-    async def _one(self, row: Claimed, rollout: RolloutRecord | None) -> Outcome:
+    async def _one(self, row: Claimed, rollout: RolloutRecord | None, team: TeamRecord) -> Outcome:
         if rollout is None or rollout.status != "active":
             return Outcome(row.id, "planned", attempts=row.attempts)
         port = self.ports.get(rollout.platform)
@@ -180,7 +185,7 @@ class Sender:
         token = posts.delivery_key.set(row.key)
         try:
             async with self._gate:
-                message_id = await posts.deliver(self.core, port, rollout, due)
+                message_id = await posts.deliver(self.core, port, rollout, due, team)
         except DeliveryError as error:
             if error.permanent:
                 await self._pause(rollout, port, error.reason)

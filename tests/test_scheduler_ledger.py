@@ -16,6 +16,7 @@ from bot.errors import DeliveryError
 from bot.messages import MessageRef, Reply, Target
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts.plan import Circle, parse_local
+from bot.rollouts.posts import checklist_done
 from bot.storage.engine import create_engine, sessions
 from bot.storage.tables import DeliveryRow
 from content.loader import LoadedPack
@@ -98,7 +99,7 @@ async def test_a_week_of_posts_goes_out_in_order_with_a_check_in_poll_that_works
     poll = await core.polls.current(TENANT, "C0")
     assert poll is not None and poll.message_id is not None
     rollout = (await core.rollouts.store.listing(TENANT))[0]
-    ticked = await core.rollouts.store.ticked(TENANT, rollout.id, 1)
+    ticked = await checklist_done(core, rollout, core.packs["healthcare"].pack, 1)
     assert ticked and set(ticked.values()) == {"bot"}
 
 

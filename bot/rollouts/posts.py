@@ -15,6 +15,7 @@ from bot.features import sections
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.rollouts.store import RolloutRecord
+from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Checklist items the bot does itself, found by a word in the component's text.
+# Checklist items the bot does itself, found by a word in the component's text; an item is done
+# once a post of that kind for the section is in the ledger as sent.
 TICKED_BY = {
     "intro": ("introduction",),
     "visual": ("visual",),
@@ -193,9 +195,11 @@ async def tell_facilitators(core: Core, port: ChatPort, rollout: RolloutRecord, 
     return told
 
 
-async def deliver(core: Core, port: ChatPort, rollout: RolloutRecord, due: Due) -> str | None:
+async def deliver(
+    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, team: TeamRecord | None = None
+) -> str | None:
     """Make one planned post; returns the message id (the first, for private notes)."""
-    team = await core.team(rollout.tenant_id)
+    team = team or await core.team(rollout.tenant_id)
     pack = core.pack_of(team).pack
     place = Target(tenant=rollout.tenant_id, address=rollout.address)
     kind, detail = due.base_kind, due.detail
@@ -208,7 +212,6 @@ async def deliver(core: Core, port: ChatPort, rollout: RolloutRecord, due: Due) 
     else:
         reply = _public(kind, detail, pack, due)
         message_id = (await port.send(place, reply)).message_id
-    await _tick(core, rollout, pack, due, kind)
     return message_id
 
 
@@ -239,7 +242,7 @@ async def _private(
         reply = leader_note(pack, due.section)
     else:
         people = await facilitators(core, rollout)
-        done = await core.rollouts.store.ticked(tenant, rollout.id, due.section)
+        done = await checklist_done(core, rollout, pack, due.section)
         when = next((c.local for c in rollout.circles if c.section == due.section), None)
         circle = when.strftime("%A %d %B at %H:%M") if when else "its date"
         reply = checklist(pack, due.section, done, circle)
@@ -250,16 +253,17 @@ async def _private(
     return first
 
 
-async def _tick(core: Core, rollout: RolloutRecord, pack: Pack, due: Due, kind: str) -> None:
-    words = TICKED_BY.get(kind)
-    if not words:
-        return
-    section = _section(pack, due.section)
-    for index, component in enumerate(section.components):
-        if any(word in component.lower() for word in words):
-            await core.rollouts.store.tick(
-                rollout.tenant_id, rollout.id, due.section, index, "bot", core.clock.now()
-            )
+async def checklist_done(
+    core: Core, rollout: RolloutRecord, pack: Pack, section: int
+) -> dict[int, str]:
+    """A section's done checklist items: marked by a facilitator, or done by the bot's posts."""
+    done = await core.rollouts.store.ticked(rollout.tenant_id, rollout.id, section)
+    sent = await core.rollouts.store.sent_kinds(rollout.tenant_id, rollout.id, section)
+    words = [word for kind in sent for word in TICKED_BY.get(kind.split("-")[0], ())]
+    for index, component in enumerate(_section(pack, section).components):
+        if index not in done and any(word in component.lower() for word in words):
+            done[index] = "bot"
+    return done
 
 
 # The ledger key of the post being sent, for ports that can make a send idempotent with it

@@ -224,6 +224,19 @@ class RolloutStore:
                 statement.on_conflict_do_nothing(index_elements=["rollout_id", "section", "item"])
             )
 
+    async def sent_kinds(self, tenant: str, rollout_id: str, section: int) -> set[str]:
+        """The kinds of post already sent for a section."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(DeliveryRow.kind).where(
+                    DeliveryRow.tenant_id == tenant,
+                    DeliveryRow.rollout_id == rollout_id,
+                    DeliveryRow.section == section,
+                    DeliveryRow.status == "sent",
+                )
+            )
+            return set(rows.all())
+
     async def ticked(self, tenant: str, rollout_id: str, section: int) -> dict[int, str]:
         """The done items of a section's checklist, with who did them (bot or facilitator)."""
         async with self._sessions() as session:
