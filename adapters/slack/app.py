@@ -65,8 +65,12 @@ class SlackPlatform:
 
     async def events(self, request: web.Request) -> web.Response:
         """Commands, interactions and events: bolt verifies, dispatches and answers."""
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        try:
+            parsed = await to_bolt_request(request)
+        except ValueError:  # a body bolt cannot parse (JSON or form), signed or not
+            log.info("slack request unreadable", extra={"platform": "slack", "status": 400})
+            return web.json_response({"error": "bad request"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(parsed))
 
     async def install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page, with a fresh OAuth state."""

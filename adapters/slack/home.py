@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import Handler, logged
-from adapters.slack.port import SlackPort, tenant_of
+from adapters.slack.port import SlackPort, calling, tenant_of
 from adapters.slack.render import home_view
 from bot.messages import Person
 
@@ -35,4 +35,5 @@ class Home:
             person = Person(tenant=tenant, user_id=str(event.get("user")))
             view, forms = home_view(await self.core.home(person))
             await self.port.records.keep_forms(tenant, forms)
-            await client.views_publish(user_id=person.user_id, view=view)
+            async with calling("views.publish", tenant):
+                await client.views_publish(user_id=person.user_id, view=view)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.port import SlackPort, tenant_of
+from adapters.slack.port import SlackPort, calling, tenant_of
 from adapters.slack.render import (
     BUTTON_ACTION,
     FORM_ACTION,
@@ -26,11 +26,13 @@ from adapters.slack.render import (
     Rendered,
     answers,
     modal,
+    render,
 )
 from bot.commands import PREFIX
 from bot.errors import DeliveryError
 from bot.messages import Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort
+from bot.wording import sorry_reply
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,12 @@ class Listeners:
         incoming = _incoming(body, f"{PREFIX} {body.get('text') or ''}".strip())
         reply = await self.core.handle(incoming, self.port)
         share = incoming.text if reply.shareable and reply.private else None
-        rendered = await self.port.rendered(incoming.person.tenant, reply, share=share)
+        try:
+            rendered = await self.port.rendered(incoming.person.tenant, reply, share=share)
+        except Exception:
+            # The forms could not be kept: still answer within the ack, gently.
+            log.exception("slack reply not rendered", extra={"platform": "slack"})
+            rendered = render(sorry_reply())
         first, *rest = rendered.messages
         kind = "ephemeral" if reply.private else "in_channel"
         await ack(response_type=kind, text=first.text, blocks=first.blocks)
@@ -179,8 +186,8 @@ class Listeners:
                 )
                 return
             metadata = json.dumps({"c": action.get("value") or "", "ch": _channel(body)})
-            view = modal(form, metadata)
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            async with calling("views.open", _tenant(body)):
+                await client.views_open(trigger_id=body["trigger_id"], view=modal(form, metadata))
 
     async def form_submitted(
         self, ack: AsyncAck, body: Json, view: Json, client: AsyncWebClient

@@ -49,7 +49,7 @@ class SlackRecords:
                 await session.execute(
                     delete(SlackEventRow).where(SlackEventRow.received_at < cutoff)
                 )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def keep_forms(self, tenant: str, forms: Mapping[str, Form]) -> None:
         """Keep the forms a message's buttons open (a form already kept is left as it is)."""
@@ -84,5 +84,5 @@ class SlackRecords:
         async with self._sessions.begin() as session:
             for table in (SlackEventRow, SlackFormRow):
                 result = await session.execute(delete(table).where(table.tenant_id == tenant))
-                gone += int(result.rowcount)  # type: ignore[attr-defined]
+                gone += int(result.rowcount)
         return gone

@@ -219,12 +219,12 @@ def render(reply: Reply, *, share: str | None = None, upload_images: bool = Fals
     messages: list[Message] = []
     current: list[Json] = []
     chars = 0
-    for block in builder.blocks:
-        size = _size(block)
+    for native in builder.blocks:
+        size = _size(native)
         if current and (len(current) >= MESSAGE_BLOCKS or chars + size > MESSAGE_CHARS):
             messages.append(Message(text=text, blocks=current))
             current, chars = [], 0
-        current.append(block)
+        current.append(native)
         chars += size
     if current or not messages:
         messages.append(Message(text=text, blocks=current))
