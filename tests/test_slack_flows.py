@@ -248,3 +248,57 @@ async def test_a_bad_or_stale_signature_is_refused_before_the_core(
     assert status == 401
     assert stack.fake.calls == []
     assert await count(engine, TeamRow) == 0
+
+
+async def home_of(stack: SlackStack, user: str, event_id: str) -> list[Json]:
+    await stack.slack.event(
+        {"type": "app_home_opened", "user": user, "tab": "home"}, event_id=event_id
+    )
+    view: Json = stack.fake.called("views.publish")[-1]["view"]
+    return list(view["blocks"])
+
+
+async def test_a_facilitator_schedules_a_section_from_app_home(stack: SlackStack) -> None:
+    home = await home_of(stack, "fran", "EvFran")
+    await stack.slack.click(button(home, "Schedule a section"), user="fran", channel=None)
+    (opened,) = stack.fake.called("views.open")
+    view = opened["view"]
+    kinds = {b["block_id"]: b["element"]["type"] for b in view["blocks"]}
+    assert kinds["channel"] == "conversations_select" and kinds["date"] == "datepicker"
+
+    status, _ = await stack.slack.submit(
+        view,
+        {
+            "section": {"value": {"selected_option": {"value": "2"}}},
+            "channel": {"value": {"selected_conversation": "C9"}},
+            "date": {"value": {"selected_date": "2027-04-01"}},
+            "time": {"value": {"selected_time": "10:30"}},
+            "timezone": {"value": {"selected_option": {"value": "America/Chicago"}}},
+        },
+        user="fran",
+    )
+
+    assert status == 200
+    dm = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "Dfran"]
+    assert len(dm) == 1 and "2027-04-01" in all_text(dm[0]["blocks"])
+
+
+async def test_a_leader_posts_a_follow_up_from_app_home(stack: SlackStack, core: Core) -> None:
+    await core.teams.grant("slack:T1", "lee", "leader")
+    home = await home_of(stack, "lee", "EvLee")
+    await stack.slack.click(button(home, "Post a follow-up"), user="lee", channel=None)
+    (opened,) = stack.fake.called("views.open")
+
+    status, _ = await stack.slack.submit(
+        opened["view"],
+        {
+            "channel": {"value": {"selected_conversation": "C9"}},
+            "text": {"value": {"value": "Thank you all for Tuesday."}},
+            "as": {"value": {"selected_option": {"value": "the bot"}}},
+        },
+        user="lee",
+    )
+
+    assert status == 200
+    posted = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]
+    assert len(posted) == 1 and "Thank you all for Tuesday." in all_text(posted[0]["blocks"])
