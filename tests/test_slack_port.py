@@ -120,3 +120,20 @@ async def test_slack_is_registered_beside_the_health_checks_when_configured(
         await slack.stop()
     finally:
         await bot.close()
+
+
+async def test_socket_mode_answers_the_slash_command_over_the_socket(
+    core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock, SLACK_APP_TOKEN="xapp-test") as stack:
+        await stack.platform.start()
+        try:
+            command = {"command": "/compassion-steps", "text": "tips", "user_id": "U1"}
+            command |= {"channel_id": "C1", "team_id": "T1", "response_url": "http://x/"}
+            ack = await stack.fake.over_socket("slash_commands", command)
+        finally:
+            await stack.platform.stop()
+
+    assert ack["payload"]["response_type"] == "ephemeral"
+    assert ack["payload"]["blocks"]
+    assert stack.fake.called("apps.connections.open")

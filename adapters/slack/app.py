@@ -90,7 +90,8 @@ class SlackPlatform:
             return
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-        self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+        # The app's client, so SLACK_API_URL and the retry handlers apply here too.
+        self._socket = AsyncSocketModeHandler(self.app, self.app_token, web_client=self.app.client)
         await self._socket.connect_async()
         log.info("slack socket mode connected", extra={"platform": "slack"})
 

@@ -68,6 +68,8 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.root = ""
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, Json] = {}
 
     @property
     def api_url(self) -> str:
@@ -84,6 +86,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -94,6 +97,8 @@ class FakeSlack:
 
     async def stop(self) -> None:
         """Stop listening."""
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -167,6 +172,8 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": f["id"]} for f in args.get("files") or []]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.root.replace("http", "ws", 1) + "/socket"}
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -196,6 +203,33 @@ class FakeSlack:
                 self._changed.wait_for(lambda: len(self.responses) >= count), deadline
             )
         return [body for _, body in self.responses]
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        async with self._changed:
+            self._sockets.append(socket)
+            self._changed.notify_all()
+        async for message in socket:
+            ack = json.loads(message.data)
+            async with self._changed:
+                self._acks[str(ack.get("envelope_id"))] = ack
+                self._changed.notify_all()
+        return socket
+
+    async def over_socket(self, kind: str, payload: Json, deadline: float = 5.0) -> Json:
+        """Send an envelope over Socket Mode, once the app is connected; wait for its ack."""
+        envelope_id = f"env-{len(self._acks) + 1}"
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._sockets)), deadline)
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload}
+        await self._sockets[-1].send_json({**envelope, "accepts_response_payload": True})
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: envelope_id in self._acks), deadline
+            )
+        return self._acks[envelope_id]
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
