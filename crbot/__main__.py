@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     package = teams.add_parser("package", help="write the installable Teams app zip")
     package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
     rollout_cli.add_parser(commands)
+    commands.add_parser("doctor", help="check configuration, database, credentials and content")
     return parser
 
 
@@ -184,6 +185,11 @@ def _content(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crbot` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        # The doctor reports a bad variable as a failed check, so it reads settings itself.
+        from crbot import doctor
+
+        return doctor.main(_say)
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.log_format)
