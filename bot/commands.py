@@ -23,6 +23,11 @@ NAMES = frozenset(
         "follow-up",
         "schedule",
         "rollout",
+        "ask",
+        "asks",
+        "suggest",
+        "report",
+        "privacy",
     }
 )
 ALIASES = {
@@ -34,6 +39,8 @@ ALIASES = {
     "?": "help",
     "start": "help",
     "followup": "follow-up",
+    "compassion-ask": "ask",
+    "what-would-help": "suggest",
 }
 
 

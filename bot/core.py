@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot import logcontext, metrics
+from bot import logcontext, loop, metrics
 from bot.commands import Command, parse
 from bot.errors import CrbotError, ErrorCode
 from bot.features import checkins, followups, help, home, scenarios, sections, steps
@@ -21,6 +21,7 @@ from bot.rollouts import chat as rollout_chat
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.service import Rollouts
 from bot.rollouts.store import RolloutStore
+from bot.storage.asks import AskStore
 from bot.storage.polls import PollStore
 from bot.storage.teams import TeamRecord, TeamStore
 from bot.storage.walkthroughs import Position, WalkthroughStore
@@ -29,6 +30,15 @@ from content.loader import LoadedPack
 from content.models import Pack
 
 log = logging.getLogger(__name__)
+
+
+LOOP_ROUTES = {
+    "ask": loop.ask,
+    "asks": loop.open_asks,
+    "suggest": loop.suggest,
+    "report": loop.report,
+    "privacy": loop.privacy,
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,9 @@ class CoreOptions:
     role_bootstrap: Mapping[str, str] = field(default_factory=dict)
     # An organisation's own between-session cadence; None is the toolkit's.
     cadence_path: Path | None = None
+    # Where report charts are written for adapters to upload; None: no charts.
+    reports_dir: Path | None = None
+    retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class Core:
         self.teams = TeamStore(sessions)
         self.polls = PollStore(sessions)
         self.walkthroughs = WalkthroughStore(sessions)
+        self.asks = AskStore(sessions)
         self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
         cadence = load_cadence(options.cadence_path)
@@ -166,6 +180,8 @@ class Core:
             return await self._section(turn)
         if name == "help":
             return help.help_reply(turn.roles, pack.info.title)
+        if name in LOOP_ROUTES:
+            return await LOOP_ROUTES[name](self, turn)
         if name == "follow-up":
             return await self._follow_up(turn)
         if name == "schedule":
@@ -265,6 +281,8 @@ class Core:
 
     def image_file(self, image: Image) -> str:
         """The file behind an Image block, for adapters that upload it."""
+        if image.path.startswith("/"):
+            return image.path
         pack_key, _, relative = image.path.partition("/")
         loaded = self.packs.get(pack_key)
         if loaded is None:

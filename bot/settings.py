@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Raw check-in answers older than this are deleted; their counts are kept.
+    retention_days: int = Field(default=90, ge=1, le=3650)
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

@@ -93,6 +93,8 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
             support_resources=settings.support_resources,
             role_bootstrap=settings.role_bootstrap(),
             cadence_path=settings.cadence_path,
+            reports_dir=settings.data_dir / "reports",
+            retention_days=settings.retention_days,
         ),
     )
     return Runtime(settings=settings, engine=engine, core=core)

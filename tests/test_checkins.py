@@ -112,4 +112,7 @@ def test_no_poll_store_method_returns_an_individual_answer() -> None:
             "PollRecord | None",
             "list[PollRecord]",
             "Tally",
+            # Counts of rows, and per-poll totals that reports suppress before showing.
+            "int",
+            "list[PollTotals]",
         }, name

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.storage.tables import PollAnswerRow, PollRow
+from bot.storage.tables import PollAnswerRow, PollRow, PollTallyRow
 from bot.storage.upsert import upsert
 
 FIST_TO_FIVE = range(0, 6)
@@ -147,18 +147,106 @@ class PollStore:
                 keys=["poll_id", "respondent"],
                 update=["value", "answered_at"],
             )
-
-    async def tally(self, tenant: str, poll_id: str, min_group_size: int) -> Tally:
-        """The poll's count, and its distribution once `min_group_size` people answered."""
-        async with self._sessions() as session:
             rows = await session.execute(
                 select(PollAnswerRow.value, func.count())
                 .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
                 .group_by(PollAnswerRow.value)
             )
             counts: dict[int, int] = {value: count for value, count in rows.all()}
-        total = sum(counts.values())
-        if total < min_group_size:
-            return Tally(total=total, distribution=None, min_group_size=min_group_size)
-        distribution = tuple(counts.get(value, 0) for value in FIST_TO_FIVE)
-        return Tally(total=total, distribution=distribution, min_group_size=min_group_size)
+            # The tally outlives the raw answers (retention, delete-me), so it is kept apart.
+            await upsert(
+                session,
+                PollTallyRow,
+                {
+                    "poll_id": poll_id,
+                    "tenant_id": tenant,
+                    "total": sum(counts.values()),
+                    "counts": ",".join(str(counts.get(v, 0)) for v in FIST_TO_FIVE),
+                    "updated_at": now,
+                },
+                keys=["poll_id"],
+                update=["total", "counts", "updated_at"],
+            )
+
+    async def tally(self, tenant: str, poll_id: str, min_group_size: int) -> Tally:
+        """The poll's count, and its distribution once `min_group_size` people answered."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(PollTallyRow).where(
+                    PollTallyRow.tenant_id == tenant, PollTallyRow.poll_id == poll_id
+                )
+            )
+        if row is None:
+            return Tally(total=0, distribution=None, min_group_size=min_group_size)
+        return suppressed(row.total, parse_counts(row.counts), min_group_size)
+
+    async def tallies(self, tenant: str, places: list[str] | None = None) -> list[PollTotals]:
+        """Every poll's kept counts in the tenant (optionally some places), oldest first.
+
+        Raw counts leave this module only for reports, which suppress them before showing.
+        """
+        query = (
+            select(PollRow, PollTallyRow)
+            .join(PollTallyRow, PollTallyRow.poll_id == PollRow.id)
+            .where(PollRow.tenant_id == tenant, PollTallyRow.tenant_id == tenant)
+            .order_by(PollRow.opened_at)
+        )
+        if places:
+            query = query.where(PollRow.place.in_(places))
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            PollTotals(_record(poll), tally.total, parse_counts(tally.counts))
+            for poll, tally in rows
+        ]
+
+    async def count_answers_of(self, tenant: str, respondent: str) -> int:
+        """How many answers one pseudonym has on record (never their values)."""
+        async with self._sessions() as session:
+            return int(
+                await session.scalar(
+                    select(func.count()).where(
+                        PollAnswerRow.tenant_id == tenant, PollAnswerRow.respondent == respondent
+                    )
+                )
+                or 0
+            )
+
+    async def forget(self, tenant: str, respondent: str) -> int:
+        """Delete one pseudonym's answers; tallies stay as they were, so nothing is revealed."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(PollAnswerRow).where(
+                    PollAnswerRow.tenant_id == tenant, PollAnswerRow.respondent == respondent
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Delete every raw answer older than `cutoff`, in all tenants (retention)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(PollAnswerRow).where(PollAnswerRow.answered_at < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class PollTotals:
+    """A poll with its unsuppressed counts, for reports to suppress."""
+
+    poll: PollRecord
+    total: int
+    counts: tuple[int, ...]
+
+
+def parse_counts(stored: str) -> tuple[int, ...]:
+    """Counts for 0..5 from their stored form."""
+    return tuple(int(part) for part in stored.split(","))
+
+
+def suppressed(total: int, counts: tuple[int, ...], min_group_size: int) -> Tally:
+    """The tally as it may be shown: no spread below the minimum group size."""
+    if total < min_group_size:
+        return Tally(total=total, distribution=None, min_group_size=min_group_size)
+    return Tally(total=total, distribution=counts, min_group_size=min_group_size)

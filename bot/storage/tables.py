@@ -294,3 +294,42 @@ slack_oauth_states = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+
+class PollTallyRow(Base):
+    """A poll's counts, kept after raw answers are deleted; reports read only these."""
+
+    __tablename__ = "poll_tallies"
+    poll_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    total: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(String(100))  # "c0,c1,c2,c3,c4,c5"
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AskRow(Base):
+    """A question to leadership. There is deliberately no column for who asked."""
+
+    __tablename__ = "asks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    place: Mapped[str] = mapped_column(String(2000))
+    alias: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # new, forwarded, answered
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"),)
+
+
+class SuggestionRow(Base):
+    """An anonymous "what would help?" answer, released to facilitators only in batches."""
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    place: Mapped[str] = mapped_column(String(2000))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"),)

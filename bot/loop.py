@@ -1,0 +1,203 @@
+"""The two-way loop and people's control of their data, routed from the core.
+
+`ask`/`asks` (anonymous questions to leadership), `suggest` ("what would help?", released in
+batches), `report` (facilitators' check-in insights) and `privacy show-me|delete-me`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.errors import CrbotError, ErrorCode
+from bot.features import asks, insights
+from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Text
+
+if TYPE_CHECKING:
+    from bot.core import Core, Turn
+
+log = logging.getLogger(__name__)
+
+# How many weeks a chat report shows; the CSV and the chart carry every week.
+REPORT_WEEKS = 8
+
+
+def _require(turn: Turn, *roles: str) -> None:
+    if not turn.roles & set(roles):
+        raise CrbotError(ErrorCode.NOT_ALLOWED)
+
+
+async def _holders(core: Core, tenant: str, role: str) -> list[str]:
+    stored = await core.teams.holders(tenant, role)
+    configured = [user for user, given in core.options.role_bootstrap.items() if given == role]
+    return sorted({*stored, *configured})
+
+
+async def ask(core: Core, turn: Turn) -> Reply:
+    """`ask TEXT`, and the facilitators' `ask forward N` and leaders' `ask answer N`."""
+    args, tenant = turn.command.args, turn.team.tenant_id
+    if args and args[0] in ("forward", "answer") and len(args) > 1 and args[1].isdigit():
+        found = await core.asks.get_ask(tenant, int(args[1]))
+        if found is None:
+            return asks.delivered(0, "questions like that")
+        if args[0] == "forward":
+            _require(turn, "facilitator")
+            await core.asks.set_status(tenant, found.id, "forwarded")
+            sent = await asks.tell(
+                turn.port, tenant, await _holders(core, tenant, "leader"), asks.for_leaders(found)
+            )
+            return asks.delivered(sent, "leaders")
+        _require(turn, "leader")
+        typed = " ".join(turn.command.rest.split()[2:])
+        text = asks.checked_text(
+            (turn.incoming.form or {}).get("text", typed), f"ask answer {found.id} ..."
+        )
+        if isinstance(text, Reply):
+            return text
+        await turn.port.send(asks.place_target(tenant, found), asks.answer_post(found, text))
+        await core.asks.set_status(tenant, found.id, "answered", text)
+        return Reply(summary="Posted", blocks=(Text(text="Your answer is posted to the team."),))
+    text = asks.checked_text(turn.command.rest, "ask Could we talk about breaks?")
+    if isinstance(text, Reply):
+        return text
+    stored = await core.asks.add_ask(tenant, turn.incoming.place.address, text, core.clock.now())
+    await asks.tell(
+        turn.port,
+        tenant,
+        await _holders(core, tenant, "facilitator"),
+        asks.for_facilitators(stored),
+    )
+    return asks.asked_reply()
+
+
+async def open_asks(core: Core, turn: Turn) -> Reply:
+    """Facilitators' list of questions still waiting."""
+    _require(turn, "facilitator", "leader")
+    return asks.open_list(await core.asks.open_asks(turn.team.tenant_id))
+
+
+async def suggest(core: Core, turn: Turn) -> Reply:
+    """`suggest TEXT`: an anonymous "what would help?", shared only in batches."""
+    text = asks.checked_text(turn.command.rest, "suggest A quiet room at lunch")
+    if isinstance(text, Reply):
+        return text
+    tenant, place = turn.team.tenant_id, turn.incoming.place.address
+    size = turn.team.min_group_size
+    released = await core.asks.add_suggestion(tenant, place, text, core.clock.now(), size)
+    if released:
+        facilitators = await _holders(core, tenant, "facilitator")
+        await asks.tell(turn.port, tenant, facilitators, asks.suggestion_batch(released, place))
+    words = (
+        f"Thank you. Facilitators see suggestions only in groups of {size} or more, "
+        "so nobody can tell whose is whose."
+    )
+    return Reply(summary=words, blocks=(Text(text=words),))
+
+
+async def report_rows(
+    core: Core, tenant: str, channel: str | None
+) -> tuple[list[insights.WeekRow], int]:
+    """A team's (or one channel's) weekly rows and the group size they were suppressed at."""
+    team = await core.team(tenant)
+    totals = await core.polls.tallies(tenant, [channel] if channel else None)
+    return insights.weekly_rows(totals, team.min_group_size, by_place=channel is not None), (
+        team.min_group_size
+    )
+
+
+async def report(core: Core, turn: Turn) -> Reply:
+    """`report [here]`: the check-in trend, privately, for facilitators."""
+    _require(turn, "facilitator")
+    tenant = turn.team.tenant_id
+    channel = turn.incoming.place.address if "here" in turn.command.args else None
+    rows, size = await report_rows(core, tenant, channel)
+    scope = f"in {channel}" if channel else "across the team"
+    blocks: list[Heading | Text | Bullets | Image | Context] = [Heading(text=f"Check-ins {scope}")]
+    if not rows:
+        blocks.append(Text(text="No check-ins have been answered yet."))
+    else:
+        recent = rows[-REPORT_WEEKS:]
+        blocks.append(Bullets(items=tuple(insights.row_line(row, size) for row in recent)))
+        image = await _chart(core, tenant, channel, rows, scope)
+        if image is not None:
+            blocks.append(image)
+    blocks.append(
+        Context(
+            text=f"Only check-ins with at least {size} answers count anywhere, so no figure can "
+            "be worked back to one person."
+        )
+    )
+    return Reply(summary=f"Check-ins {scope}", blocks=tuple(blocks))
+
+
+async def _chart(
+    core: Core, tenant: str, channel: str | None, rows: list[insights.WeekRow], scope: str
+) -> Image | None:
+    folder = core.options.reports_dir
+    if folder is None:
+        return None
+    import asyncio
+
+    png = await asyncio.to_thread(insights.to_png, rows, f"Check-ins {scope}")
+    # The file name is a digest, so it carries no tenant or channel name to the platform.
+    name = hashlib.sha256(f"{tenant}|{channel}|{len(rows)}".encode()).hexdigest()[:16]
+    path = Path(folder) / f"checkins-{name}.png"
+    await asyncio.to_thread(_write, path, png)
+    return Image(path=str(path), title=f"Check-ins {scope}", alt_text="Weekly check-in trend")
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+async def privacy(core: Core, turn: Turn) -> Reply:
+    """`privacy show-me` and `privacy delete-me [confirm]`."""
+    args, tenant, person = turn.command.args, turn.team.tenant_id, turn.person
+    if args[:1] == ("delete-me",):
+        if "confirm" not in args:
+            return Reply(
+                summary="Delete what I hold about you?",
+                blocks=(
+                    Text(
+                        text="This deletes your check-in answers, reflections and walkthrough "
+                        "place. Counts already shown stay as they are (they hold no names)."
+                    ),
+                    Buttons(
+                        buttons=(
+                            Button(label="Delete my data", command="privacy delete-me confirm"),
+                        )
+                    ),
+                ),
+            )
+        answers = await core.polls.forget(tenant, person)
+        removed = await core.walkthroughs.forget(tenant, person)
+        log.info("person data deleted", extra={"tenant": tenant})
+        words = f"Deleted {answers} check-in answer(s) and {removed} reflection(s)."
+        return Reply(summary=words, blocks=(Text(text=words),))
+    answers = await core.polls.count_answers_of(tenant, person)
+    reflections = await core.walkthroughs.reflections_of(tenant, person)
+    position = await core.walkthroughs.position(tenant, person)
+    roles = sorted(turn.roles - {"staff"}) or ["staff"]
+    items = (
+        f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
+        f"Check-in answers: {answers}, stored under a code made from your id with a secret key;"
+        " their values are only ever shown as counts",
+        f"Reflections: {len(reflections)} (only you can read them: `reflections`)",
+        "Walkthrough: "
+        + (f"scenario {position.scenario}, page {position.position}" if position else "none"),
+        "Questions (`ask`) and suggestions (`suggest`): stored with no link to you at all",
+    )
+    return Reply(
+        summary="What I hold about you",
+        blocks=(
+            Heading(text="What I hold about you"),
+            Bullets(items=items),
+            Context(
+                text=f"Raw answers are deleted after {core.options.retention_days} days; "
+                "`privacy delete-me` deletes yours now."
+            ),
+        ),
+    )

@@ -1,0 +1,109 @@
+"""Anonymous questions to leadership and "what would help?" suggestions. No row names a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.storage.tables import AskRow, SuggestionRow
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question as facilitators and leaders see it: an alias, never an author."""
+
+    id: int
+    place: str
+    alias: str
+    text: str
+    status: str
+    answer: str | None
+
+
+def _ask(row: AskRow) -> Ask:
+    return Ask(row.id, row.place, row.alias, row.text, row.status, row.answer)
+
+
+class AskStore:
+    """Asks and suggestions, within one tenant."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def add_ask(self, tenant: str, place: str, text: str, now: datetime) -> Ask:
+        """Keep a new question; its alias is its number, so two asks are never linked."""
+        async with self._sessions.begin() as session:
+            row = AskRow(
+                tenant_id=tenant, place=place, alias="", text=text, status="new", created_at=now
+            )
+            session.add(row)
+            await session.flush()
+            row.alias = f"Question #{row.id}"
+        return _ask(row)
+
+    async def get_ask(self, tenant: str, ask_id: int) -> Ask | None:
+        """One question in this tenant."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id)
+            )
+        return _ask(row) if row else None
+
+    async def open_asks(self, tenant: str) -> list[Ask]:
+        """Questions not yet answered, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AskRow)
+                .where(AskRow.tenant_id == tenant, AskRow.status != "answered")
+                .order_by(AskRow.id)
+            )
+            return [_ask(row) for row in rows.all()]
+
+    async def set_status(
+        self, tenant: str, ask_id: int, status: str, answer: str | None = None
+    ) -> None:
+        """Mark a question forwarded or answered."""
+        values: dict[str, object] = {"status": status}
+        if answer is not None:
+            values["answer"] = answer
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id).values(values)
+            )
+
+    async def add_suggestion(
+        self, tenant: str, place: str, text: str, now: datetime, batch_size: int
+    ) -> list[str]:
+        """Keep a suggestion; when `batch_size` are waiting in `place`, release them all.
+
+        Returns the released texts (empty until a batch is complete), in a stable but
+        meaningless order, so that nobody can match a suggestion to when it was written.
+        """
+        async with self._sessions.begin() as session:
+            session.add(SuggestionRow(tenant_id=tenant, place=place, text=text, created_at=now))
+            await session.flush()
+            waiting = await session.scalar(
+                select(func.count()).where(
+                    SuggestionRow.tenant_id == tenant,
+                    SuggestionRow.place == place,
+                    SuggestionRow.released_at.is_(None),
+                )
+            )
+            if (waiting or 0) < batch_size:
+                return []
+            rows = (
+                await session.scalars(
+                    select(SuggestionRow).where(
+                        SuggestionRow.tenant_id == tenant,
+                        SuggestionRow.place == place,
+                        SuggestionRow.released_at.is_(None),
+                    )
+                )
+            ).all()
+            for row in rows:
+                row.released_at = now
+            return sorted(row.text for row in rows)
