@@ -16,7 +16,7 @@ from adapters.shell.session import run_shell, tenant_of
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import logs, rollout_cli, runtime, web
+from crbot import care_cli, logs, retention, rollout_cli, runtime, web
 from crbot.platforms import Platform, configured_platforms
 from scheduler import service as scheduler_service
 from scheduler.service import SchedulerService
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     package = teams.add_parser("package", help="write the installable Teams app zip")
     package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
     rollout_cli.add_parser(commands)
+    care_cli.add_parsers(commands)
     commands.add_parser("doctor", help="check configuration, database, credentials and content")
     return parser
 
@@ -85,9 +86,11 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
     stop = asyncio.Event()
     _stop_on_signals(stop)
     scheduling = None
+    sweeping: asyncio.Task[None] | None = None
     try:
         platforms = [] if user is not None else configured_platforms(bot)
         scheduling = await _start_scheduler(bot, platforms)
+        sweeping = asyncio.create_task(retention.run_daily(bot.core, settings.retention_days, stop))
         if not platforms:
             if user is None:
                 log.info("no Slack or Teams credentials set: running the local shell")
@@ -95,6 +98,9 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
             return
         await _serve_platforms(bot, platforms, stop)
     finally:
+        stop.set()
+        if sweeping is not None:
+            await sweeping
         if scheduling is not None:
             await scheduling.stop()
         await bot.close()
@@ -203,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.command == "rollout":
             return asyncio.run(rollout_cli.run(settings, args))
+        if args.command in ("report", "post", "privacy"):
+            return asyncio.run(care_cli.run(settings, args))
         if args.command == "roles":
             args.team = args.team if ":" in args.team else tenant_of(args.team)
             return asyncio.run(_roles(settings, args))

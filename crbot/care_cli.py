@@ -1,0 +1,107 @@
+"""`crbot report`, `crbot post` and `crbot privacy sweep`: facilitators' and operators' tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from adapters.shell.port import ShellPort
+from adapters.shell.session import tenant_of
+from bot import loop
+from bot.errors import DeliveryError
+from bot.features import followups, insights
+from bot.messages import Person, Target
+from bot.ports import ChatPort
+from bot.settings import Settings
+from crbot import retention, runtime
+from crbot.platforms import configured_platforms
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the subcommands."""
+    report = commands.add_parser("report", help="a team's check-in trend (counts only)")
+    report.add_argument("--team", required=True, help="tenant id, e.g. slack:T123 or shell:local")
+    report.add_argument("--channel", help="one channel (cohort) only")
+    report.add_argument("--png", type=Path, help="write the trend chart here")
+    report.add_argument("--csv", type=Path, help="write weeks x answers 0-5 here")
+
+    post = commands.add_parser("post", help="post a follow-up to a team channel")
+    post.add_argument("--team", required=True, help="tenant id, e.g. slack:T123 or shell:local")
+    post.add_argument("--channel", required=True, help="the channel's id")
+    post.add_argument("--file", type=Path, required=True, help="the message, as text or Markdown")
+    post.add_argument("--as", dest="author", required=True, help="a leader's or facilitator's id")
+
+    privacy = commands.add_parser("privacy", help="data retention")
+    privacy.add_subparsers(dest="privacy_command", required=True).add_parser(
+        "sweep", help="delete raw answers older than CRBOT_RETENTION_DAYS now"
+    )
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _tenant(team: str) -> str:
+    return team if ":" in team else tenant_of(team)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one of the subcommands; returns the exit code."""
+    bot = await runtime.start(settings)
+    try:
+        if args.command == "report":
+            return await _report(bot, args)
+        if args.command == "post":
+            return await _post(bot, args)
+        await retention.sweep(bot.core, settings.retention_days)
+        _say(f"raw answers older than {settings.retention_days} days deleted")
+        return 0
+    finally:
+        await bot.close()
+
+
+async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
+    tenant = _tenant(args.team)
+    rows, size = await loop.report_rows(bot.core, tenant, args.channel)
+    if not rows:
+        _say("no check-ins answered yet")
+    for row in rows:
+        _say(insights.row_line(row, size))
+    if args.csv:
+        args.csv.write_text(insights.to_csv(rows))
+    if args.png:
+        scope = f"in {args.channel}" if args.channel else "across the team"
+        args.png.write_bytes(insights.to_png(rows, f"Check-ins {scope}"))
+    return 0
+
+
+async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
+    tenant = _tenant(args.team)
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        sys.stderr.write(f"crbot: cannot read {args.file}: {error}\n")
+        return 2
+    port: ChatPort | None
+    platform = tenant.split(":", 1)[0]
+    if platform == "shell":
+        port = ShellPort(_say)
+    else:
+        port = next((p.port for p in configured_platforms(bot) if p.name == platform), None)
+    if port is None:
+        sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
+        return 2
+    roles = await bot.core.roles_of(tenant, args.author)
+    person = Person(tenant=tenant, user_id=args.author)
+    target = Target(tenant=tenant, address=args.channel)
+    try:
+        reply = await followups.post_follow_up(port, roles, person, target, text, as_self=True)
+    except DeliveryError as error:
+        sys.stderr.write(f"crbot: the platform refused the post: {error.reason}\n")
+        return 1
+    except Exception as error:  # CrbotError: not allowed, too long
+        sys.stderr.write(f"crbot: not posted: {getattr(error, 'code', error)}\n")
+        return 2
+    _say(reply.summary)
+    return 0
