@@ -1,0 +1,155 @@
+"""The deployment files agree with the code: the same variables everywhere, the README's install in
+the image, the database waited for, and the data directory kept."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.settings import Settings, _variable_name
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+# Variables compose itself needs, which the bot never reads.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+
+
+def settings_variables() -> set[str]:
+    """The environment name of every Settings field (its alias, or CRBOT_ + its name)."""
+    return {_variable_name(name) for name in Settings.model_fields}
+
+
+def env_example_variables() -> set[str]:
+    """Every variable .env.example sets or shows commented out."""
+    text = (DEPLOY / ".env.example").read_text()
+    return set(re.findall(r"^(?:# )?([A-Za-z_][A-Za-z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def compose() -> dict[str, Any]:
+    """The compose file."""
+    loaded: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return loaded
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """The Dockerfile as (instruction, arguments), continuation lines joined, comments dropped."""
+    lines = [
+        line
+        for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+        if not line.lstrip().startswith("#")
+    ]
+    joined = "\n".join(lines).replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        if line.strip():
+            instruction, _, arguments = line.strip().partition(" ")
+            found.append((instruction.upper(), " ".join(arguments.split())))
+    return found
+
+
+def test_env_example_lists_every_setting_and_nothing_else() -> None:
+    assert env_example_variables() == settings_variables() | COMPOSE_ONLY
+
+
+def test_every_variable_in_env_example_has_a_comment_above_it() -> None:
+    lines = (DEPLOY / ".env.example").read_text().splitlines()
+    for number, line in enumerate(lines):
+        if re.match(r"^(?:# )?[A-Za-z_][A-Za-z0-9_]*=", line):
+            above = lines[number - 1]
+            assert above.startswith("#"), f"line {number + 1}: {line.split('=')[0]} unexplained"
+
+
+def test_the_deploy_guide_names_every_variable() -> None:
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text()
+    named = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", guide))
+    assert (settings_variables() | COMPOSE_ONLY) - named == set()
+
+
+def test_compose_sets_only_real_variables_and_reads_the_rest_from_env_file() -> None:
+    services = compose()["services"]
+    bot = services["bot"]
+    assert bot["env_file"] == ".env"
+    assert set(bot["environment"]) <= settings_variables()
+    text = (DEPLOY / "compose.yaml").read_text()
+    interpolated = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    assert interpolated <= env_example_variables()
+
+
+def test_the_bot_waits_for_a_healthy_database_kept_in_a_named_volume() -> None:
+    document = compose()
+    db, bot = document["services"]["db"], document["services"]["bot"]
+    assert bot["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    volume = db["volumes"][0].split(":")[0]
+    assert volume in document["volumes"]
+    url = bot["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql://crbot:") and url.endswith("@db:5432/crbot")
+
+
+def test_the_data_directory_is_one_volume_in_the_image_and_in_compose() -> None:
+    instructions = dockerfile_instructions()
+    assert ("VOLUME", '["/data"]') in instructions
+    env = " ".join(arguments for instruction, arguments in instructions if instruction == "ENV")
+    assert "CRBOT_DATA_DIR=/data" in env
+    bot = compose()["services"]["bot"]
+    assert bot["environment"]["CRBOT_DATA_DIR"] == "/data"
+    assert any(volume.endswith(":/data") for volume in bot["volumes"])
+
+
+def test_the_image_is_multi_stage_slim_python_3_11_and_runs_crbot_as_no_root() -> None:
+    instructions = dockerfile_instructions()
+    stages = [arguments for instruction, arguments in instructions if instruction == "FROM"]
+    base = next(a for i, a in instructions if i == "ARG" and a.startswith("PYTHON_IMAGE="))
+    assert base.startswith("PYTHON_IMAGE=python:3.11-slim")
+    assert len(stages) == 2
+    user = [arguments for instruction, arguments in instructions if instruction == "USER"]
+    assert user and user[-1].split(":")[0] not in ("0", "root")
+    health = next(a for i, a in instructions if i == "HEALTHCHECK")
+    assert "/healthz" in health
+    assert ("ENTRYPOINT", '["crbot"]') in instructions
+    assert ("CMD", '["run"]') in instructions
+
+
+def test_the_image_installs_the_project_the_way_the_readme_does() -> None:
+    readme = (ROOT / "README.md").read_text()
+    install = re.search(r"```bash\n(.*?)\n", readme)
+    assert install is not None
+    readme_steps = install.group(1)
+    assert "-m venv" in readme_steps and re.search(r"pip install (-q )?(-e )?\.( |$)", readme_steps)
+
+    runs = " && ".join(a for i, a in dockerfile_instructions() if i == "RUN")
+    assert "python -m venv /opt/crbot" in runs
+    # The same `pip install` of the project, through a wheel so the packs ship as packaged.
+    assert "/opt/crbot/bin/pip wheel --no-deps --wheel-dir /wheels ." in runs
+    assert "/opt/crbot/bin/pip install /wheels/crbot-*.whl" in runs
+
+
+def test_the_image_copies_every_package_the_wheel_is_built_from() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {
+        source
+        for instruction, arguments in dockerfile_instructions()
+        if instruction == "COPY" and not arguments.startswith("--from")
+        for source in arguments.split()[:-1]
+    }
+    assert packages | {"pyproject.toml", "README.md"} <= copied
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    assert {f"!{package}/" for package in packages} <= set(ignore)
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed")
+def test_the_dockerfile_passes_hadolint() -> None:
+    hadolint = shutil.which("hadolint")
+    assert hadolint is not None
+    result = subprocess.run(
+        [hadolint, str(DEPLOY / "Dockerfile")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
