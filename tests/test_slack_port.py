@@ -66,14 +66,14 @@ async def test_a_place_the_bot_cannot_reach_is_a_permanent_delivery_error(
 
 
 async def test_a_server_error_is_retried_then_transient(stack: SlackStack) -> None:
-    stack.fake.fail("chat.update", "internal_error", status=503, times=3)
+    stack.fake.fail("chat.update", "internal_error", status=503, times=2)
     ref = MessageRef(tenant="slack:T1", address="C1", message_id="1.2")
 
     with pytest.raises(DeliveryError) as raised:
         await stack.platform.port.update(ref, HELLO)
 
     assert raised.value.permanent is False
-    assert len(stack.fake.called("chat.update")) == 3
+    assert len(stack.fake.called("chat.update")) == 2
 
 
 async def test_a_private_message_opens_a_direct_message_first(stack: SlackStack) -> None:

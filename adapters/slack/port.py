@@ -70,7 +70,7 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     handlers = [
         *async_default_handlers(),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=1),
     ]
     return AsyncWebClient(
         token=token,
