@@ -227,23 +227,32 @@ class SlackFormRow(Base):
 # slack-sdk's installation and OAuth state tables, as its SQLAlchemy stores define them
 # (`slack_sdk.oauth.installation_store.sqlalchemy`, `...state_store.sqlalchemy`), declared here
 # so Alembic owns them too. Keyed by Slack's team and enterprise ids rather than a tenant column.
+def _slack_bot_columns() -> list[Column[object]]:
+    """The columns slack-sdk's installations and bots tables share (fresh objects each call)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+        Column("is_enterprise_install", Boolean, nullable=False),
+        Column("installed_at", DateTime, nullable=False),
+    ]
+
+
 slack_installations = Table(
     "slack_installations",
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
+    *_slack_bot_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(200)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
-    Column("bot_token_expires_at", DateTime),
     Column("user_id", String(32), nullable=False),
     Column("user_token", String(200)),
     Column("user_scopes", String(1000)),
@@ -253,9 +262,7 @@ slack_installations = Table(
     Column("incoming_webhook_channel", String(200)),
     Column("incoming_webhook_channel_id", String(200)),
     Column("incoming_webhook_configuration_url", String(200)),
-    Column("is_enterprise_install", Boolean, nullable=False),
     Column("token_type", String(32)),
-    Column("installed_at", DateTime, nullable=False),
     Index(
         "slack_installations_idx",
         "client_id",
@@ -269,21 +276,7 @@ slack_installations = Table(
 slack_bots = Table(
     "slack_bots",
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(200)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
-    Column("bot_token_expires_at", DateTime),
-    Column("is_enterprise_install", Boolean, nullable=False),
-    Column("installed_at", DateTime, nullable=False),
+    *_slack_bot_columns(),
     Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
 )
 
