@@ -21,6 +21,7 @@ from adapters.slack.port import SlackPort, calling, tenant_of
 from adapters.slack.render import (
     BUTTON_ACTION,
     FORM_ACTION,
+    FORM_CALLBACK,
     SHARE_ACTION,
     SHARE_PREFIX,
     Rendered,
@@ -118,19 +119,22 @@ class Listeners:
         app.action(re.compile(rf"^{re.escape(BUTTON_ACTION)}\."))(self.button)
         app.action(re.compile(rf"^{re.escape(FORM_ACTION)}\."))(self.form_button)
         app.action(SHARE_ACTION)(self.share)
-        app.view_submission(FORM_ACTION)(self.form_submitted)
-        app.view_closed(FORM_ACTION)(_just_ack)
+        app.view_submission(FORM_CALLBACK)(self.form_submitted)
+        app.view_closed(FORM_CALLBACK)(_just_ack)
         app.event("app_mention")(self.mention)
         app.event("member_joined_channel")(self.member_joined)
         app.event("message")(self.direct_message)
 
-    async def slash_command(self, ack: AsyncAck, body: Json, respond: AsyncRespond) -> None:
+    async def slash_command(
+        self, ack: AsyncAck, body: Json, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         """`/compassion-steps ...`: the reply is the ack, so it arrives at once."""
         incoming = _incoming(body, f"{PREFIX} {body.get('text') or ''}".strip())
-        reply = await self.core.handle(incoming, self.port)
+        port = self.port.for_client(client)
+        reply = await self.core.handle(incoming, port)
         share = incoming.text if reply.shareable and reply.private else None
         try:
-            rendered = await self.port.rendered(incoming.person.tenant, reply, share=share)
+            rendered = await port.rendered(incoming.person.tenant, reply, share=share)
         except Exception:
             # The forms could not be kept: still answer within the ack, gently.
             log.exception("slack reply not rendered", extra={"platform": "slack"})
@@ -155,7 +159,7 @@ class Listeners:
     async def share(
         self, ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        """ "Share in channel": run the same command again and post the reply for everyone."""
+        """Share in channel: run the same command again and post the reply for everyone."""
         await ack()
         async with logged("share", body):
             command = str(action.get("value") or "").removeprefix(SHARE_PREFIX)
@@ -173,7 +177,7 @@ class Listeners:
                 )
 
     async def form_button(
-        self, ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient, respond: AsyncRespond
+        self, ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient
     ) -> None:
         """A button with a form: open it as a modal (the trigger id lasts 3 s)."""
         await ack()
@@ -181,9 +185,8 @@ class Listeners:
             digest = str(action.get("action_id", "")).split(".")[2]
             form = await self.port.records.form(_tenant(body), digest)
             if form is None:
-                await self.deliver_private(
-                    body, Reply(summary=FORM_GONE, blocks=(Text(text=FORM_GONE),))
-                )
+                gone = Reply(summary=FORM_GONE, blocks=(Text(text=FORM_GONE),))
+                await self.deliver_private(body, gone, self.port.for_client(client))
                 return
             metadata = json.dumps({"c": action.get("value") or "", "ch": _channel(body)})
             async with calling("views.open", _tenant(body)):
