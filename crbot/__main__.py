@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.command == "rollout":
             return asyncio.run(rollout_cli.run(settings, args))
-        if args.command in ("report", "post", "privacy"):
+        if args.command in ("report", "post", "privacy", "export", "import"):
             return asyncio.run(care_cli.run(settings, args))
         if args.command == "roles":
             args.team = args.team if ":" in args.team else tenant_of(args.team)

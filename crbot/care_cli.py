@@ -1,8 +1,11 @@
-"""`crbot report`, `crbot post` and `crbot privacy sweep`: facilitators' and operators' tools."""
+"""`crbot report`, `post`, `privacy sweep`, `export` and `import`: facilitators' and operators'
+tools."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from bot.features import followups, insights
 from bot.messages import Person, Target
 from bot.ports import ChatPort
 from bot.settings import Settings
+from bot.storage import transfer
 from crbot import retention, runtime
 from crbot.platforms import configured_platforms
 
@@ -31,6 +35,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     post.add_argument("--channel", required=True, help="the channel's id")
     post.add_argument("--file", type=Path, required=True, help="the message, as text or Markdown")
     post.add_argument("--as", dest="author", required=True, help="a leader's or facilitator's id")
+
+    export = commands.add_parser("export", help="write a team's settings, rollouts and counts")
+    export.add_argument("--team", required=True, help="tenant id, e.g. slack:T123 or shell:local")
+    export.add_argument("file", type=Path, help="the JSON file to write")
+    load = commands.add_parser("import", help="add a team exported from another installation")
+    load.add_argument("file", type=Path, help="a file written by `crbot export`")
 
     privacy = commands.add_parser("privacy", help="data retention")
     privacy.add_subparsers(dest="privacy_command", required=True).add_parser(
@@ -54,6 +64,16 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             return await _report(bot, args)
         if args.command == "post":
             return await _post(bot, args)
+        if args.command == "export":
+            document = await transfer.export_team(bot.engine, _tenant(args.team))
+            await asyncio.to_thread(
+                args.file.write_text, transfer.dumps(document), encoding="utf-8"
+            )
+            counts = ", ".join(f"{k} {len(v)}" for k, v in document["tables"].items())
+            _say(f"exported {document['tenant']}: {counts}")
+            return 0
+        if args.command == "import":
+            return await _import(bot, args.file)
         await retention.sweep(bot.core, settings.retention_days)
         _say(f"raw answers older than {settings.retention_days} days deleted")
         return 0
@@ -69,17 +89,29 @@ async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     for row in rows:
         _say(insights.row_line(row, size))
     if args.csv:
-        args.csv.write_text(insights.to_csv(rows))
+        await asyncio.to_thread(args.csv.write_text, insights.to_csv(rows))
     if args.png:
         scope = f"in {args.channel}" if args.channel else "across the team"
-        args.png.write_bytes(insights.to_png(rows, f"Check-ins {scope}"))
+        png = await asyncio.to_thread(insights.to_png, rows, f"Check-ins {scope}")
+        await asyncio.to_thread(args.png.write_bytes, png)
+    return 0
+
+
+async def _import(bot: runtime.Runtime, file: Path) -> int:
+    try:
+        document = json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8"))
+        added = await transfer.import_team(bot.engine, document)
+    except (OSError, ValueError, transfer.TransferError) as error:
+        sys.stderr.write(f"crbot: cannot import {file}: {error}\n")
+        return 2
+    _say("imported: " + ", ".join(f"{k} {v}" for k, v in added.items()))
     return 0
 
 
 async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     tenant = _tenant(args.team)
     try:
-        text = args.file.read_text(encoding="utf-8")
+        text = await asyncio.to_thread(args.file.read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         sys.stderr.write(f"crbot: cannot read {args.file}: {error}\n")
         return 2

@@ -1,0 +1,111 @@
+"""Moving one team between installations: settings, roles, rollouts and aggregates.
+
+Raw check-in answers, reflections, walkthrough places, anonymous questions and suggestions never
+leave: they are about people, and the export is a file anyone with the operator's access can read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.tables import Base
+
+FORMAT = "crbot-team-export/1"
+# In dependency order; nothing here holds an individual's answer or words.
+TABLES = (
+    "teams",
+    "roles",
+    "polls",
+    "poll_tallies",
+    "rollouts",
+    "rollout_circles",
+    "rollout_checklist",
+    "deliveries",
+)
+# Columns a new installation assigns itself.
+SKIPPED_COLUMNS = {"deliveries": {"id", "claimed_by", "claimed_at"}}
+NEVER_EXPORTED = ("poll_answers", "reflections", "walkthroughs", "asks", "suggestions")
+
+
+class TransferError(Exception):
+    """An export file that cannot be imported; the message says why."""
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def _encode(value: Any) -> Any:
+    if not isinstance(value, datetime):
+        return value
+    # SQLite hands back naive values; every instant crbot stores is UTC.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return {"$datetime": aware.astimezone(UTC).isoformat()}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"$datetime"}:
+        return datetime.fromisoformat(value["$datetime"])
+    return value
+
+
+async def export_team(engine: AsyncEngine, tenant: str) -> dict[str, Any]:
+    """Everything movable about one tenant, as JSON-ready data."""
+    document: dict[str, Any] = {"format": FORMAT, "tenant": tenant, "tables": {}}
+    async with engine.connect() as connection:
+        for name in TABLES:
+            table = _table(name)
+            skipped = SKIPPED_COLUMNS.get(name, set())
+            rows = (
+                await connection.execute(select(table).where(table.c.tenant_id == tenant))
+            ).all()
+            document["tables"][name] = [
+                {k: _encode(v) for k, v in row._mapping.items() if k not in skipped} for row in rows
+            ]
+    return document
+
+
+async def import_team(engine: AsyncEngine, document: dict[str, Any]) -> dict[str, int]:
+    """Insert an exported team, leaving rows already present alone; returns rows added per table."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise TransferError(f"not a crbot team export (expected format {FORMAT!r})")
+    tenant = document.get("tenant")
+    tables = document.get("tables")
+    if not isinstance(tenant, str) or not isinstance(tables, dict):
+        raise TransferError("the export has no tenant or no tables")
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise TransferError(f"the export holds tables this version does not import: {unknown}")
+    added: dict[str, int] = {}
+    async with engine.begin() as connection:
+        for name in TABLES:
+            table = _table(name)
+            keys = [column.name for column in table.primary_key.columns]
+            if name == "deliveries":
+                keys = ["key"]
+            count = 0
+            for raw in tables.get(name, []):
+                row = {k: _decode(v) for k, v in raw.items() if k in table.c}
+                if row.get("tenant_id") != tenant:
+                    raise TransferError(f"{name}: a row belongs to another tenant")
+                if name == "deliveries" and row.get("status") == "sending":
+                    # A send in flight elsewhere is uncertain here; the facilitator is told.
+                    row["status"] = "uncertain"
+                present = await connection.scalar(
+                    select(table.c[keys[0]]).where(*(table.c[k] == row.get(k) for k in keys))
+                )
+                if present is None:
+                    await connection.execute(table.insert().values(**row))
+                    count += 1
+            added[name] = count
+    return added
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The export as readable JSON."""
+    return json.dumps(document, indent=2, sort_keys=True)

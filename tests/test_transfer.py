@@ -1,0 +1,116 @@
+"""Moving a team between installations: everything but what is about individual people."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage import transfer
+from bot.storage.engine import create_engine, migrate, sessions
+from bot.storage.teams import TeamStore
+from tests.conftest import Chat
+
+
+async def test_an_export_carries_counts_and_roles_but_no_answers_or_words(
+    chat: Chat, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await chat.core.teams.grant(chat.tenant, "lou", "leader")
+    for user, value in (("a", 1), ("b", 4), ("c", 4)):
+        await chat.say(user, f"checkin {value}")
+    await chat.say("a", "scenario 1")
+    await chat.say("a", "reflect a private thought")
+    await chat.say("a", "ask a private question")
+    document = await transfer.export_team(engine, chat.tenant)
+    text = transfer.dumps(document)
+    assert set(document["tables"]) == set(transfer.TABLES)
+    assert document["tables"]["poll_tallies"][0]["counts"] == "0,1,0,0,2,0"
+    for secret in ("private thought", "private question", "respondent", "author"):
+        assert secret not in text
+    assert all(name not in document["tables"] for name in transfer.NEVER_EXPORTED)
+
+    other = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    try:
+        await migrate(other)
+        added = await transfer.import_team(other, json.loads(text))
+        assert added["roles"] == 1 and added["poll_tallies"] == 1 and added["teams"] == 1
+        again = await transfer.import_team(other, json.loads(text))
+        assert set(again.values()) == {0}
+        tables = transfer._table
+        async with other.connect() as connection:
+            answers = await connection.scalar(select(func.count()).select_from(tables("polls")))
+        assert answers == 1
+    finally:
+        await other.dispose()
+
+
+async def test_an_import_into_each_database_kind_round_trips(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    source = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
+    try:
+        await migrate(source)
+        teams = TeamStore(sessions(source))
+        await teams.ensure("slack:T9", "schools", 4, datetime(2027, 1, 4, tzinfo=UTC))
+        await teams.grant("slack:T9", "U7", "facilitator")
+        document = await transfer.export_team(source, "slack:T9")
+    finally:
+        await source.dispose()
+    added = await transfer.import_team(engine, document)
+    assert added["roles"] == 1 and added["teams"] == 1
+    assert await transfer.export_team(engine, "slack:T9") == document
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ({"format": "something else"}, "not a crbot team export"),
+        ({"format": transfer.FORMAT, "tenant": "t", "tables": {"poll_answers": []}}, "does not"),
+        (
+            {"format": transfer.FORMAT, "tenant": "t", "tables": {"roles": [{"tenant_id": "u"}]}},
+            "another tenant",
+        ),
+    ],
+)
+async def test_a_bad_export_is_refused_with_a_reason(
+    engine: AsyncEngine, document: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(transfer.TransferError, match=problem):
+        await transfer.import_team(engine, document)
+
+
+def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:
+    def crbot(data: str, *args: str, script: str = "") -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
+        env.pop("DATABASE_URL", None)
+        env["CRBOT_DATA_DIR"] = str(tmp_path / data)
+        return subprocess.run(
+            [sys.executable, "-m", "crbot", *args],
+            input=script,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    crbot("old", "roles", "grant", "--team", "ward", "fran", "facilitator")
+    crbot("old", "shell", "--user", "a", "--team", "ward", script="checkin 3\n")
+    exported = crbot("old", "export", "--team", "ward", str(tmp_path / "ward.json"))
+    assert exported.returncode == 0, exported.stderr
+    assert "exported shell:ward: teams 1, roles 1, polls 1, poll_tallies 1" in exported.stdout
+    imported = crbot("new", "import", str(tmp_path / "ward.json"))
+    assert imported.returncode == 0, imported.stderr
+    assert "roles 1" in imported.stdout
+    assert "facilitators: fran" in crbot("new", "roles", "list", "--team", "ward").stdout
+    (tmp_path / "broken.json").write_text("{not json")
+    broken = crbot("new", "import", str(tmp_path / "broken.json"))
+    assert broken.returncode == 2
+    assert "cannot import" in broken.stderr
