@@ -31,8 +31,8 @@ from scheduler.limiter import Limiter
 log = logging.getLogger(__name__)
 
 # How often finished sends are written back, at most: fewer, larger transactions in a fan-out.
-FLUSH_EVERY = 0.2
-FLUSH_SIZE = 200
+FLUSH_EVERY = 0.5
+FLUSH_SIZE = 1000
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 900.0
 
@@ -51,7 +51,7 @@ class Sender:
         limiter: Limiter | None = None,
         grace: timedelta = timedelta(hours=2),
         batch: int = 10000,
-        concurrency: int = 256,
+        concurrency: int = 1024,
         max_attempts: int = 8,
         retry_horizon: timedelta = timedelta(minutes=5),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -130,12 +130,14 @@ class Sender:
                 await posts.tell_facilitators(self.core, port, rollout, words)
 
     async def _send_all(self, claimed: list[Claimed]) -> int:
-        rollouts: dict[str, RolloutRecord | None] = {}
-        for row in claimed:
-            if row.rollout_id not in rollouts:
-                rollouts[row.rollout_id] = await self.core.rollouts.store.get(
-                    row.tenant, row.rollout_id
-                )
+        found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
+        # A rollout is only ever used by the tenant that owns it.
+        rollouts: dict[str, RolloutRecord | None] = {
+            row.rollout_id: found[row.rollout_id]
+            if row.rollout_id in found and found[row.rollout_id].tenant_id == row.tenant
+            else None
+            for row in claimed
+        }
         # Create each tenant's settings before the sends run side by side (first contact).
         teams: dict[str, TeamRecord] = {}
         for tenant in sorted({row.tenant for row in claimed}):
@@ -175,17 +177,17 @@ class Sender:
         port = self.ports.get(rollout.platform)
         if port is None:
             return self._retry(row, "no_port", None)
-        await self.limiter.wait(row.tenant, row.address)
-        if rollout.id in self._paused:
-            return Outcome(row.id, "planned", attempts=row.attempts)
         due = posts.Due(
             row.key, row.tenant, row.rollout_id, row.kind, row.section, row.local_date, row.address
         )
         context = {"tenant": row.tenant, "delivery_id": row.id, "job_id": row.rollout_id}
         token = posts.delivery_key.set(row.key)
         try:
-            async with self._gate:
-                message_id = await posts.deliver(self.core, port, rollout, due, team)
+            async with self.limiter.turn(row.tenant, row.address):
+                if rollout.id in self._paused:
+                    return Outcome(row.id, "planned", attempts=row.attempts)
+                async with self._gate:
+                    message_id = await posts.deliver(self.core, port, rollout, due, team)
         except DeliveryError as error:
             if error.permanent:
                 await self._pause(rollout, port, error.reason)
@@ -205,9 +207,13 @@ class Sender:
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
             return Outcome(row.id, "failed", error=reason[:100], attempts=attempts)
-        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
-        backoff *= 1 + random.random() * 0.2
-        wait = max(retry_after or 0.0, backoff)
+        if retry_after is not None:
+            # The platform named its wait (a rate limit): that, not a growing backoff.
+            wait = retry_after
+        else:
+            # Jitter, so retries from many channels do not arrive together.
+            wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
+            wait *= 1 + random.random() * 0.2
         not_before = self.core.clock.now() + timedelta(seconds=wait)
         return Outcome(
             row.id, "planned", error=reason[:100], not_before=not_before, attempts=attempts

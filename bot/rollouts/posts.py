@@ -31,6 +31,8 @@ TICKED_BY = {
     "prompt": ("connection", "prompt"),
     "survey": ("survey",),
 }
+REPLY_CACHE_SIZE = 512
+_REPLIES: dict[tuple[str, str, str, int, date], Reply] = {}
 DETAILS = frozenset({"pre", "mid", "post", "sustain"})
 SURVEY_WORDS = {
     "pre": "Before we begin, please take a few minutes for the pre-programme survey your "
@@ -210,7 +212,13 @@ async def deliver(
     elif kind in ("leader-note", "nudge"):
         message_id = await _private(core, port, rollout, due, pack)
     else:
-        reply = _public(kind, detail, pack, due)
+        # A fan-out posts the same words to every channel: build each reply once.
+        cache_key = (pack.info.key, kind, detail, due.section, due.local_date)
+        reply = _REPLIES.get(cache_key)
+        if reply is None:
+            if len(_REPLIES) > REPLY_CACHE_SIZE:
+                _REPLIES.clear()
+            reply = _REPLIES[cache_key] = _public(kind, detail, pack, due)
         message_id = (await port.send(place, reply)).message_id
     return message_id
 

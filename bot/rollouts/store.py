@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +99,30 @@ class RolloutStore:
             if row is None or row.tenant_id != tenant:
                 return None
             return await _record(session, row)
+
+    async def many(self, rollout_ids: Collection[str]) -> dict[str, RolloutRecord]:
+        """Rollouts by id across tenants, in two queries (for the scheduler's sender only)."""
+        found: dict[str, RolloutRecord] = {}
+        ids = sorted(set(rollout_ids))
+        async with self._sessions() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = (
+                    await session.scalars(select(RolloutRow).where(RolloutRow.id.in_(chunk)))
+                ).all()
+                circles = (
+                    await session.scalars(
+                        select(CircleRow)
+                        .where(CircleRow.rollout_id.in_(chunk))
+                        .order_by(CircleRow.starts_at)
+                    )
+                ).all()
+                by_rollout: dict[str, list[CircleRow]] = {}
+                for circle in circles:
+                    by_rollout.setdefault(circle.rollout_id, []).append(circle)
+                for row in rows:
+                    found[row.id] = _build(row, by_rollout.get(row.id, []))
+        return found
 
     async def tenant_of(self, rollout_id: str) -> str | None:
         """Which tenant a rollout belongs to (for the operator's command line only)."""
@@ -261,12 +286,16 @@ def _circle_row(tenant: str, rollout_id: str, circle: Circle, zone: ZoneInfo) ->
 
 
 async def _record(session: AsyncSession, row: RolloutRow) -> RolloutRecord:
-    zone = zone_of(row.timezone)
     circles = (
         await session.scalars(
             select(CircleRow).where(CircleRow.rollout_id == row.id).order_by(CircleRow.starts_at)
         )
     ).all()
+    return _build(row, list(circles))
+
+
+def _build(row: RolloutRow, circles: list[CircleRow]) -> RolloutRecord:
+    zone = zone_of(row.timezone)
     return RolloutRecord(
         id=row.id,
         tenant_id=row.tenant_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Reply, Target
 from bot.rollouts.posts import delivery_key
 
+JITTER = 0.1
+
 
 @dataclass
 class _Window:
@@ -32,12 +35,12 @@ class _Window:
     def __post_init__(self) -> None:
         self.tokens = self.burst
 
-    def take(self) -> float | None:
+    def check(self) -> float | None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        # A little slack for network jitter: a send timed to the token may arrive a hair early.
+        if self.tokens >= 1.0 - JITTER * self.rate:
             return None
         return (1.0 - self.tokens) / self.rate
 
@@ -56,6 +59,7 @@ class FakePlatform:
         self.posts: list[dict[str, Any]] = []
         self.by_key: dict[str, str] = {}
         self.rejected = 0
+        self.rejections: list[tuple[str, str, float]] = []
         self._channel_rate = channel_rate
         self._workspace_rate = workspace_rate
         self._windows: dict[tuple[str, str], _Window] = {}
@@ -67,16 +71,20 @@ class FakePlatform:
         self._runner: web.AppRunner | None = None
 
     def _limited(self, tenant: str, address: str) -> float | None:
+        # Both limits are checked before either is spent, as one request.
+        windows = []
         for rate, key in (
             (self._channel_rate, (tenant, address)),
             (self._workspace_rate, (tenant, "")),
         ):
             if rate is None:
                 continue
-            window = self._windows.setdefault(key, _Window(*rate))
-            wait = window.take()
-            if wait is not None:
-                return wait
+            windows.append(self._windows.setdefault(key, _Window(*rate)))
+        waits = [wait for window in windows if (wait := window.check()) is not None]
+        if waits:
+            return max(waits)
+        for window in windows:
+            window.tokens -= 1.0
         return None
 
     async def _post(self, request: web.Request) -> web.Response:
@@ -86,6 +94,7 @@ class FakePlatform:
         wait = self._limited(body["tenant"], body["address"])
         if wait is not None:
             self.rejected += 1
+            self.rejections.append((body["tenant"], body["address"], round(wait, 3)))
             headers = {"Retry-After": str(max(1, round(wait)))}
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers=headers
@@ -107,6 +116,17 @@ class FakePlatform:
         found = self.by_key.get(request.query.get("key", ""))
         return web.json_response({"ok": True, "id": found})
 
+    async def _stats(self, _: web.Request) -> web.Response:
+        counts = self.key_counts()
+        return web.json_response(
+            {
+                "posts": len(self.posts),
+                "rejected": self.rejected,
+                "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+                "first_rejections": self.rejections[:5],
+            }
+        )
+
     def key_counts(self) -> Counter[str]:
         """How many times each keyed post arrived."""
         return Counter(post["key"] for post in self.posts if post.get("key"))
@@ -116,6 +136,7 @@ class FakePlatform:
         app = web.Application()
         app.router.add_post("/post", self._post)
         app.router.add_get("/delivered", self._delivered)
+        app.router.add_get("/stats", self._stats)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -184,3 +205,24 @@ class HttpPort:
         """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
+
+
+def _rate(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    rate, _, burst = text.partition(":")
+    return float(rate), float(burst or 1)
+
+
+async def _serve(channel: str | None, workspace: str | None) -> None:
+    fake = FakePlatform(channel_rate=_rate(channel), workspace_rate=_rate(workspace))
+    sys.stdout.write(await fake.start() + "\n")
+    sys.stdout.flush()
+    # Serve until the parent closes our stdin.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await fake.stop()
+
+
+if __name__ == "__main__":
+    # python -m tests.fakes.chat_platform [CHANNEL_RATE:BURST] [WORKSPACE_RATE:BURST]
+    asyncio.run(_serve(*([*sys.argv[1:3], None, None])[:2]))
