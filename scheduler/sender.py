@@ -195,13 +195,27 @@ class Sender:
             if error.retry_after:
                 self.limiter.hold(row.tenant, row.address, error.retry_after)
             log.info("delivery postponed: %s", error.reason, extra=context)
-            return self._retry(row, error.reason, error.retry_after)
+            return await self._given_up(
+                rollout, port, self._retry(row, error.reason, error.retry_after), row
+            )
         except Exception:
             log.exception("delivery failed", extra=context)
-            return self._retry(row, "error", None)
+            return await self._given_up(rollout, port, self._retry(row, "error", None), row)
         finally:
             posts.delivery_key.reset(token)
         return Outcome(row.id, "sent", message_id=message_id, attempts=row.attempts + 1)
+
+    async def _given_up(
+        self, rollout: RolloutRecord, port: ChatPort, outcome: Outcome, row: Claimed
+    ) -> Outcome:
+        if outcome.status == "failed":
+            words = (
+                f"I tried {outcome.attempts} times to make a post ({row.kind}, section "
+                f"{row.section}, {row.local_date}) and the platform kept failing, so I have "
+                "stopped trying. The rest of the plan goes on."
+            )
+            await posts.tell_facilitators(self.core, port, rollout, words)
+        return outcome
 
     def _retry(self, row: Claimed, reason: str, retry_after: float | None) -> Outcome:
         attempts = row.attempts + 1

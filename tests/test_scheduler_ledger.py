@@ -151,6 +151,7 @@ async def test_a_post_that_keeps_failing_is_given_up_after_its_attempts(
     clock.advance(**INTRO_DAY)
     await sender.run_due()
     assert port.attempts == 3 and (await Ledger(engine).counts())["failed"] == 1
+    assert any("stopped trying" in reply.plain_text() for _, reply in port.private)
 
 
 async def test_a_removed_channel_pauses_the_cohort_tells_facilitators_and_loses_nothing(
