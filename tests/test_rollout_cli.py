@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+
+from tests.test_cli import crbot
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d "
@@ -30,18 +30,6 @@ def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     env["CRBOT_DATA_DIR"] = str(tmp_path / "data")
     env["CRBOT_PSEUDONYM_SECRET"] = "test-pseudonym-secret-0123456789"
     return env
-
-
-def crbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crbot", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_create_prints_an_id_and_preview_prints_each_post_in_time_order_with_an_ics(

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +20,9 @@ from bot.rollouts.plan import Circle, parse_local
 from bot.storage.tables import DeliveryRow
 from scheduler.ledger import Ledger
 from tests.fakes.chat_platform import FakePlatform
+from tests.test_scheduler_service import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
-DEADLINE = 60.0
 CHANNELS = 8
 # Sent privately to facilitators and leaders, of whom these rollouts have none.
 UNADDRESSED = {"nudge", "leader-note"}
@@ -52,14 +52,6 @@ def start_bot(database_url: str, data: Path, url: str, log: Path) -> subprocess.
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
-
-
-async def eventually(condition: Callable[[], object]) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + DEADLINE
-    while not condition():
-        assert loop.time() < end, "condition not met before the deadline"
-        await asyncio.sleep(0.01)
 
 
 async def test_a_bot_killed_mid_fan_out_delivers_every_post_exactly_once_after_restart(
@@ -102,7 +94,7 @@ async def test_a_bot_killed_mid_fan_out_delivers_every_post_exactly_once_after_r
             return counts.get("sent", 0) == len(planned)
 
         loop = asyncio.get_running_loop()
-        end = loop.time() + DEADLINE
+        end = loop.time() + 60.0
         while not await settled():
             assert loop.time() < end, (counts, log.read_text()[-3000:])
             await asyncio.sleep(0.01)

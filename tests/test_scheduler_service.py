@@ -18,7 +18,7 @@ from scheduler.service import SchedulerService, sync_url
 from tests.conftest import FakePort, FrozenClock
 from tests.test_scheduler_ledger import INTRO_DAY, plan
 
-DEADLINE = 20.0
+DEADLINE = 60.0
 
 
 async def eventually(condition: Callable[[], bool]) -> None:
