@@ -282,11 +282,12 @@ async def teams(settings: Settings, token: TokenGetter) -> list[Check]:
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
             await token(settings)
-    except TimeoutError:
+    except OSError as error:
+        # Timeouts, and requests' connection and proxy errors, are all OSErrors.
         return [
             fail(
                 "teams token",
-                "no answer from login.microsoftonline.com",
+                f"cannot reach login.microsoftonline.com ({type(error).__name__})",
                 "allow outbound HTTPS to login.microsoftonline.com and *.botframework.com",
             )
         ]

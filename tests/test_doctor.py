@@ -283,3 +283,28 @@ def test_crbot_doctor_exits_non_zero_on_a_bad_variable(
     out = capsys.readouterr().out
     assert out.startswith("FAIL  configuration: CRBOT_MIN_GROUP_SIZE: ")
     assert "-> fix: " in out
+
+
+async def test_the_real_token_request_reports_an_unreachable_entra_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botbuilder asks Entra ID through msal and requests; a proxy nobody listens on (port 9 on
+    # loopback) stands for a firewall, so no request leaves the machine.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    settings = Settings(
+        data_dir=tmp_path,
+        **{
+            "MicrosoftAppId": "00000000-0000-0000-0000-000000000001",
+            "MicrosoftAppPassword": "a-client-secret",
+            "MicrosoftAppType": "SingleTenant",
+            "MicrosoftAppTenantId": "00000000-0000-0000-0000-000000000002",
+        },
+    )
+
+    (check,) = await doctor.teams(settings, doctor.bot_framework_token)
+
+    assert check.status == "FAIL"
+    assert check.detail.startswith("cannot reach login.microsoftonline.com")
+    assert "a-client-secret" not in check.line()
