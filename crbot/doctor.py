@@ -282,16 +282,17 @@ async def teams(settings: Settings, token: TokenGetter) -> list[Check]:
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
             await token(settings)
-    except OSError as error:
-        # Timeouts, and requests' connection and proxy errors, are all OSErrors.
-        return [
-            fail(
-                "teams token",
-                f"cannot reach login.microsoftonline.com ({type(error).__name__})",
-                "allow outbound HTTPS to login.microsoftonline.com and *.botframework.com",
-            )
-        ]
     except Exception as error:
+        # Timeouts and requests' connection and proxy errors are OSErrors; so is the
+        # PermissionError botbuilder raises when Entra ID refuses the secret.
+        if isinstance(error, OSError) and not isinstance(error, PermissionError):
+            return [
+                fail(
+                    "teams token",
+                    f"cannot reach login.microsoftonline.com ({type(error).__name__})",
+                    "allow outbound HTTPS to login.microsoftonline.com and *.botframework.com",
+                )
+            ]
         # msal's wording names the error code (e.g. AADSTS7000215: invalid client secret).
         reason = str(error).split(",", 1)[0][:200] or type(error).__name__
         return [
