@@ -142,8 +142,9 @@ class SchedulerService:
             },
             timezone=UTC,
         )
-        scheduler.start()
+        # Kept before starting, so a stop that interrupts this still shuts it down.
         self._scheduler = scheduler
+        scheduler.start()
         self._planned.clear()
         await asyncio.to_thread(
             scheduler.add_job,
