@@ -157,3 +157,46 @@ def test_the_wheel_ships_the_content_packs_and_migrations(tmp_path: Path) -> Non
     assert "content/schools/sections/12.yaml" in names
     assert "bot/storage/migrations/env.py" in names
     assert any(name.startswith("bot/storage/migrations/versions/0001") for name in names)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_with_a_platform_serves_health_and_stops_on_sigterm(
+    environment: dict[str, str],
+) -> None:
+    import time
+    import urllib.request
+
+    port = free_port()
+    environment.update({"CRBOT_TEAMS_ENABLED": "true", "PORT": str(port)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crbot", "run"],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the bot never became ready"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+    assert process.stderr is not None
+    assert "stopping" in process.stderr.read()
