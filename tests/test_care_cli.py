@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.commandline import crbot, local_environment
+
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
-    env.pop("DATABASE_URL", None)
-    env["CRBOT_DATA_DIR"] = str(tmp_path / "data")
-    return env
-
-
-def crbot(env: dict[str, str], *args: str, script: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crbot", *args],
-        input=script,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return local_environment(tmp_path / "data")
 
 
 def test_report_prints_weeks_and_writes_csv_and_png(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -13,28 +12,14 @@ from pathlib import Path
 import pytest
 
 from content.loader import PACKS_DIR
+from tests.commandline import crbot, local_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
-    env.pop("DATABASE_URL", None)
-    env["CRBOT_DATA_DIR"] = str(tmp_path / "data")
-    return env
-
-
-def crbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crbot", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return local_environment(tmp_path / "data")
 
 
 def test_content_validate_lists_each_packs_sections(environment: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from tests.test_cli import crbot
+from tests.commandline import crbot
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d "

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-PLATFORM_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_CLIENT_ID",
-    "MicrosoftAppId",
-)
+from tests.commandline import crbot, local_environment
 
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PLATFORM_VARIABLES}
-    env.pop("DATABASE_URL", None)
-    env["CRBOT_DATA_DIR"] = str(tmp_path)
-    return env
+    return local_environment(tmp_path)
 
 
 def shell(env: dict[str, str], script: str, *args: str, command: str = "shell") -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "crbot", command, *args],
-        input=script,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = crbot(env, command, *args, script=script)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage import transfer
 from bot.storage.engine import create_engine, migrate, sessions
 from bot.storage.teams import TeamStore
+from tests.commandline import crbot as run_crbot
+from tests.commandline import local_environment
 from tests.conftest import Chat
 
 
@@ -88,18 +88,7 @@ async def test_a_bad_export_is_refused_with_a_reason(
 
 def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:
     def crbot(data: str, *args: str, script: str = "") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "Microsoft"))}
-        env.pop("DATABASE_URL", None)
-        env["CRBOT_DATA_DIR"] = str(tmp_path / data)
-        return subprocess.run(
-            [sys.executable, "-m", "crbot", *args],
-            input=script,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        return run_crbot(local_environment(tmp_path / data), *args, script=script)
 
     crbot("old", "roles", "grant", "--team", "ward", "fran", "facilitator")
     crbot("old", "shell", "--user", "a", "--team", "ward", script="checkin 3\n")

@@ -1,0 +1,32 @@
+"""Running the `crbot` command as a user would: a separate process with its own environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Credentials a developer's shell may carry; without them every platform stays off.
+PLATFORM_PREFIXES = ("SLACK_", "Microsoft")
+
+
+def local_environment(data_dir: Path) -> dict[str, str]:
+    """The embedded default: no platform credentials, SQLite in `data_dir`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PLATFORM_PREFIXES)}
+    env.pop("DATABASE_URL", None)
+    env["CRBOT_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def crbot(env: dict[str, str], *args: str, script: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `crbot ARGS` with `script` on stdin; never raises on a non-zero exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "crbot", *args],
+        input=script,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
