@@ -254,7 +254,7 @@ class Core:
             raise CrbotError(ErrorCode.NOT_ALLOWED)
         if not args[0].isdigit() or turn.pack.section(int(args[0])) is None:
             words = f"Sections are numbered 1 to {len(turn.pack.sections)}."
-            return Reply(summary=words, blocks=(Text(text=words),))
+            return Reply.saying(words)
         await self.teams.set_current_section(turn.team.tenant_id, int(args[0]))
         reply = sections.overview(turn.pack, int(args[0]))
         words = f"The team is now on Section {args[0]}."

@@ -93,7 +93,7 @@ async def suggest(core: Core, turn: Turn) -> Reply:
         f"Thank you. Facilitators see suggestions only in groups of {size} or more, "
         "so nobody can tell whose is whose."
     )
-    return Reply(summary=words, blocks=(Text(text=words),))
+    return Reply.saying(words)
 
 
 async def report_rows(
@@ -176,7 +176,7 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         removed = await core.walkthroughs.forget(tenant, person)
         log.info("person data deleted", extra={"tenant": tenant})
         words = f"Deleted {answers} check-in answer(s) and {removed} reflection(s)."
-        return Reply(summary=words, blocks=(Text(text=words),))
+        return Reply.saying(words)
     answers = await core.polls.count_answers_of(tenant, person)
     reflections = await core.walkthroughs.reflections_of(tenant, person)
     position = await core.walkthroughs.position(tenant, person)

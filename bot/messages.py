@@ -216,6 +216,11 @@ class Reply(_Frozen):
     # A private reply the person may choose to post to the channel as it is.
     shareable: bool = False
 
+    @classmethod
+    def saying(cls, words: str, *notes: str) -> Reply:
+        """A private reply of one paragraph, with optional quiet lines under it."""
+        return cls(summary=words, blocks=(Text(text=words), *(Context(text=n) for n in notes)))
+
     def plain_text(self) -> str:
         """The whole message as plain text, block by block."""
         return "\n".join(block.fallback() for block in self.blocks) or self.summary

@@ -36,4 +36,4 @@ def kind_reply(code: ErrorCode) -> Reply:
 def sorry_reply() -> Reply:
     """The reply when something unexpected broke: no details, just kindness."""
     words = "Something went wrong on my side, sorry. Please try again in a moment."
-    return Reply(summary=words, blocks=(Text(text=words),))
+    return Reply.saying(words)

@@ -27,15 +27,11 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 
 
-def _words(text: str) -> Reply:
-    return Reply(summary=text, blocks=(Text(text=text),))
-
-
 def checked_text(text: str, example: str) -> str | Reply:
     """The trimmed text, or a kind reply when it is empty; too long is an error."""
     text = text.strip()
     if not text:
-        return _words(f"Write it after the word, for example `{example}`.")
+        return Reply.saying(f"Write it after the word, for example `{example}`.")
     if len(text) > MAX_TEXT:
         raise CrbotError(ErrorCode.TOO_LONG)
     return text
@@ -43,7 +39,7 @@ def checked_text(text: str, example: str) -> str | Reply:
 
 def asked_reply() -> Reply:
     """What the asker sees."""
-    return _words(
+    return Reply.saying(
         "Sent, anonymously. Facilitators see your question without your name, and may pass it "
         "to leaders; any answer is posted to this channel with the question, never with you."
     )
@@ -114,7 +110,7 @@ def suggestion_batch(texts: list[str], place: str) -> Reply:
 def open_list(asks: list[Ask]) -> Reply:
     """Questions still waiting, for facilitators."""
     if not asks:
-        return _words("No questions are waiting.")
+        return Reply.saying("No questions are waiting.")
     return Reply(
         summary="Questions waiting",
         blocks=(
@@ -146,8 +142,8 @@ async def tell(port: ChatPort, tenant: str, users: Iterable[str], reply: Reply) 
 def delivered(sent: int, who: str) -> Reply:
     """What the sender is told after a private fan-out."""
     if sent == 0:
-        return _words(f"There are no {who} set up for this team yet, so I kept it for them.")
-    return _words(f"Sent to {sent} {who}.")
+        return Reply.saying(f"There are no {who} set up for this team yet, so I kept it for them.")
+    return Reply.saying(f"Sent to {sent} {who}.")
 
 
 def place_target(tenant: str, ask: Ask) -> Target:

@@ -88,7 +88,7 @@ class Checkins:
         if poll is None:
             await self.open(pack, team, place, port)
             words = "I've posted a check-in here. Choose a number from 0 to 5 to answer."
-            return Reply(summary=words, blocks=(Text(text=words),))
+            return Reply.saying(words)
         tally = await self._polls.tally(team.tenant_id, poll.id, team.min_group_size)
         return render_poll(pack, poll, tally).model_copy(update={"private": True})
 

@@ -43,11 +43,11 @@ async def post_follow_up(
     text = text.strip()
     if not text:
         words = "Write the follow-up first, for example `follow-up Thank you all for ...`."
-        return Reply(summary=words, blocks=(Text(text=words),))
+        return Reply.saying(words)
     if len(text) > MAX_FOLLOW_UP:
         raise CrbotError(ErrorCode.TOO_LONG)
     author = (person.display_name or person.user_id) if as_self else None
     await port.send(target, follow_up_reply(text, author))
     log.info("follow-up posted", extra={"tenant": person.tenant, "channel": target.address})
     words = f"Posted your follow-up in {target.address}."
-    return Reply(summary=words, blocks=(Text(text=words),))
+    return Reply.saying(words)

@@ -134,7 +134,7 @@ class Walkthroughs:
         text = text.strip()
         if not text:
             words = "Write your reflection after the word, for example `reflect I noticed ...`."
-            return Reply(summary=words, blocks=(Text(text=words),))
+            return Reply.saying(words)
         if len(text) > MAX_REFLECTION:
             raise CrbotError(ErrorCode.TOO_LONG)
         where = at or await self._require(tenant, person)
@@ -143,14 +143,14 @@ class Walkthroughs:
             tenant, person, where.scenario, where.position, text, self._clock.now()
         )
         words = "Saved, privately. Only you can see your reflections (type `reflections`)."
-        return Reply(summary=words, blocks=(Text(text=words),))
+        return Reply.saying(words)
 
     async def reflections(self, tenant: str, person: str) -> Reply:
         """The person's own reflections, for their eyes only."""
         kept = await self._store.reflections_of(tenant, person)
         if not kept:
             words = "You have no saved reflections yet. Start with `scenario`."
-            return Reply(summary=words, blocks=(Text(text=words),))
+            return Reply.saying(words)
         items = tuple(
             f"Scenario {r.scenario}, {'the story' if r.step == 0 else f'step {r.step}'}: {r.text}"
             for r in kept

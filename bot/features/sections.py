@@ -20,7 +20,7 @@ def practice(pack: Pack, current_section: int) -> Reply:
     found: WellnessPractice | None = section.wellness_practice
     if found is None:
         words = "There's no wellness practice in this content pack yet."
-        return Reply(summary=words, blocks=(Text(text=words),))
+        return Reply.saying(words)
     title = f"Wellness practice · {found.sector.upper()}: {found.title}"
     return Reply(
         summary=title,
@@ -40,7 +40,7 @@ def prompt(pack: Pack, current_section: int, today: date) -> Reply:
     section = _latest_with(pack, current_section, "daily_prompts")
     if not section.daily_prompts:
         words = "There are no daily prompts in this content pack yet."
-        return Reply(summary=words, blocks=(Text(text=words),))
+        return Reply.saying(words)
     chosen = section.daily_prompts[today.toordinal() % len(section.daily_prompts)]
     return Reply(
         summary="Today's prompt",

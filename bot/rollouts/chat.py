@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.errors import CrbotError, ErrorCode
-from bot.messages import Bullets, Context, Heading, Reply, Text
+from bot.messages import Bullets, Heading, Reply, Text
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
 from bot.rollouts.store import RolloutRecord
@@ -27,10 +27,6 @@ ROLLOUT_USAGE = (
 )
 
 
-def _words(text: str, *more: str) -> Reply:
-    return Reply(summary=text, blocks=(Text(text=text), *(Context(text=m) for m in more)))
-
-
 def _refusal(error: PlanError) -> Reply:
     first = "I couldn't plan that, and nothing has changed."
     return Reply(summary=first, blocks=(Text(text=first), Bullets(items=tuple(error.problems))))
@@ -47,7 +43,7 @@ async def schedule(core: Core, turn: Turn) -> Reply:
     else:
         fields, address = args, turn.incoming.place.address
     if len(fields) != 4 or not fields[0].isdigit() or not all(fields):
-        return _words(USAGE)
+        return Reply.saying(USAGE)
     section, day, clock, zone = fields
     try:
         local = parse_local(f"{day}T{local_time(clock).isoformat(timespec='minutes')}")
@@ -65,7 +61,9 @@ async def schedule(core: Core, turn: Turn) -> Reply:
         return _refusal(error)
     words = f"Section {section}'s circle is set for {day} at {clock} ({zone})."
     more = "I've started this channel's rollout" if created else "I've re-planned the rollout"
-    return _words(words, f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post.")
+    return Reply.saying(
+        words, f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post."
+    )
 
 
 async def rollout(core: Core, turn: Turn) -> Reply:
@@ -75,7 +73,7 @@ async def rollout(core: Core, turn: Turn) -> Reply:
     tenant, args = turn.team.tenant_id, turn.command.args
     found = await core.rollouts.store.for_place(tenant, turn.incoming.place.address)
     if found is None:
-        return _words("There's no rollout in this channel yet.", USAGE)
+        return Reply.saying("There's no rollout in this channel yet.", USAGE)
     verb = args[0] if args else "preview"
     try:
         return await _change(core, turn, found, verb, list(args[1:]))
@@ -94,7 +92,7 @@ async def _change(
             found, core.rollouts.posts(found, turn.pack), turn.pack, core.clock.now()
         )
         words = f"The calendar for rollout {found.id} is ready ({len(ics) // 1024 + 1} KB)."
-        return _words(
+        return Reply.saying(
             words,
             f"An administrator can save it with `crbot rollout preview {found.id} --ics FILE`.",
         )
@@ -103,25 +101,25 @@ async def _change(
         await store.set_status(
             tenant, found.id, status, "by a facilitator" if verb == "pause" else None
         )
-        return _words(f"The rollout is {status}.")
+        return Reply.saying(f"The rollout is {status}.")
     if verb == "skip" and args and args[0].isdigit():
         await core.rollouts.skip(found, int(args[0]), turn.pack)
-        return _words(f"Section {args[0]} is skipped; its posts are off the plan.")
+        return Reply.saying(f"Section {args[0]} is skipped; its posts are off the plan.")
     if verb == "move" and len(args) == 3 and args[0].isdigit():
         local = parse_local(f"{args[1]}T{local_time(args[2]).isoformat(timespec='minutes')}")
         await core.rollouts.move(found, int(args[0]), local, turn.pack)
-        return _words(
+        return Reply.saying(
             f"Section {args[0]}'s circle is now {args[1]} at {args[2]}; its posts moved too."
         )
     if verb == "done" and len(args) == 2 and args[0].isdigit() and args[1].isdigit():
         section = turn.pack.section(int(args[0]))
         if section is None or not 1 <= int(args[1]) <= len(section.components):
-            return _words("That checklist item isn't there.", ROLLOUT_USAGE)
+            return Reply.saying("That checklist item isn't there.", ROLLOUT_USAGE)
         await store.tick(
             tenant, found.id, section.number, int(args[1]) - 1, "facilitator", core.clock.now()
         )
-        return _words(f"Marked item {args[1]} of Section {args[0]}'s checklist as done.")
-    return _words(ROLLOUT_USAGE)
+        return Reply.saying(f"Marked item {args[1]} of Section {args[0]}'s checklist as done.")
+    return Reply.saying(ROLLOUT_USAGE)
 
 
 def preview(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
