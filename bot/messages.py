@@ -98,6 +98,20 @@ class Image(_Frozen):
         return f"[image: {self.title}. {self.alt_text}]"
 
 
+class File(_Frozen):
+    """A file the bot made for someone (a calendar, a spreadsheet), written to `path` first."""
+
+    kind: Literal["file"] = "file"
+    path: str
+    filename: str
+    title: str
+    media_type: str = "application/octet-stream"
+
+    def fallback(self) -> str:
+        """Plain-text form: where the file is."""
+        return f"[file: {self.title} ({self.filename}) at {self.path}]"
+
+
 class FormField(_Frozen):
     """One input of a form; `kind` tells the platform which native input to use."""
 
@@ -201,7 +215,7 @@ class Link(_Frozen):
 
 
 Block = Annotated[
-    Heading | Text | Bullets | Image | Buttons | Poll | Divider | Context | Link,
+    Heading | Text | Bullets | Image | File | Buttons | Poll | Divider | Context | Link,
     Field(discriminator="kind"),
 ]
 
@@ -215,6 +229,8 @@ class Reply(_Frozen):
     private: bool = True
     # A private reply the person may choose to post to the channel as it is.
     shareable: bool = False
+    # Pin a channel message where the platform lets bots pin (a visual, the culture agreements).
+    pin: bool = False
 
     @classmethod
     def saying(cls, words: str, *notes: str) -> Reply:
