@@ -18,7 +18,11 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every setting crbot reads, from `CRBOT_*` and the platforms' conventional variable names."""
 
-    model_config = SettingsConfigDict(env_prefix="CRBOT_", extra="ignore", frozen=True)
+    # An empty variable is an unset one: a `.env` copied from `.env.example` leaves `NAME=`
+    # lines behind, and `SLACK_BOT_TOKEN=` must not switch Slack on with an empty token.
+    model_config = SettingsConfigDict(
+        env_prefix="CRBOT_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,36 @@ def test_a_chat_platform_requires_the_pseudonym_secret(monkeypatch, tmp_path) ->
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     with pytest.raises(ConfigError, match=r"^CRBOT_PSEUDONYM_SECRET"):
         pseudonym_secret(load_settings())
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CRBOT_DATA_DIR", str(tmp_path))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MicrosoftAppId", "PORT"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("CRBOT_LOG_FORMAT", "")
+    settings = load_settings()
+    assert not settings.slack_configured and not settings.teams_configured
+    assert settings.slack_bot_token is None and settings.microsoft_app_id is None
+    assert (settings.port, settings.log_format) == (3978, "text")
+
+
+def test_an_env_file_copied_from_the_example_with_every_line_emptied_runs_the_defaults(
+    monkeypatch, tmp_path
+) -> None:
+    example = (Path(__file__).resolve().parent.parent / "deploy" / ".env.example").read_text()
+    names = re.findall(r"^(?:# )?([A-Za-z_][A-Za-z0-9_]*)=", example, flags=re.MULTILINE)
+    assert "SLACK_BOT_TOKEN" in names and "CRBOT_PSEUDONYM_SECRET" in names
+    for name in names:
+        monkeypatch.setenv(name, "")
+    emptied = load_settings(data_dir=tmp_path)
+    for name in names:
+        monkeypatch.delenv(name)
+    assert emptied == load_settings(data_dir=tmp_path)
+    assert emptied.pseudonym_secret is None and not emptied.slack_configured
+
+
+def test_an_empty_slack_token_beside_a_real_secret_leaves_slack_off(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "a-real-signing-secret")
+    monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
+    assert not load_settings().slack_configured
