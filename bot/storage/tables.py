@@ -326,3 +326,69 @@ class SuggestionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"),)
+
+
+class DriverRow(Base):
+    """A driver of fatigue or resilience on a cohort's board (Section 4); no column names who.
+
+    `author_token` is a digest of the author's pseudonym and this row's id: only the author can
+    recompute it (to sort, see or delete their own items), and it links no two items together.
+    """
+
+    __tablename__ = "drivers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    place: Mapped[str] = mapped_column(String(2000))
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))  # unsorted, mine, leadership, cannot
+    answer: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    progress: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_drivers_tenant_place", "tenant_id", "place"),)
+
+
+class AgreementRow(Base):
+    """A culture agreement a cohort proposed, and whether it was agreed (Section 7)."""
+
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    place: Mapped[str] = mapped_column(String(2000))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # proposed, agreed, dropped
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (Index("ix_agreements_tenant_place", "tenant_id", "place"),)
+
+
+class AgreementStarRow(Base):
+    """One person's star on a proposal, under a digest only they can recompute; only counted."""
+
+    __tablename__ = "agreement_stars"
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    agreement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    voter: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyQuestionRow(Base):
+    """One question of a pre, mid or post programme survey posted to a cohort.
+
+    Its id is a poll id: answers and tallies live in `poll_answers` and `poll_tallies`, under
+    pseudonyms, so retention and `privacy delete-me` cover them like check-ins.
+    """
+
+    __tablename__ = "survey_questions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    place: Mapped[str] = mapped_column(String(2000))
+    round_id: Mapped[str] = mapped_column(String(36))  # the questions posted together
+    survey: Mapped[str] = mapped_column(String(10))  # pre, mid, post
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    __table_args__ = (Index("ix_survey_questions_tenant_place", "tenant_id", "place"),)
