@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot import logcontext, loop, metrics
 from bot.commands import Command, parse
 from bot.errors import CrbotError, ErrorCode
-from bot.features import checkins, followups, help, home, scenarios, sections, steps
+from bot.features import checkins, drivers, followups, help, home, scenarios, sections, steps
 from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
@@ -21,8 +21,11 @@ from bot.rollouts import chat as rollout_chat
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.service import Rollouts
 from bot.rollouts.store import RolloutStore
+from bot.storage.agreements import AgreementStore
 from bot.storage.asks import AskStore
+from bot.storage.drivers import DriverStore
 from bot.storage.polls import PollStore
+from bot.storage.surveys import SurveyStore
 from bot.storage.teams import TeamRecord, TeamStore
 from bot.storage.walkthroughs import Position, WalkthroughStore
 from bot.wording import kind_reply, sorry_reply
@@ -38,6 +41,7 @@ LOOP_ROUTES = {
     "suggest": loop.suggest,
     "report": loop.report,
     "privacy": loop.privacy,
+    "drivers": drivers.drivers,
 }
 
 
@@ -96,6 +100,9 @@ class Core:
         self.polls = PollStore(sessions)
         self.walkthroughs = WalkthroughStore(sessions)
         self.asks = AskStore(sessions)
+        self.drivers = DriverStore(sessions)
+        self.agreements = AgreementStore(sessions)
+        self.surveys = SurveyStore(sessions)
         self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
         cadence = load_cadence(options.cadence_path)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
 
+MAX_ID_CHARS = 64
 _NONE: Mapping[str, str] = MappingProxyType({})
 _ids: ContextVar[Mapping[str, str]] = ContextVar("crbot_log_ids", default=_NONE)
 
@@ -41,8 +42,13 @@ def bound(**ids: str) -> Iterator[Mapping[str, str]]:
 
 @contextmanager
 def request(request_id: str | None = None) -> Iterator[str]:
-    """Work for one request: the given id, the one already bound, or a new one."""
-    chosen = request_id or _ids.get().get("request_id") or new_id()
+    """Work for one request: the given id, the one already bound, or a new one.
+
+    An adapter binds the platform's own id for the request (Slack's event or trigger id, a Teams
+    activity id) around all its work, so the core's own `request()` inside reuses it.
+    """
+    # The id may come from an unauthenticated body: bounded, so it cannot flood a log line.
+    chosen = (request_id or "")[:MAX_ID_CHARS] or _ids.get().get("request_id") or new_id()
     with bound(request_id=chosen):
         yield chosen
 

@@ -54,6 +54,13 @@ DELIVERIES = Counter(
     ("platform", "outcome"),
     registry=REGISTRY,
 )
+PLATFORM_CALLS = Counter(
+    "crbot_platform_calls",
+    "Calls to a platform's API (posts, updates, DMs, uploads), by platform and outcome "
+    "(sent; retried: another attempt follows; failed: given up).",
+    ("platform", "outcome"),
+    registry=REGISTRY,
+)
 DELIVERIES_PENDING = Gauge(
     "crbot_deliveries_pending",
     "Scheduled posts due and not yet sent, as last counted by the scheduler.",
@@ -124,6 +131,18 @@ def delivery(platform: str, outcome: str) -> None:
     DELIVERIES.labels(
         platform=_known(platform, PLATFORMS, "platform"),
         outcome=_known(outcome, DELIVERY_OUTCOMES, "delivery outcome"),
+    ).inc()
+
+
+def platform_call(platform: str, outcome: str) -> None:
+    """Count one attempt at a platform's API: `sent`, `retried` or `failed`.
+
+    Every send counts here, replies as well as scheduled posts; `delivery` counts a scheduled
+    post once, whatever it took the adapter to make it.
+    """
+    PLATFORM_CALLS.labels(
+        platform=_known(platform, PLATFORMS, "platform"),
+        outcome=_known(outcome, DELIVERY_OUTCOMES, "call outcome"),
     ).inc()
 
 

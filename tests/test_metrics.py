@@ -8,13 +8,28 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from botbuilder.integration.aiohttp import CloudAdapter
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.teams.auth import authentication
+from adapters.teams.bot import on_turn_error
+from adapters.teams.port import TeamsPort
+from adapters.teams.references import ReferenceStore
+from adapters.teams.throttle import Throttle
 from bot import metrics
-from bot.messages import Reply, Target
+from bot.core import Core
+from bot.errors import DeliveryError
+from bot.messages import MessageRef, Reply, Target
+from bot.settings import Settings
+from bot.storage.engine import sessions
 from crbot.web import build_app
-from tests.conftest import Chat, FakePort
+from tests.conftest import Chat, FakePort, FrozenClock
+from tests.fakes.bot_connector import CHANNEL as CHANNEL_ID
+from tests.fakes.bot_connector import TEAM, FakeBotConnector
+from tests.fakes.slack_api import running_slack
+from tests.test_slack_port import CHANNEL, HELLO
+from tests.test_teams_port import TEAMS_TENANT, reference
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -153,3 +168,80 @@ async def test_a_web_app_can_be_built_again_and_again(engine: AsyncEngine) -> No
 
     assert first is not second
     assert {r.resource.canonical for r in second.router.routes() if r.resource} >= {"/metrics"}
+
+
+async def test_slack_web_api_calls_count_their_retries_failures_and_rate_limit_waits(
+    scrape: aiohttp.ClientSession, core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock) as stack:
+        before = await samples(scrape)
+        stack.fake.rate_limit("chat.postMessage", retry_after=0)
+        await stack.platform.port.send(CHANNEL, HELLO)  # 429, waited out, then posted
+        stack.fake.fail("chat.update", "internal_error", status=503, times=2)
+        posted = MessageRef(tenant="slack:T1", address="C1", message_id="1.2")
+        with pytest.raises(DeliveryError):  # retried once by slack-sdk, then given up
+            await stack.platform.port.update(posted, HELLO)
+        after = await samples(scrape)
+
+    calls = "crbot_platform_calls_total"
+    assert grew(before, after, calls, platform="slack", outcome="sent") == 1
+    assert grew(before, after, calls, platform="slack", outcome="retried") == 2
+    assert grew(before, after, calls, platform="slack", outcome="failed") == 1
+    assert grew(before, after, "crbot_rate_limit_waits_total", platform="slack") == 1
+    # slack-sdk waits Retry-After plus up to a second of jitter.
+    assert 0 < grew(before, after, "crbot_rate_limit_wait_seconds_total", platform="slack") < 2
+    # A scheduled post is counted by the scheduler, once; the adapter never touches it.
+    assert grew(before, after, "crbot_deliveries_total", platform="slack", outcome="sent") == 0
+
+
+async def test_teams_proactive_sends_count_their_retries_failures_and_rate_limit_waits(
+    scrape: aiohttp.ClientSession, engine: AsyncEngine, bot_connector: FakeBotConnector
+) -> None:
+    adapter = CloudAdapter(authentication(Settings(teams_enabled=True)))
+    adapter.on_turn_error = on_turn_error
+    references = ReferenceStore(sessions(engine))
+    await references.save(
+        TEAMS_TENANT, reference(bot_connector, CHANNEL_ID, "channel"), kind="channel", team_id=TEAM
+    )
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    port = TeamsPort(adapter, references, "", sleep=sleep)
+    channel = Target(tenant=TEAMS_TENANT, address=CHANNEL_ID)
+    before = await samples(scrape)
+    bot_connector.fail_next(429, "TooManyRequests", retry_after="2")
+    bot_connector.fail_next(503, "ServiceUnavailable")
+    await port.send(channel, HELLO)  # waited 2 s as asked, backed off once, then sent
+    bot_connector.fail_next(403, "BotNotInConversationRoster")
+    with pytest.raises(DeliveryError):
+        await port.send(channel, HELLO)
+    after = await samples(scrape)
+
+    calls = "crbot_platform_calls_total"
+    assert grew(before, after, calls, platform="teams", outcome="retried") == 2
+    assert grew(before, after, calls, platform="teams", outcome="sent") == 1
+    assert grew(before, after, calls, platform="teams", outcome="failed") == 1
+    assert grew(before, after, "crbot_rate_limit_waits_total", platform="teams") == 1
+    assert grew(before, after, "crbot_rate_limit_wait_seconds_total", platform="teams") == 2
+    assert waits[0] == 2.0 and len(waits) == 2
+
+
+async def test_teams_sends_held_back_by_the_throttle_count_as_rate_limit_waits(
+    scrape: aiohttp.ClientSession,
+) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    throttle = Throttle(sleep, now=lambda: 100.0)
+    before = await samples(scrape)
+    for _ in range(8):  # the eighth send in one second waits for the conversation's window
+        await throttle.wait(TEAMS_TENANT, "19:chat")
+    after = await samples(scrape)
+
+    assert len(waits) == 1
+    assert grew(before, after, "crbot_rate_limit_waits_total", platform="teams") == 1
+    assert grew(before, after, "crbot_rate_limit_wait_seconds_total", platform="teams") == waits[0]

@@ -24,8 +24,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.observability import counted
 from adapters.slack.records import SlackRecords
 from adapters.slack.render import Rendered, render
+from bot import metrics
 from bot.errors import DeliveryError
 from bot.messages import Image, MessageRef, Person, Reply, Target
 
@@ -75,7 +77,7 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url or AsyncWebClient.BASE_URL,
-        retry_handlers=handlers,
+        retry_handlers=counted(handlers),
     )
 
 
@@ -103,6 +105,7 @@ async def calling(method: str, tenant: str) -> AsyncIterator[None]:
     except DeliveryError:
         raise
     except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
+        metrics.platform_call("slack", "failed")
         failure = delivery_error(error)
         log.warning(
             "slack %s failed: %s",
@@ -111,6 +114,7 @@ async def calling(method: str, tenant: str) -> AsyncIterator[None]:
             extra={"platform": "slack", "tenant": tenant, "status": failure.reason},
         )
         raise failure from error
+    metrics.platform_call("slack", "sent")
 
 
 class Clients(Protocol):

@@ -18,6 +18,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from adapters.teams.auth import Authentication
+from bot import logcontext
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def messages_handler(
                 extra={"platform": "teams", "status": type(error).__name__},
             )
             return _problem(401, "unauthorized")
-        invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        # The turn, its error handler and any sends it makes all log under the activity's id.
+        with logcontext.request(activity.id):
+            invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
         return web.Response(status=201)

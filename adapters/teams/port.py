@@ -30,6 +30,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
 from adapters.teams.render import Json, Places, asks_for_a_channel, attachment
 from adapters.teams.throttle import Throttle
+from bot import metrics
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Reply, Target
 
@@ -198,21 +199,28 @@ class TeamsPort:
         for attempt in range(1, self._attempts + 1):
             await self._throttle.wait(tenant, conversation)
             try:
-                return await operation()
+                result = await operation()
+                metrics.platform_call("teams", "sent")
+                return result
             except Exception as error:
                 failure = delivery_error(error)
                 context = {"tenant": tenant, "platform": "teams", "status": failure.reason}
                 unexpected = UNEXPECTED in failure.reason
                 if failure.permanent or unexpected or attempt == self._attempts:
+                    metrics.platform_call("teams", "failed")
                     log.warning("Teams delivery failed", extra=context, exc_info=unexpected)
                     raise failure from error
                 wait = failure.retry_after
                 if wait is None:
                     wait = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) * (1 + random.random())
                 if wait > self._max_wait:
+                    metrics.platform_call("teams", "failed")
                     log.warning("Teams asked to wait longer than a send may", extra=context)
                     raise failure from error
                 log.info("Teams delivery will be retried", extra=context)
+                metrics.platform_call("teams", "retried")
+                if failure.retry_after is not None:
+                    metrics.rate_limit_wait("teams", wait)
                 await self._sleep(wait)
         raise AssertionError("unreachable")
 

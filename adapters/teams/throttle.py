@@ -12,6 +12,8 @@ import bisect
 import time
 from collections.abc import Awaitable, Callable
 
+from bot import metrics
+
 Sleep = Callable[[float], Awaitable[None]]
 
 # (sends, seconds) windows.
@@ -39,6 +41,7 @@ class Throttle:
         limits += [(f"t:{tenant}", n, s) for n, s in PER_TENANT]
         delay = self._reserve(limits)
         if delay > 0:
+            metrics.rate_limit_wait("teams", delay)
             await self._sleep(delay)
 
     def _reserve(self, limits: list[tuple[str, int, float]]) -> float:
