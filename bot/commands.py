@@ -28,6 +28,7 @@ NAMES = frozenset(
         "suggest",
         "report",
         "privacy",
+        "drivers",
     }
 )
 ALIASES = {
@@ -41,6 +42,7 @@ ALIASES = {
     "followup": "follow-up",
     "compassion-ask": "ask",
     "what-would-help": "suggest",
+    "driver": "drivers",
 }
 
 

@@ -24,12 +24,14 @@ log = logging.getLogger(__name__)
 REPORT_WEEKS = 8
 
 
-def _require(turn: Turn, *roles: str) -> None:
+def require(turn: Turn, *roles: str) -> None:
+    """Refuse unless the person holds one of `roles`."""
     if not turn.roles & set(roles):
         raise CrbotError(ErrorCode.NOT_ALLOWED)
 
 
-async def _holders(core: Core, tenant: str, role: str) -> list[str]:
+async def holders(core: Core, tenant: str, role: str) -> list[str]:
+    """Who holds `role` in the tenant: stored, and given in configuration."""
     stored = await core.teams.holders(tenant, role)
     configured = [user for user, given in core.options.role_bootstrap.items() if given == role]
     return sorted({*stored, *configured})
@@ -43,13 +45,13 @@ async def ask(core: Core, turn: Turn) -> Reply:
         if found is None:
             return asks.delivered(0, "questions like that")
         if args[0] == "forward":
-            _require(turn, "facilitator")
+            require(turn, "facilitator")
             await core.asks.set_status(tenant, found.id, "forwarded")
             sent = await asks.tell(
-                turn.port, tenant, await _holders(core, tenant, "leader"), asks.for_leaders(found)
+                turn.port, tenant, await holders(core, tenant, "leader"), asks.for_leaders(found)
             )
             return asks.delivered(sent, "leaders")
-        _require(turn, "leader")
+        require(turn, "leader")
         typed = " ".join(turn.command.rest.split()[2:])
         text = asks.checked_text(
             (turn.incoming.form or {}).get("text", typed), f"ask answer {found.id} ..."
@@ -66,7 +68,7 @@ async def ask(core: Core, turn: Turn) -> Reply:
     await asks.tell(
         turn.port,
         tenant,
-        await _holders(core, tenant, "facilitator"),
+        await holders(core, tenant, "facilitator"),
         asks.for_facilitators(stored),
     )
     return asks.asked_reply()
@@ -74,7 +76,7 @@ async def ask(core: Core, turn: Turn) -> Reply:
 
 async def open_asks(core: Core, turn: Turn) -> Reply:
     """Facilitators' list of questions still waiting."""
-    _require(turn, "facilitator", "leader")
+    require(turn, "facilitator", "leader")
     return asks.open_list(await core.asks.open_asks(turn.team.tenant_id))
 
 
@@ -87,7 +89,7 @@ async def suggest(core: Core, turn: Turn) -> Reply:
     size = turn.team.min_group_size
     released = await core.asks.add_suggestion(tenant, place, text, core.clock.now(), size)
     if released:
-        facilitators = await _holders(core, tenant, "facilitator")
+        facilitators = await holders(core, tenant, "facilitator")
         await asks.tell(turn.port, tenant, facilitators, asks.suggestion_batch(released, place))
     words = (
         f"Thank you. Facilitators see suggestions only in groups of {size} or more, "
@@ -109,7 +111,7 @@ async def report_rows(
 
 async def report(core: Core, turn: Turn) -> Reply:
     """`report [here]`: the check-in trend, privately, for facilitators."""
-    _require(turn, "facilitator")
+    require(turn, "facilitator")
     tenant = turn.team.tenant_id
     channel = turn.incoming.place.address if "here" in turn.command.args else None
     rows, size = await report_rows(core, tenant, channel)
@@ -162,8 +164,9 @@ async def privacy(core: Core, turn: Turn) -> Reply:
                 summary="Delete what I hold about you?",
                 blocks=(
                     Text(
-                        text="This deletes your check-in answers, reflections and walkthrough "
-                        "place. Counts already shown stay as they are (they hold no names)."
+                        text="This deletes your check-in and survey answers, reflections, "
+                        "walkthrough place and the drivers you added to a board. Counts already "
+                        "shown stay as they are (they hold no names)."
                     ),
                     Buttons(
                         buttons=(
@@ -174,12 +177,17 @@ async def privacy(core: Core, turn: Turn) -> Reply:
             )
         answers = await core.polls.forget(tenant, person)
         removed = await core.walkthroughs.forget(tenant, person)
+        drivers = await core.drivers.forget(tenant, person)
         log.info("person data deleted", extra={"tenant": tenant})
-        words = f"Deleted {answers} check-in answer(s) and {removed} reflection(s)."
+        words = (
+            f"Deleted {answers} check-in answer(s), {removed} reflection(s) "
+            f"and {drivers} driver(s) you added."
+        )
         return Reply.saying(words)
     answers = await core.polls.count_answers_of(tenant, person)
     reflections = await core.walkthroughs.reflections_of(tenant, person)
     position = await core.walkthroughs.position(tenant, person)
+    drivers = await core.drivers.count_added_by(tenant, person)
     roles = sorted(turn.roles - {"staff"}) or ["staff"]
     items = (
         f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
@@ -188,6 +196,8 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         f"Reflections: {len(reflections)} (only you can read them: `reflections`)",
         "Walkthrough: "
         + (f"scenario {position.scenario}, page {position.position}" if position else "none"),
+        f"Drivers you added to a board: {drivers}, marked so that only you can find them; "
+        "nobody else can see who added what",
         "Questions (`ask`) and suggestions (`suggest`): stored with no link to you at all",
     )
     return Reply(

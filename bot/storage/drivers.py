@@ -1,0 +1,135 @@
+"""The drivers of fatigue and resilience board (Section 4): no method returns who added what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.storage.tables import DriverRow
+from bot.storage.tokens import item_token
+
+CATEGORIES = ("mine", "leadership", "cannot")
+ANSWERS = ("this-year", "next-year", "unlikely")
+_TOKEN_KIND = "driver"
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A driver as anyone sees it: the words, where it sits, and leadership's answer."""
+
+    id: int
+    place: str
+    text: str
+    category: str  # unsorted, mine, leadership, cannot
+    answer: str | None
+    progress: str | None
+
+
+def _driver(row: DriverRow) -> Driver:
+    return Driver(row.id, row.place, row.text, row.category, row.answer, row.progress)
+
+
+class DriverStore:
+    """Each cohort's board, within one tenant."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def add(
+        self, tenant: str, place: str, text: str, category: str, author: str, now: datetime
+    ) -> Driver:
+        """Put a driver on the board; only `author` (a pseudonym) can recognise it later."""
+        async with self._sessions.begin() as session:
+            row = DriverRow(
+                tenant_id=tenant, place=place, text=text, category=category, created_at=now
+            )
+            session.add(row)
+            await session.flush()
+            row.author_token = item_token(author, _TOKEN_KIND, row.id)
+        return _driver(row)
+
+    async def get(self, tenant: str, driver_id: int) -> Driver | None:
+        """One driver in this tenant."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(DriverRow).where(DriverRow.tenant_id == tenant, DriverRow.id == driver_id)
+            )
+        return _driver(row) if row else None
+
+    async def board(self, tenant: str, place: str) -> list[Driver]:
+        """A cohort's drivers, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(DriverRow)
+                .where(DriverRow.tenant_id == tenant, DriverRow.place == place)
+                .order_by(DriverRow.id)
+            )
+            return [_driver(row) for row in rows.all()]
+
+    async def added_by(self, tenant: str, driver_id: int, person: str) -> bool:
+        """Whether `person` (a pseudonym) added this driver."""
+        async with self._sessions() as session:
+            token = await session.scalar(
+                select(DriverRow.author_token).where(
+                    DriverRow.tenant_id == tenant, DriverRow.id == driver_id
+                )
+            )
+        return token is not None and token == item_token(person, _TOKEN_KIND, driver_id)
+
+    async def sort(self, tenant: str, driver_id: int, category: str) -> None:
+        """Move a driver to mine, leadership or cannot."""
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown category {category!r}")
+        await self._set(tenant, driver_id, category=category)
+
+    async def answer(self, tenant: str, driver_id: int, answer: str, now: datetime) -> None:
+        """Record leadership's answer; what will not change moves to the cannot-control list."""
+        if answer not in ANSWERS:
+            raise ValueError(f"unknown answer {answer!r}")
+        category = "cannot" if answer == "unlikely" else "leadership"
+        await self._set(tenant, driver_id, answer=answer, answered_at=now, category=category)
+
+    async def record_progress(self, tenant: str, driver_id: int, text: str, now: datetime) -> None:
+        """Keep leadership's latest progress note on a driver."""
+        await self._set(tenant, driver_id, progress=text, progress_at=now)
+
+    async def _set(self, tenant: str, driver_id: int, **values: object) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DriverRow)
+                .where(DriverRow.tenant_id == tenant, DriverRow.id == driver_id)
+                .values(**values)
+            )
+
+    async def own_ids(self, tenant: str, person: str) -> list[int]:
+        """The ids of the drivers `person` added, for their eyes only."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DriverRow.id, DriverRow.author_token).where(
+                    DriverRow.tenant_id == tenant, DriverRow.author_token.is_not(None)
+                )
+            )
+            return [
+                driver_id
+                for driver_id, token in rows.all()
+                if token == item_token(person, _TOKEN_KIND, driver_id)
+            ]
+
+    async def count_added_by(self, tenant: str, person: str) -> int:
+        """How many drivers `person` added (never which, to anyone else)."""
+        return len(await self.own_ids(tenant, person))
+
+    async def forget(self, tenant: str, person: str) -> int:
+        """Delete the drivers `person` added."""
+        ids = await self.own_ids(tenant, person)
+        if not ids:
+            return 0
+        async with self._sessions.begin() as session:
+            await session.execute(
+                delete(DriverRow).where(DriverRow.tenant_id == tenant, DriverRow.id.in_(ids))
+            )
+        return len(ids)
