@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ LOOP_ROUTES = {
 }
 
 
+# Enough for every way of naming a step; odd spellings beyond it are simply built each time.
+PACK_REPLIES = 512
+
+
 @dataclass(frozen=True)
 class CoreOptions:
     """The defaults a new team starts with, from configuration."""
@@ -70,7 +75,12 @@ class Turn:
     team: TeamRecord
     loaded: LoadedPack
     roles: frozenset[str]
-    person: str  # the pseudonym
+    pseudonyms: Pseudonyms
+
+    @functools.cached_property
+    def person(self) -> str:
+        """The person's pseudonym, worked out only for the requests that store something."""
+        return self.pseudonyms.of(self.incoming.person.tenant, self.incoming.person.user_id)
 
     @property
     def pack(self) -> Pack:
@@ -107,6 +117,7 @@ class Core:
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
         cadence = load_cadence(options.cadence_path)
         self.rollouts = Rollouts(RolloutStore(sessions), cadence, clock)
+        self._pack_replies: dict[tuple[int, str, tuple[str, ...]], Reply] = {}
 
     async def handle(self, incoming: Incoming, port: ChatPort) -> Reply:
         """Answer one request; errors become kind replies, never tracebacks."""
@@ -153,20 +164,14 @@ class Core:
             team=team,
             loaded=self.pack_of(team),
             roles=await self.roles_of(tenant, incoming.person.user_id),
-            person=self.pseudonyms.of(tenant, incoming.person.user_id),
+            pseudonyms=self.pseudonyms,
         )
 
     async def _route(self, turn: Turn) -> Reply:
-        name, args, pack = turn.command.name, turn.command.args, turn.pack
+        name, pack = turn.command.name, turn.pack
         tenant = turn.team.tenant_id
-        if name == "steps":
-            if not args:
-                return steps.all_steps(pack)
-            if args[0] == "tips":
-                return steps.tips(pack)
-            return steps.one_step(pack, steps.find_step(pack, args))
-        if name == "tips":
-            return steps.tips(pack)
+        if name in ("steps", "tips"):
+            return self._pack_words(turn)
         if name == "scenario":
             return await self._scenario(turn)
         if name in ("next", "back"):
@@ -196,6 +201,23 @@ class Core:
         if name == "rollout":
             return await rollout_chat.rollout(self, turn)
         return self._unknown(turn)
+
+    def _pack_words(self, turn: Turn) -> Reply:
+        """The steps and the tips: the pack's own words, the same for everyone, built once."""
+        key = (id(turn.loaded), turn.command.name, turn.command.args)
+        known = self._pack_replies.get(key)
+        if known is not None:
+            return known
+        pack, args = turn.pack, turn.command.args
+        if turn.command.name == "tips" or args[:1] == ("tips",):
+            reply = steps.tips(pack)
+        elif not args:
+            reply = steps.all_steps(pack)
+        else:
+            reply = steps.one_step(pack, steps.find_step(pack, args))
+        if len(self._pack_replies) < PACK_REPLIES:
+            self._pack_replies[key] = reply
+        return reply
 
     async def home(self, person: Person) -> Reply:
         """The person's home view: the team's section and steps, plus their role's part."""

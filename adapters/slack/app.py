@@ -9,7 +9,7 @@ installations in the bot's database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.home import Home
@@ -88,9 +89,9 @@ class SlackPlatform:
         """Connect over Socket Mode when an app token is set (HTTP needs nothing)."""
         if self.app_token is None:
             return
+        # The app's client, so SLACK_API_URL and the retry handlers apply here too.
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-        # The app's client, so SLACK_API_URL and the retry handlers apply here too.
         self._socket = AsyncSocketModeHandler(self.app, self.app_token, web_client=self.app.client)
         await self._socket.connect_async()
         log.info("slack socket mode connected", extra={"platform": "slack"})
@@ -130,37 +131,51 @@ def build_slack(
         client = web_client(settings.slack_bot_token.get_secret_value(), base_url)
         app = AsyncApp(client=client, **options)
         port = SlackPort(OneClient(client), records, image_file)
-    _dedupe_and_forget(app, records)
+    app.middleware(DedupeAndForget(records))
+    # bolt tries listeners in the order they were added, so the slash command goes first.
+    Listeners(core, port).register(app)
+    Home(core, port).register(app)
     if app.installation_store is not None:
         app.enable_token_revocation_listeners()
     else:
         for name in UNINSTALL_EVENTS:
             app.event(name)(_noop)
-    Listeners(core, port).register(app)
-    Home(core, port).register(app)
     app.error(_on_error)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     return SlackPlatform(app=app, port=port, records=records, app_token=app_token)
 
 
-def _dedupe_and_forget(app: AsyncApp, records: SlackRecords) -> None:
-    """Events API retries answered once (by event id); an uninstall forgets the workspace."""
+class DedupeAndForget(AsyncMiddleware):
+    """Events API retries answered once (by event id); an uninstall forgets the workspace.
 
-    @app.middleware
-    async def dedupe(req: AsyncBoltRequest, resp: BoltResponse, next_: Any) -> BoltResponse | None:
+    A middleware class rather than a decorated function: bolt calls it directly, without
+    inspecting its arguments on every request, which slash commands would otherwise pay for.
+    """
+
+    def __init__(self, records: SlackRecords) -> None:
+        self.records = records
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # bolt passes it by this name
+    ) -> BoltResponse | None:
+        """Let a first delivery through; answer a repeat at once."""
         body: Json = req.body
         if body.get("type") != "event_callback" or not body.get("event_id"):
-            return await next_()  # type: ignore[no-any-return]
+            return await next()
         tenant = tenant_of(str(body.get("team_id") or ""))
         context = {"platform": "slack", "tenant": tenant, "request_id": body["event_id"]}
-        if not await records.first_delivery(tenant, str(body["event_id"])):
+        if not await self.records.first_delivery(tenant, str(body["event_id"])):
             log.info("slack event already handled", extra=context)
             return BoltResponse(status=200, body="")
         event_type = (body.get("event") or {}).get("type")
         if event_type in UNINSTALL_EVENTS and _whole_workspace(body):
-            gone = await records.forget_workspace(tenant)
+            gone = await self.records.forget_workspace(tenant)
             log.info("slack workspace forgotten: %d rows", gone, extra=context)
-        return await next_()  # type: ignore[no-any-return]
+        return await next()
 
 
 def _whole_workspace(body: Json) -> bool:

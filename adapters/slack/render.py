@@ -8,6 +8,7 @@ database (`forms.py`), because a form rarely fits in the 2,000 characters of a v
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -197,7 +198,23 @@ def _size(block: Json) -> int:
 
 
 def render(reply: Reply, *, share: str | None = None, upload_images: bool = False) -> Rendered:
-    """A reply as one or more messages; `share` adds a "Share in channel" button for a command."""
+    """A reply as one or more messages; `share` adds a "Share in channel" button for a command.
+
+    The result is shared between callers when the reply is shareable, so it must not be changed.
+    """
+    if reply.shareable:
+        return _render_shared(reply, share, upload_images)
+    return _render(reply, share, upload_images)
+
+
+# Shareable replies are the pack's own words (the steps, tips, practices), asked for again and
+# again with nothing personal in them, so rendering them once per pack is enough.
+@functools.lru_cache(maxsize=256)
+def _render_shared(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
+    return _render(reply, share, upload_images)
+
+
+def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
     builder = _Builder(upload_images=upload_images)
     for block in reply.blocks:
         builder.add(block)

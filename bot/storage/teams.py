@@ -1,4 +1,9 @@
-"""A tenant's settings and the roles of its people."""
+"""A tenant's settings and the roles of its people.
+
+Every request needs its team's settings and the person's roles, and both change rarely, so they
+are kept in memory for a few seconds: a write through this store clears its tenant at once, and a
+write from elsewhere (the `crbot roles` command, another replica) is seen within `cache_seconds`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.storage.tables import RoleRow, TeamRow
+from bot.storage.upsert import upsert
 
 ROLES = ("staff", "facilitator", "leader")
+# How long a team's settings and a person's roles are trusted without asking the database.
+CACHE_SECONDS = 5.0
+# Enough for every person active in the last few seconds on a large installation.
+CACHE_ENTRIES = 50_000
 
 
 @dataclass(frozen=True)
@@ -28,27 +39,45 @@ class TeamRecord:
 class TeamStore:
     """Team settings and roles, always within one tenant."""
 
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[Any], cache_seconds: float = CACHE_SECONDS
+    ) -> None:
         self._sessions = sessions
+        self._teams: TTLCache[str, TeamRecord] = TTLCache(CACHE_ENTRIES, cache_seconds)
+        self._roles: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(
+            CACHE_ENTRIES, cache_seconds
+        )
+
+    def forget(self, tenant: str) -> None:
+        """Drop what is remembered about a tenant, after it changed."""
+        self._teams.pop(tenant, None)
+        for key in [key for key in self._roles if key[0] == tenant]:
+            self._roles.pop(key, None)
 
     async def ensure(
         self, tenant: str, pack: str, min_group_size: int, now: datetime
     ) -> TeamRecord:
         """The tenant's settings, created from the defaults on first contact."""
+        known = self._teams.get(tenant)
+        if known is not None:
+            return known
+        defaults = {
+            "tenant_id": tenant,
+            "pack": pack,
+            "min_group_size": min_group_size,
+            "current_section": 1,
+            "created_at": now,
+        }
         async with self._sessions.begin() as session:
+            # Two first requests at once both insert; the second one's insert does nothing.
+            await upsert(session, TeamRow, defaults, keys=["tenant_id"], update=[])
             row = await session.get(TeamRow, tenant)
-            if row is None:
-                row = TeamRow(
-                    tenant_id=tenant,
-                    pack=pack,
-                    min_group_size=min_group_size,
-                    current_section=1,
-                    created_at=now,
-                )
-                session.add(row)
-        return TeamRecord(
+        assert row is not None  # just inserted or already there, in this transaction
+        record = TeamRecord(
             row.tenant_id, row.pack, row.min_group_size, row.current_section, row.support_resources
         )
+        self._teams[tenant] = record
+        return record
 
     async def set_current_section(self, tenant: str, section: int) -> None:
         """Move the team to another section."""
@@ -56,6 +85,7 @@ class TeamStore:
             await session.execute(
                 update(TeamRow).where(TeamRow.tenant_id == tenant).values(current_section=section)
             )
+        self.forget(tenant)
 
     async def set_min_group_size(self, tenant: str, size: int) -> None:
         """Change the smallest group whose answers may be shown."""
@@ -63,14 +93,20 @@ class TeamStore:
             await session.execute(
                 update(TeamRow).where(TeamRow.tenant_id == tenant).values(min_group_size=size)
             )
+        self.forget(tenant)
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """The person's roles; everyone is staff."""
+        known = self._roles.get((tenant, user_id))
+        if known is not None:
+            return known
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(RoleRow.role).where(RoleRow.tenant_id == tenant, RoleRow.user_id == user_id)
             )
-            return frozenset({"staff", *rows.all()})
+            roles = frozenset({"staff", *rows.all()})
+        self._roles[(tenant, user_id)] = roles
+        return roles
 
     async def grant(self, tenant: str, user_id: str, role: str) -> None:
         """Give a person a role (idempotent)."""
@@ -82,6 +118,7 @@ class TeamStore:
             exists = await session.get(RoleRow, (tenant, user_id, role))
             if exists is None:
                 session.add(RoleRow(tenant_id=tenant, user_id=user_id, role=role))
+        self.forget(tenant)
 
     async def revoke(self, tenant: str, user_id: str, role: str) -> None:
         """Take a role away."""
@@ -91,6 +128,7 @@ class TeamStore:
                     RoleRow.tenant_id == tenant, RoleRow.user_id == user_id, RoleRow.role == role
                 )
             )
+        self.forget(tenant)
 
     async def holders(self, tenant: str, role: str) -> list[str]:
         """Everyone in the tenant with this role."""

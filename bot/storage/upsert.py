@@ -16,11 +16,14 @@ async def upsert(
     keys: list[str],
     update: list[str],
 ) -> None:
-    """Insert `values`, or update the `update` columns of the row matching `keys`."""
+    """Insert `values`, or update the `update` columns of the row matching `keys` (if any)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={column: values[column] for column in update}
-    )
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={column: values[column] for column in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
     await session.execute(statement)
