@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,9 +46,25 @@ def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
     return app
 
 
+class AccessLog(AbstractAccessLogger):
+    """One line per request with its path but never its query string: Slack's OAuth redirect
+    carries a one-time code and state there, and neither belongs in a log."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Method, path, status and milliseconds."""
+        self.logger.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            request.path,
+            response.status,
+            time * 1000,
+            extra={"status": response.status},
+        )
+
+
 async def serve(app: web.Application, host: str, port: int) -> Callable[[], Awaitable[None]]:
     """Start serving; returns the coroutine function that stops it."""
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLog)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
