@@ -29,6 +29,7 @@ NAMES = frozenset(
         "report",
         "privacy",
         "drivers",
+        "agreements",
     }
 )
 ALIASES = {
@@ -43,6 +44,7 @@ ALIASES = {
     "compassion-ask": "ask",
     "what-would-help": "suggest",
     "driver": "drivers",
+    "agreement": "agreements",
 }
 
 

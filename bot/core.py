@@ -14,7 +14,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot import logcontext, loop, metrics
 from bot.commands import Command, parse
 from bot.errors import CrbotError, ErrorCode
-from bot.features import checkins, drivers, followups, help, home, scenarios, sections, steps
+from bot.features import (
+    agreements,
+    checkins,
+    drivers,
+    followups,
+    help,
+    home,
+    scenarios,
+    sections,
+    steps,
+)
 from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
@@ -43,6 +53,7 @@ LOOP_ROUTES = {
     "report": loop.report,
     "privacy": loop.privacy,
     "drivers": drivers.drivers,
+    "agreements": agreements.agreements,
 }
 
 

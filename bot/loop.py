@@ -165,8 +165,9 @@ async def privacy(core: Core, turn: Turn) -> Reply:
                 blocks=(
                     Text(
                         text="This deletes your check-in and survey answers, reflections, "
-                        "walkthrough place and the drivers you added to a board. Counts already "
-                        "shown stay as they are (they hold no names)."
+                        "walkthrough place, the drivers you added to a board and your stars on "
+                        "proposed agreements. Counts already shown stay as they are (they hold "
+                        "no names)."
                     ),
                     Buttons(
                         buttons=(
@@ -178,16 +179,18 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         answers = await core.polls.forget(tenant, person)
         removed = await core.walkthroughs.forget(tenant, person)
         drivers = await core.drivers.forget(tenant, person)
+        stars = await core.agreements.forget(tenant, person)
         log.info("person data deleted", extra={"tenant": tenant})
         words = (
-            f"Deleted {answers} check-in answer(s), {removed} reflection(s) "
-            f"and {drivers} driver(s) you added."
+            f"Deleted {answers} check-in answer(s), {removed} reflection(s), "
+            f"{drivers} driver(s) you added and {stars} star(s) you gave."
         )
         return Reply.saying(words)
     answers = await core.polls.count_answers_of(tenant, person)
     reflections = await core.walkthroughs.reflections_of(tenant, person)
     position = await core.walkthroughs.position(tenant, person)
     drivers = await core.drivers.count_added_by(tenant, person)
+    stars = await core.agreements.count_stars_of(tenant, person)
     roles = sorted(turn.roles - {"staff"}) or ["staff"]
     items = (
         f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
@@ -198,6 +201,7 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         + (f"scenario {position.scenario}, page {position.position}" if position else "none"),
         f"Drivers you added to a board: {drivers}, marked so that only you can find them; "
         "nobody else can see who added what",
+        f"Stars on proposed agreements: {stars}, marked the same way; only counts are shown",
         "Questions (`ask`) and suggestions (`suggest`): stored with no link to you at all",
     )
     return Reply(

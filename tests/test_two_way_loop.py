@@ -165,7 +165,7 @@ async def test_show_me_lists_what_is_held_and_delete_me_removes_it(
     confirm = await chat.say("sam", "privacy delete-me")
     assert button_commands(confirm) == ["privacy delete-me confirm"]
     done = await chat.say("sam", "privacy delete-me confirm")
-    assert "Deleted 1 check-in answer(s), 1 reflection(s) and 0 driver(s)" in done.plain_text()
+    assert "Deleted 1 check-in answer(s), 1 reflection(s), 0 driver(s)" in done.plain_text()
     async with engine.connect() as connection:
         assert (await connection.execute(select(PollAnswerRow))).all() == []
     poll = await core.polls.current(chat.tenant, chat.channel)

@@ -6,12 +6,14 @@ The scheduler decides when and guards against doing it twice; this module decide
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.features import sections
+from bot.features.agreements import with_agreement
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.rollouts.store import RolloutRecord
@@ -116,16 +118,21 @@ def survey(detail: str) -> Reply:
     return Reply(summary="A short survey", private=False, blocks=(Text(text=words),))
 
 
-def agreements() -> Reply:
-    """The sustainment reminder of the team's culture agreements (Section 7)."""
+def agreements(agreed: Sequence[str] = ()) -> Reply:
+    """The sustainment reminder of the team's culture agreements (Section 7), listing them."""
     words = (
         "A monthly moment for our culture agreements: which one have we kept well, and which "
         "one needs our attention this month?"
     )
+    listed: tuple[Bullets | Context, ...] = (
+        (Bullets(items=tuple(agreed), numbered=True),)
+        if agreed
+        else (Context(text="None recorded yet: propose one with `agreements propose ...`."),)
+    )
     return Reply(
         summary="Our culture agreements",
         private=False,
-        blocks=(Heading(text="Our culture agreements"), Text(text=words)),
+        blocks=(Heading(text="Our culture agreements"), Text(text=words), *listed),
     )
 
 
@@ -211,6 +218,9 @@ async def deliver(
         message_id = poll.message_id
     elif kind in ("leader-note", "nudge"):
         message_id = await _private(core, port, rollout, due, pack)
+    elif kind == "agreements":
+        agreed = await core.agreements.agreed(rollout.tenant_id, rollout.address)
+        message_id = (await port.send(place, agreements(agreed))).message_id
     else:
         # A fan-out posts the same words to every channel: build each reply once.
         cache_key = (pack.info.key, kind, detail, due.section, due.local_date)
@@ -219,6 +229,10 @@ async def deliver(
             if len(_REPLIES) > REPLY_CACHE_SIZE:
                 _REPLIES.clear()
             reply = _REPLIES[cache_key] = _public(kind, detail, pack, due)
+        if kind == "prompt":
+            reply = await with_agreement(
+                core, rollout.tenant_id, rollout.address, reply, due.local_date
+            )
         message_id = (await port.send(place, reply)).message_id
     return message_id
 
@@ -235,8 +249,6 @@ def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
         return prompt.model_copy(update={"private": False})
     if kind == "survey":
         return survey(detail)
-    if kind == "agreements":
-        return agreements()
     raise ValueError(f"unknown post kind {kind!r}")
 
 
