@@ -330,3 +330,15 @@ async def test_a_replan_never_resends_a_post_already_sent(
     clock.advance(minutes=1)
     await sender.run_due()
     assert len(port.sent) == 1
+
+
+async def test_the_visual_reminder_asks_to_be_pinned_and_nothing_else_does(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    await plan(core)
+    sender = sender_for(core, engine, port, grace=timedelta(days=30))
+    clock.advance(days=9)
+    await sender.run_due()
+    pinned = [reply.summary for _, reply in port.sent if reply.pin]
+    assert pinned == ["Visual reminder: Compassion in action"]
+    assert len(port.sent) > 1

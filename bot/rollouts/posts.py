@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from bot.features import sections
+from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
@@ -107,13 +107,17 @@ def visual(pack: Pack, number: int) -> Reply:
             )
         blocks.append(Text(text=section.visual.caption))
     blocks.append(Context(text="A reminder of our last circle, to keep in view this month."))
+    # Kept in view all month: pinned where the platform lets bots pin (adapters decide how).
     return Reply(
-        summary=f"Visual reminder: {section.title}"[:150], private=False, blocks=tuple(blocks)
+        summary=f"Visual reminder: {section.title}"[:150],
+        private=False,
+        pin=True,
+        blocks=tuple(blocks),
     )
 
 
 def survey(detail: str) -> Reply:
-    """A pre, mid or post programme survey reminder."""
+    """A pre, mid or post programme survey reminder, for packs without survey questions."""
     words = SURVEY_WORDS.get(detail, SURVEY_WORDS["mid"])
     return Reply(summary="A short survey", private=False, blocks=(Text(text=words),))
 
@@ -218,6 +222,13 @@ async def deliver(
         message_id = poll.message_id
     elif kind in ("leader-note", "nudge"):
         message_id = await _private(core, port, rollout, due, pack)
+    elif kind == "survey":
+        # The pack's questions as polls, answerable in the post; a pack without surveys
+        # keeps the reminder.
+        message_id = (
+            await surveys.post(core, port, rollout.tenant_id, pack, rollout.address, detail)
+            or (await port.send(place, survey(detail))).message_id
+        )
     elif kind == "agreements":
         agreed = await core.agreements.agreed(rollout.tenant_id, rollout.address)
         message_id = (await port.send(place, agreements(agreed))).message_id
@@ -247,8 +258,6 @@ def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
     if kind == "prompt":
         prompt = sections.prompt(pack, due.section, due.local_date)
         return prompt.model_copy(update={"private": False})
-    if kind == "survey":
-        return survey(detail)
     raise ValueError(f"unknown post kind {kind!r}")
 
 
