@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from bot.core import Core
-from tests.conftest import Chat
+import asyncio
+from pathlib import Path
+
+from icalendar import Calendar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core, CoreOptions
+from bot.messages import File
+from bot.pseudonyms import Pseudonyms
+from bot.storage.engine import sessions
+from content.loader import LoadedPack
+from tests.conftest import TEST_SECRET, Chat, FakePort, FrozenClock
 
 FORM = {
     "section": "2",
@@ -75,3 +85,31 @@ async def test_facilitators_pause_move_skip_tick_and_get_the_calendar(
     rollout = await core.rollouts.store.for_place(chat.tenant, chat.channel)
     assert rollout is not None
     assert await core.rollouts.store.ticked(chat.tenant, rollout.id, 1) == {1: "facilitator"}
+
+
+async def test_a_facilitator_asking_for_the_calendar_gets_the_ics_file(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack], tmp_path: Path
+) -> None:
+    options = CoreOptions(
+        "healthcare", 3, "EAP", {"fran": "facilitator"}, reports_dir=tmp_path / "reports"
+    )
+    core = Core(
+        packs=packs,
+        sessions=sessions(engine),
+        pseudonyms=Pseudonyms(TEST_SECRET),
+        clock=clock,
+        options=options,
+    )
+    chat = Chat(core, FakePort())
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    reply = await chat.say("fran", "rollout calendar")
+    files = [block for block in reply.blocks if isinstance(block, File)]
+    assert reply.private and len(files) == 1
+    (sent,) = files
+    assert sent.media_type == "text/calendar" and sent.filename.endswith(".ics")
+    assert Path(sent.path).parent == tmp_path / "reports"
+    calendar = Calendar.from_ical(await asyncio.to_thread(Path(sent.path).read_bytes))
+    events = [str(event["summary"]) for event in calendar.walk("VEVENT")]
+    assert "Circle · Section 1: Compassion in action" in events
+    assert "Bot posts: Introduction: Compassion in action" in events
+    assert "only a facilitator" in (await chat.say("sam", "rollout calendar")).plain_text()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import CrbotError, ErrorCode
-from bot.messages import Bullets, Heading, Reply, Text
+from bot.messages import Bullets, Context, File, Heading, Reply, Text
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
 from bot.rollouts.store import RolloutRecord
@@ -88,14 +90,7 @@ async def _change(
     if verb == "preview":
         return preview(core, turn, found)
     if verb == "calendar":
-        ics = calendar_file(
-            found, core.rollouts.posts(found, turn.pack), turn.pack, core.clock.now()
-        )
-        words = f"The calendar for rollout {found.id} is ready ({len(ics) // 1024 + 1} KB)."
-        return Reply.saying(
-            words,
-            f"An administrator can save it with `crbot rollout preview {found.id} --ics FILE`.",
-        )
+        return await calendar(core, turn, found)
     if verb in ("pause", "resume", "end"):
         status = {"pause": "paused", "resume": "active", "end": "ended"}[verb]
         await store.set_status(
@@ -120,6 +115,43 @@ async def _change(
         )
         return Reply.saying(f"Marked item {args[1]} of Section {args[0]}'s checklist as done.")
     return Reply.saying(ROLLOUT_USAGE)
+
+
+async def calendar(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
+    """The rollout as an .ics file, written to the reports folder for the adapter to upload."""
+    posts = core.rollouts.posts(found, turn.pack)
+    ics = calendar_file(found, posts, turn.pack, core.clock.now())
+    folder = core.options.reports_dir
+    if folder is None:
+        # No folder to hand files over in: say where the same file can be had.
+        words = f"The calendar for rollout {found.id} has {len(posts)} posts."
+        return Reply.saying(
+            words,
+            f"An administrator can save it with `crbot rollout preview {found.id} --ics FILE`.",
+        )
+    # The rollout id is random, so the name carries no team or channel to the platform.
+    filename = f"rollout-{found.id}.ics"
+    path = folder / filename
+    await asyncio.to_thread(_write, path, ics)
+    words = f"Here is the calendar for this channel's rollout: {len(posts)} posts and the circles."
+    return Reply(
+        summary=words,
+        blocks=(
+            Text(text=words),
+            File(
+                path=str(path),
+                filename=filename,
+                title="Compassion Resilience circles",
+                media_type="text/calendar",
+            ),
+            Context(text="Open it to add the circles and the bot's posts to your calendar."),
+        ),
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def preview(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
