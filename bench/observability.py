@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from aiohttp.test_utils import TestServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile  # noqa: E402
 from bot import core as core_module  # noqa: E402
 from bot.messages import Incoming, Person, Target  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -73,9 +73,7 @@ def instrumented(enabled: bool) -> Iterator[None]:
 
 def summary(samples: list[float]) -> tuple[float, float]:
     """p50 and p99, in milliseconds."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered) * 1000, p99 * 1000
+    return percentile(samples, 50) * 1000, percentile(samples, 99) * 1000
 
 
 async def core_round(bot: runtime.Runtime, port: FakePort, n: int) -> list[float]:

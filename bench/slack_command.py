@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -32,16 +31,16 @@ sys.path.insert(0, str(ROOT))
 
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
 from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from adapters.slack.app import build_slack  # noqa: E402
+from bench.common import Post, latencies, percentile, serve, throughput  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.messages import Incoming, Person, Target  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from crbot import runtime  # noqa: E402
 from crbot.web import build_app  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.fakes.slack_api import FakeSlack, SignedSlack  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -71,69 +70,20 @@ def bare_bolt(api_url: str, *, inline: bool) -> web.Application:
     return server
 
 
-async def serve(app: web.Application) -> tuple[str, web.AppRunner]:
-    """Serve on 127.0.0.1, a free port; the events URL and the runner."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events", runner
+def asker(slack: SignedSlack) -> Post:
+    """The n-th signed `/compassion-steps` (one of 20 people asking), checked for a 200."""
+
+    async def post(n: int) -> None:
+        status, _ = await slack.command("", user=f"U{n % 20}")
+        if status != 200:
+            raise RuntimeError(f"{slack.url}: HTTP {status}")
+
+    return post
 
 
-class Signer:
-    """Signed slash-command requests, as Slack sends them (one of 20 people asking)."""
-
-    def __init__(self) -> None:
-        self.verifier = SignatureVerifier(SECRET)
-        self.bodies = [
-            urlencode(
-                {
-                    "command": "/compassion-steps",
-                    "text": "",
-                    "user_id": f"U{n}",
-                    "channel_id": "C1",
-                    "team_id": "T1",
-                    "response_url": "http://127.0.0.1:9/unused",
-                }
-            )
-            for n in range(20)
-        ]
-
-    async def send(self, session: aiohttp.ClientSession, url: str, n: int) -> float:
-        """One request; its latency in milliseconds."""
-        body = self.bodies[n % len(self.bodies)]
-        stamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=stamp, body=body),
-        }
-        start = time.perf_counter()
-        async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{url}: HTTP {response.status}")
-        return (time.perf_counter() - start) * 1000
-
-
-async def measure(
-    signer: Signer, session: aiohttp.ClientSession, url: str, count: int
-) -> tuple[list[float], float]:
+async def measure(post: Post, count: int) -> tuple[list[float], float]:
     """Sequential latencies, then requests per second with CONCURRENCY in flight."""
-    timings = [await signer.send(session, url, n) for n in range(count)]
-    numbers = iter(range(count))
-
-    async def worker() -> None:
-        for n in numbers:
-            await signer.send(session, url, n)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return timings, count / (time.perf_counter() - start)
-
-
-def p(timings: list[float], q: int) -> float:
-    """The q-th percentile."""
-    return statistics.quantiles(timings, n=100, method="inclusive")[q - 1]
+    return await latencies(post, count), await throughput(post, count, CONCURRENCY)
 
 
 async def run(requests: int) -> None:
@@ -156,21 +106,23 @@ async def run(requests: int) -> None:
             "crbot": build_app(bot.engine, [slack.mount]),
         }
         served = {name: await serve(app) for name, app in apps.items()}
-        signer = Signer()
         timings: dict[str, list[float]] = {name: [] for name in apps}
         rates: dict[str, list[float]] = {name: [] for name in apps}
         try:
             async with aiohttp.ClientSession() as session:
-                for url, _ in served.values():  # warm up: auth.test, connections, first rows
-                    for n in range(20):
-                        await signer.send(session, url, n)
+                posts = {
+                    name: asker(SignedSlack(session, f"{root}/slack/events", SECRET, fake))
+                    for name, (root, _) in served.items()
+                }
+                for post in posts.values():  # warm up: auth.test, connections, first rows
+                    await latencies(post, 20)
                 await core_alone(bot.core, 20)
                 core_ms: list[float] = []
                 rounds = 4  # alternate the servers, so drift hits all alike
                 for _ in range(rounds):
                     core_ms += await core_alone(bot.core, requests // rounds)
-                    for name, (url, _) in served.items():
-                        some, rate = await measure(signer, session, url, requests // rounds)
+                    for name, post in posts.items():
+                        some, rate = await measure(post, requests // rounds)
                         timings[name] += some
                         rates[name].append(rate)
         finally:
@@ -201,20 +153,24 @@ def report(
     print(f"then {CONCURRENCY} in flight for throughput")
     print(f"{'':13} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for name, some in timings.items():
-        print(f"{name:13} {p(some, 50):8.2f} {p(some, 99):8.2f} {rates[name]:8.1f}")
+        print(
+            f"{name:13} {percentile(some, 50):8.2f} {percentile(some, 99):8.2f} {rates[name]:8.1f}"
+        )
     base, ours = timings["bolt-fixed"], timings["crbot"]
-    p50, p99 = p(ours, 50) / p(base, 50), p(ours, 99) / p(base, 99)
+    ours50, base50 = percentile(ours, 50), percentile(base, 50)
+    p50, p99 = ours50 / base50, percentile(ours, 99) / percentile(base, 99)
     cost = rates["bolt-fixed"] / rates["crbot"]
-    floor = p(timings["bolt-default"], 50) / p(ours, 50)
+    floor = percentile(timings["bolt-default"], 50) / ours50
     print(
         f"crbot / bolt-fixed (lower is better): p50 {p50:.2f}x  p99 {p99:.2f}x  "
         f"time per request under load {cost:.2f}x"
     )
     print(f"bolt-default / crbot p50: {floor:.2f}x (crbot skips the 10 ms ack polling)")
-    adapter = p(ours, 50) - p(core_ms, 50)
+    core50 = percentile(core_ms, 50)
+    adapter = ours50 - core50
     print(
-        f"core.handle alone p50 {p(core_ms, 50):.2f} ms; crbot without the core "
-        f"(adapter, rendering, HTTP) {adapter:.2f} ms, {adapter / p(base, 50):.2f}x bolt-fixed"
+        f"core.handle alone p50 {core50:.2f} ms; crbot without the core "
+        f"(adapter, rendering, HTTP) {adapter:.2f} ms, {adapter / base50:.2f}x bolt-fixed"
     )
     verdict = "within" if max(p50, cost) <= TARGET_RATIO else "over"
     print(f"target {TARGET_RATIO}x of bolt-fixed on p50 and throughput: {verdict}")

@@ -17,8 +17,6 @@ import logging
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from botbuilder.integration.aiohttp import (  # noqa: E402
 )
 
 from adapters.teams.service import build_teams  # noqa: E402
+from bench.common import Post, latencies, percentile, throughput  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from crbot import runtime  # noqa: E402
 from crbot.web import build_app  # noqa: E402
@@ -81,11 +80,7 @@ class Figures:
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds."""
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-Post = Callable[[int], Awaitable[None]]
+        return percentile(self.latencies_ms, p)
 
 
 def poster(client: aiohttp.ClientSession, url: str, connector: FakeBotConnector) -> Post:
@@ -100,29 +95,6 @@ def poster(client: aiohttp.ClientSession, url: str, connector: FakeBotConnector)
                 raise RuntimeError(f"{url}: HTTP {response.status}")
 
     return post
-
-
-async def latencies(post: Post, count: int) -> list[float]:
-    """Sequential requests, each timed."""
-    result = []
-    for i in range(count):
-        start = time.perf_counter()
-        await post(i)
-        result.append((time.perf_counter() - start) * 1000)
-    return result
-
-
-async def throughput(post: Post, count: int, concurrency: int) -> float:
-    """Requests per second with `concurrency` in flight."""
-    queue = iter(range(count))
-
-    async def worker() -> None:
-        for i in queue:
-            await post(i)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return count / (time.perf_counter() - start)
 
 
 async def run(quick: bool) -> int:

@@ -1,0 +1,54 @@
+"""What the benchmarks share: percentiles, timed request loops, and serving an app on loopback.
+
+Each benchmark puts the repository root on `sys.path` and then imports `bench.common`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+# One request, numbered: the number picks which person (or payload) it is.
+Post = Callable[[int], Awaitable[None]]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0 < q < 100), interpolated between the nearest samples."""
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=1000, method="inclusive")[round(q * 10) - 1]
+
+
+async def latencies(post: Post, count: int) -> list[float]:
+    """`count` requests one after another, each timed, in milliseconds."""
+    timings = []
+    for n in range(count):
+        started = time.perf_counter()
+        await post(n)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+async def throughput(post: Post, count: int, concurrency: int) -> float:
+    """Requests per second with `concurrency` of them in flight."""
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for n in numbers:
+            await post(n)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+async def serve(app: web.Application) -> tuple[str, web.AppRunner]:
+    """Serve on 127.0.0.1, a free port: the root URL and the runner (clean it up after)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return f"http://127.0.0.1:{runner.addresses[0][1]}", runner

@@ -1,0 +1,33 @@
+"""The soak benchmark, as CI runs it: the whole bot under steady load with the scheduler
+delivering, reporting its figures and no errors. The figures are printed, never asserted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"[-+]?\d+(?:\.\d+)?"
+
+
+def test_a_quick_soak_prints_its_figures_and_reports_no_errors() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "soak.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr[-3000:]
+    for kind in ("slack command", "slack poll click", "teams activity", "all"):
+        assert re.search(rf"^{kind} +\d+ +{NUMBER} +{NUMBER}$", out, re.MULTILINE), kind
+    assert re.search(rf"^throughput: {NUMBER} req/s$", out, re.MULTILINE)
+    assert re.search(r"^scheduled posts: (\d+) due during the run, \1 sent, 0 failed", out, re.M)
+    rss = rf"^bot RSS: start {NUMBER} MiB, end {NUMBER} MiB, slope {NUMBER} KiB/min over \d+"
+    assert re.search(rss, out, re.MULTILINE)
+    assert re.search(r"^bot stopped on SIGTERM in [\d.]+ s \(exit 0\)$", out, re.MULTILINE)
+    assert out.rstrip().endswith("errors: 0")
