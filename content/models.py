@@ -184,6 +184,41 @@ class FistToFive(Strict):
     meanings: list[BlockText] = Field(min_length=6, max_length=6)
 
 
+class SurveyQuestion(Strict):
+    """One statement people rate from 0 (not at all) to 5 (completely)."""
+
+    text: Title
+    adapted: bool = Field(default=False, description="True where the project wrote the text.")
+
+
+class Survey(Strict):
+    """A short programme survey: a few fixed questions, the same for every cohort."""
+
+    title: Title
+    introduction: BlockText
+    questions: list[SurveyQuestion] = Field(min_length=3, max_length=5)
+
+    @model_validator(mode="after")
+    def _unique_questions(self) -> Survey:
+        texts = [question.text for question in self.questions]
+        if len(set(texts)) != len(texts):
+            raise ValueError("each question may appear only once in a survey")
+        return self
+
+
+class Surveys(Strict):
+    """The pre, mid and post programme surveys, answered on one 0 to 5 scale."""
+
+    scale: list[Label] = Field(min_length=6, max_length=6, description="Labels for 0 to 5.")
+    pre: Survey
+    mid: Survey
+    post: Survey
+
+    def named(self, key: str) -> Survey | None:
+        """The survey called `pre`, `mid` or `post`."""
+        return {"pre": self.pre, "mid": self.mid, "post": self.post}.get(key)
+
+
 class Credit(Strict):
     """A work the pack draws on."""
 
@@ -212,6 +247,7 @@ class Pack(Strict):
     scenarios: list[Scenario] = Field(default_factory=list)
     sections: list[Section] = Field(min_length=1, max_length=12)
     appendix: list[AppendixPage] = Field(default_factory=list)
+    surveys: Surveys | None = None
 
     @model_validator(mode="after")
     def _check_references(self) -> Pack:
