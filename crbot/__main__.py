@@ -13,6 +13,7 @@ from pathlib import Path
 
 from adapters.shell.port import ShellPort
 from adapters.shell.session import run_shell, tenant_of
+from bot.messages import Person
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
@@ -89,7 +90,8 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
     sweeping: asyncio.Task[None] | None = None
     try:
         platforms = [] if user is not None else configured_platforms(bot)
-        scheduling = await _start_scheduler(bot, platforms)
+        shell_person = Person(tenant=tenant_of(team or "local"), user_id=user or "me")
+        scheduling = await _start_scheduler(bot, platforms, shell_person)
         sweeping = asyncio.create_task(retention.run_daily(bot.core, settings.retention_days, stop))
         if not platforms:
             if user is None:
@@ -106,11 +108,13 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
         await bot.close()
 
 
-async def _start_scheduler(bot: runtime.Runtime, platforms: list[Platform]) -> SchedulerService:
+async def _start_scheduler(
+    bot: runtime.Runtime, platforms: list[Platform], shell_person: Person
+) -> SchedulerService:
     """The scheduler sends through each platform's port (the shell prints to this terminal)."""
     ports = {p.name: p.port for p in platforms if p.port is not None}
     if not platforms:
-        ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")))
+        ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
         bot.core, bot.engine, bot.settings.resolved_database_url, ports
     )

@@ -10,10 +10,14 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import logcontext
+from bot.core import Core
 from crbot import logs
-from tests.conftest import Chat
+from tests.conftest import Chat, FrozenClock, TeamsEndpoint
+from tests.fakes.bot_connector import FakeBotConnector, activity
+from tests.fakes.slack_api import running_slack
 
 log = logging.getLogger("tests.logs")
 
@@ -116,3 +120,69 @@ def test_readable_lines_carry_the_request_id_too(text_lines: io.StringIO) -> Non
 
     line = text_lines.getvalue().strip()
     assert line.endswith("slow answer command=checkin request_id=abc123")
+
+
+def test_an_id_from_a_request_body_is_cut_to_a_bounded_length() -> None:
+    with logcontext.request("E" * 10_000) as chosen:
+        assert chosen == "E" * logcontext.MAX_ID_CHARS
+
+
+async def test_every_line_of_a_slack_command_carries_slacks_trigger_id(
+    json_lines: io.StringIO, core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock) as stack:
+        stack.fake.fail("chat.postMessage", "channel_not_found")
+        status, _ = await stack.slack.command("practice")
+        # A click whose public reply cannot be posted: the port's warning is the request's too.
+        button = {"action_id": "crbot.button.0", "value": "checkin"}
+        click_status, _ = await stack.slack.click(button)
+
+    assert (status, click_status) == (200, 200)
+    lines = [line for line in objects(json_lines) if line["logger"].startswith(("bot.", "adap"))]
+    answered = [line for line in lines if line["logger"] == "bot.core"]
+    assert [line["request_id"] for line in answered] == ["trigger-1", "trigger-2"]
+    [refused] = [line for line in lines if "chat.postMessage failed" in str(line["message"])]
+    assert refused["request_id"] == "trigger-2"
+
+
+async def test_a_slack_event_logs_under_its_event_id(
+    json_lines: io.StringIO, core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock) as stack:
+        event = {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UBOT> tips"}
+        status, _ = await stack.slack.event(event, event_id="Ev0LOGGED")
+
+    assert status == 200
+    served = [line for line in objects(json_lines) if line["message"] == "request served"]
+    assert [line["request_id"] for line in served] == ["Ev0LOGGED"]
+
+
+async def test_every_line_of_a_teams_turn_carries_the_activity_id(
+    json_lines: io.StringIO, teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    message = activity(bot_connector, text="practice")
+    bot_connector.fail_next(500, "InternalServerError")  # the reply fails: on_turn_error logs
+
+    assert await teams_endpoint.post(message) in (200, 201)
+
+    lines = objects(json_lines)
+    served = [line for line in lines if line["message"] == "request served"]
+    undelivered = [line for line in lines if line["message"] == "Teams reply not delivered"]
+    assert served and undelivered
+    assert {line["request_id"] for line in served + undelivered} == {message["id"]}
+
+
+async def test_a_socket_mode_envelope_logs_under_slacks_id_for_it(
+    json_lines: io.StringIO, core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock, SLACK_APP_TOKEN="xapp-test") as stack:
+        await stack.platform.start()
+        try:
+            command = {"command": "/compassion-steps", "text": "tips", "user_id": "U1"}
+            command |= {"channel_id": "C1", "team_id": "T1", "trigger_id": "trigger-socket"}
+            await stack.fake.over_socket("slash_commands", command)
+        finally:
+            await stack.platform.stop()
+
+    served = [line for line in objects(json_lines) if line["message"] == "request served"]
+    assert [line["request_id"] for line in served] == ["trigger-socket"]

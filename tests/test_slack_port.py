@@ -12,12 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.errors import DeliveryError
-from bot.messages import Image, MessageRef, Person, Reply, Target, Text
+from bot.messages import File, Image, MessageRef, Person, Reply, Target, Text
 from bot.settings import Settings
 from crbot import runtime, web
 from crbot.platforms import configured_platforms
 from tests.conftest import TEST_SECRET, FrozenClock
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, SlackStack, running_slack
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    BOT_USER,
+    SIGNING_SECRET,
+    SlackStack,
+    running_slack,
+)
 
 CHANNEL = Target(tenant="slack:T1", address="C1")
 HELLO = Reply(summary="Hello", blocks=(Text(text="Hello, circle."),), private=False)
@@ -87,9 +93,11 @@ async def test_a_visual_reminder_uploads_the_image_and_pins_the_caption(
     stack: SlackStack, core: Core
 ) -> None:
     image = Image(path="healthcare/visuals/wellness-compass.png", title="Compass", alt_text="A")
-    reminder = Reply(summary="This week", blocks=(Text(text="Your compass."), image), private=False)
+    reminder = Reply(
+        summary="This week", blocks=(Text(text="Your compass."), image), private=False, pin=True
+    )
 
-    ref = await stack.platform.port.send(CHANNEL, reminder, pin=True)
+    ref = await stack.platform.port.send(CHANNEL, reminder)
 
     (caption,) = stack.fake.called("chat.postMessage")
     assert "Your compass." in str(caption["blocks"])
@@ -98,6 +106,60 @@ async def test_a_visual_reminder_uploads_the_image_and_pins_the_caption(
     (_, size) = stack.fake.uploads[0]
     assert size == await asyncio.to_thread(os.path.getsize, core.image_file(image))
     assert stack.fake.called("pins.add") == [{"channel": "C1", "timestamp": ref.message_id}]
+
+
+async def test_a_message_that_does_not_ask_to_be_pinned_is_not(stack: SlackStack) -> None:
+    await stack.platform.port.send(CHANNEL, HELLO)
+
+    assert stack.fake.called("pins.add") == []
+
+
+def calendar(tmp_path: Path) -> File:
+    path = tmp_path / "plan.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    return File(path=str(path), filename="plan.ics", title="Rollout", media_type="text/calendar")
+
+
+async def test_a_file_is_uploaded_into_the_channel_beside_its_message(
+    stack: SlackStack, tmp_path: Path
+) -> None:
+    reply = Reply(
+        summary="Plan", blocks=(Text(text="The plan."), calendar(tmp_path)), private=False
+    )
+
+    await stack.platform.port.send(CHANNEL, reply)
+
+    (complete,) = stack.fake.called("files.completeUploadExternal")
+    assert complete["channel_id"] == "C1"
+    assert "'title': 'Rollout'" in str(complete["files"])
+    (asked,) = stack.fake.called("files.getUploadURLExternal")
+    assert asked["filename"] == "plan.ics"
+    assert stack.fake.uploads[0][1] == len(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+
+
+async def test_a_file_for_one_person_goes_to_their_direct_message(
+    stack: SlackStack, tmp_path: Path
+) -> None:
+    reply = Reply(summary="Plan", blocks=(Text(text="The plan."), calendar(tmp_path)))
+
+    await stack.platform.port.send_ephemeral(CHANNEL, "U5", reply)
+
+    (ephemeral,) = stack.fake.called("chat.postEphemeral")
+    assert "plan.ics" not in str(ephemeral["blocks"])
+    (complete,) = stack.fake.called("files.completeUploadExternal")
+    assert complete["channel_id"] == "DU5"
+
+
+async def test_a_channels_members_are_read_page_by_page_without_the_bot(
+    stack: SlackStack,
+) -> None:
+    stack.fake.members["C1"] = [f"U{n}" for n in range(450)] + [BOT_USER]
+
+    people = await stack.platform.port.members(CHANNEL)
+
+    assert [p.user_id for p in people] == [f"U{n}" for n in range(450)]
+    assert {p.tenant for p in people} == {"slack:T1"}
+    assert len(stack.fake.called("conversations.members")) == 3
 
 
 async def test_slack_is_registered_beside_the_health_checks_when_configured(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from adapters.shell.render import render
 from bot.messages import MessageRef, Person, Poll, Reply, Target
@@ -12,15 +12,21 @@ from bot.messages import MessageRef, Person, Poll, Reply, Target
 class ShellPort:
     """Prints posts, updates and private messages to one output."""
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], people: Sequence[Person] = ()) -> None:
         self._write = write
         self._ids = itertools.count(1)
+        self._people = tuple(people)  # whoever sits at this terminal
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Print a post to the team's channel."""
         message_id = str(next(self._ids))
-        self._write(f"── posted in {target.address} ──\n{render(reply)}\n")
+        how = "posted and pinned" if reply.pin else "posted"
+        self._write(f"── {how} in {target.address} ──\n{render(reply)}\n")
         return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
+
+    async def members(self, target: Target) -> list[Person]:
+        """The people at this terminal: the shell's whole team."""
+        return [person for person in self._people if person.tenant == target.tenant]
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Print the new count line of an updated poll (the rest is unchanged)."""

@@ -74,9 +74,9 @@ async def run_shell(
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (gives input() history and line editing)
         write(f"crbot shell: you are {user} in team {team}. Type `help`, or `quit` to leave.")
-    port = ShellPort(write)
     tenant = tenant_of(team)
     person = Person(tenant=tenant, user_id=user, display_name=user)
+    port = ShellPort(write, people=[person])
     place = Target(tenant=tenant, address=f"#{team}")
     lines = _reader(stdin, f"{user}> " if interactive else None, asyncio.get_running_loop())
     stopping = asyncio.ensure_future(stop.wait())

@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.slack.home import Home
 from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_settings
 from adapters.slack.listeners import Handler, Listeners
+from adapters.slack.observability import request_id_of, socket_mode_handler
 from adapters.slack.port import InstalledClients, OneClient, SlackPort, tenant_of, web_client
 from adapters.slack.records import SlackRecords
+from bot import logcontext
 from bot.messages import Image
 from bot.ports import Clock, SystemClock
 from bot.settings import Settings
@@ -71,7 +73,8 @@ class SlackPlatform:
         except ValueError:  # a body bolt cannot parse (JSON or form), signed or not
             log.info("slack request unreadable", extra={"platform": "slack", "status": 400})
             return web.json_response({"error": "bad request"}, status=400)
-        return await to_aiohttp_response(await self.app.async_dispatch(parsed))
+        with logcontext.request(request_id_of(parsed.body)):
+            return await to_aiohttp_response(await self.app.async_dispatch(parsed))
 
     async def install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page, with a fresh OAuth state."""
@@ -90,9 +93,7 @@ class SlackPlatform:
         if self.app_token is None:
             return
         # The app's client, so SLACK_API_URL and the retry handlers apply here too.
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        self._socket = AsyncSocketModeHandler(self.app, self.app_token, web_client=self.app.client)
+        self._socket = socket_mode_handler(self.app, self.app_token, self.app.client)
         await self._socket.connect_async()
         log.info("slack socket mode connected", extra={"platform": "slack"})
 

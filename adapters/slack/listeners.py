@@ -7,11 +7,12 @@ Listeners decide nothing: the core does; they only translate and deliver.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -112,6 +113,7 @@ class Listeners:
     def __init__(self, core: Handler, port: SlackPort) -> None:
         self.core = core
         self.port = port
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def register(self, app: AsyncApp) -> None:
         """Attach the listeners (and a no-op for each subscribed event nobody else handles)."""
@@ -144,6 +146,25 @@ class Listeners:
         await ack(response_type=kind, text=first.text, blocks=first.blocks)
         for message in rest:
             await respond(response_type=kind, text=message.text, blocks=message.blocks)
+        if rendered.files:
+            # Uploads take longer than an ack may; the reply above already says what is coming.
+            self._later(self._files_to(port, incoming.person, rendered))
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    async def _files_to(self, port: SlackPort, person: Person, rendered: Rendered) -> None:
+        """The files of a private reply, into the person's direct message."""
+        try:
+            await port.files_privately(person, rendered.files)
+        except DeliveryError as error:
+            log.warning(
+                "slack files not delivered: %s",
+                error.reason,
+                extra={"platform": "slack", "tenant": person.tenant},
+            )
 
     async def button(
         self, ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient, respond: AsyncRespond
@@ -233,6 +254,7 @@ class Listeners:
         # poll) must never be replaced for everyone, so the answer comes as a new one.
         replace = bool((body.get("container") or {}).get("is_ephemeral"))
         await _respond_all(respond, rendered, replace=replace)
+        await self._files_to(port, incoming.person, rendered)
 
     async def deliver_private(
         self, body: Json, reply: Reply, port: SlackPort | None = None

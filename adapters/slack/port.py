@@ -29,7 +29,7 @@ from adapters.slack.records import SlackRecords
 from adapters.slack.render import Rendered, render
 from bot import metrics
 from bot.errors import DeliveryError
-from bot.messages import Image, MessageRef, Person, Reply, Target
+from bot.messages import File, Image, MessageRef, Person, Reply, Target
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ PERMANENT = frozenset(
         "not_installed",
     }
 )
+# Slack's advice for conversations.members: 200 or fewer per page.
+MEMBERS_PAGE = 200
 # Slack's side had trouble: the same request may well work later.
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -193,26 +195,25 @@ class SlackPort:
             channel = str(response.get("channel") or channel)
         return first
 
-    async def send(
-        self, target: Target, reply: Reply, *, pin: bool = False, thread: str | None = None
-    ) -> MessageRef:
-        """Post where everyone at `target` sees it; images are uploaded as files after it.
+    async def send(self, target: Target, reply: Reply, *, thread: str | None = None) -> MessageRef:
+        """Post where everyone at `target` sees it; images and files are uploaded after it.
 
-        `pin=True` pins the message (the scheduler's visual reminders); `thread` answers in
-        a thread (a message ts).
+        A reply asking to be pinned (a visual reminder, the culture agreements) is pinned;
+        `thread` answers in a thread (a message ts).
         """
         tenant, channel = target.tenant, target.address
         rendered = await self.rendered(tenant, reply, upload_images=self._image_file is not None)
         ts = await self.post(tenant, channel, rendered, thread=thread)
         client = await self.clients.for_tenant(tenant)
         for image in rendered.images:
-            await self._upload(client, tenant, channel, image, thread)
-        if pin:
+            await self._upload_image(client, tenant, channel, image, thread)
+        await self.upload_files(tenant, channel, rendered.files, thread=thread)
+        if reply.pin:
             async with calling("pins.add", tenant):
                 await client.pins_add(channel=channel, timestamp=ts)
         return MessageRef(tenant=tenant, address=channel, message_id=ts)
 
-    async def _upload(
+    async def _upload_image(
         self,
         client: AsyncWebClient,
         tenant: str,
@@ -233,6 +234,56 @@ class SlackPort:
                 thread_ts=thread,
             )
 
+    async def upload_files(
+        self, tenant: str, channel: str, files: list[File], *, thread: str | None = None
+    ) -> None:
+        """Upload the files a reply carries (a calendar, a spreadsheet) into a conversation."""
+        if not files:
+            return
+        client = await self.clients.for_tenant(tenant)
+        for file in files:
+            content = await asyncio.to_thread(Path(file.path).read_bytes)
+            async with calling("files.upload", tenant):
+                await client.files_upload_v2(
+                    channel=channel,
+                    file=content,
+                    filename=file.filename,
+                    title=file.title,
+                    thread_ts=thread,
+                )
+
+    async def files_privately(self, person: Person, files: list[File]) -> None:
+        """Files for one person go to their direct message: an ephemeral reply cannot hold them."""
+        if files:
+            await self.upload_files(person.tenant, await self._direct(person), files)
+
+    async def _direct(self, person: Person) -> str:
+        client = await self.clients.for_tenant(person.tenant)
+        async with calling("conversations.open", person.tenant):
+            opened = await client.conversations_open(users=person.user_id)
+        return str(opened["channel"]["id"])
+
+    async def members(self, target: Target) -> list[Person]:
+        """The people in a channel, page by page, without the bot itself."""
+        client = await self.clients.for_tenant(target.tenant)
+        async with calling("auth.test", target.tenant):
+            me = str((await client.auth_test()).get("user_id") or "")
+        people: list[Person] = []
+        cursor: str | None = None
+        while True:
+            async with calling("conversations.members", target.tenant):
+                page = await client.conversations_members(
+                    channel=target.address, limit=MEMBERS_PAGE, cursor=cursor
+                )
+            people += [
+                Person(tenant=target.tenant, user_id=str(user))
+                for user in page.get("members") or []
+                if user != me
+            ]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return people
+
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Replace a message the bot posted (a poll's count line); extra parts are dropped."""
         rendered = await self.rendered(ref.tenant, reply)
@@ -245,12 +296,10 @@ class SlackPort:
 
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """A direct message: open (or find) the DM, then post in it."""
-        client = await self.clients.for_tenant(person.tenant)
-        async with calling("conversations.open", person.tenant):
-            opened = await client.conversations_open(users=person.user_id)
-        channel = str(opened["channel"]["id"])
+        channel = await self._direct(person)
         rendered = await self.rendered(person.tenant, reply)
         ts = await self.post(person.tenant, channel, rendered)
+        await self.upload_files(person.tenant, channel, rendered.files)
         return MessageRef(tenant=person.tenant, address=channel, message_id=ts)
 
     async def send_ephemeral(
@@ -266,4 +315,5 @@ class SlackPort:
                     channel=target.address, user=user_id, text=message.text, blocks=message.blocks
                 )
             ts = ts or str(response.get("message_ts") or "")
+        await self.files_privately(Person(tenant=target.tenant, user_id=user_id), rendered.files)
         return MessageRef(tenant=target.tenant, address=target.address, message_id=ts)

@@ -21,6 +21,7 @@ from bot.messages import (
     Buttons,
     Context,
     Divider,
+    File,
     Form,
     FormField,
     Heading,
@@ -107,9 +108,12 @@ class _Builder:
     """Collects blocks and the forms their buttons open, numbering buttons as it goes."""
 
     upload_images: bool = False
+    # Messages carry files as uploads beside them; a modal or the Home tab cannot.
+    upload_files: bool = True
     blocks: list[Json] = field(default_factory=list)
     forms: dict[str, Form] = field(default_factory=dict)
     images: list[Image] = field(default_factory=list)
+    files: list[File] = field(default_factory=list)
     buttons: int = 0
 
     def button(self, button: Button) -> Json | None:
@@ -172,6 +176,8 @@ class _Builder:
             self.blocks.extend(_sections(f"<{url}|{escape(block.label)}>"))
         elif isinstance(block, Image) and self.upload_images:
             self.images.append(block)  # uploaded as a file beside the message
+        elif isinstance(block, File) and self.upload_files:
+            self.files.append(block)
         else:
             self.context(block.fallback())
 
@@ -186,11 +192,13 @@ class Message:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A reply as Slack messages, the forms their buttons open, and the images to upload."""
+    """A reply as Slack messages, the forms their buttons open, and the images and files to
+    upload beside them."""
 
     messages: list[Message]
     forms: dict[str, Form]
     images: list[Image]
+    files: list[File] = field(default_factory=list)
 
 
 def _size(block: Json) -> int:
@@ -245,12 +253,14 @@ def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
         chars += size
     if current or not messages:
         messages.append(Message(text=text, blocks=current))
-    return Rendered(messages=messages, forms=builder.forms, images=builder.images)
+    return Rendered(
+        messages=messages, forms=builder.forms, images=builder.images, files=builder.files
+    )
 
 
 def surface_blocks(reply: Reply) -> tuple[list[Json], dict[str, Form]]:
     """Blocks for a modal or the Home tab: one surface, so cut at 100 blocks with a note."""
-    builder = _Builder()
+    builder = _Builder(upload_files=False)
     for block in reply.blocks:
         builder.add(block)
     blocks = builder.blocks

@@ -62,6 +62,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, Json]] = []  # posts to response URLs
         self.uploads: list[tuple[str, int]] = []  # (file id, bytes)
+        self.members: dict[str, list[str]] = {}  # channel -> user ids, for conversations.members
         self._queued: dict[str, list[_Answer]] = defaultdict(list)
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
@@ -84,6 +85,7 @@ class FakeSlack:
         """Listen on 127.0.0.1, on a free port."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack-sdk reads some methods by GET
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
@@ -163,6 +165,15 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts") or self.ts()}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.ts()}
+        if method == "conversations.members":
+            everyone = self.members.get(str(args.get("channel")), [])
+            start, size = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+            following = str(start + size) if start + size < len(everyone) else ""
+            return {
+                "ok": True,
+                "members": everyone[start : start + size],
+                "response_metadata": {"next_cursor": following},
+            }
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{args.get('users', 'X')}"}}
         if method in ("views.open", "views.publish"):
