@@ -30,6 +30,7 @@ NAMES = frozenset(
         "privacy",
         "drivers",
         "agreements",
+        "survey",
     }
 )
 ALIASES = {
@@ -45,6 +46,7 @@ ALIASES = {
     "what-would-help": "suggest",
     "driver": "drivers",
     "agreement": "agreements",
+    "surveys": "survey",
 }
 
 

@@ -24,6 +24,7 @@ from bot.features import (
     scenarios,
     sections,
     steps,
+    surveys,
 )
 from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
@@ -54,6 +55,7 @@ LOOP_ROUTES = {
     "privacy": loop.privacy,
     "drivers": drivers.drivers,
     "agreements": agreements.agreements,
+    "survey": surveys.survey,
 }
 
 

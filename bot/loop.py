@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import CrbotError, ErrorCode
-from bot.features import asks, insights
+from bot.features import asks, insights, surveys
 from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Text
 
 if TYPE_CHECKING:
@@ -125,13 +125,23 @@ async def report(core: Core, turn: Turn) -> Reply:
         image = await _chart(core, tenant, channel, rows, scope)
         if image is not None:
             blocks.append(image)
+    survey_lines = await survey_report(core, tenant, channel, size)
+    if survey_lines:
+        blocks += [Heading(text=f"Programme surveys {scope}"), Bullets(items=survey_lines)]
     blocks.append(
         Context(
-            text=f"Only check-ins with at least {size} answers count anywhere, so no figure can "
-            "be worked back to one person."
+            text=f"Only check-ins and survey questions with at least {size} answers count "
+            "anywhere, so no figure can be worked back to one person."
         )
     )
     return Reply(summary=f"Check-ins {scope}", blocks=tuple(blocks))
+
+
+async def survey_report(core: Core, tenant: str, channel: str | None, size: int) -> tuple[str, ...]:
+    """The programme surveys' answers, a line per question, suppressed below `size`."""
+    totals = await core.surveys.totals(tenant, channel)
+    rows = surveys.survey_rows(totals, size, by_place=channel is not None)
+    return tuple(surveys.row_line(row, size) for row in rows)
 
 
 async def _chart(
@@ -182,7 +192,7 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         stars = await core.agreements.forget(tenant, person)
         log.info("person data deleted", extra={"tenant": tenant})
         words = (
-            f"Deleted {answers} check-in answer(s), {removed} reflection(s), "
+            f"Deleted {answers} check-in and survey answer(s), {removed} reflection(s), "
             f"{drivers} driver(s) you added and {stars} star(s) you gave."
         )
         return Reply.saying(words)
@@ -194,7 +204,8 @@ async def privacy(core: Core, turn: Turn) -> Reply:
     roles = sorted(turn.roles - {"staff"}) or ["staff"]
     items = (
         f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
-        f"Check-in answers: {answers}, stored under a code made from your id with a secret key;"
+        f"Check-in and survey answers: {answers}, stored under a code made from your id with a "
+        "secret key;"
         " their values are only ever shown as counts",
         f"Reflections: {len(reflections)} (only you can read them: `reflections`)",
         "Walkthrough: "

@@ -177,7 +177,11 @@ class Poll(_Frozen):
     def fallback(self) -> str:
         """Plain-text form."""
         answers = "\n".join(f"  {b.label}" for b in self.options)
-        how = f"Answer with `checkin 0` to `checkin {len(self.options) - 1}`."
+        first, last = self.options[0], self.options[-1]
+        if first.typed and last.typed:  # a survey question: typed by its number, not its id
+            how = f"Answer with `{first.typed}` to `{last.typed}`."
+        else:
+            how = f"Answer with `checkin 0` to `checkin {len(self.options) - 1}`."
         return f"{self.question}\n{answers}\n{how}\n{self.count_line}\n{self.privacy_line}"
 
 

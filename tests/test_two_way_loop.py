@@ -161,11 +161,13 @@ async def test_show_me_lists_what_is_held_and_delete_me_removes_it(
     await chat.say("sam", "scenario 1")
     await chat.say("sam", "reflect thinking of my own mornings")
     shown = (await chat.say("sam", "privacy show-me")).plain_text()
-    assert "Check-in answers: 1" in shown and "Reflections: 1" in shown
+    assert "Check-in and survey answers: 1" in shown and "Reflections: 1" in shown
     confirm = await chat.say("sam", "privacy delete-me")
     assert button_commands(confirm) == ["privacy delete-me confirm"]
     done = await chat.say("sam", "privacy delete-me confirm")
-    assert "Deleted 1 check-in answer(s), 1 reflection(s), 0 driver(s)" in done.plain_text()
+    assert (
+        "Deleted 1 check-in and survey answer(s), 1 reflection(s), 0 driver(s)" in done.plain_text()
+    )
     async with engine.connect() as connection:
         assert (await connection.execute(select(PollAnswerRow))).all() == []
     poll = await core.polls.current(chat.tenant, chat.channel)

@@ -1,0 +1,205 @@
+"""Pre, mid and post programme surveys: the pack's short question sets posted as polls, answered
+under pseudonyms, and reported like check-ins (a question's counts show only at the group size)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot import loop
+from bot.features.checkins import count_line
+from bot.messages import Button, Context, Heading, MessageRef, Poll, Reply, Target, Text
+from bot.ports import ChatPort
+from bot.storage.polls import FIST_TO_FIVE
+from bot.storage.surveys import QuestionTotals, SurveyQuestion
+from content.models import Pack
+
+if TYPE_CHECKING:
+    from bot.core import Core, Turn
+
+log = logging.getLogger(__name__)
+
+ORDER = ("pre", "mid", "post")
+SUMMARY = "A short survey"
+THANKS = (
+    "Thank you, your answer is in. You can change it any time by choosing again. "
+    "Only counts are ever shown."
+)
+
+
+def privacy_note(min_group_size: int) -> str:
+    """Who sees what, once under the questions."""
+    return (
+        f"Only counts are shown, and only once {min_group_size} people have answered a question; "
+        "nobody, leaders and facilitators included, can see your answers."
+    )
+
+
+def render(
+    scale: list[str],
+    title: str,
+    introduction: str,
+    questions: list[SurveyQuestion],
+    lines: list[str],
+    size: int,
+) -> Reply:
+    """The survey message: one poll per question, each with its count line."""
+    polls = tuple(
+        Poll(
+            poll_id=question.id,
+            question=f"{question.position}. {question.question}",
+            options=tuple(
+                Button(
+                    label=scale[value],
+                    command=f"survey {question.id} {value}",
+                    typed=f"survey {question.position} {value}",
+                )
+                for value in FIST_TO_FIVE
+            ),
+            count_line=line,
+            privacy_line=f"Counts appear at {size} answers.",
+        )
+        for question, line in zip(questions, lines, strict=True)
+    )
+    return Reply(
+        summary=SUMMARY,
+        private=False,
+        blocks=(
+            Heading(text=title),
+            Text(text=introduction),
+            *polls,
+            Context(text=privacy_note(size)),
+        ),
+    )
+
+
+async def _current(core: Core, tenant: str, questions: list[SurveyQuestion], size: int) -> Reply:
+    """The round's message as it stands now."""
+    pack = core.pack_of(await core.team(tenant)).pack
+    scale = list(pack.surveys.scale) if pack.surveys else [str(v) for v in FIST_TO_FIVE]
+    survey = pack.surveys.named(questions[0].survey) if pack.surveys else None
+    # A pack that lost its surveys since still shows the questions as they were posted.
+    title = survey.title if survey else SUMMARY
+    introduction = survey.introduction if survey else "Answer from 0 (not at all) to 5."
+    lines = [count_line(await core.polls.tally(tenant, q.id, size)) for q in questions]
+    return render(scale, title, introduction, questions, lines, size)
+
+
+async def post(
+    core: Core, port: ChatPort, tenant: str, pack: Pack, place: str, which: str
+) -> str | None:
+    """Post the pack's `which` survey to `place`; None when the pack has no such survey."""
+    survey = pack.surveys.named(which) if pack.surveys else None
+    if survey is None:
+        return None
+    texts = [question.text for question in survey.questions]
+    questions = await core.surveys.open_round(tenant, place, which, texts, core.clock.now())
+    size = (await core.team(tenant)).min_group_size
+    reply = await _current(core, tenant, questions, size)
+    ref = await port.send(Target(tenant=tenant, address=place), reply)
+    await core.surveys.set_message(tenant, questions[0].round_id, ref.message_id)
+    log.info("survey posted", extra={"tenant": tenant, "survey": which})
+    return ref.message_id
+
+
+async def survey(core: Core, turn: Turn) -> Reply:
+    """`survey` (the one here), `survey pre|mid|post` (post it now), `survey N ANSWER`."""
+    args, tenant = turn.command.args, turn.team.tenant_id
+    place = turn.incoming.place.address
+    if args and args[0] in ORDER:
+        loop.require(turn, "facilitator")
+        if await post(core, turn.port, tenant, turn.pack, place, args[0]) is None:
+            return Reply.saying("This team's content pack has no programme surveys.")
+        return Reply.saying(f"Posted the {args[0]}-programme survey here.")
+    if len(args) >= 2:
+        return await _answer(core, turn)
+    questions = await core.surveys.latest_round(tenant, place)
+    if not questions:
+        return Reply.saying("No survey has been posted here yet.")
+    reply = await _current(core, tenant, questions, turn.team.min_group_size)
+    return reply.model_copy(update={"private": True})
+
+
+async def _answer(core: Core, turn: Turn) -> Reply:
+    args, tenant = turn.command.args, turn.team.tenant_id
+    which, value = args[0], args[1]
+    if not value.isdigit() or int(value) not in FIST_TO_FIVE:
+        return Reply.saying("A survey answer is a number from 0 to 5, for example `survey 2 4`.")
+    question: SurveyQuestion | None
+    if which.isdigit():
+        latest = await core.surveys.latest_round(tenant, turn.incoming.place.address)
+        question = next((q for q in latest if q.position == int(which)), None)
+    else:
+        question = await core.surveys.question(tenant, turn.command.rest.split()[0])
+    if question is None:
+        return Reply.saying("I couldn't find that survey question here. Type `survey` to see it.")
+    await core.polls.answer(tenant, question.id, turn.person, int(value), core.clock.now())
+    if question.message_id is not None:
+        questions = await core.surveys.round_of(tenant, question.round_id)
+        reply = await _current(core, tenant, questions, turn.team.min_group_size)
+        ref = MessageRef(tenant=tenant, address=question.place, message_id=question.message_id)
+        await turn.port.update(ref, reply)
+    return Reply.saying(THANKS, privacy_note(turn.team.min_group_size))
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    """One question of one survey, in one channel or (place None) across the team."""
+
+    survey: str
+    position: int
+    question: str
+    place: str | None
+    answered: int  # answers in publishable question polls only
+    counts: tuple[int, ...] | None  # None when every poll of this question was withheld
+
+    @property
+    def mean(self) -> float | None:
+        """The average answer, 0 to 5."""
+        if not self.counts or self.answered == 0:
+            return None
+        return sum(value * count for value, count in enumerate(self.counts)) / self.answered
+
+
+def survey_rows(
+    totals: list[QuestionTotals], min_group_size: int, by_place: bool
+) -> list[SurveyRow]:
+    """Rows per survey question, from publishable polls only.
+
+    As with check-ins, the unit of suppression is one posted question: it counts anywhere only
+    once it reached the group size, so every figure is a sum of publishable polls and no pair of
+    reports (a channel's and the team's, two channels') can be subtracted to reveal a withheld one.
+    """
+    groups: dict[tuple[int, int, str], list[QuestionTotals]] = defaultdict(list)
+    for item in totals:
+        question = item.question
+        place = question.place if by_place else ""
+        groups[(ORDER.index(question.survey), question.position, place)].append(item)
+    rows = []
+    for (order, position, place), items in sorted(groups.items()):
+        shown = [item for item in items if item.total >= min_group_size]
+        counts = tuple(sum(i.counts[v] for i in shown) for v in FIST_TO_FIVE) if shown else None
+        rows.append(
+            SurveyRow(
+                survey=ORDER[order],
+                position=position,
+                question=items[-1].question.question,
+                place=place or None,
+                answered=sum(item.total for item in shown),
+                counts=counts,
+            )
+        )
+    return rows
+
+
+def row_line(row: SurveyRow, min_group_size: int) -> str:
+    """One row as a sentence for chat."""
+    where = f" in {row.place}" if row.place else ""
+    head = f"{row.survey.capitalize()} {row.position}{where} “{row.question}”"
+    if row.counts is None:
+        return f"{head}: fewer than {min_group_size} answers, not shown"
+    spread = "  ".join(f"{v}: {c}" for v, c in enumerate(row.counts))
+    mean = f", average {row.mean:.1f}" if row.mean is not None else ""
+    return f"{head}: {row.answered} answers{mean}. {spread}"
