@@ -100,6 +100,29 @@ async def test_an_update_replaces_the_card_with_the_same_activity_id(
     assert "2 people have answered." in updated.texts()
 
 
+async def test_a_channels_members_are_read_page_by_page(
+    teams_port: TeamsPort, bot_connector: FakeBotConnector
+) -> None:
+    bot_connector.members[CHANNEL] = [f"29:user-{n}" for n in range(1200)]
+
+    people = await teams_port.members(Target(tenant=TEAMS_TENANT, address=CHANNEL))
+
+    assert [p.user_id for p in people] == [f"29:user-{n}" for n in range(1200)]
+    assert {p.tenant for p in people} == {TEAMS_TENANT}
+    assert len(bot_connector.of_kind("members")) == 3
+
+
+async def test_a_pin_request_is_simply_a_post_in_teams(
+    teams_port: TeamsPort, bot_connector: FakeBotConnector
+) -> None:
+    pinned = HELLO.model_copy(update={"pin": True})
+
+    await teams_port.send(Target(tenant=TEAMS_TENANT, address=CHANNEL), pinned)
+
+    [created] = bot_connector.new_threads()
+    assert "Hello, circle." in created.texts()
+
+
 async def test_throttling_is_retried_after_the_wait_teams_asks_for(
     teams_port: TeamsPort, bot_connector: FakeBotConnector, sleeps: Sleeps
 ) -> None:

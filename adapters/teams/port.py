@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from botbuilder.core import TurnContext
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -47,6 +47,8 @@ ATTEMPTS = 3
 # Longer waits than this are left to the scheduler (DeliveryError.retry_after), not slept here.
 MAX_WAIT_SECONDS = 30.0
 BACKOFF_BASE_SECONDS = 0.5
+# Teams pages members 50 to 500 at a time.
+MEMBERS_PAGE = 500
 # A failure that is neither HTTP nor network: retrying the same call would fail the same way.
 UNEXPECTED = "unexpected"
 
@@ -177,6 +179,32 @@ class TeamsPort:
                 person.user_id,
             )
         return MessageRef(tenant=person.tenant, address=address, message_id=message_id)
+
+    async def members(self, target: Target) -> list[Person]:
+        """The people in a conversation (a channel's team, a group chat), page by page."""
+        reference = await self._reference(target.tenant, target.address)
+
+        async def read(context: TurnContext) -> list[Person]:
+            # A proactive turn has no channel data, so the connector is asked by conversation.
+            connector = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+            conversation = str(context.activity.conversation.id)
+            people: list[Person] = []
+            token: str | None = None
+            while True:
+                page = await connector.conversations.get_teams_conversation_paged_members(
+                    conversation, MEMBERS_PAGE, token
+                )
+                people += [
+                    Person(tenant=target.tenant, user_id=str(member.id), display_name=member.name)
+                    for member in page.members or []
+                ]
+                token = page.continuation_token
+                if not token:
+                    return people
+
+        return await self._retrying(
+            lambda: self._continue(reference, read), target.tenant, target.address
+        )
 
     async def places(self, tenant: str, reply: Reply) -> Places:
         """The channels and chats a form in the reply may offer (looked up only when asked)."""

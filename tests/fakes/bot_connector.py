@@ -71,6 +71,8 @@ class FakeBotConnector:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     url: str = ""
+    # conversation id -> member ids, for the paged members Teams lists
+    members: dict[str, list[str]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -95,6 +97,7 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -118,7 +121,7 @@ class FakeBotConnector:
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             error = {"error": {"code": failure.code, "message": "refused by the fake"}}
             return web.json_response(error, status=failure.status, headers=headers)
-        return web.json_response(success, status=200 if call.kind == "update" else 201)
+        return web.json_response(success, status=200 if call.kind in ("update", "members") else 201)
 
     async def _send(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
@@ -130,6 +133,15 @@ class FakeBotConnector:
         activity = request.match_info["activity"]
         call = Call("update", request.match_info["conversation"], activity, await request.json())
         return await self._answer(call, {"id": activity})
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        everyone = self.members.get(request.match_info["conversation"], [])
+        start = int(request.query.get("continuationToken") or 0)
+        size = int(request.query.get("pageSize") or 100)
+        page = [{"id": member, "name": member.upper()} for member in everyone[start : start + size]]
+        token = str(start + size) if start + size < len(everyone) else None
+        call = Call("members", request.match_info["conversation"], None, dict(request.query))
+        return await self._answer(call, {"members": page, "continuationToken": token})
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
