@@ -1,0 +1,76 @@
+"""The two-way loop typed in the shell: `crbot shell` as separate processes, one per person, on
+one local database, as a facilitator would try it out before a rollout."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.commandline import crbot, local_environment
+
+
+def shell(env: dict[str, str], user: str, *lines: str) -> str:
+    result = crbot(env, "shell", "--user", user, "--team", "ward-7", script="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_flow_of_the_loop_can_be_typed(tmp_path: Path) -> None:
+    env = local_environment(tmp_path) | {"CRBOT_FACILITATORS": "fran", "CRBOT_LEADERS": "lou"}
+
+    sam = shell(
+        env,
+        "sam",
+        "ask Could we have a quiet room on nights?",
+        "suggest Protected lunch",
+        "agreements propose We assume good intent",
+        "agreements star 1",
+        "drivers add Noise at the desk",
+        "drivers sort 1 mine",
+        "privacy show-me",
+        "privacy delete-me confirm",
+    )
+    assert "── privately to fran ──" in sam and "QUESTION #1 FROM THE TEAM" in sam
+    assert "[Forward to leaders: type `ask forward 1`]" in sam
+    assert "── posted in #ward-7 ──\nA PROPOSED CULTURE AGREEMENT" in sam
+    assert "Starred #1: ★ 1 so far" in sam and "Moved #1 to “I can control”" in sam
+    assert "Drivers you added to a board: 1" in sam and "Stars on proposed agreements: 1" in sam
+    assert "1 driver(s) you added and 1 star(s) you gave" in sam
+
+    fran = shell(
+        env,
+        "fran",
+        "ask forward 1",
+        "agreements agree 1",
+        "survey pre",
+        "drivers add Rota published late",
+        "drivers sort 1 leadership",
+    )
+    assert "── privately to lou ──" in fran and "Sent to 1 leaders" in fran
+    assert "OUR CULTURE AGREEMENTS\n1. We assume good intent" in fran
+    assert "1. I can recognize the signs of compassion fatigue in myself." in fran
+    assert "Answer with `survey 1 0` to `survey 1 5`." in fran
+
+    lou = shell(
+        env,
+        "lou",
+        "ask answer 1 Yes, from May.",
+        "drivers answer 1 this-year",
+        "drivers progress 1 The rota now goes out six weeks ahead.",
+        "survey 1 5",
+    )
+    assert "LEADERSHIP'S ANSWER\nYes, from May." in lou and "sam" not in lou
+    assert "Exploring this year." in lou and "six weeks ahead" in lou
+    assert "1 person has answered" in lou
+    # Two more people answer at the same time, on the same database.
+    with ThreadPoolExecutor(2) as pool:
+        answered = list(
+            pool.map(lambda u: shell(env, u[0], f"survey 1 {u[1]}"), [("kim", 2), ("ana", 4)])
+        )
+    assert all("your answer is in" in out for out in answered)
+
+    report = shell(env, "fran", "report", "drivers")
+    assert "Pre 1 “I can recognize the signs of compassion fatigue in myself.”: 3 answers" in report
+    assert "0: 0  1: 0  2: 1  3: 0  4: 1  5: 1" in report
+    assert "#1 Rota published late · leadership: exploring this year" in report
+    assert "Noise at the desk" not in report  # deleted with sam's data

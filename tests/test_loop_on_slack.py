@@ -1,0 +1,159 @@
+"""The two-way loop in Slack, end to end: signed requests to the real endpoint and bolt app, the
+real AsyncWebClient, and the fake Slack Web API on loopback. Asks, suggestions, reports, privacy,
+the drivers board, culture agreements and a survey answer, each clicked as people would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from tests.conftest import FrozenClock
+from tests.fakes.slack_api import SlackStack, running_slack
+
+Json = dict[str, Any]
+TENANT = "slack:T1"
+
+
+@pytest.fixture
+async def stack(core: Core, engine: AsyncEngine, clock: FrozenClock) -> AsyncIterator[SlackStack]:
+    await core.teams.grant(TENANT, "ULEE", "leader")
+    async with running_slack(core, engine, clock) as running:
+        yield running
+
+
+def buttons(blocks: list[Json]) -> list[Json]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def button(blocks: list[Json], label: str) -> Json:
+    return next(b for b in buttons(blocks) if b["text"]["text"] == label)
+
+
+def text(blocks: list[Json]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def posted_to(stack: SlackStack, channel: str) -> list[Json]:
+    return [m for m in stack.fake.called("chat.postMessage") if m["channel"] == channel]
+
+
+async def say(stack: SlackStack, line: str, user: str = "U1") -> Json:
+    status, body = await stack.slack.command(line, user=user)
+    assert status == 200
+    return dict(json.loads(body))
+
+
+async def submit(stack: SlackStack, user: str, values: dict[str, str], choice: str = "") -> None:
+    view = stack.fake.called("views.open")[-1]["view"]
+    state: Json = {name: {"value": {"value": value}} for name, value in values.items()}
+    if choice:
+        name, picked = choice.split("=", 1)
+        state[name] = {"value": {"selected_option": {"value": picked}}}
+    status, _ = await stack.slack.submit(view, state, user=user)
+    assert status == 200
+
+
+async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker(
+    stack: SlackStack,
+) -> None:
+    asked = await say(stack, "ask Could we have a quiet room on nights?")
+    assert "anonymously" in text(asked["blocks"])
+    (note,) = posted_to(stack, "Dfran")
+    assert "quiet room" in text(note["blocks"]) and "U1" not in text(note["blocks"])
+
+    await stack.slack.click(
+        button(note["blocks"], "Forward to leaders"), user="fran", channel="Dfran"
+    )
+    (forwarded,) = posted_to(stack, "DULEE")
+    await stack.slack.click(button(forwarded["blocks"], "Answer"), user="ULEE", channel="DULEE")
+    await submit(stack, "ULEE", {"text": "Yes, from May."})
+
+    (answer,) = posted_to(stack, "C1")
+    assert "quiet room" in text(answer["blocks"]) and "from May" in text(answer["blocks"])
+    assert "U1" not in text(answer["blocks"])
+
+
+async def test_suggestions_reach_the_facilitator_as_one_batch(stack: SlackStack) -> None:
+    for user in ("U1", "U2"):
+        await say(stack, f"suggest Idea from {user}", user=user)
+    assert posted_to(stack, "Dfran") == []
+    await say(stack, "suggest Idea from U3", user="U3")
+    (batch,) = posted_to(stack, "Dfran")
+    assert text(batch["blocks"]).count("Idea from") == 3
+
+
+async def test_a_survey_answer_updates_its_poll_and_the_report_shows_it_at_the_group_size(
+    stack: SlackStack,
+) -> None:
+    await say(stack, "survey pre", user="fran")
+    (survey,) = posted_to(stack, "C1")
+    first_question = buttons(survey["blocks"])[:6]
+    assert first_question[0]["text"]["text"] == "0 · Not at all"
+    for user in ("U1", "U2", "U3"):
+        status, _ = await stack.slack.click(first_question[4], user=user)
+        assert status == 200
+    update = stack.fake.called("chat.update")[-1]
+    assert "3 people have answered. 0: 0  1: 0  2: 0  3: 0  4: 3  5: 0" in text(update["blocks"])
+    thanks = stack.fake.responses[-1][1]
+    assert thanks["response_type"] == "ephemeral" and "your answer is in" in text(thanks["blocks"])
+
+    report = await say(stack, "report", user="fran")
+    assert report["response_type"] == "ephemeral"
+    assert "Pre 1" in text(report["blocks"]) and "3 answers, average 4.0" in text(report["blocks"])
+    assert "only a facilitator" in text((await say(stack, "report"))["blocks"])
+
+
+async def test_privacy_show_me_and_delete_me_by_button(stack: SlackStack) -> None:
+    await say(stack, "checkin 3")
+    shown = await say(stack, "privacy show-me")
+    assert "Check-in and survey answers: 1" in text(shown["blocks"])
+    confirm = await say(stack, "privacy delete-me")
+    await stack.slack.click(button(confirm["blocks"], "Delete my data"), ephemeral=True)
+    done = stack.fake.responses[-1][1]
+    assert "Deleted 1 check-in and survey answer(s)" in text(done["blocks"])
+
+
+async def test_the_drivers_board_is_filled_by_form_and_answered_by_a_leader(
+    stack: SlackStack,
+) -> None:
+    board = await say(stack, "drivers")
+    await stack.slack.click(button(board["blocks"], "Add a driver"), ephemeral=True)
+    await submit(
+        stack, "U1", {"text": "Rota published late"}, choice="control=Leadership can control"
+    )
+    added = stack.fake.called("chat.postEphemeral")[-1]
+    assert "Added anonymously as #1" in text(added["blocks"])
+
+    leader_board = await say(stack, "drivers", user="ULEE")
+    assert "Rota published late" in text(leader_board["blocks"])
+    assert "U1" not in text(leader_board["blocks"])
+    answer = button(leader_board["blocks"], "Answer #1")
+    await stack.slack.click(answer, user="ULEE", ephemeral=True)
+    await submit(stack, "ULEE", {}, choice="answer=Exploring this year")
+
+    (posted,) = posted_to(stack, "C1")
+    assert "Rota published late" in text(posted["blocks"])
+    assert "Exploring this year" in text(posted["blocks"])
+
+
+async def test_culture_agreements_are_proposed_starred_agreed_and_posted(
+    stack: SlackStack,
+) -> None:
+    await say(stack, "agreements propose We assume good intent")
+    (proposal,) = posted_to(stack, "C1")
+    for user in ("U2", "U3"):
+        await stack.slack.click(button(proposal["blocks"], "★ Star it"), user=user)
+    starred = stack.fake.responses[-1][1]
+    assert "★ 2 so far" in text(starred["blocks"])
+
+    listing = await say(stack, "agreements", user="fran")
+    await stack.slack.click(button(listing["blocks"], "Agree #1"), user="fran", ephemeral=True)
+
+    agreed = posted_to(stack, "C1")[-1]
+    assert "Our culture agreements" in text(agreed["blocks"])
+    assert "We assume good intent" in text(agreed["blocks"])
