@@ -123,21 +123,29 @@ def packs() -> dict[str, LoadedPack]:
     return load_packs()
 
 
-@pytest.fixture
-def core(engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]) -> Core:
-    """A core on a fresh database, healthcare pack, group size 3, one facilitator."""
+def build_core(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack], **options: Any
+) -> Core:
+    """The test core; `options` change its `CoreOptions` (who facilitates, a reports folder)."""
+    defaults: dict[str, Any] = {
+        "default_pack": "healthcare",
+        "min_group_size": 3,
+        "support_resources": "Call the EAP at 555-0100.",
+        "role_bootstrap": {"fran": "facilitator"},
+    }
     return Core(
         packs=packs,
         sessions=sessions(engine),
         pseudonyms=Pseudonyms(TEST_SECRET),
         clock=clock,
-        options=CoreOptions(
-            default_pack="healthcare",
-            min_group_size=3,
-            support_resources="Call the EAP at 555-0100.",
-            role_bootstrap={"fran": "facilitator"},
-        ),
+        options=CoreOptions(**{**defaults, **options}),
     )
+
+
+@pytest.fixture
+def core(engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]) -> Core:
+    """A core on a fresh database, healthcare pack, group size 3, one facilitator."""
+    return build_core(engine, clock, packs)
 
 
 @dataclass

@@ -15,7 +15,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
+from botbuilder.schema.teams import FileConsentCardResponse
 
+from adapters.teams import files
 from adapters.teams.port import (
     TENANT_PREFIX,
     UNEXPECTED,
@@ -225,7 +227,31 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                     "private reply shown in the conversation instead",
                     extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
                 )
-        await turn_context.send_activity(await self._port.activity(person.tenant, reply))
+        personal = kind_of(turn_context.activity) == "personal"
+        await turn_context.send_activity(
+            await self._port.activity(person.tenant, reply, personal=personal)
+        )
+
+    async def on_teams_file_consent_accept(
+        self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
+    ) -> None:
+        """The person accepted a file: upload it to where Teams says, then show it."""
+        context = {"tenant": tenant_of(turn_context.activity), "platform": "teams"}
+        path = files.offered_path(file_consent_card_response, self._core.options.reports_dir)
+        shown = None if path is None else await files.upload(file_consent_card_response, path)
+        if shown is None:
+            log.warning("offered file not delivered", extra=context)
+            await turn_context.send_activity(card_activity(kind_reply(ErrorCode.UNAVAILABLE)))
+            return
+        await turn_context.send_activity(shown)
+        log.info("file delivered", extra=context)
+
+    async def on_teams_file_consent_decline(
+        self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
+    ) -> None:
+        """The person declined a file: nothing is uploaded."""
+        words = "No problem, nothing was saved. Ask again whenever you want the file."
+        await turn_context.send_activity(card_activity(Reply.saying(words)))
 
     async def _share(self, turn_context: TurnContext, incoming: Incoming, address: str) -> None:
         """Post a shareable reply, asked for privately, in the channel it was asked from."""

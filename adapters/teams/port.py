@@ -27,6 +27,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters.teams import files
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
 from adapters.teams.render import Json, Places, asks_for_a_channel, attachment
 from adapters.teams.throttle import Throttle
@@ -58,13 +59,17 @@ def tenant_guid(tenant: str) -> str:
     return tenant.removeprefix(TENANT_PREFIX)
 
 
-def card_activity(reply: Reply, places: Places = (), share: Json | None = None) -> Activity:
-    """The reply as a message activity holding one Adaptive Card."""
+def card_activity(
+    reply: Reply, places: Places = (), share: Json | None = None, *, personal: bool = False
+) -> Activity:
+    """The reply as a message activity holding one Adaptive Card (and, in a personal chat,
+    a consent card for each file it carries)."""
     card = attachment(reply, places, share)
+    cards = [Attachment(content_type=card["contentType"], content=card["content"])]
     return Activity(
         type=ActivityTypes.message,
         summary=reply.summary,
-        attachments=[Attachment(content_type=card["contentType"], content=card["content"])],
+        attachments=cards + (files.offers(reply) if personal else []),
     )
 
 
@@ -168,13 +173,14 @@ class TeamsPort:
         if reference is not None:
             address = str(reference["conversation"]["id"])
             message_id = await self._retrying(
-                lambda: self._post(reference, card_activity(reply, places, share)),
+                lambda: self._post(reference, card_activity(reply, places, share, personal=True)),
                 person.tenant,
                 address,
             )
         else:
+            personal = card_activity(reply, places, share, personal=True)
             address, message_id = await self._retrying(
-                lambda: self._open_personal(person, card_activity(reply, places, share)),
+                lambda: self._open_personal(person, personal),
                 person.tenant,
                 person.user_id,
             )
@@ -210,9 +216,9 @@ class TeamsPort:
         """The channels and chats a form in the reply may offer (looked up only when asked)."""
         return await self._references.places(tenant) if asks_for_a_channel(reply) else ()
 
-    async def activity(self, tenant: str, reply: Reply) -> Activity:
+    async def activity(self, tenant: str, reply: Reply, *, personal: bool = False) -> Activity:
         """The reply as a card activity, its channel fields offering the tenant's places."""
-        return card_activity(reply, await self.places(tenant, reply))
+        return card_activity(reply, await self.places(tenant, reply), personal=personal)
 
     async def _reference(self, tenant: str, address: str) -> Reference:
         reference = await self._references.get(tenant, address)

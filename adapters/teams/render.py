@@ -18,6 +18,7 @@ from bot.messages import (
     Buttons,
     Context,
     Divider,
+    File,
     FormField,
     Heading,
     Link,
@@ -132,6 +133,9 @@ def element(block: Block, places: Places = ()) -> list[Json]:
         return [_text(block.text, isSubtle=True, size="Small")]
     if isinstance(block, Link):
         return [_text(f"[{block.label}]({block.url})")]
+    if isinstance(block, File):
+        # In a personal chat a consent card follows; elsewhere Teams lets bots name files only.
+        return [_text(f"📎 {block.title} ({block.filename})")]
     # Images live in the content pack, not at a public URL; their words stand in for them.
     return [_text(block.fallback())]
 

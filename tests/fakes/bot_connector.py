@@ -73,6 +73,8 @@ class FakeBotConnector:
     url: str = ""
     # conversation id -> member ids, for the paged members Teams lists
     members: dict[str, list[str]] = field(default_factory=dict)
+    # name -> (bytes, Content-Range) of files put at the upload URLs Teams hands out
+    uploads: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -98,6 +100,7 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
+        app.router.add_put("/onedrive/{name}", self._upload)  # stands in for the person's OneDrive
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,6 +136,15 @@ class FakeBotConnector:
         activity = request.match_info["activity"]
         call = Call("update", request.match_info["conversation"], activity, await request.json())
         return await self._answer(call, {"id": activity})
+
+    def upload_url(self, name: str) -> str:
+        """Where Teams would let the bot put a file the person accepted."""
+        return f"{self.url}onedrive/{name}"
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.uploads[name] = (await request.read(), request.headers.get("Content-Range", ""))
+        return web.json_response({"id": name}, status=201)
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         everyone = self.members.get(request.match_info["conversation"], [])
