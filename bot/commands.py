@@ -81,5 +81,4 @@ def parse(text: str) -> Command:
     head = ALIASES.get(head, head)
     if head not in NAMES:
         return Command("unknown", tuple(words), line)
-    rest = line.split(" ", 1)[1] if " " in line else ""
-    return Command(head, tuple(w.lower() for w in words[1:]), rest)
+    return Command(head, tuple(w.lower() for w in words[1:]), " ".join(words[1:]))

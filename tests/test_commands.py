@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +41,13 @@ def test_unknown_words_become_the_unknown_command() -> None:
 @given(st.text(max_size=200))
 def test_any_line_parses_without_raising(line: str) -> None:
     assert parse(line).name
+
+
+@pytest.mark.parametrize("prefix", ["", "compassion-steps ", "/compassion-steps "])
+def test_the_rest_of_a_line_is_the_same_with_or_without_the_slash_commands_name(
+    prefix: str,
+) -> None:
+    typed = parse(f"{prefix}ask Could  we talk About breaks?")
+
+    assert typed.name == "ask"
+    assert typed.rest == "Could we talk About breaks?"
