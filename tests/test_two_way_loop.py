@@ -189,3 +189,17 @@ async def test_retention_deletes_old_raw_answers_and_keeps_the_counts(
     poll = await core.polls.current(chat.tenant, chat.channel)
     assert poll is not None
     assert (await core.polls.tally(chat.tenant, poll.id, 3)).distribution == (0, 0, 1, 0, 3, 0)
+
+
+async def test_help_shows_the_loops_commands_by_role(core: Core, chat: Chat) -> None:
+    await core.teams.grant(chat.tenant, "lou", "leader")
+    staff = (await chat.say("sam", "help")).plain_text()
+    for command in ("`ask ...`", "`drivers`", "`agreements`", "`survey`", "`privacy show-me`"):
+        assert command in staff
+    assert "`report`" not in staff and "`drivers answer" not in staff
+    facilitator = (await chat.say("fran", "help")).plain_text()
+    assert "`report` or `report here`" in facilitator and "`survey pre|mid|post`" in facilitator
+    assert "`drivers answer" not in facilitator
+    leader = (await chat.say("lou", "help")).plain_text()
+    assert "`drivers answer N this-year|next-year|unlikely`" in leader
+    assert "`report`" not in leader

@@ -15,9 +15,29 @@ EVERYONE = (
     "`prompt`: today's prompt",
     "`checkin` or `checkin 4`: the fist-to-five check-in (0 to 5)",
     "`section`: what the team is working on",
+    "`ask ...`: a question or concern for leadership, sent anonymously",
+    "`suggest ...`: what would help? Facilitators see suggestions only in batches",
+    "`drivers`: our board of what drains us and keeps us going; `drivers add ...` adds one "
+    "anonymously, `drivers sort N mine|leadership|cannot` sorts yours",
+    "`agreements`: our culture agreements; `agreements propose ...` and `agreements star N`",
+    "`survey`: the programme survey posted here; `survey 2 4` answers question 2 with 4",
+    "`privacy show-me` / `privacy delete-me`: what the bot holds about you, and deleting it",
 )
-FACILITATORS = ("`section 2`: move the team on to another section",)
+FACILITATORS = (
+    "`section 2`: move the team on to another section",
+    "`asks`: questions waiting; `ask forward N` passes one to leaders",
+    "`report` or `report here`: check-in and survey counts, privately",
+    "`drivers sort N ...`: sort any driver on the board",
+    "`agreements agree N`, `agreements drop N`, `agreements post`: record the agreements and pin "
+    "the list",
+    "`survey pre|mid|post`: post a programme survey here now",
+)
 LEADERS = ("`follow-up ...`: post a follow-up to this channel",)
+LEADERS_ONLY = (
+    "`ask answer N ...`: answer a forwarded question in its channel",
+    "`drivers answer N this-year|next-year|unlikely`: answer a leadership driver",
+    "`drivers progress N ...`: share progress on a driver",
+)
 
 
 def help_reply(roles: frozenset[str], pack_title: str) -> Reply:
@@ -25,6 +45,8 @@ def help_reply(roles: frozenset[str], pack_title: str) -> Reply:
     items = EVERYONE + (FACILITATORS if "facilitator" in roles else ())
     if roles & {"facilitator", "leader"}:
         items += LEADERS
+    if "leader" in roles:
+        items += LEADERS_ONLY
     return Reply(
         summary="What I can do",
         blocks=(
