@@ -13,6 +13,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from botbuilder.core import BotAdapter, TurnContext
@@ -27,13 +28,20 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from adapters.teams import files
+from adapters.teams import files, images
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
-from adapters.teams.render import Json, Places, asks_for_a_channel, attachment
+from adapters.teams.render import (
+    NO_PICTURES,
+    Json,
+    Pictures,
+    Places,
+    asks_for_a_channel,
+    attachment,
+)
 from adapters.teams.throttle import Throttle
 from bot import metrics
 from bot.errors import DeliveryError
-from bot.messages import MessageRef, Person, Reply, Target
+from bot.messages import Image, MessageRef, Person, Reply, Target
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +68,16 @@ def tenant_guid(tenant: str) -> str:
 
 
 def card_activity(
-    reply: Reply, places: Places = (), share: Json | None = None, *, personal: bool = False
+    reply: Reply,
+    places: Places = (),
+    share: Json | None = None,
+    *,
+    personal: bool = False,
+    pictures: Pictures = NO_PICTURES,
 ) -> Activity:
     """The reply as a message activity holding one Adaptive Card (and, in a personal chat,
     a consent card for each file it carries)."""
-    card = attachment(reply, places, share)
+    card = attachment(reply, places, share, pictures)
     cards = [Attachment(content_type=card["contentType"], content=card["content"])]
     return Activity(
         type=ActivityTypes.message,
@@ -122,6 +135,7 @@ class TeamsPort:
         attempts: int = ATTEMPTS,
         max_wait: float = MAX_WAIT_SECONDS,
         throttle: Throttle | None = None,
+        image_file: Callable[[Image], str] | None = None,
     ) -> None:
         self._adapter = adapter
         self._references = references
@@ -130,19 +144,24 @@ class TeamsPort:
         self._attempts = attempts
         self._max_wait = max_wait
         self._throttle = throttle or Throttle(sleep)
+        self._image_file = image_file
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Post to a conversation; a channel (not a thread in it) gets a new thread."""
         reference = await self._reference(target.tenant, target.address)
-        places = await self.places(target.tenant, reply)
+        places, pictures = await self.places(target.tenant, reply), await self.pictures(reply)
         conversation = reference.get("conversation", {})
         if conversation.get("conversationType") == "channel" and THREAD_MARK not in target.address:
             message_id = await self._retrying(
-                lambda: self._new_thread(reference, reply, places), target.tenant, target.address
+                lambda: self._new_thread(
+                    reference, card_activity(reply, places, pictures=pictures)
+                ),
+                target.tenant,
+                target.address,
             )
         else:
             message_id = await self._retrying(
-                lambda: self._post(reference, card_activity(reply, places)),
+                lambda: self._post(reference, card_activity(reply, places, pictures=pictures)),
                 target.tenant,
                 target.address,
             )
@@ -151,10 +170,10 @@ class TeamsPort:
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Replace a card the bot posted (a poll's count line), in place."""
         reference = await self._reference(ref.tenant, ref.address)
-        places = await self.places(ref.tenant, reply)
+        places, pictures = await self.places(ref.tenant, reply), await self.pictures(reply)
 
         async def replace(context: TurnContext) -> str:
-            activity = card_activity(reply, places)
+            activity = card_activity(reply, places, pictures=pictures)
             activity.id = ref.message_id
             await context.update_activity(activity)
             return ref.message_id
@@ -169,18 +188,21 @@ class TeamsPort:
         `share` adds a "Share in channel" button (see `render.card`).
         """
         reference = await self._references.personal(person.tenant, person.user_id)
-        places = await self.places(person.tenant, reply)
+        places, pictures = await self.places(person.tenant, reply), await self.pictures(reply)
+
+        def personal() -> Activity:
+            return card_activity(reply, places, share, personal=True, pictures=pictures)
+
         if reference is not None:
             address = str(reference["conversation"]["id"])
             message_id = await self._retrying(
-                lambda: self._post(reference, card_activity(reply, places, share, personal=True)),
+                lambda: self._post(reference, personal()),
                 person.tenant,
                 address,
             )
         else:
-            personal = card_activity(reply, places, share, personal=True)
             address, message_id = await self._retrying(
-                lambda: self._open_personal(person, personal),
+                lambda: self._open_personal(person, personal()),
                 person.tenant,
                 person.user_id,
             )
@@ -216,9 +238,22 @@ class TeamsPort:
         """The channels and chats a form in the reply may offer (looked up only when asked)."""
         return await self._references.places(tenant) if asks_for_a_channel(reply) else ()
 
+    async def pictures(self, reply: Reply) -> Pictures:
+        """The reply's visuals as data URIs, by their path in the pack (prepared once each)."""
+        if self._image_file is None:
+            return NO_PICTURES
+        found: dict[str, str] = {}
+        for block in reply.blocks:
+            if isinstance(block, Image):
+                uri = await asyncio.to_thread(images.data_uri, Path(self._image_file(block)))
+                if uri is not None:
+                    found[block.path] = uri
+        return found
+
     async def activity(self, tenant: str, reply: Reply, *, personal: bool = False) -> Activity:
         """The reply as a card activity, its channel fields offering the tenant's places."""
-        return card_activity(reply, await self.places(tenant, reply), personal=personal)
+        places, pictures = await self.places(tenant, reply), await self.pictures(reply)
+        return card_activity(reply, places, personal=personal, pictures=pictures)
 
     async def _reference(self, tenant: str, address: str) -> Reference:
         reference = await self._references.get(tenant, address)
@@ -277,14 +312,14 @@ class TeamsPort:
 
         return await self._continue(reference, post)
 
-    async def _new_thread(self, reference: Reference, reply: Reply, places: Places) -> str:
+    async def _new_thread(self, reference: Reference, activity: Activity) -> str:
         conversation = reference["conversation"]
         parameters = ConversationParameters(
             is_group=True,
             bot=ChannelAccount().deserialize(reference.get("bot") or {}),
             channel_data={"channel": {"id": conversation["id"]}},
             tenant_id=conversation.get("tenantId"),
-            activity=card_activity(reply, places),
+            activity=activity,
         )
         created: list[str] = []
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from bot.messages import (
@@ -21,6 +22,7 @@ from bot.messages import (
     File,
     FormField,
     Heading,
+    Image,
     Link,
     Poll,
     Reply,
@@ -41,6 +43,9 @@ SHARE_LABEL = "Share in channel"
 SHORTENED = "This message was shortened to fit in Teams."
 
 Json = dict[str, Any]
+# A reply's visuals ready for a card: data URIs by the image's path in its pack.
+Pictures = Mapping[str, str]
+NO_PICTURES: Pictures = MappingProxyType({})
 
 # Core text marks *bold* and _italic_ the Slack way; Adaptive Card markdown wants **bold**.
 _BOLD = re.compile(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])")
@@ -113,7 +118,7 @@ def _poll(poll: Poll) -> list[Json]:
     ]
 
 
-def element(block: Block, places: Places = ()) -> list[Json]:
+def element(block: Block, places: Places = (), pictures: Pictures = NO_PICTURES) -> list[Json]:
     """One block as card elements; a block this renderer does not know becomes its text."""
     if isinstance(block, Heading):
         return [_text(block.text, size="Large", weight="Bolder")]
@@ -136,7 +141,10 @@ def element(block: Block, places: Places = ()) -> list[Json]:
     if isinstance(block, File):
         # In a personal chat a consent card follows; elsewhere Teams lets bots name files only.
         return [_text(f"📎 {block.title} ({block.filename})")]
-    # Images live in the content pack, not at a public URL; their words stand in for them.
+    if isinstance(block, Image) and block.path in pictures:
+        picture = {"type": "Image", "url": pictures[block.path], "altText": block.alt_text}
+        return [{**picture, "size": "Stretch"}, _text(block.title, isSubtle=True, size="Small")]
+    # An image with no picture prepared (or nothing else known) is told in words.
     return [_text(block.fallback())]
 
 
@@ -172,7 +180,9 @@ def share_data(command: str, address: str) -> Json:
     return {COMMAND_KEY: command, SHARE_KEY: address}
 
 
-def card(reply: Reply, places: Places = (), share: Json | None = None) -> Json:
+def card(
+    reply: Reply, places: Places = (), share: Json | None = None, pictures: Pictures = NO_PICTURES
+) -> Json:
     """The reply as one Adaptive Card; trailing blocks are dropped (and said so) past 80 KB.
 
     `places` are the (title, conversation id) pairs a channel field offers; `share` adds a
@@ -183,18 +193,20 @@ def card(reply: Reply, places: Places = (), share: Json | None = None) -> Json:
         submit = {"type": "Action.Submit", "title": SHARE_LABEL, "data": share}
         tail = [{"type": "ActionSet", "actions": [submit]}]
     blocks = list(reply.blocks)
-    body = [item for block in blocks for item in element(block, places)]
+    body = [item for block in blocks for item in element(block, places, pictures)]
     result = _card([*(body or [_text(reply.summary)]), *tail])
     while size(result) > MAX_CARD_BYTES and blocks:
         blocks.pop()
-        body = [item for block in blocks for item in element(block, places)]
+        body = [item for block in blocks for item in element(block, places, pictures)]
         result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small"), *tail])
     return result
 
 
-def attachment(reply: Reply, places: Places = (), share: Json | None = None) -> Json:
+def attachment(
+    reply: Reply, places: Places = (), share: Json | None = None, pictures: Pictures = NO_PICTURES
+) -> Json:
     """The card as a Bot Framework attachment (plain JSON, so this module needs no SDK types)."""
-    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply, places, share)}
+    return {"contentType": CARD_CONTENT_TYPE, "content": card(reply, places, share, pictures)}
 
 
 def form_answers(value: dict[str, Any]) -> dict[str, str] | None:

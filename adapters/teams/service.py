@@ -33,6 +33,6 @@ def build_teams(settings: Settings, core: Core, engine: AsyncEngine) -> Teams:
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = on_turn_error
     references = ReferenceStore(sessions(engine))
-    port = TeamsPort(adapter, references, bot_config(settings).APP_ID)
+    port = TeamsPort(adapter, references, bot_config(settings).APP_ID, image_file=core.image_file)
     bot = TeamsBot(core, port, references)
     return Teams(mount=mount_for(adapter, bot, auth), port=port, bot=bot, references=references)
