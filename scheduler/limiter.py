@@ -1,9 +1,11 @@
 """Token buckets per channel and per workspace, so a fan-out stays under the platforms' limits.
 
-Sends to one channel take turns. A send waits until its channel has a token, then reserves its
-workspace's next slot (first come, first served, so thousands of waiting sends stay cheap) and
-only then spends the channel token, at the moment it is sent: a platform counts sends when they
-arrive, and a token spent earlier would let the next one through too soon.
+Sends to one channel take turns. A send waits until its channel has a token, then queues for its
+workspace (first come, first served) and only then spends both tokens, at the moment it is sent:
+a platform counts sends when they arrive, and a token spent earlier would let the next one through
+too soon. Workspace tokens are never promised ahead of time: when the event loop stalls (a busy
+process, a slow database call), sends that were due during the stall do not all leave together
+as they would with reserved slots; at most a burst's worth goes at once, as the platform expects.
 """
 
 from __future__ import annotations
@@ -69,14 +71,10 @@ class Bucket:
         self._refill()
         self._tokens -= 1.0
 
-    def reserve(self) -> float:
-        """Take a token, possibly from the future; returns the seconds to wait for it."""
-        self.take()
-        return max(0.0, -self._tokens / self._rate.per_second)
-
     def hold(self, seconds: float) -> None:
-        """The platform said slow down: nothing more for `seconds`."""
-        self._tokens = min(self._tokens, -seconds * self._rate.per_second)
+        """The platform said slow down: the next token is due in `seconds`, not before."""
+        self._refill()
+        self._tokens = min(self._tokens, 1.0 - seconds * self._rate.per_second)
 
 
 class Limiter:
@@ -90,7 +88,14 @@ class Limiter:
         self._limits = PLATFORM_LIMITS if limits is None else limits
         self._clock = clock
         self._buckets: dict[tuple[str, str], Bucket] = {}
+        # One queue per channel and one per workspace (the channel "" of its tenant).
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def _lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     def _bucket(self, rate: Rate | None, key: tuple[str, str]) -> Bucket | None:
         if rate is None:
@@ -110,18 +115,20 @@ class Limiter:
     @contextlib.asynccontextmanager
     async def turn(self, tenant: str, channel: str) -> AsyncIterator[None]:
         """Wait for a turn to send to `channel`; send inside the block."""
-        lock = self._locks.get((tenant, channel))
-        if lock is None:
-            lock = self._locks[(tenant, channel)] = asyncio.Lock()
-        async with lock:
+        async with self._lock((tenant, channel)):
             channel_bucket, workspace_bucket = self._pair(tenant, channel)
             if channel_bucket is not None:
                 # Tokens accrue while we sleep, so one sleep of the computed length is enough.
-                await asyncio.sleep(channel_bucket.due_in())
-            if workspace_bucket is not None:
-                wait = workspace_bucket.reserve()
+                wait = channel_bucket.due_in()
                 if wait > 0:
                     await asyncio.sleep(wait)
+            if workspace_bucket is not None:
+                async with self._lock((tenant, "")):
+                    # Only the head of the workspace's queue sleeps; the rest wait their turn.
+                    wait = workspace_bucket.due_in()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    workspace_bucket.take()
             if channel_bucket is not None:
                 channel_bucket.take()
             yield

@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.5
 FLUSH_SIZE = 1000
 BACKOFF_BASE = 2.0
+# A platform asking to wait this long or less (a rate limit) is waited out in place.
+RETRY_HERE = 10.0
 BACKOFF_CAP = 900.0
 
 
@@ -146,9 +149,14 @@ class Sender:
             except IntegrityError:
                 # Another replica made them at the same moment: they exist now.
                 teams[tenant] = await self.core.team(tenant)
+        # One question for the whole batch instead of one per daily prompt.
+        prompted = {row.tenant for row in claimed if row.kind == "prompt"}
+        agreed = await self.core.rollouts.store.agreed_places(prompted)
         self._paused.clear()
         tasks = [
-            asyncio.ensure_future(self._one(row, rollouts[row.rollout_id], teams[row.tenant]))
+            asyncio.ensure_future(
+                self._one(row, rollouts[row.rollout_id], teams[row.tenant], agreed)
+            )
             for row in claimed
         ]
         finished: list[Outcome] = []
@@ -171,7 +179,13 @@ class Sender:
         await self.ledger.finish(self.instance, batch, self.core.clock.now())
         return sum(1 for outcome in batch if outcome.status == "sent")
 
-    async def _one(self, row: Claimed, rollout: RolloutRecord | None, team: TeamRecord) -> Outcome:
+    async def _one(
+        self,
+        row: Claimed,
+        rollout: RolloutRecord | None,
+        team: TeamRecord,
+        agreed: set[tuple[str, str]],
+    ) -> Outcome:
         if rollout is None or rollout.status != "active":
             return Outcome(row.id, "planned", attempts=row.attempts)
         port = self.ports.get(rollout.platform)
@@ -183,27 +197,50 @@ class Sender:
         context = {"tenant": row.tenant, "delivery_id": row.id, "job_id": row.rollout_id}
         token = posts.delivery_key.set(row.key)
         try:
-            async with self.limiter.turn(row.tenant, row.address):
-                if rollout.id in self._paused:
-                    return Outcome(row.id, "planned", attempts=row.attempts)
-                async with self._gate:
-                    message_id = await posts.deliver(self.core, port, rollout, due, team)
-        except DeliveryError as error:
-            if error.permanent:
-                await self._pause(rollout, port, error.reason)
-                return Outcome(row.id, "planned", error=error.reason[:100], attempts=row.attempts)
-            if error.retry_after:
-                self.limiter.hold(row.tenant, row.address, error.retry_after)
-            log.info("delivery postponed: %s", error.reason, extra=context)
-            return await self._given_up(
-                rollout, port, self._retry(row, error.reason, error.retry_after), row
-            )
+            while True:
+                try:
+                    async with self.limiter.turn(row.tenant, row.address):
+                        if rollout.id in self._paused:
+                            return Outcome(row.id, "planned", attempts=row.attempts)
+                        async with self._gate:
+                            message_id = await posts.deliver(
+                                self.core,
+                                port,
+                                rollout,
+                                due,
+                                team,
+                                has_agreements=(row.tenant, rollout.address) in agreed,
+                            )
+                    break
+                except DeliveryError as error:
+                    if error.permanent:
+                        await self._pause(rollout, port, error.reason)
+                        reason = error.reason[:100]
+                        return Outcome(row.id, "planned", error=reason, attempts=row.attempts)
+                    if error.retry_after:
+                        self.limiter.hold(row.tenant, row.address, error.retry_after)
+                    log.info("delivery postponed: %s", error.reason, extra=context)
+                    outcome = self._retry(row, error.reason, error.retry_after)
+                    if self._again_here(error, outcome):
+                        # A short rate-limit wait: the row stays claimed and tries again after
+                        # it, rather than going back to the ledger behind the whole fan-out.
+                        row = replace(row, attempts=outcome.attempts)
+                        await self._sleep(error.retry_after or 0.0)
+                        continue
+                    return await self._given_up(rollout, port, outcome, row)
         except Exception:
             log.exception("delivery failed", extra=context)
             return await self._given_up(rollout, port, self._retry(row, "error", None), row)
         finally:
             posts.delivery_key.reset(token)
         return Outcome(row.id, "sent", message_id=message_id, attempts=row.attempts + 1)
+
+    def _again_here(self, error: DeliveryError, outcome: Outcome) -> bool:
+        return (
+            outcome.status == "planned"
+            and error.retry_after is not None
+            and 0 < error.retry_after <= RETRY_HERE
+        )
 
     async def _given_up(
         self, rollout: RolloutRecord, port: ChatPort, outcome: Outcome, row: Claimed

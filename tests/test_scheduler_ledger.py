@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core, CoreOptions
@@ -342,3 +342,36 @@ async def test_the_visual_reminder_asks_to_be_pinned_and_nothing_else_does(
     pinned = [reply.summary for _, reply in port.sent if reply.pin]
     assert pinned == ["Visual reminder: Compassion in action"]
     assert len(port.sent) > 1
+
+
+async def test_a_short_rate_limit_is_waited_out_in_place_and_sent_once(
+    core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    port = FlakyPort(DeliveryError("ratelimited", permanent=False, retry_after=2), 3)
+    await plan(core)
+    sender = sender_for(core, engine, port)
+    clock.advance(**INTRO_DAY)
+    started = clock.now()
+    assert await sender.run_due() == 2
+    assert port.attempts == 4 and len(port.sent) == 1
+    assert (clock.now() - started).total_seconds() >= 6
+    async with engine.connect() as connection:
+        attempts = await connection.scalar(
+            select(DeliveryRow.attempts).where(DeliveryRow.kind == "intro")
+        )
+    assert attempts == 4
+
+
+async def test_a_fan_out_brings_agreements_into_prompts_only_where_a_cohort_made_them(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    await plan(core, channels=2)
+    made = await core.agreements.propose(TENANT, "C1", "We assume good intent", clock.now())
+    await core.agreements.set_status(TENANT, made.id, "agreed", clock.now())
+    sender = sender_for(core, engine, port, grace=timedelta(days=30))
+    clock.advance(days=11, hours=1)
+    await sender.run_due()
+    prompts = {t.address: r.plain_text() for t, r in port.sent if r.summary == "Today's prompt"}
+    assert set(prompts) == {"C0", "C1"}
+    assert "We assume good intent" in prompts["C1"]
+    assert "agreements" not in prompts["C0"]

@@ -209,9 +209,19 @@ async def tell_facilitators(core: Core, port: ChatPort, rollout: RolloutRecord, 
 
 
 async def deliver(
-    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, team: TeamRecord | None = None
+    core: Core,
+    port: ChatPort,
+    rollout: RolloutRecord,
+    due: Due,
+    team: TeamRecord | None = None,
+    *,
+    has_agreements: bool | None = None,
 ) -> str | None:
-    """Make one planned post; returns the message id (the first, for private notes)."""
+    """Make one planned post; returns the message id (the first, for private notes).
+
+    `has_agreements` says whether the channel has agreed culture agreements, when the caller
+    already knows (a fan-out asks once for all its channels); None looks them up.
+    """
     team = team or await core.team(rollout.tenant_id)
     pack = core.pack_of(team).pack
     place = Target(tenant=rollout.tenant_id, address=rollout.address)
@@ -240,7 +250,7 @@ async def deliver(
             if len(_REPLIES) > REPLY_CACHE_SIZE:
                 _REPLIES.clear()
             reply = _REPLIES[cache_key] = _public(kind, detail, pack, due)
-        if kind == "prompt":
+        if kind == "prompt" and has_agreements is not False:
             reply = await with_agreement(
                 core, rollout.tenant_id, rollout.address, reply, due.local_date
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlannedPost, to_utc, zone_of
-from bot.storage.tables import ChecklistRow, CircleRow, DeliveryRow, RolloutRow
+from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRow, RolloutRow
 
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
@@ -123,6 +124,22 @@ class RolloutStore:
                 for row in rows:
                     found[row.id] = _build(row, by_rollout.get(row.id, []))
         return found
+
+    async def agreed_places(self, tenants: Collection[str]) -> set[tuple[str, str]]:
+        """The (tenant, channel) places with an agreed culture agreement, in one query.
+
+        A fan-out asks once for the whole batch, so a prompt looks the agreements up only
+        where there are some.
+        """
+        if not tenants:
+            return set()
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(AgreementRow.tenant_id, AgreementRow.place)
+                .where(AgreementRow.tenant_id.in_(sorted(tenants)), AgreementRow.status == "agreed")
+                .distinct()
+            )
+            return {(tenant, place) for tenant, place in rows.all()}
 
     async def tenant_of(self, rollout_id: str) -> str | None:
         """Which tenant a rollout belongs to (for the operator's command line only)."""
@@ -302,7 +319,7 @@ def _build(row: RolloutRow, circles: list[CircleRow]) -> RolloutRecord:
         address=row.address,
         timezone=row.timezone,
         status=row.status,
-        calendar=CohortCalendar.model_validate_json(row.calendar),
+        calendar=_calendar(row.calendar),
         circles=tuple(
             Circle(
                 section=circle.section,
@@ -314,3 +331,9 @@ def _build(row: RolloutRow, circles: list[CircleRow]) -> RolloutRecord:
         created_by=row.created_by,
         paused_reason=row.paused_reason,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _calendar(stored: str) -> CohortCalendar:
+    # Most cohorts share the default calendar: parse each stored form once (it is frozen).
+    return CohortCalendar.model_validate_json(stored)
