@@ -32,6 +32,7 @@ class Claimed:
     local_date: date
     address: str
     attempts: int
+    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ _COLUMNS = (
     DeliveryRow.local_date,
     DeliveryRow.address,
     DeliveryRow.attempts,
+    DeliveryRow.due_at,
 )
 
 
@@ -70,6 +72,7 @@ def _claimed(row: Any) -> Claimed:
         local_date=date.fromisoformat(row.local_date),
         address=row.address,
         attempts=row.attempts,
+        due_at=utc(row.due_at),
     )
 
 
@@ -203,6 +206,21 @@ class Ledger:
         async with self._engine.connect() as connection:
             found = await connection.scalar(query)
         return utc(found) if found is not None else None
+
+    async def pending(self, now: datetime) -> int:
+        """How many posts of active rollouts are due and still planned (waiting or postponed)."""
+        async with self._engine.connect() as connection:
+            found = await connection.scalar(
+                select(func.count())
+                .select_from(DeliveryRow)
+                .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+                .where(
+                    DeliveryRow.status == "planned",
+                    DeliveryRow.due_at <= now,
+                    RolloutRow.status == "active",
+                )
+            )
+        return int(found or 0)
 
     async def counts(self, rollout_id: str | None = None) -> dict[str, int]:
         """How many rows are in each status (for tests, benchmarks and the operator)."""

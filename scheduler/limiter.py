@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from bot import metrics
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -115,22 +117,32 @@ class Limiter:
     @contextlib.asynccontextmanager
     async def turn(self, tenant: str, channel: str) -> AsyncIterator[None]:
         """Wait for a turn to send to `channel`; send inside the block."""
-        async with self._lock((tenant, channel)):
+        started = self._clock()
+        waited = False
+        channel_lock = self._lock((tenant, channel))
+        waited |= channel_lock.locked()
+        async with channel_lock:
             channel_bucket, workspace_bucket = self._pair(tenant, channel)
             if channel_bucket is not None:
                 # Tokens accrue while we sleep, so one sleep of the computed length is enough.
                 wait = channel_bucket.due_in()
                 if wait > 0:
+                    waited = True
                     await asyncio.sleep(wait)
             if workspace_bucket is not None:
-                async with self._lock((tenant, "")):
+                workspace_lock = self._lock((tenant, ""))
+                waited |= workspace_lock.locked()
+                async with workspace_lock:
                     # Only the head of the workspace's queue sleeps; the rest wait their turn.
                     wait = workspace_bucket.due_in()
                     if wait > 0:
+                        waited = True
                         await asyncio.sleep(wait)
                     workspace_bucket.take()
             if channel_bucket is not None:
                 channel_bucket.take()
+            if waited:
+                metrics.rate_limit_wait(metrics.platform_of(tenant), self._clock() - started)
             yield
 
     def hold(self, tenant: str, channel: str, seconds: float) -> None:

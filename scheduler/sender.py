@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot import logcontext, metrics
 from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import Target
@@ -82,7 +83,12 @@ class Sender:
                 now = self.core.clock.now()
                 await self._report_missed(now)
                 claimed = await self.ledger.claim(self.instance, now, self.batch)
+                metrics.deliveries_pending(await self.ledger.pending(now))
                 if claimed:
+                    # How late this run began: the oldest post in it that was never tried.
+                    fresh = [row.due_at for row in claimed if row.attempts == 0]
+                    if fresh:
+                        metrics.scheduler_lag((now - min(fresh)).total_seconds())
                     sent += await self._send_all(claimed)
                     continue
                 retry = await self.ledger.next_retry(now)
@@ -123,6 +129,8 @@ class Sender:
         for rollout_id, count in (await self.ledger.expire(now, self.grace)).items():
             log.warning("posts missed", extra={"job_id": rollout_id, "status": str(count)})
             tenant = await self.core.rollouts.store.tenant_of(rollout_id)
+            for _ in range(count):
+                metrics.delivery(metrics.platform_of(tenant or ""), "failed")
             rollout = await self.core.rollouts.store.get(tenant, rollout_id) if tenant else None
             port = self.ports.get(rollout.platform) if rollout else None
             if rollout is not None and port is not None:
@@ -186,6 +194,21 @@ class Sender:
         team: TeamRecord,
         agreed: set[tuple[str, str]],
     ) -> Outcome:
+        # Every line logged while making this post (ours, the adapter's) carries its row id.
+        with logcontext.delivery(row.id):
+            outcome = await self._attempt(row, rollout, team, agreed)
+        label = _counted_as(outcome)
+        if label is not None:
+            metrics.delivery(metrics.platform_of(row.tenant), label)
+        return outcome
+
+    async def _attempt(
+        self,
+        row: Claimed,
+        rollout: RolloutRecord | None,
+        team: TeamRecord,
+        agreed: set[tuple[str, str]],
+    ) -> Outcome:
         if rollout is None or rollout.status != "active":
             return Outcome(row.id, "planned", attempts=row.attempts)
         port = self.ports.get(rollout.platform)
@@ -194,7 +217,7 @@ class Sender:
         due = posts.Due(
             row.key, row.tenant, row.rollout_id, row.kind, row.section, row.local_date, row.address
         )
-        context = {"tenant": row.tenant, "delivery_id": row.id, "job_id": row.rollout_id}
+        context = {"tenant": row.tenant, "job_id": row.rollout_id}
         token = posts.delivery_key.set(row.key)
         try:
             while True:
@@ -224,6 +247,7 @@ class Sender:
                     if self._again_here(error, outcome):
                         # A short rate-limit wait: the row stays claimed and tries again after
                         # it, rather than going back to the ledger behind the whole fan-out.
+                        metrics.delivery(metrics.platform_of(row.tenant), "retried")
                         row = replace(row, attempts=outcome.attempts)
                         await self._sleep(error.retry_after or 0.0)
                         continue
@@ -286,3 +310,14 @@ class Sender:
             "that is fixed, type `rollout resume` there; nothing planned has been lost."
         )
         await posts.tell_facilitators(self.core, port, rollout, words)
+
+
+def _counted_as(outcome: Outcome) -> str | None:
+    """How a finished attempt counts: sent, retried (back in the ledger) or failed."""
+    if outcome.status in ("sent", "failed"):
+        return outcome.status
+    if outcome.not_before is not None:
+        return "retried"
+    # Back to planned with an error and no retry time: the cohort was paused (a permanent
+    # error), which needs a person; without an error the rollout was simply not active.
+    return "failed" if outcome.error else None
