@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 JOB_PATH = "scheduler.jobs:run_due"
 SWEEP_ID = "sweep"
-# How long stopping waits for a run in progress to record what it sent (SIGTERM allows 10 s).
-STOP_GRACE_SECONDS = 5.0
 
 
 def sync_url(url: str) -> str:
@@ -89,7 +87,6 @@ class SchedulerService:
         self._task: asyncio.Task[None] | None = None
         self._planned: dict[str, datetime] = {}
         self._first_tick: asyncio.Task[None] | None = None
-        self._runs: set[asyncio.Future[int]] = set()
         self.leading = asyncio.Event()
 
     async def start(self) -> None:
@@ -104,8 +101,6 @@ class SchedulerService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._step_down()
-        if self._runs:
-            await asyncio.wait(self._runs, timeout=STOP_GRACE_SECONDS)
         await self.leadership.release()
         jobs.unregister(self.name)
         if self._engine is not None:
@@ -115,13 +110,8 @@ class SchedulerService:
         """Send what is due and move each rollout's wake-up to its next post."""
         if not self.leading.is_set():
             return
-        # Stepping down shuts APScheduler down, which cancels the jobs it is running; the run
-        # itself is shielded, so a post sent just before is still recorded, not left uncertain.
-        run = asyncio.ensure_future(self.sender.run_due())
-        self._runs.add(run)
-        run.add_done_callback(self._runs.discard)
         try:
-            await asyncio.shield(run)
+            await self.sender.run_due()
             await self._plan_jobs()
         except Exception:
             log.exception("scheduler tick failed", extra={"job_id": rollout_id or SWEEP_ID})
