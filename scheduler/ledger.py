@@ -62,17 +62,19 @@ _COLUMNS = (
 
 
 def _claimed(row: Any) -> Claimed:
+    # By position, in `_COLUMNS` order: a fan-out claims thousands of rows at once.
+    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, due_at = row
     return Claimed(
-        id=row.id,
-        key=row.key,
-        tenant=row.tenant_id,
-        rollout_id=row.rollout_id,
-        kind=row.kind,
-        section=row.section,
-        local_date=date.fromisoformat(row.local_date),
-        address=row.address,
-        attempts=row.attempts,
-        due_at=utc(row.due_at),
+        id=row_id,
+        key=key,
+        tenant=tenant,
+        rollout_id=rollout_id,
+        kind=kind,
+        section=section,
+        local_date=date.fromisoformat(local_date),
+        address=address,
+        attempts=attempts,
+        due_at=utc(due_at),
     )
 
 

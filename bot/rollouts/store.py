@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -108,17 +108,19 @@ class RolloutStore:
         async with self._sessions() as session:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
+                # Plain rows rather than ORM objects: a fan-out loads thousands at once.
+                rollouts, circle_table = RolloutRow.__table__, CircleRow.__table__
                 rows = (
-                    await session.scalars(select(RolloutRow).where(RolloutRow.id.in_(chunk)))
+                    await session.execute(select(rollouts).where(rollouts.c.id.in_(chunk)))
                 ).all()
                 circles = (
-                    await session.scalars(
-                        select(CircleRow)
-                        .where(CircleRow.rollout_id.in_(chunk))
-                        .order_by(CircleRow.starts_at)
+                    await session.execute(
+                        select(circle_table)
+                        .where(circle_table.c.rollout_id.in_(chunk))
+                        .order_by(circle_table.c.starts_at)
                     )
                 ).all()
-                by_rollout: dict[str, list[CircleRow]] = {}
+                by_rollout: dict[str, list[Any]] = {}
                 for circle in circles:
                     by_rollout.setdefault(circle.rollout_id, []).append(circle)
                 for row in rows:
@@ -311,7 +313,8 @@ async def _record(session: AsyncSession, row: RolloutRow) -> RolloutRecord:
     return _build(row, list(circles))
 
 
-def _build(row: RolloutRow, circles: list[CircleRow]) -> RolloutRecord:
+def _build(row: RolloutRow | Any, circles: Sequence[CircleRow | Any]) -> RolloutRecord:
+    """A record from stored rows: ORM objects, or plain rows with the same columns."""
     zone = zone_of(row.timezone)
     return RolloutRecord(
         id=row.id,
