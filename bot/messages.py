@@ -149,7 +149,7 @@ class Button(_Frozen):
     def hint(self) -> str:
         """How to do the same by typing."""
         if self.form is not None:
-            return f"[{self.label}: type `{self.typed or self.command.split()[0]}` and your words]"
+            return f"[{self.label}: type `{self.typed or self.command}` and your words]"
         return f"[{self.label}: type `{self.typed or self.command}`]"
 
 

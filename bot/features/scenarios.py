@@ -51,6 +51,7 @@ def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
     reflect = Button(
         label="Reflect privately",
         command=f"reflect {scenario.number} {position}",
+        typed="reflect",
         form=Form(
             title="Reflect privately",
             submit_label="Keep it",
