@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import shutil
 import signal
 import socket
 import statistics
@@ -34,22 +35,24 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.teams.references import ReferenceStore  # noqa: E402
 from bench.common import percentile  # noqa: E402
-from bot.rollouts.plan import Circle, parse_local  # noqa: E402
+from bot.messages import Target  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.engine import sessions  # noqa: E402
 from bot.storage.tables import DeliveryRow  # noqa: E402
 from bot.wording import sorry_reply  # noqa: E402
 from crbot import runtime  # noqa: E402
 from tests.commandline import local_environment  # noqa: E402
-from tests.fakes.bot_connector import BOT, TEAM, TENANT, FakeBotConnector, activity  # noqa: E402
+from tests.deliveries import posts_due  # noqa: E402
+from tests.fakes.bot_connector import TEAM, TENANT, FakeBotConnector, activity  # noqa: E402
 from tests.fakes.slack_api import FakeSlack, SignedSlack  # noqa: E402
+from tests.test_teams_port import reference  # noqa: E402
 
 SECRET = "soak-signing-secret"
 TOKEN = "xoxb-soak"
@@ -133,54 +136,18 @@ async def plan_deliveries(
         core = bot.core
         await ReferenceStore(sessions(bot.engine)).save(
             TEAMS_TENANT,
-            {
-                "bot": BOT,
-                "conversation": {
-                    "id": TEAMS_CHANNEL,
-                    "conversationType": "channel",
-                    "tenantId": TENANT,
-                },
-                "channelId": "msteams",
-                "serviceUrl": connector.url,
-            },
+            reference(connector, TEAMS_CHANNEL, "channel"),
             kind="channel",
             team_id=TEAM,
         )
-
-        async def rollout(tenant: str, address: str) -> None:
-            await core.rollouts.create(
-                tenant=tenant,
-                address=address,
-                timezone="Europe/London",
-                circles=[Circle(1, parse_local("2030-03-19T09:00"))],
-                pack=core.packs["healthcare"].pack,
-            )
-
-        await rollout(TEAMS_TENANT, TEAMS_CHANNEL)
-        channels: set[str] = set()
-        rows: list[Any] = []
-        while len(rows) < plan.deliveries:
-            channels.add(f"CSOAK{len(channels) + 1}")
-            await rollout(SLACK_TENANT, f"CSOAK{len(channels)}")
-            async with bot.engine.connect() as connection:
-                rows = list(
-                    await connection.execute(
-                        select(DeliveryRow.id)
-                        # Private notes go to facilitators, of whom these rollouts have none.
-                        .where(DeliveryRow.kind.not_in(("nudge", "leader-note")))
-                        .order_by(DeliveryRow.due_at, DeliveryRow.id)
-                    )
-                )
-        chosen = [row.id for row in rows[: plan.deliveries]]
+        # Each rollout makes a few dozen posts; enough Slack channels for the run, and Teams.
+        channels = {f"CSOAK{n}" for n in range(1, plan.deliveries // 16 + 2)}
+        places = [Target(tenant=SLACK_TENANT, address=channel) for channel in sorted(channels)]
+        places.append(Target(tenant=TEAMS_TENANT, address=TEAMS_CHANNEL))
         # From the end of the warm-up to near the end of the load, evenly.
         first = datetime.now(UTC) + timedelta(seconds=STARTUP_SECONDS + plan.warm_up)
-        step = plan.seconds * 0.8 / len(chosen)
-        async with bot.engine.begin() as connection:
-            for number, row_id in enumerate(chosen):
-                due = first + timedelta(seconds=number * step)
-                await connection.execute(
-                    update(DeliveryRow).where(DeliveryRow.id == row_id).values(due_at=due)
-                )
+        every = timedelta(seconds=plan.seconds * 0.8 / plan.deliveries)
+        chosen = await posts_due(core, bot.engine, places, plan.deliveries, first, every)
         return chosen, channels
     finally:
         await bot.close()
@@ -402,7 +369,7 @@ def log_levels(log: Path) -> Counter[tuple[str, str]]:
     return lines
 
 
-async def soak(plan: Plan, database_url: str | None) -> int:
+async def soak(plan: Plan, database_url: str | None, keep_log: Path | None) -> int:
     fake = await FakeSlack().start()
     connector = await FakeBotConnector().start()
     results = Results()
@@ -449,6 +416,8 @@ async def soak(plan: Plan, database_url: str | None) -> int:
             await connector.stop()
         statuses = await delivery_statuses(settings, chosen)
         lines = log_levels(log)
+        if keep_log is not None:
+            shutil.copyfile(log, keep_log)
     return report(plan, database_url, results, statuses, lines, stopped_in, code)
 
 
@@ -527,6 +496,7 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default=None, help="PostgreSQL to soak against (emptied first)"
     )
+    parser.add_argument("--log", type=Path, default=None, help="keep the bot's JSON log here")
     args = parser.parse_args()
     seconds = 20.0 if args.quick else args.minutes * 60
     plan = Plan(
@@ -536,7 +506,7 @@ def main() -> int:
         sample_every=1.0 if args.quick else 10.0,
         deliveries=max(12, int(seconds // 2)),
     )
-    return asyncio.run(soak(plan, args.database_url))
+    return asyncio.run(soak(plan, args.database_url, args.log))
 
 
 if __name__ == "__main__":

@@ -7,16 +7,34 @@ SQLite the single UPDATE takes the write lock for itself (one process).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rollouts.store import utc
 from bot.storage.tables import DeliveryRow, RolloutRow
+
+log = logging.getLogger(__name__)
+
+# While the database is away, recording outcomes is tried again after these waits (seconds).
+RECONNECT_FIRST = 0.2
+RECONNECT_CAP = 5.0
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether a database error means the server is away (down, restarting, cut off)."""
+    if isinstance(error, OSError):  # refused, reset, timed out: asyncpg raises these raw
+        return True
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 @dataclass(frozen=True)
@@ -160,9 +178,24 @@ class Ledger:
             }
             for outcome in outcomes
         ]
-        async with self._engine.begin() as connection:
-            result = await connection.execute(statement, values)
-        return int(result.rowcount)
+        # The sends already happened: their outcomes wait for the database rather than be lost
+        # (rows left `sending` would later be reported as uncertain, or never sent at all).
+        wait = RECONNECT_FIRST
+        while True:
+            try:
+                async with self._engine.begin() as connection:
+                    result = await connection.execute(statement, values)
+                return int(result.rowcount)
+            except Exception as error:
+                if not unreachable(error):
+                    raise
+                log.warning(
+                    "database unreachable: %d outcomes wait to be recorded",
+                    len(values),
+                    extra={"status": type(error).__name__},
+                )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RECONNECT_CAP)
 
     async def stale(self) -> list[Claimed]:
         """Rows left in `sending` by a scheduler that stopped between send and mark."""

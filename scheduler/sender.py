@@ -82,8 +82,9 @@ class Sender:
             while await self.leadership.holds():
                 now = self.core.clock.now()
                 await self._report_missed(now)
-                claimed = await self.ledger.claim(self.instance, now, self.batch)
+                # Counted before claiming: once rows are claimed, every failure must hand them back.
                 metrics.deliveries_pending(await self.ledger.pending(now))
+                claimed = await self.ledger.claim(self.instance, now, self.batch)
                 if claimed:
                     # How late this run began: the oldest post in it that was never tried.
                     fresh = [row.due_at for row in claimed if row.attempts == 0]
@@ -99,8 +100,12 @@ class Sender:
 
     async def recover(self) -> None:
         """Settle rows a stopped scheduler left between send and mark."""
+        # A run of ours may still hold rows, waiting for the database to record what it sent:
+        # once it is done, what remains `sending` really was left behind.
+        async with self._running:
+            stale = await self.ledger.stale()
         uncertain: dict[str, list[Claimed]] = {}
-        for row in await self.ledger.stale():
+        for row in stale:
             rollout = await self.core.rollouts.store.get(row.tenant, row.rollout_id)
             port = self.ports.get(row.tenant.split(":", 1)[0])
             lookup = getattr(port, "delivered", None)
@@ -141,25 +146,13 @@ class Sender:
                 await posts.tell_facilitators(self.core, port, rollout, words)
 
     async def _send_all(self, claimed: list[Claimed]) -> int:
-        found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
-        # A rollout is only ever used by the tenant that owns it.
-        rollouts: dict[str, RolloutRecord | None] = {
-            row.rollout_id: found[row.rollout_id]
-            if row.rollout_id in found and found[row.rollout_id].tenant_id == row.tenant
-            else None
-            for row in claimed
-        }
-        # Create each tenant's settings before the sends run side by side (first contact).
-        teams: dict[str, TeamRecord] = {}
-        for tenant in sorted({row.tenant for row in claimed}):
-            try:
-                teams[tenant] = await self.core.team(tenant)
-            except IntegrityError:
-                # Another replica made them at the same moment: they exist now.
-                teams[tenant] = await self.core.team(tenant)
-        # One question for the whole batch instead of one per daily prompt.
-        prompted = {row.tenant for row in claimed if row.kind == "prompt"}
-        agreed = await self.core.rollouts.store.agreed_places(prompted)
+        try:
+            rollouts, teams, agreed = await self._context(claimed)
+        except Exception:
+            # Nothing was sent (the database went away, say): the rows go back as they were.
+            back = [Outcome(row.id, "planned", attempts=row.attempts) for row in claimed]
+            await self._flush(back)
+            raise
         self._paused.clear()
         # Posts to one channel go one after another anyway (its rate limit): one worker per
         # channel rather than a task per post keeps a large fan-out cheap to start.
@@ -190,6 +183,30 @@ class Sender:
         finally:
             sent += await self._flush(finished)
         return sent
+
+    async def _context(
+        self, claimed: list[Claimed]
+    ) -> tuple[dict[str, RolloutRecord | None], dict[str, TeamRecord], set[tuple[str, str]]]:
+        """What the claimed rows need, fetched once: their rollouts, teams and agreements."""
+        found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
+        # A rollout is only ever used by the tenant that owns it.
+        rollouts: dict[str, RolloutRecord | None] = {
+            row.rollout_id: found[row.rollout_id]
+            if row.rollout_id in found and found[row.rollout_id].tenant_id == row.tenant
+            else None
+            for row in claimed
+        }
+        # Create each tenant's settings before the sends run side by side (first contact).
+        teams: dict[str, TeamRecord] = {}
+        for tenant in sorted({row.tenant for row in claimed}):
+            try:
+                teams[tenant] = await self.core.team(tenant)
+            except IntegrityError:
+                # Another replica made them at the same moment: they exist now.
+                teams[tenant] = await self.core.team(tenant)
+        # One question for the whole batch instead of one per daily prompt.
+        prompted = {row.tenant for row in claimed if row.kind == "prompt"}
+        return rollouts, teams, await self.core.rollouts.store.agreed_places(prompted)
 
     async def _flush(self, finished: list[Outcome]) -> int:
         if not finished:

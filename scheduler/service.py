@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 JOB_PATH = "scheduler.jobs:run_due"
 SWEEP_ID = "sweep"
+# How long stopping waits for a run in progress to record what it sent (SIGTERM allows 10 s).
+STOP_GRACE_SECONDS = 5.0
 
 
 def sync_url(url: str) -> str:
@@ -87,6 +89,7 @@ class SchedulerService:
         self._task: asyncio.Task[None] | None = None
         self._planned: dict[str, datetime] = {}
         self._first_tick: asyncio.Task[None] | None = None
+        self._runs: set[asyncio.Future[None]] = set()
         self.leading = asyncio.Event()
 
     async def start(self) -> None:
@@ -101,6 +104,8 @@ class SchedulerService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._step_down()
+        if self._runs:
+            await asyncio.wait(self._runs, timeout=STOP_GRACE_SECONDS)
         await self.leadership.release()
         jobs.unregister(self.name)
         if self._engine is not None:
@@ -110,6 +115,15 @@ class SchedulerService:
         """Send what is due and move each rollout's wake-up to its next post."""
         if not self.leading.is_set():
             return
+        # Stepping down shuts APScheduler down, which cancels the jobs it is running. The work
+        # itself is shielded: a post sent just before is still recorded (not left uncertain),
+        # and no database call is cut off halfway, which can spoil its pooled connection.
+        work = asyncio.ensure_future(self._tick(rollout_id))
+        self._runs.add(work)
+        work.add_done_callback(self._runs.discard)
+        await asyncio.shield(work)
+
+    async def _tick(self, rollout_id: str | None) -> None:
         try:
             await self.sender.run_due()
             await self._plan_jobs()

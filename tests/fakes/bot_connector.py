@@ -6,6 +6,7 @@ It records every call, and answers with an error on demand (429 with Retry-After
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,7 @@ class Failure:
     status: int
     code: str
     retry_after: str | None = None
+    delay: float = 0.0  # seconds before answering
 
 
 @dataclass
@@ -83,6 +85,11 @@ class FakeBotConnector:
     ) -> None:
         """Answer the next `times` requests with this error."""
         self.failures.extend(Failure(status, code, retry_after) for _ in range(times))
+
+    def hang_next(self, seconds: float, *, times: int = 1) -> None:
+        """Leave the next `times` requests unanswered for `seconds`, then answer 504 (a gateway
+        timing out): they never reach Teams, so nothing is posted."""
+        self.failures.extend(Failure(504, "GatewayTimeout", delay=seconds) for _ in range(times))
 
     def of_kind(self, *kinds: str) -> list[Call]:
         """The calls of these kinds, in order."""
@@ -121,6 +128,7 @@ class FakeBotConnector:
         if failure is None:
             self.calls.append(call)
         else:
+            await asyncio.sleep(failure.delay)
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             error = {"error": {"code": failure.code, "message": "refused by the fake"}}
             return web.json_response(error, status=failure.status, headers=headers)

@@ -46,13 +46,16 @@ class Call:
     method: str
     args: Json
     token: str | None
+    ok: bool = True  # False: the fake answered with an error
 
 
 @dataclass
 class _Answer:
     status: int
-    body: Json
+    body: Json | None  # None: the usual answer
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    reached: bool = True  # False: a gateway gave up before Slack saw the call
 
 
 class FakeSlack:
@@ -116,6 +119,18 @@ class FakeSlack:
             answer.headers["Retry-After"] = str(retry_after)
             self._queued[method].append(answer)
 
+    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` as usual, after `seconds`."""
+        for _ in range(times):
+            self._queued[method].append(_Answer(200, None, delay=seconds))
+
+    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Leave the next `times` calls of `method` unanswered for `seconds`, then answer 504;
+        they never reach Slack, so nothing is posted (a client that gave up may retry)."""
+        for _ in range(times):
+            body = {"ok": False, "error": "gateway_timeout"}
+            self._queued[method].append(_Answer(504, body, delay=seconds, reached=False))
+
     def called(self, method: str) -> list[Json]:
         """The arguments of every call of `method`, in order."""
         return [call.args for call in self.calls if call.method == method]
@@ -147,11 +162,16 @@ class FakeSlack:
                 args[name] = json.loads(args[name])
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ") if header else args.get("token")
-        await self._record(Call(method, args, token))
         queued = self._queued.get(method)
-        if queued:
-            answer = queued.pop(0)
+        answer = queued.pop(0) if queued else None
+        if answer is not None and answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer is not None and not answer.reached:
+            return web.json_response(answer.body, status=answer.status)
+        if answer is not None and answer.body is not None:
+            await self._record(Call(method, args, token, ok=False))
             return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+        await self._record(Call(method, args, token))
         return web.json_response(self._answer(method, args))
 
     def ts(self) -> str:

@@ -1,0 +1,307 @@
+"""Faults, with the bot wired as `crbot run` wires it (Slack and Teams on one web server, and the
+scheduler): the database goes away and comes back, and the platforms fail and time out for a
+while. People get a kind answer meanwhile, deliveries wait and resume, and every planned post
+is made exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from adapters.teams.references import ReferenceStore
+from bot import metrics
+from bot.messages import Target
+from bot.settings import Settings
+from bot.storage.engine import sessions
+from bot.storage.tables import DeliveryRow
+from bot.wording import sorry_reply
+from crbot import runtime
+from crbot.platforms import configured_platforms
+from crbot.web import build_app
+from scheduler import sender as sender_module
+from scheduler import service as scheduler_service
+from tests.deliveries import posts_due
+from tests.fakes.bot_connector import CHANNEL, TEAM, TENANT, FakeBotConnector, activity
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSlack
+from tests.test_teams_port import reference
+
+SORRY = sorry_reply().summary
+DEADLINE = 30.0
+SLACK_CHANNELS = ("C1", "C2", "C3")
+TEAMS_TENANT = f"teams:{TENANT}"
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll `condition` until it holds, or fail at the deadline."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + DEADLINE
+    while not await condition():
+        assert loop.time() < end, f"not before the deadline: {what}"
+        await asyncio.sleep(0.05)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, on a free port, that may be stopped and started
+    at will: the machine's shared server is never touched."""
+
+    def __init__(self, bin_dir: Path, folder: Path) -> None:
+        self.bin_dir = bin_dir
+        self.data = folder / "data"
+        self.log = folder / "server.log"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        # initdb refuses to run as root: the cluster belongs to the postgres user then.
+        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self) -> str:
+        """The bot's DATABASE_URL for it."""
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [*self._as_owner, str(self.bin_dir / program), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def create(self) -> None:
+        """initdb: trust on loopback, and no fsync (the data is thrown away)."""
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+
+    def start(self) -> None:
+        """Start and wait until it accepts connections."""
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "start", "-w", "-t", "30", "-D", str(self.data), "-l", str(self.log),
+                  "-o", options)  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop: `fast` disconnects every client at once, as a crash or a failover does."""
+        self._run("pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.data))
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A started private cluster, removed after the test."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or (
+        [shutil.which("initdb")] if shutil.which("initdb") else []
+    )
+    if not found or not shutil.which("pg_ctl", path=str(Path(str(found[-1])).parent)):
+        pytest.skip("the PostgreSQL server programs (initdb, pg_ctl) are not installed")
+    folder = Path(tempfile.mkdtemp(prefix="crbot-pg-"))
+    server = PrivatePostgres(Path(str(found[-1])).parent, folder)
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+    try:
+        server.create()
+        server.start()
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            server.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class Bot:
+    """The running bot, the fakes it talks to, and clients for both platforms' endpoints."""
+
+    bot: runtime.Runtime
+    fake: FakeSlack
+    connector: FakeBotConnector
+    slack: SignedSlack
+    http: aiohttp.ClientSession
+    root: str
+    ports: dict[str, Any]
+
+    async def ready(self) -> int:
+        """The status /readyz answers."""
+        async with self.http.get(f"{self.root}/readyz") as response:
+            return response.status
+
+    async def teams(self, text: str, user: str = "29:user-ada") -> int:
+        """A typed Teams message in a personal chat; the HTTP status."""
+        body = activity(self.connector, text=text, user=user)
+        async with self.http.post(f"{self.root}/api/messages", json=body) as response:
+            return response.status
+
+    async def ledger(self, rows: list[int]) -> Counter[str]:
+        """The statuses of these delivery rows."""
+        async with self.bot.engine.connect() as connection:
+            found = await connection.execute(
+                select(DeliveryRow.status).where(DeliveryRow.id.in_(rows))
+            )
+            return Counter(row.status for row in found)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    database_url: str, data: Path, posts: int, every: timedelta
+) -> AsyncIterator[tuple[Bot, list[int]]]:
+    """The bot as `crbot run` wires it, with `posts` scheduled posts due one each `every` across
+    three Slack channels and a Teams channel, from a second after it starts."""
+    fake = await FakeSlack().start()
+    connector = await FakeBotConnector().start()
+    settings = Settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN,  # type: ignore[call-arg]
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        teams_enabled=True,
+        database_url=database_url,
+        data_dir=data,
+        pseudonym_secret="test-pseudonym-secret-0123456789",
+    )
+    bot = await runtime.start(settings)
+    await ReferenceStore(sessions(bot.engine)).save(
+        TEAMS_TENANT, reference(connector, CHANNEL, "channel"), kind="channel", team_id=TEAM
+    )
+    places = [Target(tenant="slack:T1", address=channel) for channel in SLACK_CHANNELS]
+    places.append(Target(tenant=TEAMS_TENANT, address=CHANNEL))
+    first = datetime.now(UTC) + timedelta(seconds=1)
+    rows = await posts_due(bot.core, bot.engine, places, posts, first, every)
+    platforms = configured_platforms(bot)
+    ports: dict[str, Any] = {p.name: p.port for p in platforms if p.port is not None}
+    scheduling = scheduler_service.build(bot.core, bot.engine, database_url, ports)
+    mounts = [mount for platform in platforms for mount in platform.mounts]
+    runner = web.AppRunner(build_app(bot.engine, mounts))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    root = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await scheduling.start()
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
+            slack = SignedSlack(http, f"{root}/slack/events", SIGNING_SECRET, fake)
+            yield Bot(bot, fake, connector, slack, http, root, ports), rows
+    finally:
+        await scheduling.stop()
+        await runner.cleanup()
+        await bot.close()
+        await fake.stop()
+        await connector.stop()
+
+
+def posts_made(running: Bot) -> Counter[str]:
+    """Scheduled posts the platforms received, by channel (Teams: new threads)."""
+    made = Counter(
+        str(call.args["channel"])
+        for call in running.fake.calls
+        if call.method == "chat.postMessage"
+        and call.ok
+        and call.args.get("channel") in SLACK_CHANNELS
+    )
+    made[CHANNEL] = len(running.connector.new_threads())
+    return made
+
+
+async def sent_by_channel(running: Bot, rows: list[int]) -> Counter[str]:
+    """What the ledger says was sent, by channel."""
+    async with running.bot.engine.connect() as connection:
+        found = await connection.execute(
+            select(DeliveryRow.address).where(
+                DeliveryRow.id.in_(rows), DeliveryRow.status == "sent"
+            )
+        )
+        return Counter(row.address for row in found)
+
+
+async def test_while_the_database_is_away_people_get_a_kind_answer_and_posts_wait_for_it(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    async with running_bot(private_postgres.url, tmp_path, 8, timedelta(seconds=0.5)) as (
+        running,
+        rows,
+    ):
+        # The first post is on its way to Slack when the database goes.
+        running.fake.slow("chat.postMessage", 2.0)
+
+        async def one_in_flight() -> bool:
+            return (await running.ledger(rows))["sending"] > 0
+
+        await eventually(one_in_flight, "a post claimed and being sent")
+        await asyncio.to_thread(private_postgres.stop)
+
+        assert await running.ready() == 503
+        status, body = await running.slack.command("practice")
+        assert status == 200
+        answer = json.loads(body)
+        assert answer["response_type"] == "ephemeral"
+        assert answer["text"] == SORRY and "Traceback" not in body
+        click = {"action_id": "crbot.button.0", "value": "practice"}
+        assert (await running.slack.click(click))[0] == 200
+        [responded] = await running.fake.wait_for_responses(1)
+        assert responded["text"] == SORRY
+        assert await running.teams("practice") in (200, 201)
+        assert any(SORRY in call.texts() for call in running.connector.calls)
+        # Posts fall due meanwhile, and the one in flight reaches Slack with nowhere to record it.
+        await asyncio.sleep(2.0)
+
+        await asyncio.to_thread(private_postgres.start)
+
+        async def ready_again() -> bool:
+            return await running.ready() == 200
+
+        await eventually(ready_again, "ready once the database is back")
+        status, body = await running.slack.command("practice")
+        assert status == 200 and SORRY not in body
+
+        async def all_sent() -> bool:
+            return (await running.ledger(rows))["sent"] == len(rows)
+
+        await eventually(all_sent, f"all {len(rows)} posts sent")
+        assert await running.ledger(rows) == Counter(sent=len(rows))
+        assert posts_made(running) == await sent_by_channel(running, rows)
+
+
+async def test_platform_errors_and_timeouts_are_retried_until_every_post_is_made_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ledger's backoff between attempts, shortened from seconds so the test stays quick.
+    monkeypatch.setattr(sender_module, "BACKOFF_BASE", 0.1)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'crbot.db'}"
+    async with running_bot(url, tmp_path, 8, timedelta(seconds=0.2)) as (running, rows):
+        running.ports["slack"].clients.client.timeout = 1  # seconds; slack-sdk's default is 30
+        before = {platform: calls(platform, "retried") for platform in ("slack", "teams")}
+        # Slack: server errors (retried inside slack-sdk, then by the ledger), then calls that
+        # hang past the client's timeout; Teams: errors and a gateway timing out.
+        running.fake.fail("chat.postMessage", "internal_error", status=500, times=3)
+        running.fake.hang("chat.postMessage", 1.5, times=2)
+        running.connector.fail_next(503, "ServiceUnavailable", times=2)
+        running.connector.hang_next(0.5)
+
+        async def all_sent() -> bool:
+            return (await running.ledger(rows))["sent"] == len(rows)
+
+        await eventually(all_sent, f"all {len(rows)} posts sent")
+        assert await running.ledger(rows) == Counter(sent=len(rows))
+        assert posts_made(running) == await sent_by_channel(running, rows)
+        assert not running.connector.failures  # every Teams fault was met
+        # slack-sdk retried each 500 once before the ledger took over; Teams' port backed off.
+        assert calls("slack", "retried") - before["slack"] >= 2
+        assert calls("teams", "retried") - before["teams"] >= 2
+
+
+def calls(platform: str, outcome: str) -> float:
+    """crbot_platform_calls_total for one platform and outcome, as /metrics serves it."""
+    labels = {"platform": platform, "outcome": outcome}
+    return metrics.REGISTRY.get_sample_value("crbot_platform_calls_total", labels) or 0.0
