@@ -165,10 +165,24 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     error: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # What a row made at send time carries as JSON: a scheduled follow-up's words, the leader
+    # a note goes to, the poll a reminder is about. Planned posts take their words from the pack.
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (
         Index("ix_deliveries_status_due", "status", "due_at"),
         Index("ix_deliveries_rollout", "rollout_id"),
     )
+
+
+class PreferenceRow(Base):
+    """A person's setting (check-in reminders off), under their pseudonym, never the user id."""
+
+    __tablename__ = "preferences"
+    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
+    person: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChecklistRow(Base):
