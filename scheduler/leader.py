@@ -8,6 +8,7 @@ serves one process, which always leads.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Protocol
@@ -60,47 +61,53 @@ class AdvisoryLeadership:
         self._dsn = "postgresql://" + url.split("://", 1)[1]
         self._key = key
         self._connection: asyncpg.Connection | None = None
+        # The campaign and the sender both ask about the lock, and a connection runs one query
+        # at a time (asyncpg refuses a second): they take turns.
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> bool:
         """Take the lock if it is free; True while we hold it."""
         if await self.holds():
             return True
-        try:
-            if self._connection is None or self._connection.is_closed():
-                self._connection = await asyncpg.connect(self._dsn, timeout=CHECK_TIMEOUT)
-            got = await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key)
-        except (TimeoutError, OSError, asyncpg.PostgresError):
-            log.warning("leader election: database unreachable")
-            await self._drop()
-            return False
+        async with self._turn:
+            try:
+                if self._connection is None or self._connection.is_closed():
+                    self._connection = await asyncpg.connect(self._dsn, timeout=CHECK_TIMEOUT)
+                got = await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key)
+            except (TimeoutError, OSError, asyncpg.PostgresError):
+                log.warning("leader election: database unreachable")
+                await self._drop()
+                return False
         if got:
             log.info("this replica now runs the scheduler")
         return bool(got)
 
     async def holds(self) -> bool:
         """Ask PostgreSQL whether our session still holds the lock."""
-        connection = self._connection
-        if connection is None or connection.is_closed():
-            return False
-        try:
-            held = await connection.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid = pg_backend_pid() AND classid = 0 AND objid = $1",
-                self._key,
-                timeout=CHECK_TIMEOUT,
-            )
-        except (TimeoutError, OSError, asyncpg.PostgresError):
-            await self._drop()
-            return False
-        return bool(held)
+        async with self._turn:
+            connection = self._connection
+            if connection is None or connection.is_closed():
+                return False
+            try:
+                held = await connection.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid() AND classid = 0 AND objid = $1",
+                    self._key,
+                    timeout=CHECK_TIMEOUT,
+                )
+            except (TimeoutError, OSError, asyncpg.PostgresError):
+                await self._drop()
+                return False
+            return bool(held)
 
     async def release(self) -> None:
         """Unlock and close the dedicated connection."""
-        connection = self._connection
-        if connection is not None and not connection.is_closed():
-            with contextlib.suppress(OSError, asyncpg.PostgresError):
-                await connection.execute("SELECT pg_advisory_unlock_all()")
-        await self._drop()
+        async with self._turn:
+            connection = self._connection
+            if connection is not None and not connection.is_closed():
+                with contextlib.suppress(OSError, asyncpg.PostgresError):
+                    await connection.execute("SELECT pg_advisory_unlock_all()")
+            await self._drop()
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None

@@ -39,6 +39,7 @@ from crbot.platforms import configured_platforms
 from crbot.web import build_app
 from scheduler import sender as sender_module
 from scheduler import service as scheduler_service
+from scheduler.leader import AdvisoryLeadership
 from tests.deliveries import posts_due
 from tests.fakes.bot_connector import CHANNEL, TEAM, TENANT, FakeBotConnector, activity
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSlack
@@ -305,3 +306,20 @@ def calls(platform: str, outcome: str) -> float:
     """crbot_platform_calls_total for one platform and outcome, as /metrics serves it."""
     labels = {"platform": platform, "outcome": outcome}
     return metrics.REGISTRY.get_sample_value("crbot_platform_calls_total", labels) or 0.0
+
+
+async def test_the_campaign_and_the_sender_may_ask_about_the_leader_lock_at_once(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("leader election is PostgreSQL's (SQLite serves one process)")
+    leadership = AdvisoryLeadership(database_url)
+    try:
+        assert await leadership.acquire()
+        # The soak found these two racing on the one connection: asyncpg refused the second.
+        answers = await asyncio.gather(
+            *(leadership.holds() for _ in range(10)), leadership.acquire()
+        )
+        assert all(answers)
+    finally:
+        await leadership.release()
