@@ -474,9 +474,12 @@ def report(
     if results.rss:
         start, end = results.rss[0][1], results.rss[-1][1]
         slope = slope_kib_per_minute(results.rss)
+        # Caches and pools fill early in a run; a leak keeps the second half climbing too.
+        later = slope_kib_per_minute(results.rss[len(results.rss) // 2 :])
         print(
             f"bot RSS: start {start / 1024:.1f} MiB, end {end / 1024:.1f} MiB, "
-            f"slope {slope:+.0f} KiB/min over {len(results.rss)} samples"
+            f"slope {slope:+.0f} KiB/min over {len(results.rss)} samples "
+            f"({later:+.0f} KiB/min over the second half)"
         )
     else:
         print("bot RSS: not measured (no /proc on this system)")
