@@ -17,6 +17,7 @@ from adapters.teams.references import ReferenceStore
 from bot.core import Core
 from bot.settings import Settings
 from bot.storage.engine import sessions
+from bot.storage.seen import SeenRequests
 from tests.fakes.bot_connector import TENANT
 
 
@@ -36,7 +37,7 @@ def texts(card: dict[str, Any]) -> str:
 def adapter(engine: AsyncEngine, core: Core) -> TestAdapter:
     references = ReferenceStore(sessions(engine))
     port = TeamsPort(CloudAdapter(authentication(Settings(teams_enabled=True))), references, "")
-    bot = TeamsBot(core, port, references)
+    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), core.clock))
     template = Activity(
         channel_id="msteams",
         service_url="https://smba.example/",

@@ -6,9 +6,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
+from bot.storage.tables import AskRow
 from tests.conftest import TeamsEndpoint
 from tests.fakes.bot_connector import (
     CHANNEL,
@@ -310,3 +312,24 @@ async def test_a_personal_install_welcomes_the_person_with_their_home_card(
     assert any(text.startswith("Now: Section 1") for text in welcome.texts())
     references = teams_endpoint.teams.references
     assert await references.personal(TEAMS_TENANT, "29:user-ada") is not None
+
+
+async def test_a_message_the_bot_framework_sends_again_is_answered_once(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, engine: AsyncEngine
+) -> None:
+    asked = activity(bot_connector, text="ask Could we have a quiet room?")
+
+    def answers_to_ada() -> int:
+        return len(
+            [c for c in bot_connector.of_kind("send", "reply") if "user-ada" in c.conversation]
+        )
+
+    assert await teams_endpoint.post(asked) == 201
+    assert await teams_endpoint.post(asked) == 201  # the same activity id, resent
+
+    assert answers_to_ada() == 1
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(AskRow)) == 1
+    again = activity(bot_connector, text="ask Could we have a quiet room?")
+    assert await teams_endpoint.post(again) == 201  # a new message with the same words counts
+    assert answers_to_ada() == 2

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,11 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.messages import Form
 from bot.ports import Clock
 from bot.storage.engine import sessions
-from bot.storage.tables import SlackEventRow, SlackFormRow
-
-# Slack retries an event for about 5 minutes (immediately, +1 min, +5 min); a day is ample.
-EVENT_MEMORY = timedelta(days=1)
-PRUNE_EVERY = 500
+from bot.storage.seen import SeenRequests
+from bot.storage.tables import SlackFormRow
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -32,24 +27,11 @@ class SlackRecords:
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._sessions = sessions(engine)
         self._clock = clock
-        self._inserts = itertools.count(1)
+        self._seen = SeenRequests(self._sessions, clock)
 
     async def first_delivery(self, tenant: str, event_id: str) -> bool:
         """Record an event id; False when it was seen before (a retry or a duplicate)."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            statement = (
-                _insert(session, SlackEventRow)
-                .values(event_id=event_id, tenant_id=tenant, received_at=now)
-                .on_conflict_do_nothing(index_elements=["event_id"])
-            )
-            result = await session.execute(statement)
-            if next(self._inserts) % PRUNE_EVERY == 0:
-                cutoff = now - EVENT_MEMORY
-                await session.execute(
-                    delete(SlackEventRow).where(SlackEventRow.received_at < cutoff)
-                )
-        return bool(result.rowcount)
+        return await self._seen.first(tenant, f"slack:{event_id}")
 
     async def keep_forms(self, tenant: str, forms: Mapping[str, Form]) -> None:
         """Keep the forms a message's buttons open (a form already kept is left as it is)."""
@@ -80,9 +62,8 @@ class SlackRecords:
 
     async def forget_workspace(self, tenant: str) -> int:
         """Delete the tenant's rows (on uninstall); returns how many went."""
-        gone = 0
         async with self._sessions.begin() as session:
-            for table in (SlackEventRow, SlackFormRow):
-                result = await session.execute(delete(table).where(table.tenant_id == tenant))
-                gone += int(result.rowcount)
-        return gone
+            result = await session.execute(
+                delete(SlackFormRow).where(SlackFormRow.tenant_id == tenant)
+            )
+        return int(result.rowcount) + await self._seen.forget(tenant)

@@ -8,6 +8,7 @@ only if that fails does it appear in the thread, where they asked.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 from typing import Any
@@ -30,6 +31,7 @@ from adapters.teams.render import COMMAND_KEY, SHARE_KEY, form_answers, share_da
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
 from bot.messages import Incoming, Person, Reply, Target
+from bot.storage.seen import SeenRequests
 from bot.wording import kind_reply, sorry_reply
 
 log = logging.getLogger(__name__)
@@ -122,14 +124,20 @@ def incoming_of(activity: Activity) -> Incoming | None:
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     """Translates activities for the core and delivers its replies as cards."""
 
-    def __init__(self, core: Core, port: TeamsPort, references: ReferenceStore) -> None:
+    def __init__(
+        self, core: Core, port: TeamsPort, references: ReferenceStore, seen: SeenRequests
+    ) -> None:
         self._core = core
         self._port = port
         self._references = references
+        self._seen = seen
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        """Keep the conversation reference fresh, then handle the activity."""
+        """Keep the conversation reference fresh, then handle the activity (once)."""
         activity = turn_context.activity
+        if activity.type == ActivityTypes.message and not await self._first_time(activity):
+            log.info("teams redelivery ignored", extra={"tenant": tenant_of(activity)})
+            return
         if activity.type == ActivityTypes.message or (
             activity.type == ActivityTypes.installation_update
             and activity.action in ("add", "add-upgrade")
@@ -189,6 +197,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """Uninstalled: forget the team's (or chat's) conversation references."""
         await self._forget(turn_context.activity)
+
+    async def _first_time(self, activity: Activity) -> bool:
+        """Whether this message is new: the Bot Framework resends one whose answer was slow."""
+        if not activity.id or activity.conversation is None:
+            return True
+        # Conversation ids are long and activity ids only unique within one: a digest of both.
+        both = f"{activity.conversation.id}\n{activity.id}".encode()
+        return await self._seen.first(
+            tenant_of(activity), f"teams:{hashlib.sha256(both).hexdigest()}"
+        )
 
     async def _remember(self, activity: Activity) -> None:
         if activity.conversation is None or not activity.conversation.id:

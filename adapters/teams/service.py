@@ -13,8 +13,10 @@ from adapters.teams.http import Mount, mount_for
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from bot.core import Core
+from bot.ports import SystemClock
 from bot.settings import Settings
 from bot.storage.engine import sessions
+from bot.storage.seen import SeenRequests
 
 
 @dataclass(frozen=True)
@@ -34,5 +36,5 @@ def build_teams(settings: Settings, core: Core, engine: AsyncEngine) -> Teams:
     adapter.on_turn_error = on_turn_error
     references = ReferenceStore(sessions(engine))
     port = TeamsPort(adapter, references, bot_config(settings).APP_ID, image_file=core.image_file)
-    bot = TeamsBot(core, port, references)
+    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), SystemClock()))
     return Teams(mount=mount_for(adapter, bot, auth), port=port, bot=bot, references=references)

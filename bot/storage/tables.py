@@ -218,14 +218,16 @@ class TeamsReferenceRow(Base):
     )
 
 
-class SlackEventRow(Base):
-    """An Events API delivery already handled: Slack retries by `event_id`, we answer once."""
+class SeenRequestRow(Base):
+    """A platform's delivery already handled (a Slack event, a Teams activity): platforms send
+    again what they believe was lost, and each is answered once."""
 
-    __tablename__ = "slack_events"
-    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    __tablename__ = "seen_requests"
+    # `slack:<event id>`, or `teams:` and a digest of the conversation and activity ids.
+    request_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(TENANT)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_slack_events_received", "received_at"),)
+    __table_args__ = (Index("ix_seen_requests_received", "received_at"),)
 
 
 class SlackFormRow(Base):

@@ -15,8 +15,11 @@ async def upsert(
     values: dict[str, Any],
     keys: list[str],
     update: list[str],
-) -> None:
-    """Insert `values`, or update the `update` columns of the row matching `keys` (if any)."""
+) -> int:
+    """Insert `values`, or update the `update` columns of the row matching `keys` (if any).
+
+    Returns how many rows changed: 0 when the row was already there and nothing is updated.
+    """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values)
@@ -26,4 +29,6 @@ async def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    await session.execute(statement)
+    result = await session.execute(statement)
+    # An INSERT's result is a cursor result, which counts the rows it changed.
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -175,6 +175,9 @@ class FakeBotConnector:
         return await self._answer(call, {"id": conversation, "activityId": f"activity-{number}"})
 
 
+_INCOMING = itertools.count(1)
+
+
 def activity(
     connector: FakeBotConnector,
     *,
@@ -191,7 +194,7 @@ def activity(
         conversation = {"personal": f"a:personal-{user}", "channel": CHANNEL}.get(kind, "19:chat")
     body: Json = {
         "type": activity_type,
-        "id": f"incoming-{abs(hash((user, text, str(value)))) % 10**8}",
+        "id": f"incoming-{next(_INCOMING)}",  # Teams gives every activity its own id
         "timestamp": "2027-03-15T09:00:00.000Z",
         "serviceUrl": connector.url,
         "channelId": "msteams",
