@@ -137,10 +137,17 @@ async def report(core: Core, turn: Turn) -> Reply:
     return Reply(summary=f"Check-ins {scope}", blocks=tuple(blocks))
 
 
+async def survey_rows(
+    core: Core, tenant: str, channel: str | None, size: int
+) -> list[surveys.SurveyRow]:
+    """The programme surveys' answers, a row per question, suppressed below `size`."""
+    totals = await core.surveys.totals(tenant, channel)
+    return surveys.survey_rows(totals, size, by_place=channel is not None)
+
+
 async def survey_report(core: Core, tenant: str, channel: str | None, size: int) -> tuple[str, ...]:
     """The programme surveys' answers, a line per question, suppressed below `size`."""
-    totals = await core.surveys.totals(tenant, channel)
-    rows = surveys.survey_rows(totals, size, by_place=channel is not None)
+    rows = await survey_rows(core, tenant, channel, size)
     return tuple(surveys.row_line(row, size) for row in rows)
 
 

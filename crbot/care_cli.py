@@ -13,7 +13,7 @@ from adapters.shell.port import ShellPort
 from adapters.shell.session import tenant_of
 from bot import loop
 from bot.errors import DeliveryError
-from bot.features import followups, insights
+from bot.features import followups, insights, surveys
 from bot.messages import Person, Target
 from bot.ports import ChatPort
 from bot.settings import Settings
@@ -29,6 +29,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     report.add_argument("--channel", help="one channel (cohort) only")
     report.add_argument("--png", type=Path, help="write the trend chart here")
     report.add_argument("--csv", type=Path, help="write weeks x answers 0-5 here")
+    report.add_argument(
+        "--surveys-csv", type=Path, help="write the programme surveys' questions x answers here"
+    )
 
     post = commands.add_parser("post", help="post a follow-up to a team channel")
     post.add_argument("--team", required=True, help="tenant id, e.g. slack:T123 or shell:local")
@@ -94,6 +97,11 @@ async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
         scope = f"in {args.channel}" if args.channel else "across the team"
         png = await asyncio.to_thread(insights.to_png, rows, f"Check-ins {scope}")
         await asyncio.to_thread(args.png.write_bytes, png)
+    answers = await loop.survey_rows(bot.core, tenant, args.channel, size)
+    for answer in answers:
+        _say(surveys.row_line(answer, size))
+    if args.surveys_csv:
+        await asyncio.to_thread(args.surveys_csv.write_text, surveys.to_csv(answers))
     return 0
 
 

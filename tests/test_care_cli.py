@@ -98,3 +98,24 @@ def test_privacy_sweep_runs(environment: dict[str, str]) -> None:
     result = crbot(environment, "privacy", "sweep")
     assert result.returncode == 0, result.stderr
     assert "older than 90 days deleted" in result.stdout
+
+
+def test_report_prints_the_surveys_and_writes_their_csv(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = environment | {"CRBOT_FACILITATORS": "fran"}
+    crbot(env, "shell", "--user", "fran", "--team", "ward", script="survey pre\n")
+    for user, value in (("a", 4), ("b", 2), ("c", 5)):
+        crbot(env, "shell", "--user", user, "--team", "ward", script=f"survey 1 {value}\n")
+    crbot(env, "shell", "--user", "a", "--team", "ward", script="survey 2 3\n")
+    out_csv = tmp_path / "surveys.csv"
+
+    result = crbot(env, "report", "--team", "shell:ward", "--surveys-csv", str(out_csv))
+
+    assert result.returncode == 0, result.stderr
+    assert "Pre 1 “" in result.stdout and "3 answers, average 3.7" in result.stdout
+    assert "Pre 2 “" in result.stdout and "fewer than 3 answers, not shown" in result.stdout
+    header, first, second, *_ = list(csv.reader(out_csv.open()))
+    assert header[:5] == ["survey", "question", "text", "channel", "answered"]
+    assert first[:2] == ["pre", "1"] and first[3:10] == ["all", "3", "0", "0", "1", "0", "1"]
+    assert second[:2] == ["pre", "2"] and set(second[4:]) == {"suppressed"}

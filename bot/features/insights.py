@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.storage.polls import FIST_TO_FIVE, PollTotals
 
@@ -76,19 +77,37 @@ def row_line(row: WeekRow, min_group_size: int) -> str:
     return f"Week of {row.week:%d %b %Y}{where}: {row.answered} answers{mean}. {spread}{note}"
 
 
-def to_csv(rows: list[WeekRow]) -> str:
-    """Weeks as rows, answers 0-5 as columns; withheld cells say so."""
+COUNT_HEADERS = ("answered", *map(str, FIST_TO_FIVE), "average")
+
+
+def count_cells(answered: int, counts: tuple[int, ...] | None, mean: float | None) -> list[Any]:
+    """How many answered, each answer's count and the average; every cell marked when withheld."""
+    if counts is None:
+        return [SUPPRESSED] * len(COUNT_HEADERS)
+    return [answered, *counts, f"{mean:.2f}" if mean is not None else ""]
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """Rows as CSV text with a header line."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["week", "channel", "answered", *map(str, FIST_TO_FIVE), "average"])
-    for row in rows:
-        place = row.place or "all"
-        if row.counts is None:
-            writer.writerow([row.week.isoformat(), place, *[SUPPRESSED] * 8])
-            continue
-        mean = f"{row.mean:.2f}" if row.mean is not None else ""
-        writer.writerow([row.week.isoformat(), place, row.answered, *row.counts, mean])
+    writer.writerows([header, *rows])
     return out.getvalue()
+
+
+def to_csv(rows: list[WeekRow]) -> str:
+    """Weeks as rows, answers 0-5 as columns; withheld cells say so."""
+    return csv_text(
+        ["week", "channel", *COUNT_HEADERS],
+        [
+            [
+                row.week.isoformat(),
+                row.place or "all",
+                *count_cells(row.answered, row.counts, row.mean),
+            ]
+            for row in rows
+        ],
+    )
 
 
 def to_png(rows: list[WeekRow], title: str) -> bytes:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import loop
+from bot.features import insights
 from bot.features.checkins import count_line
 from bot.messages import Button, Context, Heading, MessageRef, Poll, Reply, Target, Text
 from bot.ports import ChatPort
@@ -203,3 +204,20 @@ def row_line(row: SurveyRow, min_group_size: int) -> str:
     spread = "  ".join(f"{v}: {c}" for v, c in enumerate(row.counts))
     mean = f", average {row.mean:.1f}" if row.mean is not None else ""
     return f"{head}: {row.answered} answers{mean}. {spread}"
+
+
+def to_csv(rows: list[SurveyRow]) -> str:
+    """Survey questions as rows, answers 0-5 as columns; withheld cells say so."""
+    return insights.csv_text(
+        ["survey", "question", "text", "channel", *insights.COUNT_HEADERS],
+        [
+            [
+                row.survey,
+                row.position,
+                row.question,
+                row.place or "all",
+                *insights.count_cells(row.answered, row.counts, row.mean),
+            ]
+            for row in rows
+        ],
+    )
