@@ -30,6 +30,7 @@ from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts import chat as rollout_chat
+from bot.rollouts import leaders
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.service import Rollouts
 from bot.rollouts.store import RolloutStore
@@ -306,6 +307,8 @@ class Core:
 
     async def _follow_up(self, turn: Turn) -> Reply:
         incoming = turn.incoming
+        if leaders.from_note(turn):
+            return await leaders.follow_up(self, turn)
         if incoming.form is not None:
             form = incoming.form
             channel = form.get("channel") or incoming.place.address

@@ -51,6 +51,7 @@ class Claimed:
     address: str
     attempts: int
     due_at: datetime
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,15 @@ _COLUMNS = (
     DeliveryRow.address,
     DeliveryRow.attempts,
     DeliveryRow.due_at,
+    DeliveryRow.body,
 )
 
 
 def _claimed(row: Any) -> Claimed:
     # By position, in `_COLUMNS` order: a fan-out claims thousands of rows at once.
-    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, due_at = row
+    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, due_at, body = (
+        row
+    )
     return Claimed(
         id=row_id,
         key=key,
@@ -93,6 +97,7 @@ def _claimed(row: Any) -> Claimed:
         address=address,
         attempts=attempts,
         due_at=utc(due_at),
+        body=body,
     )
 
 

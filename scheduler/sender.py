@@ -106,6 +106,10 @@ class Sender:
             stale = await self.ledger.stale()
         uncertain: dict[str, list[Claimed]] = {}
         for row in stale:
+            if row.kind in posts.REPEATABLE:
+                # It only adds rows under fixed keys: doing it again adds nothing twice.
+                await self.ledger.settle(row.id, "planned")
+                continue
             rollout = await self.core.rollouts.store.get(row.tenant, row.rollout_id)
             port = self.ports.get(row.tenant.split(":", 1)[0])
             lookup = getattr(port, "delivered", None)
@@ -243,7 +247,14 @@ class Sender:
         if port is None:
             return self._retry(row, "no_port", None)
         due = posts.Due(
-            row.key, row.tenant, row.rollout_id, row.kind, row.section, row.local_date, row.address
+            row.key,
+            row.tenant,
+            row.rollout_id,
+            row.kind,
+            row.section,
+            row.local_date,
+            row.address,
+            row.body,
         )
         context = {"tenant": row.tenant, "job_id": row.rollout_id}
         token = posts.delivery_key.set(row.key)

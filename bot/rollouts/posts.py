@@ -16,6 +16,7 @@ from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
+from bot.rollouts import leaders
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
@@ -33,6 +34,8 @@ TICKED_BY = {
     "prompt": ("connection", "prompt"),
     "survey": ("survey",),
 }
+# Kinds that only add rows to the ledger under fixed keys: doing one again adds nothing twice.
+REPEATABLE = frozenset({"leader-note"})
 REPLY_CACHE_SIZE = 512
 _REPLIES: dict[tuple[str, str, str, int, date], Reply] = {}
 DETAILS = frozenset({"pre", "mid", "post", "sustain"})
@@ -57,6 +60,8 @@ class Due:
     section: int
     local_date: date
     address: str
+    # What a row made while sending carries (see `bot.rollouts.store.Spawned`), as JSON.
+    body: str | None = None
 
     @property
     def base_kind(self) -> str:
@@ -140,23 +145,6 @@ def agreements(agreed: Sequence[str] = ()) -> Reply:
     )
 
 
-def leader_note(pack: Pack, number: int) -> Reply:
-    """The leadership considerations, privately, with a nudge to follow up in the channel."""
-    section = _section(pack, number)
-    blocks: list[Heading | Text | Bullets | Context] = [
-        Heading(text=f"For leaders · Section {section.number}: {section.title}"[:150])
-    ]
-    if section.leadership_considerations:
-        blocks.append(Bullets(items=tuple(section.leadership_considerations)))
-    blocks.append(
-        Text(
-            text="Your team met for this section's circle. A short follow-up from you in the "
-            "channel this week (what you heard, what you will do) shows the work matters."
-        )
-    )
-    return Reply(summary=f"For leaders: Section {section.number}", blocks=tuple(blocks))
-
-
 def checklist(pack: Pack, number: int, done: dict[int, str], circle: str) -> Reply:
     """A facilitator's checklist for a section, with what is still open."""
     section = _section(pack, number)
@@ -230,8 +218,15 @@ async def deliver(
         section_team = replace(team, current_section=due.section)
         poll = await core.checkins.open(pack, section_team, place, port)
         message_id = poll.message_id
-    elif kind in ("leader-note", "nudge"):
-        message_id = await _private(core, port, rollout, due, pack)
+    elif kind == "leader-note":
+        await leaders.spread(core, rollout, due)
+        message_id = None
+    elif kind == leaders.NOTE_KIND:
+        message_id = await leaders.send_note(core, port, rollout, due, pack, team)
+    elif kind == leaders.FOLLOW_UP_KIND:
+        message_id = await leaders.post_scheduled(port, rollout, due)
+    elif kind == "nudge":
+        message_id = await _nudge(core, port, rollout, due, pack)
     elif kind == "survey":
         # The pack's questions as polls, answerable in the post; a pack without surveys
         # keeps the reminder.
@@ -271,23 +266,16 @@ def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
     raise ValueError(f"unknown post kind {kind!r}")
 
 
-async def _private(
+async def _nudge(
     core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack
 ) -> str | None:
-    tenant = rollout.tenant_id
-    if due.base_kind == "leader-note":
-        people = await core.teams.holders(tenant, "leader")
-        people += [u for u, role in core.options.role_bootstrap.items() if role == "leader"]
-        reply = leader_note(pack, due.section)
-    else:
-        people = await facilitators(core, rollout)
-        done = await checklist_done(core, rollout, pack, due.section)
-        when = next((c.local for c in rollout.circles if c.section == due.section), None)
-        circle = when.strftime("%A %d %B at %H:%M") if when else "its date"
-        reply = checklist(pack, due.section, done, circle)
+    done = await checklist_done(core, rollout, pack, due.section)
+    when = next((c.local for c in rollout.circles if c.section == due.section), None)
+    circle = when.strftime("%A %d %B at %H:%M") if when else "its date"
+    reply = checklist(pack, due.section, done, circle)
     first: str | None = None
-    for user in sorted(set(people)):
-        ref = await port.send_private(Person(tenant=tenant, user_id=user), reply)
+    for user in await facilitators(core, rollout):
+        ref = await port.send_private(Person(tenant=rollout.tenant_id, user_id=user), reply)
         first = first or ref.message_id
     return first
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,20 @@ from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRo
 
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
+# Ledger rows made while sending rather than planned from the circles: a re-plan keeps them.
+SPAWNED_KINDS = ("follow-up", "leader-dm")
+
+
+@dataclass(frozen=True)
+class Spawned:
+    """A ledger row made while sending: a leader's own note, a scheduled follow-up."""
+
+    key: str
+    kind: str
+    section: int
+    local_date: date
+    due_at: datetime
+    body: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -216,6 +231,7 @@ class RolloutStore:
                     DeliveryRow.rollout_id == rollout_id,
                     DeliveryRow.status == "planned",
                     DeliveryRow.due_at > now,
+                    DeliveryRow.kind.not_in(SPAWNED_KINDS),
                 )
             )
             await session.flush()
@@ -250,6 +266,33 @@ class RolloutStore:
         statement = _insert(session)(DeliveryRow).on_conflict_do_nothing(index_elements=["key"])
         for start in range(0, len(values), 500):
             await session.execute(statement, values[start : start + 500])
+
+    async def spawn(self, tenant: str, rollout_id: str, address: str, row: Spawned) -> bool:
+        """Add a row to the ledger unless its key is there already; True when it is new.
+
+        The key decides: doing the same thing twice (a double click, a replayed send) finds the
+        row already there and adds nothing.
+        """
+        async with self._sessions.begin() as session:
+            statement = (
+                _insert(session)(DeliveryRow)
+                .values(
+                    key=row.key,
+                    tenant_id=tenant,
+                    rollout_id=rollout_id,
+                    kind=row.kind,
+                    section=row.section,
+                    local_date=row.local_date.isoformat(),
+                    address=address,
+                    due_at=row.due_at,
+                    status="planned",
+                    attempts=0,
+                    body=json.dumps(row.body, sort_keys=True),
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(DeliveryRow.id)
+            )
+            return (await session.execute(statement)).first() is not None
 
     async def tick(
         self, tenant: str, rollout_id: str, section: int, item: int, by: str, now: datetime

@@ -1,0 +1,265 @@
+"""Leaders after each circle: a private note to each, and a follow-up they post now or later.
+
+The planned `leader-note` post spreads into one ledger row per leader (`leader-dm`), keyed by the
+leader, so a platform failure for one leader is retried for that leader alone. A follow-up a
+leader schedules is a ledger row of its own (`follow-up`) that the scheduler posts once, at the
+chosen time; posting now goes through the ordinary follow-up path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.errors import CrbotError, ErrorCode
+from bot.features import followups
+from bot.features.checkins import count_line
+from bot.messages import (
+    Bullets,
+    Button,
+    Buttons,
+    Context,
+    Form,
+    FormField,
+    Heading,
+    Person,
+    Reply,
+    Target,
+    Text,
+)
+from bot.ports import ChatPort
+from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
+from bot.rollouts.store import RolloutRecord, Spawned
+from bot.storage.polls import Tally
+from bot.storage.teams import TeamRecord
+from content.models import Pack, Section
+
+if TYPE_CHECKING:
+    from bot.core import Core, Turn
+    from bot.rollouts.posts import Due
+
+log = logging.getLogger(__name__)
+
+# A follow-up button names the rollout it belongs to, so the form reaches the right channel
+# from a direct message: `follow-up rollout:<id> <section>`.
+ROLLOUT_REF = "rollout:"
+# Without a time, a scheduled follow-up goes out at the start of the team's working day.
+DEFAULT_TIME = time(9, 0)
+SCHEDULE_HORIZON = timedelta(days=180)
+NOTE_KIND = "leader-dm"
+FOLLOW_UP_KIND = "follow-up"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+async def leaders_of(core: Core, tenant: str) -> list[str]:
+    """Everyone who leads in the tenant: stored roles and configuration."""
+    people = set(await core.teams.holders(tenant, "leader"))
+    people.update(u for u, role in core.options.role_bootstrap.items() if role == "leader")
+    return sorted(people)
+
+
+async def spread(core: Core, rollout: RolloutRecord, due: Due) -> None:
+    """Turn the planned note into one ledger row per leader, sent (and retried) on its own."""
+    now = core.clock.now()
+    added = 0
+    for leader in await leaders_of(core, rollout.tenant_id):
+        row = Spawned(
+            key=f"{due.key}:{_digest(leader)}",
+            kind=NOTE_KIND,
+            section=due.section,
+            local_date=due.local_date,
+            due_at=now,
+            body={"leader": leader},
+        )
+        added += await core.rollouts.store.spawn(rollout.tenant_id, rollout.id, due.address, row)
+    log.info(
+        "leader notes planned",
+        extra={"tenant": rollout.tenant_id, "job_id": rollout.id, "status": str(added)},
+    )
+
+
+def checkin_line(tally: Tally | None) -> str:
+    """The cohort's latest check-in as a leader may see it: counts, and the spread if safe."""
+    if tally is None:
+        return "No check-in has been taken in the team channel yet."
+    if tally.distribution is None:
+        return (
+            f"This week's check-in: {tally.total} answered so far. The spread is withheld until "
+            f"{tally.min_group_size} people answer, so no answer can be traced to anyone."
+        )
+    return f"This week's check-in: {count_line(tally)}"
+
+
+def draft(section: Section) -> str:
+    """A follow-up for the leader to make their own, drawn from the section."""
+    parts = [f"Thank you all for our circle on {section.title}."]
+    if section.summary:
+        parts.append(section.summary)
+    parts += [
+        "What I heard from you: [one thing that stood out]",
+        "What I will do next: [one step I am taking, and when]",
+    ]
+    if section.wellness_practice is not None:
+        parts.append(
+            f"This week, let's try the practice together: {section.wellness_practice.title}."
+        )
+    return "\n\n".join(parts)[: followups.MAX_FOLLOW_UP]
+
+
+def follow_up_form(rollout: RolloutRecord, section: Section) -> Form:
+    """The draft to edit, and when to post it (both empty: now)."""
+    return Form(
+        title="Follow up with your team",
+        submit_label="Post or schedule",
+        fields=(
+            FormField(
+                name="text",
+                label="Your follow-up (make it yours)",
+                kind="long_text",
+                initial=draft(section),
+                max_length=followups.MAX_FOLLOW_UP,
+            ),
+            FormField(
+                name="date", label="Post on (leave empty to post now)", kind="date", optional=True
+            ),
+            FormField(name="time", label=f"At ({rollout.timezone})", kind="time", optional=True),
+        ),
+    )
+
+
+def note(pack: Pack, rollout: RolloutRecord, number: int, tally: Tally | None) -> Reply:
+    """One leader's note: the considerations, the check-in, and a follow-up to post."""
+    section = pack.section(number) or pack.sections[0]
+    blocks: list[Heading | Text | Bullets | Buttons | Context] = [
+        Heading(text=f"For leaders · Section {section.number}: {section.title}"[:150])
+    ]
+    if section.leadership_considerations:
+        blocks.append(Bullets(items=tuple(section.leadership_considerations)))
+    blocks += [
+        Text(text=checkin_line(tally)),
+        Text(
+            text="Your team met for this section's circle. A short follow-up from you in the "
+            "channel this week (what you heard, what you will do) shows the work matters."
+        ),
+        Buttons(
+            buttons=(
+                Button(
+                    label="Draft a follow-up",
+                    command=f"follow-up {ROLLOUT_REF}{rollout.id} {section.number}",
+                    primary=True,
+                    form=follow_up_form(rollout, section),
+                    typed="follow-up",
+                ),
+            )
+        ),
+        Context(text="Only you received this note. Nobody sees an individual's check-in."),
+    ]
+    return Reply(summary=f"For leaders: Section {section.number}", blocks=tuple(blocks))
+
+
+async def send_note(
+    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack, team: TeamRecord
+) -> str:
+    """Send one leader their note; returns the message id."""
+    leader = json.loads(due.body or "{}")["leader"]
+    poll = await core.polls.current(rollout.tenant_id, rollout.address)
+    tally = (
+        await core.polls.tally(rollout.tenant_id, poll.id, team.min_group_size) if poll else None
+    )
+    reply = note(pack, rollout, due.section, tally)
+    ref = await port.send_private(Person(tenant=rollout.tenant_id, user_id=leader), reply)
+    return ref.message_id
+
+
+async def post_scheduled(port: ChatPort, rollout: RolloutRecord, due: Due) -> str:
+    """Post a follow-up a leader scheduled; returns the message id."""
+    body = json.loads(due.body or "{}")
+    reply = followups.follow_up_reply(body["text"], body.get("author"))
+    target = Target(tenant=rollout.tenant_id, address=rollout.address)
+    return (await port.send(target, reply)).message_id
+
+
+def from_note(turn: Turn) -> bool:
+    """Whether this is the form of a leader note's follow-up button."""
+    args = turn.command.args
+    return turn.incoming.form is not None and bool(args) and args[0].startswith(ROLLOUT_REF)
+
+
+async def follow_up(core: Core, turn: Turn) -> Reply:
+    """Post the leader's follow-up to their team's channel now, or schedule it."""
+    if not turn.roles & followups.MAY_POST:
+        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    args, form = turn.command.args, turn.incoming.form or {}
+    tenant = turn.team.tenant_id
+    rollout = await core.rollouts.store.get(tenant, args[0].removeprefix(ROLLOUT_REF))
+    if rollout is None or rollout.status not in ("active", "paused"):
+        return Reply.saying(
+            "That team's programme has ended, so I can't post there for you.",
+            "Type `follow-up` and your words in the team channel to post it yourself.",
+        )
+    target = Target(tenant=tenant, address=rollout.address)
+    text = form.get("text", "")
+    day, clock = form.get("date", "").strip(), form.get("time", "").strip()
+    if not day and not clock:
+        return await followups.post_follow_up(
+            turn.port, turn.roles, turn.incoming.person, target, text, as_self=True
+        )
+    text = text.strip()
+    if not text:
+        return Reply.saying("Write the follow-up first, then choose when to post it.")
+    if len(text) > followups.MAX_FOLLOW_UP:
+        raise CrbotError(ErrorCode.TOO_LONG)
+    try:
+        local = _when(day, clock, rollout.timezone, core.clock.now())
+    except PlanError as error:
+        return Reply.saying(error.problems[0], "Nothing was scheduled.")
+    person = turn.incoming.person
+    section = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    due_at = to_utc(local, zone_of(rollout.timezone))
+    row = Spawned(
+        key=f"{rollout.id}:{FOLLOW_UP_KIND}:{section}:{local.date().isoformat()}:"
+        + _digest(person.user_id, due_at.isoformat(), text),
+        kind=FOLLOW_UP_KIND,
+        section=section,
+        local_date=local.date(),
+        due_at=due_at,
+        body={"text": text, "author": person.display_name or person.user_id},
+    )
+    new = await core.rollouts.store.spawn(tenant, rollout.id, rollout.address, row)
+    log.info("follow-up scheduled", extra={"tenant": tenant, "job_id": rollout.id})
+    when = f"{local:%A %d %B} at {local:%H:%M} ({rollout.timezone})"
+    words = (
+        f"Your follow-up will be posted in {rollout.address} on {when}."
+        if new
+        else f"That follow-up is already scheduled for {when}."
+    )
+    return Reply.saying(words, "I'll post it once, as you wrote it.")
+
+
+def _when(day: str, clock: str, zone_name: str, now: datetime) -> datetime:
+    """The local time to post at: a date (at the start of the day) and/or a time (next one)."""
+    zone = zone_of(zone_name)
+    today = now.astimezone(zone)
+    at = local_time(clock) if clock else DEFAULT_TIME
+    if day:
+        try:
+            chosen = date.fromisoformat(day)
+        except ValueError:
+            raise PlanError([f"{day!r} is not a date like 2027-03-30."]) from None
+    else:
+        chosen = today.date()
+        if datetime.combine(chosen, at) <= today.replace(tzinfo=None):
+            chosen += timedelta(days=1)
+    local = datetime.combine(chosen, at)
+    due = to_utc(local, zone)
+    if due <= now:
+        raise PlanError(["That time has already passed: choose a later one, or leave both empty."])
+    if due - now > SCHEDULE_HORIZON:
+        raise PlanError(["I can schedule a follow-up up to six months ahead."])
+    return local
