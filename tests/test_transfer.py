@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import transfer
 from bot.storage.engine import create_engine, migrate, sessions
+from bot.storage.tables import Base
 from bot.storage.teams import TeamStore
 from tests.commandline import crbot as run_crbot
 from tests.commandline import local_environment
@@ -47,6 +48,41 @@ async def test_an_export_carries_counts_and_roles_but_no_answers_or_words(
         async with other.connect() as connection:
             answers = await connection.scalar(select(func.count()).select_from(tables("polls")))
         assert answers == 1
+    finally:
+        await other.dispose()
+
+
+def test_every_table_is_moved_kept_from_export_or_left_with_its_installation() -> None:
+    classified = [*transfer.TABLES, *transfer.NEVER_EXPORTED, *transfer.LOCAL]
+    assert len(classified) == len(set(classified))
+    assert set(classified) == set(Base.metadata.tables)
+
+
+async def test_the_board_and_agreements_move_without_who_wrote_or_starred_them(
+    chat: Chat, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await chat.say("sam", "drivers add Noise at the desk")
+    await chat.say("sam", "drivers sort 1 mine")
+    await chat.say("sam", "agreements propose We listen first")
+    await chat.say("kim", "agreements star 1")
+    await chat.say("fran", "agreements agree 1")
+    document = await transfer.export_team(engine, chat.tenant)
+    [driver] = document["tables"]["drivers"]
+    [agreement] = document["tables"]["agreements"]
+    assert driver["text"] == "Noise at the desk" and driver["category"] == "mine"
+    assert "author_token" not in driver and "id" not in driver
+    assert agreement["status"] == "agreed" and "agreement_stars" not in document["tables"]
+
+    other = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    try:
+        await migrate(other)
+        first = await transfer.import_team(other, document)
+        again = await transfer.import_team(other, document)
+        assert first["drivers"] == 1 and first["agreements"] == 1
+        assert again["drivers"] == 0 and again["agreements"] == 0
+        moved = await transfer.export_team(other, chat.tenant)
+        assert moved["tables"]["drivers"] == document["tables"]["drivers"]
+        assert moved["tables"]["agreements"] == document["tables"]["agreements"]
     finally:
         await other.dispose()
 

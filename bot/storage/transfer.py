@@ -1,7 +1,10 @@
-"""Moving one team between installations: settings, roles, rollouts and aggregates.
+"""Moving one team between installations: settings, roles, rollouts, aggregates, and the team's
+drivers board and culture agreements.
 
-Raw check-in answers, reflections, walkthrough places, anonymous questions and suggestions never
-leave: they are about people, and the export is a file anyone with the operator's access can read.
+Raw check-in and survey answers, reflections, walkthrough places, anonymous questions and
+suggestions, stars and preferences never leave: they are about people, and the export is a file
+anyone with the operator's access can read. Nor do the drivers' author digests. Platform
+credentials and caches stay with the installation they belong to.
 """
 
 from __future__ import annotations
@@ -26,10 +29,41 @@ TABLES = (
     "rollout_circles",
     "rollout_checklist",
     "deliveries",
+    "survey_questions",
+    "drivers",
+    "agreements",
 )
-# Columns a new installation assigns itself.
-SKIPPED_COLUMNS = {"deliveries": {"id", "claimed_by", "claimed_at"}}
-NEVER_EXPORTED = ("poll_answers", "reflections", "walkthroughs", "asks", "suggestions")
+# Columns a new installation assigns itself, and the drivers' author digests, which only mean
+# something under the pseudonym key of the installation that made them.
+SKIPPED_COLUMNS = {
+    "deliveries": {"id", "claimed_by", "claimed_at"},
+    "drivers": {"id", "author_token"},
+    "agreements": {"id"},
+}
+# Rows with ids the new installation assigns are recognised on a second import by what they say.
+NATURAL_KEYS = {
+    "deliveries": ["key"],
+    "drivers": ["place", "created_at", "text"],
+    "agreements": ["place", "created_at", "text"],
+}
+NEVER_EXPORTED = (
+    "poll_answers",
+    "reflections",
+    "walkthroughs",
+    "asks",
+    "suggestions",
+    "agreement_stars",
+    "preferences",
+)
+# This installation's own: platform credentials, OAuth states, forms and deliveries seen.
+LOCAL = (
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
+    "slack_forms",
+    "seen_requests",
+    "teams_conversation_references",
+)
 
 
 class TransferError(Exception):
@@ -85,9 +119,7 @@ async def import_team(engine: AsyncEngine, document: dict[str, Any]) -> dict[str
     async with engine.begin() as connection:
         for name in TABLES:
             table = _table(name)
-            keys = [column.name for column in table.primary_key.columns]
-            if name == "deliveries":
-                keys = ["key"]
+            keys = NATURAL_KEYS.get(name) or [c.name for c in table.primary_key.columns]
             count = 0
             for raw in tables.get(name, []):
                 row = {k: _decode(v) for k, v in raw.items() if k in table.c}
@@ -97,7 +129,9 @@ async def import_team(engine: AsyncEngine, document: dict[str, Any]) -> dict[str
                     # A send in flight elsewhere is uncertain here; the facilitator is told.
                     row["status"] = "uncertain"
                 present = await connection.scalar(
-                    select(table.c[keys[0]]).where(*(table.c[k] == row.get(k) for k in keys))
+                    select(table.c[keys[0]]).where(
+                        table.c.tenant_id == tenant, *(table.c[k] == row.get(k) for k in keys)
+                    )
                 )
                 if present is None:
                     await connection.execute(table.insert().values(**row))
