@@ -30,7 +30,7 @@ from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts import chat as rollout_chat
-from bot.rollouts import leaders
+from bot.rollouts import leaders, reminders
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.service import Rollouts
 from bot.rollouts.store import RolloutStore
@@ -127,6 +127,7 @@ class Core:
         self.drivers = DriverStore(sessions)
         self.agreements = AgreementStore(sessions)
         self.surveys = SurveyStore(sessions)
+        self.reminders = reminders.ReminderStore(sessions)
         self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
         cadence = load_cadence(options.cadence_path)
@@ -276,6 +277,8 @@ class Core:
         args, place = turn.command.args, turn.incoming.place
         if not args:
             return await self.checkins.show(turn.pack, turn.team, place, turn.port)
+        if args[0] == "reminders":
+            return await reminders.command(self, turn)
         poll_id = turn.command.rest.split()[1] if len(args) > 1 else None
         support = turn.team.support_resources or self.options.support_resources
         return await self.checkins.answer(

@@ -23,6 +23,10 @@ class ChatPort(Protocol):
         """Send a message only `person` can see (a direct message)."""
         ...
 
+    async def members(self, target: Target) -> list[Person]:
+        """The people in the channel at `target` (not bots); NotImplementedError if unknown."""
+        ...
+
 
 class Clock(Protocol):
     """The current time, so tests can freeze it."""

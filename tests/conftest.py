@@ -93,6 +93,8 @@ class FakePort:
     sent: list[tuple[Target, Reply]] = field(default_factory=list)
     updated: list[tuple[MessageRef, Reply]] = field(default_factory=list)
     private: list[tuple[Person, Reply]] = field(default_factory=list)
+    # Who is in each channel, by address, for `members`.
+    people: dict[str, list[str]] = field(default_factory=dict)
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Record a post."""
@@ -109,6 +111,11 @@ class FakePort:
         """Record a private message."""
         self.private.append((person, reply))
         return MessageRef(tenant=person.tenant, address=person.user_id, message_id="dm")
+
+    async def members(self, target: Target) -> list[Person]:
+        """The people set for the channel."""
+        found = self.people.get(target.address, [])
+        return [Person(tenant=target.tenant, user_id=user) for user in found]
 
 
 @pytest.fixture

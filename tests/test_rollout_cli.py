@@ -14,7 +14,8 @@ from tests.commandline import crbot
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d "
-    r"(intro|visual|practice|prompt|checkin|leader-note|survey|nudge|agreements) \d{1,2} \S.*$"
+    r"(intro|visual|practice|prompt|checkin|reminder|leader-note|survey|nudge|agreements) "
+    r"\d{1,2} \S.*$"
 )
 CREATE = [
     *("rollout", "create", "--platform", "slack", "--team", "T1", "--channel", "C1"),

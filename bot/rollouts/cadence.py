@@ -36,6 +36,13 @@ class Repeating(_Strict):
     every_days: int | None = Field(default=None, ge=1, le=60)
 
 
+class Reminder(_Strict):
+    """One private nudge a number of days after each check-in, to those who have not answered."""
+
+    days_after: int = Field(ge=1, le=6)
+    time: time
+
+
 class Surveys(_Strict):
     """Programme surveys: before the first circle, after the middle one, after the last."""
 
@@ -70,6 +77,7 @@ class Cadence(_Strict):
     practice: Offset | None = None
     prompt: Repeating | None = None
     checkin: Repeating | None = None
+    checkin_reminder: Reminder | None = None
     surveys: Surveys = Surveys()
     sustainment: Sustainment | None = None
     last_section_days: int = Field(default=21, ge=1, le=120)

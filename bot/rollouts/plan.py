@@ -28,6 +28,7 @@ KINDS = (
     "practice",
     "prompt",
     "checkin",
+    "reminder",
     "agreements",
 )
 LABELS = {
@@ -38,6 +39,7 @@ LABELS = {
     "practice": "Wellness practice",
     "prompt": "Daily prompt",
     "checkin": "Check-in",
+    "reminder": "Check-in reminder",
 }
 # Kinds that prepare for a circle move earlier off a holiday; the rest move later.
 BEFORE_CIRCLE = frozenset({"intro", "nudge"})
@@ -179,6 +181,7 @@ def expand(
         if offset is not None and (name != "mid" or len(live) >= 3):
             planner.at("survey", circle, offset, detail=name)
     _plan_sustainment(planner, cadence, live)
+    _plan_reminders(planner, cadence)
     posts = sorted(planner.posts, key=lambda post: (post.due_at, KINDS.index(post.kind)))
     return [post for post in posts if after is None or post.due_at > after]
 
@@ -270,6 +273,16 @@ def _plan_sustainment(planner: _Planner, cadence: Cadence, live: list[Circle]) -
         planner.add("checkin", last.section, wanted, detail="sustain")
         if agreements:
             planner.add("agreements", AGREEMENTS_SECTION, wanted)
+
+
+def _plan_reminders(planner: _Planner, cadence: Cadence) -> None:
+    rule = cadence.checkin_reminder
+    if rule is None:
+        return
+    # After each check-in where it actually landed (holidays may have moved it).
+    for checkin in [post for post in planner.posts if post.kind == "checkin"]:
+        day = checkin.local.date() + timedelta(days=rule.days_after)
+        planner.add("reminder", checkin.section, datetime.combine(day, rule.time))
 
 
 def parse_local(text: str) -> datetime:

@@ -16,7 +16,7 @@ from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
-from bot.rollouts import leaders
+from bot.rollouts import leaders, reminders
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
@@ -35,7 +35,7 @@ TICKED_BY = {
     "survey": ("survey",),
 }
 # Kinds that only add rows to the ledger under fixed keys: doing one again adds nothing twice.
-REPEATABLE = frozenset({"leader-note"})
+REPEATABLE = frozenset({"leader-note", "reminder"})
 REPLY_CACHE_SIZE = 512
 _REPLIES: dict[tuple[str, str, str, int, date], Reply] = {}
 DETAILS = frozenset({"pre", "mid", "post", "sustain"})
@@ -225,6 +225,13 @@ async def deliver(
         message_id = await leaders.send_note(core, port, rollout, due, pack, team)
     elif kind == leaders.FOLLOW_UP_KIND:
         message_id = await leaders.post_scheduled(port, rollout, due)
+    elif kind == "reminder":
+        await reminders.spread(core, rollout, due)
+        message_id = None
+    elif kind == reminders.KIND:
+        # Nothing is kept of who was reminded, not even the platform's message ids.
+        await reminders.send(core, port, rollout, due, pack, team)
+        message_id = None
     elif kind == "nudge":
         message_id = await _nudge(core, port, rollout, due, pack)
     elif kind == "survey":

@@ -22,12 +22,12 @@ from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRo
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
 # Ledger rows made while sending rather than planned from the circles: a re-plan keeps them.
-SPAWNED_KINDS = ("follow-up", "leader-dm")
+SPAWNED_KINDS = ("follow-up", "leader-dm", "reminder-dms")
 
 
 @dataclass(frozen=True)
 class Spawned:
-    """A ledger row made while sending: a leader's own note, a scheduled follow-up."""
+    """A ledger row made while sending: a leader's own note, a poll's reminders, a follow-up."""
 
     key: str
     kind: str
