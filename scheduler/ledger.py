@@ -28,11 +28,20 @@ RECONNECT_FIRST = 0.2
 RECONNECT_CAP = 5.0
 
 
+# PostgreSQL's SQLSTATE classes for a server that is away or refusing for now: connection
+# exceptions, insufficient resources (too many connections), operator intervention (shutting
+# down, starting up).
+AWAY_CLASSES = ("08", "53", "57")
+
+
 def unreachable(error: BaseException) -> bool:
     """Whether a database error means the server is away (down, restarting, cut off)."""
     if isinstance(error, OSError):  # refused, reset, timed out: asyncpg raises these raw
         return True
     if isinstance(error, OperationalError | InterfaceError):
+        return True
+    code = getattr(getattr(error, "orig", error), "sqlstate", None)
+    if isinstance(code, str) and code[:2] in AWAY_CLASSES:
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 

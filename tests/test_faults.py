@@ -25,7 +25,9 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from asyncpg.exceptions import AdminShutdownError, CannotConnectNowError, UniqueViolationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from adapters.teams.references import ReferenceStore
 from bot import metrics
@@ -40,6 +42,7 @@ from crbot.web import build_app
 from scheduler import sender as sender_module
 from scheduler import service as scheduler_service
 from scheduler.leader import AdvisoryLeadership
+from scheduler.ledger import unreachable
 from tests.deliveries import posts_due
 from tests.fakes.bot_connector import CHANNEL, TEAM, TENANT, FakeBotConnector, activity
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSlack
@@ -254,6 +257,9 @@ async def test_while_the_database_is_away_people_get_a_kind_answer_and_posts_wai
         assert responded["text"] == SORRY
         assert await running.teams("practice") in (200, 201)
         assert any(SORRY in call.texts() for call in running.connector.calls)
+        # An event cannot even be checked for a repeat: a 5xx, so Slack delivers it again later.
+        mention = {"type": "app_mention", "user": "U1", "channel": "CMENTION", "text": "tips"}
+        assert (await running.slack.event(mention, event_id="EvDOWN"))[0] >= 500
         # Posts fall due meanwhile, and the one in flight reaches Slack with nowhere to record it.
         await asyncio.sleep(2.0)
 
@@ -265,6 +271,13 @@ async def test_while_the_database_is_away_people_get_a_kind_answer_and_posts_wai
         await eventually(ready_again, "ready once the database is back")
         status, body = await running.slack.command("practice")
         assert status == 200 and SORRY not in body
+        assert (await running.slack.event(mention, event_id="EvDOWN", retry=1))[0] == 200
+        answered = [
+            call.args
+            for call in running.fake.calls
+            if call.method.startswith("chat.post") and call.args.get("channel") == "CMENTION"
+        ]
+        assert len(answered) == 1 and SORRY not in json.dumps(answered)
 
         async def all_sent() -> bool:
             return (await running.ledger(rows))["sent"] == len(rows)
@@ -323,3 +336,13 @@ async def test_the_campaign_and_the_sender_may_ask_about_the_leader_lock_at_once
         assert all(answers)
     finally:
         await leadership.release()
+
+
+def test_a_database_shutting_down_or_starting_up_counts_as_away_but_a_bad_row_does_not() -> None:
+    shutting_down = CannotConnectNowError("the database system is shutting down")
+    assert unreachable(shutting_down)
+    assert unreachable(DBAPIError("UPDATE deliveries", {}, AdminShutdownError("terminating")))
+    assert unreachable(ConnectionRefusedError(111, "Connect call failed"))
+    duplicate = IntegrityError("INSERT", {}, UniqueViolationError("duplicate key"))
+    assert not unreachable(duplicate)
+    assert not unreachable(ValueError("not a database error"))
