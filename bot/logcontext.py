@@ -9,10 +9,10 @@ Only ids go here, never names or text.
 from __future__ import annotations
 
 import logging
-import uuid
+import random
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import MappingProxyType
 
 MAX_ID_CHARS = 64
@@ -21,8 +21,9 @@ _ids: ContextVar[Mapping[str, str]] = ContextVar("crbot_log_ids", default=_NONE)
 
 
 def new_id() -> str:
-    """A short random id: enough to find one request's lines among a day's."""
-    return uuid.uuid4().hex[:16]
+    """A short random id: enough to find one request's lines among a day's (not a secret, so
+    the fast generator will do)."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def current() -> Mapping[str, str]:
@@ -30,27 +31,44 @@ def current() -> Mapping[str, str]:
     return _ids.get()
 
 
+class _Binding:
+    """Ids bound for the duration of a `with` block: a plain class, as it runs per request."""
+
+    __slots__ = ("_ids", "_token", "value")
+
+    def __init__(self, ids: Mapping[str, str] | None, value: str) -> None:
+        self._ids = ids
+        self._token: Token[Mapping[str, str]] | None = None
+        self.value = value
+
+    def __enter__(self) -> str:
+        if self._ids is not None:
+            self._token = _ids.set({**_ids.get(), **self._ids})
+        return self.value
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _ids.reset(self._token)
+
+
 @contextmanager
 def bound(**ids: str) -> Iterator[Mapping[str, str]]:
     """Add ids to every log line written inside the block (and in tasks started from it)."""
-    token = _ids.set({**_ids.get(), **ids})
-    try:
+    with _Binding(ids, ""):
         yield _ids.get()
-    finally:
-        _ids.reset(token)
 
 
-@contextmanager
-def request(request_id: str | None = None) -> Iterator[str]:
+def request(request_id: str | None = None) -> _Binding:
     """Work for one request: the given id, the one already bound, or a new one.
 
     An adapter binds the platform's own id for the request (Slack's event or trigger id, a Teams
     activity id) around all its work, so the core's own `request()` inside reuses it.
     """
     # The id may come from an unauthenticated body: bounded, so it cannot flood a log line.
-    chosen = (request_id or "")[:MAX_ID_CHARS] or _ids.get().get("request_id") or new_id()
-    with bound(request_id=chosen):
-        yield chosen
+    bound_id = _ids.get().get("request_id")
+    chosen = (request_id or "")[:MAX_ID_CHARS] or bound_id or new_id()
+    # Already bound by the adapter: nothing to add.
+    return _Binding(None if chosen == bound_id else {"request_id": chosen}, chosen)
 
 
 @contextmanager

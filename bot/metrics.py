@@ -10,11 +10,9 @@ Adapters and the scheduler call the small functions below; `/metrics` serves `ex
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -104,26 +102,45 @@ def _known(value: str, allowed: frozenset[str], what: str) -> str:
     return OTHER
 
 
-@dataclass
 class RequestTiming:
-    """One request being timed; the core sets `outcome` before it ends."""
+    """One request being timed and counted; the core sets `outcome` before it ends.
 
-    outcome: str = "failed"
+    A plain context manager with its label children looked up once per name: it runs on every
+    request, and prometheus-client's `labels()` takes a lock and checks its arguments each time.
+    """
+
+    __slots__ = ("_command", "_started", "_tenant", "outcome")
+
+    def __init__(self, tenant: str, command: str) -> None:
+        self._tenant = tenant
+        self._command = command
+        self._started = 0.0
+        self.outcome = "failed"
+
+    def __enter__(self) -> RequestTiming:
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        elapsed = time.perf_counter() - self._started
+        _command_seconds(self._command).observe(elapsed)
+        _requests(platform_of(self._tenant), self.outcome).inc()
 
 
-@contextmanager
-def request(tenant: str, command: str) -> Iterator[RequestTiming]:
-    """Time one request and count it by platform and the outcome set on the yielded object."""
-    timing = RequestTiming()
-    started = time.perf_counter()
-    try:
-        yield timing
-    finally:
-        elapsed = time.perf_counter() - started
-        name = command if command in COMMANDS else "unknown"
-        COMMAND_SECONDS.labels(command=name).observe(elapsed)
-        outcome = _known(timing.outcome, REQUEST_OUTCOMES, "request outcome")
-        REQUESTS.labels(platform=platform_of(tenant), outcome=outcome).inc()
+@functools.cache
+def _command_seconds(command: str) -> Histogram:
+    return COMMAND_SECONDS.labels(command=command if command in COMMANDS else "unknown")
+
+
+@functools.cache
+def _requests(platform: str, outcome: str) -> Counter:
+    known = _known(outcome, REQUEST_OUTCOMES, "request outcome")
+    return REQUESTS.labels(platform=platform, outcome=known)
+
+
+def request(tenant: str, command: str) -> RequestTiming:
+    """Time one request and count it by platform and the outcome set on the returned object."""
+    return RequestTiming(tenant, command)
 
 
 def delivery(platform: str, outcome: str) -> None:
