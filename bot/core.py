@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import logcontext, loop, metrics
 from bot.commands import Command, parse
-from bot.errors import CrbotError, ErrorCode
+from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.features import (
     agreements,
     checkins,
@@ -146,6 +146,14 @@ class Core:
                 timing.outcome = "refused"
                 log.info("request refused: %s", error.code, extra=context)
                 return kind_reply(error.code)
+            except DeliveryError as error:
+                # The platform would not take a post the request makes (the bot is not in the
+                # channel, or the platform is struggling): the person hears it, kindly.
+                timing.outcome = "refused"
+                log.info("request could not post: %s", error.reason, extra=context)
+                return kind_reply(
+                    ErrorCode.CANNOT_POST if error.permanent else ErrorCode.UNAVAILABLE
+                )
             except Exception:
                 log.exception("request failed", extra=context)
                 return sorry_reply()

@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     NOT_ALLOWED = "not_allowed"
     TOO_LONG = "too_long"
     UNAVAILABLE = "unavailable"
+    CANNOT_POST = "cannot_post"
 
 
 class CrbotError(Exception):

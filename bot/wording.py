@@ -24,6 +24,8 @@ _WORDS: dict[ErrorCode, str] = {
     ErrorCode.NOT_ALLOWED: "That's something only a facilitator or leader can do here.",
     ErrorCode.TOO_LONG: "That's a little long for me to keep. Could you shorten it?",
     ErrorCode.UNAVAILABLE: "I couldn't do that just now. Please try again in a moment.",
+    ErrorCode.CANNOT_POST: "I can't post in this conversation yet. Please add me to it, "
+    "then try again.",
 }
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.messages import Bullets, Buttons, Heading, Reply
+from bot.errors import DeliveryError
+from bot.messages import Bullets, Buttons, Heading, MessageRef, Reply, Target
 from tests.conftest import Chat
 
 
@@ -97,3 +101,23 @@ async def test_buttons_carry_commands_the_router_understands(chat: Chat) -> None
     for command in commands:
         followed = await chat.say("sam", command)
         assert followed.summary.startswith("Step ")
+
+
+@pytest.mark.parametrize(
+    ("permanent", "words"),
+    [(True, "add me to it"), (False, "try again in a moment")],
+)
+async def test_a_post_the_platform_refuses_gets_a_kind_reply_not_a_failure(
+    chat: Chat, caplog: pytest.LogCaptureFixture, permanent: bool, words: str
+) -> None:
+    async def refused(target: Target, reply: Reply) -> MessageRef:
+        raise DeliveryError("not_in_channel", permanent=permanent)
+
+    chat.port.send = refused  # type: ignore[method-assign]
+
+    with caplog.at_level(logging.INFO, logger="bot.core"):
+        reply = await chat.say("fran", "checkin")
+
+    assert words in reply.plain_text()
+    assert [r.getMessage() for r in caplog.records] == ["request could not post: not_in_channel"]
+    assert not any(record.exc_info for record in caplog.records)
