@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -59,8 +59,15 @@ class Claimed:
     local_date: date
     address: str
     attempts: int
-    due_at: datetime
     body: str | None = None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Posts due and not yet sent: how many, and since when the oldest never tried waits."""
+
+    pending: int
+    oldest: datetime | None
 
 
 @dataclass(frozen=True)
@@ -85,16 +92,13 @@ _COLUMNS = (
     DeliveryRow.local_date,
     DeliveryRow.address,
     DeliveryRow.attempts,
-    DeliveryRow.due_at,
     DeliveryRow.body,
 )
 
 
 def _claimed(row: Any) -> Claimed:
     # By position, in `_COLUMNS` order: a fan-out claims thousands of rows at once.
-    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, due_at, body = (
-        row
-    )
+    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, body = row
     return Claimed(
         id=row_id,
         key=key,
@@ -105,7 +109,6 @@ def _claimed(row: Any) -> Claimed:
         local_date=date.fromisoformat(local_date),
         address=address,
         attempts=attempts,
-        due_at=utc(due_at),
         body=body,
     )
 
@@ -144,15 +147,21 @@ class Ledger:
             select(DeliveryRow.id)
             .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
             .where(self._due(now), RolloutRow.status == "active")
-            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            # Among posts due at once, by key: its random rollout id spreads each slice of a
+            # fan-out over every workspace, so all of them start sending with the first slice.
+            .order_by(DeliveryRow.due_at, DeliveryRow.key)
             .limit(limit)
             .with_for_update(skip_locked=True, of=DeliveryRow)
-            .scalar_subquery()
+            # Chosen and locked once: as a subquery PostgreSQL may rescan it for each row it
+            # updates, and each rescan skips other schedulers' fresh locks and picks other rows,
+            # leaving some locked and not claimed.
+            .cte("chosen")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         async with self._engine.begin() as connection:
             rows = await connection.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id.in_(chosen), DeliveryRow.status == "planned")
+                .where(DeliveryRow.id.in_(select(chosen.c.id)), DeliveryRow.status == "planned")
                 .values(status="sending", claimed_by=me, claimed_at=now)
                 .returning(*_COLUMNS)
             )
@@ -256,20 +265,26 @@ class Ledger:
             found = await connection.scalar(query)
         return utc(found) if found is not None else None
 
-    async def pending(self, now: datetime) -> int:
-        """How many posts of active rollouts are due and still planned (waiting or postponed)."""
+    async def backlog(self, now: datetime) -> Backlog:
+        """The due posts of active rollouts still planned, and the oldest never tried."""
+        never_tried = case((DeliveryRow.attempts == 0, DeliveryRow.due_at))
         async with self._engine.connect() as connection:
-            found = await connection.scalar(
-                select(func.count())
-                .select_from(DeliveryRow)
-                .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
-                .where(
-                    DeliveryRow.status == "planned",
-                    DeliveryRow.due_at <= now,
-                    RolloutRow.status == "active",
+            pending, oldest = (
+                await connection.execute(
+                    select(func.count(), func.min(never_tried))
+                    .select_from(DeliveryRow)
+                    .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+                    .where(
+                        DeliveryRow.status == "planned",
+                        DeliveryRow.due_at <= now,
+                        RolloutRow.status == "active",
+                    )
                 )
-            )
-        return int(found or 0)
+            ).one()
+        # SQLite hands an aggregate's datetime back as text.
+        if isinstance(oldest, str):
+            oldest = datetime.fromisoformat(oldest)
+        return Backlog(int(pending or 0), utc(oldest) if oldest is not None else None)
 
     async def counts(self, rollout_id: str | None = None) -> dict[str, int]:
         """How many rows are in each status (for tests, benchmarks and the operator)."""

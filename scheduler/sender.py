@@ -9,10 +9,11 @@ port can, or reported to the facilitators as uncertain, never silently sent twic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -54,7 +55,7 @@ class Sender:
         instance: str,
         limiter: Limiter | None = None,
         grace: timedelta = timedelta(hours=2),
-        batch: int = 10000,
+        batch: int = 1000,
         concurrency: int = 1024,
         max_attempts: int = 8,
         retry_horizon: timedelta = timedelta(minutes=5),
@@ -83,14 +84,14 @@ class Sender:
                 now = self.core.clock.now()
                 await self._report_missed(now)
                 # Counted before claiming: once rows are claimed, every failure must hand them back.
-                metrics.deliveries_pending(await self.ledger.pending(now))
+                backlog = await self.ledger.backlog(now)
+                metrics.deliveries_pending(backlog.pending)
+                if backlog.oldest is not None:
+                    # How late this run began: the oldest due post that was never tried.
+                    metrics.scheduler_lag((now - backlog.oldest).total_seconds())
                 claimed = await self.ledger.claim(self.instance, now, self.batch)
                 if claimed:
-                    # How late this run began: the oldest post in it that was never tried.
-                    fresh = [row.due_at for row in claimed if row.attempts == 0]
-                    if fresh:
-                        metrics.scheduler_lag((now - min(fresh)).total_seconds())
-                    sent += await self._send_all(claimed)
+                    sent += await self._send_all(claimed, now)
                     continue
                 retry = await self.ledger.next_retry(now)
                 if retry is None or retry - now > self.retry_horizon:
@@ -149,47 +150,62 @@ class Sender:
                 )
                 await posts.tell_facilitators(self.core, port, rollout, words)
 
-    async def _send_all(self, claimed: list[Claimed]) -> int:
+    async def _send_all(self, claimed: list[Claimed], now: datetime) -> int:
+        """Send a claimed slice, claiming the next ones while it sends; returns how many sent."""
+        self._paused.clear()
+        run = _Run()
+        flusher = asyncio.ensure_future(self._flush_while(run))
         try:
-            rollouts, teams, agreed = await self._context(claimed)
+            while claimed:
+                await self._start(run, claimed)
+                if len(claimed) < self.batch or not await self.leadership.holds():
+                    break
+                # The rest of a fan-out is claimed while its first slice is already sending.
+                claimed = await self.ledger.claim(self.instance, now, self.batch)
+        finally:
+            # Whatever stopped the claiming, the sends under way finish and are written back.
+            for failure in await asyncio.gather(*run.workers, return_exceptions=True):
+                if isinstance(failure, Exception):
+                    log.error("a channel's sends stopped", exc_info=failure)
+            run.done.set()
+            await flusher
+        return run.sent
+
+    async def _start(self, run: _Run, claimed: list[Claimed]) -> None:
+        try:
+            rollouts, teams, agreed = await self._context(claimed, run.teams)
         except Exception:
             # Nothing was sent (the database went away, say): the rows go back as they were.
             back = [Outcome(row.id, "planned", attempts=row.attempts) for row in claimed]
             await self._flush(back)
             raise
-        self._paused.clear()
         # Posts to one channel go one after another anyway (its rate limit): one worker per
         # channel rather than a task per post keeps a large fan-out cheap to start.
         by_channel: dict[tuple[str, str], list[Claimed]] = {}
         for row in claimed:
             by_channel.setdefault((row.tenant, row.address), []).append(row)
-        finished: list[Outcome] = []
 
         async def work(rows: list[Claimed]) -> None:
             for row in rows:
                 rollout = rollouts[row.rollout_id]
-                finished.append(await self._one(row, rollout, teams[row.tenant], agreed))
+                run.finished.append(await self._one(row, rollout, teams[row.tenant], agreed))
 
-        workers: list[asyncio.Future[None]] = []
-        sent = 0
-        try:
-            for rows in by_channel.values():
-                workers.append(asyncio.ensure_future(work(rows)))
-                if len(workers) % START_EACH == 0:
-                    # Let the first sends be answered while the rest start, so the loop is
-                    # never busy long enough to waste the platform's rate.
-                    await asyncio.sleep(0)
-            everything = asyncio.gather(*workers)
-            while not everything.done():
-                await asyncio.wait({everything}, timeout=FLUSH_EVERY)
-                sent += await self._flush(finished)
-            await everything
-        finally:
-            sent += await self._flush(finished)
-        return sent
+        for rows in by_channel.values():
+            run.workers.append(asyncio.ensure_future(work(rows)))
+            if len(run.workers) % START_EACH == 0:
+                # Let the first sends be answered while the rest start, so the loop is never
+                # busy long enough to waste the platform's rate.
+                await asyncio.sleep(0)
+
+    async def _flush_while(self, run: _Run) -> None:
+        """Write outcomes back every so often until the run is done, then the last of them."""
+        while not run.done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.done.wait(), timeout=FLUSH_EVERY)
+            run.sent += await self._flush(run.finished)
 
     async def _context(
-        self, claimed: list[Claimed]
+        self, claimed: list[Claimed], teams: dict[str, TeamRecord]
     ) -> tuple[dict[str, RolloutRecord | None], dict[str, TeamRecord], set[tuple[str, str]]]:
         """What the claimed rows need, fetched once: their rollouts, teams and agreements."""
         found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
@@ -200,9 +216,9 @@ class Sender:
             else None
             for row in claimed
         }
-        # Create each tenant's settings before the sends run side by side (first contact).
-        teams: dict[str, TeamRecord] = {}
-        for tenant in sorted({row.tenant for row in claimed}):
+        # Create each tenant's settings before the sends run side by side (first contact); a
+        # run keeps them from one slice to the next.
+        for tenant in sorted({row.tenant for row in claimed} - set(teams)):
             try:
                 teams[tenant] = await self.core.team(tenant)
             except IntegrityError:
@@ -360,3 +376,14 @@ def _counted_as(outcome: Outcome) -> str | None:
     # Back to planned with an error and no retry time: the cohort was paused (a permanent
     # error), which needs a person; without an error the rollout was simply not active.
     return "failed" if outcome.error else None
+
+
+@dataclass
+class _Run:
+    """One run of sends: its workers, the outcomes not yet written back, the tenants' teams."""
+
+    workers: list[asyncio.Future[None]] = field(default_factory=list)
+    finished: list[Outcome] = field(default_factory=list)
+    teams: dict[str, TeamRecord] = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    sent: int = 0
