@@ -2,7 +2,8 @@
 
 APScheduler 3's SQLAlchemyJobStore is synchronous and runs on the event loop, so it is kept
 cheap: one sweep job plus one job per active rollout (its next post), ids as arguments, on its
-own sync engine; adding and rescheduling jobs happens in a worker thread.
+own sync engine (and, beside SQLite, its own file); adding and rescheduling jobs happens in a
+worker thread.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
@@ -38,18 +40,27 @@ SWEEP_ID = "sweep"
 STOP_GRACE_SECONDS = 5.0
 
 
-def sync_url(url: str) -> str:
-    """The job store's sync driver for the bot's async URL (sqlite3, psycopg 3)."""
-    if url.startswith("sqlite+aiosqlite:"):
-        return "sqlite:" + url.split(":", 1)[1]
-    if url.startswith("postgresql+asyncpg:"):
-        return "postgresql+psycopg:" + url.split(":", 1)[1]
+def job_store_url(url: str) -> str:
+    """Where APScheduler keeps its jobs, with a sync driver: the bot's own PostgreSQL database
+    (psycopg 3); beside a SQLite database, a file of their own (`crbot.db` -> `crbot.jobs.db`).
+
+    SQLite has one writer at a time, and the job store writes synchronously on the event loop: on
+    the bot's file it would wait behind the bot's async transactions with the whole loop stopped.
+    """
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if not parsed.database or parsed.database == ":memory:":
+            return "sqlite://"
+        jobs = str(Path(parsed.database).with_suffix(".jobs.db"))
+        return parsed.set(drivername="sqlite", database=jobs).render_as_string(False)
+    if parsed.drivername == "postgresql+asyncpg":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(False)
     return url
 
 
 def job_store_engine(url: str) -> Engine:
     """A small sync engine for the job store: WAL and a busy timeout on SQLite."""
-    sync = sync_url(url)
+    sync = job_store_url(url)
     if sync.startswith("sqlite"):
         engine = create_engine(sync, connect_args={"timeout": 10})
 

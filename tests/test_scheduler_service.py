@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
@@ -14,7 +14,7 @@ from scheduler.leader import AdvisoryLeadership, SoleLeadership
 from scheduler.ledger import Ledger
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
-from scheduler.service import SchedulerService, sync_url
+from scheduler.service import SchedulerService, job_store_url
 from tests.conftest import FakePort, FrozenClock
 from tests.test_scheduler_ledger import INTRO_DAY, plan
 
@@ -50,9 +50,10 @@ def service_for(
     )
 
 
-def test_the_job_store_uses_sync_drivers_for_the_bots_url() -> None:
-    assert sync_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
-    assert sync_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
+def test_the_job_store_uses_sync_drivers_and_a_file_of_its_own_beside_sqlite() -> None:
+    assert job_store_url("sqlite+aiosqlite:////tmp/crbot.db") == "sqlite:////tmp/crbot.jobs.db"
+    assert job_store_url("sqlite+aiosqlite://") == "sqlite://"
+    assert job_store_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
 async def test_the_leader_sends_what_is_due_and_keeps_one_job_per_rollout(
@@ -68,17 +69,21 @@ async def test_the_leader_sends_what_is_due_and_keeps_one_job_per_rollout(
     await service.start()
     try:
         await eventually(lambda: len(port.sent) == 1)
-        async with engine.connect() as connection:
+        jobs = create_engine(job_store_url(database_url))
 
-            async def job_ids() -> set[str]:
-                rows = await connection.execute(text("SELECT id FROM apscheduler_jobs"))
+        def job_ids() -> set[str]:
+            with jobs.connect() as connection:
+                rows = connection.execute(text("SELECT id FROM apscheduler_jobs"))
                 return {row[0] for row in rows}
 
+        try:
             loop = asyncio.get_running_loop()
             end = loop.time() + DEADLINE
-            while await job_ids() != {"sweep", f"rollout:{rollout_id}"}:
+            while await asyncio.to_thread(job_ids) != {"sweep", f"rollout:{rollout_id}"}:
                 assert loop.time() < end
                 await asyncio.sleep(0.01)
+        finally:
+            jobs.dispose()
         # A second wake-up (the job firing again) sends nothing new.
         await service.tick(rollout_id)
         assert len(port.sent) == 1
