@@ -182,9 +182,9 @@ async def privacy(core: Core, turn: Turn) -> Reply:
                 blocks=(
                     Text(
                         text="This deletes your check-in and survey answers, reflections, "
-                        "walkthrough place, the drivers you added to a board and your stars on "
-                        "proposed agreements. Counts already shown stay as they are (they hold "
-                        "no names)."
+                        "walkthrough place, the drivers you added to a board, your stars on "
+                        "proposed agreements and your reminder setting. Counts already shown "
+                        "stay as they are (they hold no names)."
                     ),
                     Buttons(
                         buttons=(
@@ -197,17 +197,23 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         removed = await core.walkthroughs.forget(tenant, person)
         drivers = await core.drivers.forget(tenant, person)
         stars = await core.agreements.forget(tenant, person)
+        settings = await core.reminders.forget(tenant, person)
         log.info("person data deleted", extra={"tenant": tenant})
         words = (
             f"Deleted {answers} check-in and survey answer(s), {removed} reflection(s), "
             f"{drivers} driver(s) you added and {stars} star(s) you gave."
         )
+        if settings:
+            return Reply.saying(
+                words, "Check-in reminders are on again; `checkin reminders off` stops them."
+            )
         return Reply.saying(words)
     answers = await core.polls.count_answers_of(tenant, person)
     reflections = await core.walkthroughs.reflections_of(tenant, person)
     position = await core.walkthroughs.position(tenant, person)
     drivers = await core.drivers.count_added_by(tenant, person)
     stars = await core.agreements.count_stars_of(tenant, person)
+    reminders_off = bool(await core.reminders.turned_off(tenant, [person]))
     roles = sorted(turn.roles - {"staff"}) or ["staff"]
     items = (
         f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
@@ -220,6 +226,8 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         f"Drivers you added to a board: {drivers}, marked so that only you can find them; "
         "nobody else can see who added what",
         f"Stars on proposed agreements: {stars}, marked the same way; only counts are shown",
+        "Check-in reminders: "
+        + ("off (kept under the same code as your answers)" if reminders_off else "on"),
         "Questions (`ask`) and suggestions (`suggest`): stored with no link to you at all",
     )
     return Reply(

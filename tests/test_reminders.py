@@ -183,3 +183,19 @@ async def test_one_unreachable_person_neither_pauses_the_cohort_nor_repeats_the_
     assert sorted(reminded(port)) == ["ann", "ben", "dan"]
     rollout = (await core.rollouts.store.listing(TENANT))[0]
     assert rollout.status == "active"
+
+
+async def test_a_person_sees_and_deletes_their_reminder_setting_with_their_data(
+    chat: Chat, engine: AsyncEngine
+) -> None:
+    await chat.say("ben", "checkin reminders off")
+    shown = (await chat.say("ben", "privacy show-me")).plain_text()
+    assert "Check-in reminders: off" in shown
+    assert "Check-in reminders: on" in (await chat.say("kim", "privacy show-me")).plain_text()
+
+    deleted = (await chat.say("ben", "privacy delete-me confirm")).plain_text()
+
+    assert "Check-in reminders are on again" in deleted
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(PreferenceRow.person))).all() == []
+    assert "Check-in reminders: on" in (await chat.say("ben", "privacy show-me")).plain_text()

@@ -13,7 +13,8 @@ EVERYONE = (
     "`reflections`: your own reflections (only you can see them)",
     "`practice`: this section's wellness practice",
     "`prompt`: today's prompt",
-    "`checkin` or `checkin 4`: the fist-to-five check-in (0 to 5)",
+    "`checkin` or `checkin 4`: the fist-to-five check-in (0 to 5); "
+    "`checkin reminders off` stops its one reminder",
     "`section`: what the team is working on",
     "`ask ...`: a question or concern for leadership, sent anonymously",
     "`suggest ...`: what would help? Facilitators see suggestions only in batches",

@@ -74,6 +74,16 @@ class ReminderStore:
             keys = ["tenant_id", "person", "name"]
             await upsert(session, PreferenceRow, values, keys=keys, update=["value", "updated_at"])
 
+    async def forget(self, tenant: str, person: str) -> int:
+        """Delete every preference a person set (`privacy delete-me`); returns how many."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(PreferenceRow).where(
+                    PreferenceRow.tenant_id == tenant, PreferenceRow.person == person
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def turned_off(self, tenant: str, people: Collection[str]) -> set[str]:
         """Which of these pseudonyms turned reminders off."""
         return await self._among(
