@@ -95,7 +95,7 @@ def platform_of(tenant: str) -> str:
 
 
 def _known(value: str, allowed: frozenset[str], what: str) -> str:
-    if value in allowed:
+    if value in allowed or value == OTHER:  # `other` is already the safe value
         return value
     # A caller's mistake must not become a new series (or carry text into a label).
     log.warning("unknown metric label value dropped", extra={"status": what})
