@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -180,6 +181,22 @@ async def test_slack_is_registered_beside_the_health_checks_when_configured(
         assert {"/healthz", "/readyz", "/slack/events"} <= routes
         await slack.start()  # HTTP mode: nothing to connect
         await slack.stop()
+    finally:
+        await bot.close()
+
+
+async def test_a_token_in_the_environment_draws_no_warning_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # bolt reads it on its own
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    settings = Settings(pseudonym_secret=TEST_SECRET.decode(), data_dir=tmp_path)
+    bot = await runtime.start(settings)
+    try:
+        with caplog.at_level(logging.INFO):
+            [slack] = [p for p in configured_platforms(bot) if p.name == "slack"]
+        assert slack.port is not None
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     finally:
         await bot.close()
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -102,6 +103,20 @@ class SlackPlatform:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+
+
+class _TokenGivenTwice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the client we give
+    it (the same token, with SLACK_API_URL and the retry handlers) wins: true, and expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop only that warning."""
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.AsyncApp")
+if not any(isinstance(f, _TokenGivenTwice) for f in _BOLT_LOG.filters):
+    _BOLT_LOG.addFilter(_TokenGivenTwice())
 
 
 def build_slack(
