@@ -203,6 +203,9 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(run.done.wait(), timeout=FLUSH_EVERY)
             run.sent += await self._flush(run.finished)
+        # The run may have ended while the write above was under way: what finished meanwhile
+        # is written too, or those rows would stay claimed and later count as uncertain.
+        run.sent += await self._flush(run.finished)
 
     async def _context(
         self, claimed: list[Claimed], teams: dict[str, TeamRecord]

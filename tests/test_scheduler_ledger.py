@@ -375,3 +375,35 @@ async def test_a_fan_out_brings_agreements_into_prompts_only_where_a_cohort_made
     assert set(prompts) == {"C0", "C1"}
     assert "We assume good intent" in prompts["C1"]
     assert "agreements" not in prompts["C0"]
+
+
+class SlowPort(FakePort):
+    """A platform that takes a moment to answer each post."""
+
+    async def send(self, target: Target, reply: Reply) -> MessageRef:
+        await asyncio.sleep(0.03)
+        return await super().send(target, reply)
+
+
+async def test_posts_that_finish_while_outcomes_are_being_written_are_written_too(
+    core: Core, engine: AsyncEngine, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scheduler.sender.FLUSH_EVERY", 0.01)
+    await plan(core, channels=3)
+    port = SlowPort()
+    sender = sender_for(core, engine, port)
+    writes = sender.ledger.finish
+
+    async def slow_write(*args: object, **kwargs: object) -> int:
+        await asyncio.sleep(0.05)  # the last sends finish while this write is under way
+        return await writes(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sender.ledger, "finish", slow_write)
+    clock.advance(**INTRO_DAY)
+
+    sent = await sender.run_due()
+
+    counts = await Ledger(engine).counts()
+    # Each channel's introduction, and each checklist nudge to its facilitator.
+    assert sent == counts["sent"] == 6 and len(port.sent) == 3
+    assert "sending" not in counts
