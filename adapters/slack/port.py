@@ -223,16 +223,7 @@ class SlackPort:
     ) -> None:
         assert self._image_file is not None
         path = Path(self._image_file(image))
-        content = await asyncio.to_thread(path.read_bytes)
-        async with calling("files.upload", tenant):
-            await client.files_upload_v2(
-                channel=channel,
-                file=content,
-                filename=path.name,
-                title=image.title,
-                alt_txt=image.alt_text,
-                thread_ts=thread,
-            )
+        await _upload(client, tenant, channel, path, path.name, image.title, thread, image.alt_text)
 
     async def upload_files(
         self, tenant: str, channel: str, files: list[File], *, thread: str | None = None
@@ -242,15 +233,9 @@ class SlackPort:
             return
         client = await self.clients.for_tenant(tenant)
         for file in files:
-            content = await asyncio.to_thread(Path(file.path).read_bytes)
-            async with calling("files.upload", tenant):
-                await client.files_upload_v2(
-                    channel=channel,
-                    file=content,
-                    filename=file.filename,
-                    title=file.title,
-                    thread_ts=thread,
-                )
+            await _upload(
+                client, tenant, channel, Path(file.path), file.filename, file.title, thread
+            )
 
     async def files_privately(self, person: Person, files: list[File]) -> None:
         """Files for one person go to their direct message: an ephemeral reply cannot hold them."""
@@ -317,3 +302,27 @@ class SlackPort:
             ts = ts or str(response.get("message_ts") or "")
         await self.files_privately(Person(tenant=target.tenant, user_id=user_id), rendered.files)
         return MessageRef(tenant=target.tenant, address=target.address, message_id=ts)
+
+
+async def _upload(
+    client: AsyncWebClient,
+    tenant: str,
+    channel: str,
+    path: Path,
+    filename: str,
+    title: str,
+    thread: str | None,
+    alt_text: str | None = None,
+) -> None:
+    """One file into a conversation, read off the event loop."""
+    content = await asyncio.to_thread(path.read_bytes)
+    described = {"alt_txt": alt_text} if alt_text is not None else {}
+    async with calling("files.upload", tenant):
+        await client.files_upload_v2(
+            channel=channel,
+            file=content,
+            filename=filename,
+            title=title,
+            thread_ts=thread,
+            **described,
+        )

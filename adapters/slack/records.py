@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.messages import Form
 from bot.ports import Clock
 from bot.storage.engine import sessions
 from bot.storage.seen import SeenRequests
 from bot.storage.tables import SlackFormRow
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+from bot.storage.upsert import upsert
 
 
 class SlackRecords:
@@ -43,12 +37,7 @@ class SlackRecords:
             for d, f in forms.items()
         ]
         async with self._sessions.begin() as session:
-            statement = (
-                _insert(session, SlackFormRow)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["tenant_id", "digest"])
-            )
-            await session.execute(statement)
+            await upsert(session, SlackFormRow, rows, keys=["tenant_id", "digest"], update=[])
 
     async def form(self, tenant: str, digest: str) -> Form | None:
         """A kept form, or None."""

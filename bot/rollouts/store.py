@@ -12,12 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlannedPost, to_utc, zone_of
 from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRow, RolloutRow
+from bot.storage.upsert import upsert
 
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
@@ -60,11 +60,6 @@ class RolloutRecord:
 def utc(value: datetime) -> datetime:
     """A stored instant as aware UTC (SQLite hands back naive UTC)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 class RolloutStore:
@@ -263,9 +258,8 @@ class RolloutStore:
             }
             for post in posts
         ]
-        statement = _insert(session)(DeliveryRow).on_conflict_do_nothing(index_elements=["key"])
         for start in range(0, len(values), 500):
-            await session.execute(statement, values[start : start + 500])
+            await upsert(session, DeliveryRow, values[start : start + 500], keys=["key"], update=[])
 
     async def spawn(self, tenant: str, rollout_id: str, address: str, row: Spawned) -> bool:
         """Add a row to the ledger unless its key is there already; True when it is new.
@@ -273,43 +267,37 @@ class RolloutStore:
         The key decides: doing the same thing twice (a double click, a replayed send) finds the
         row already there and adds nothing.
         """
+        values = {
+            "key": row.key,
+            "tenant_id": tenant,
+            "rollout_id": rollout_id,
+            "kind": row.kind,
+            "section": row.section,
+            "local_date": row.local_date.isoformat(),
+            "address": address,
+            "due_at": row.due_at,
+            "status": "planned",
+            "attempts": 0,
+            "body": json.dumps(row.body, sort_keys=True),
+        }
         async with self._sessions.begin() as session:
-            statement = (
-                _insert(session)(DeliveryRow)
-                .values(
-                    key=row.key,
-                    tenant_id=tenant,
-                    rollout_id=rollout_id,
-                    kind=row.kind,
-                    section=row.section,
-                    local_date=row.local_date.isoformat(),
-                    address=address,
-                    due_at=row.due_at,
-                    status="planned",
-                    attempts=0,
-                    body=json.dumps(row.body, sort_keys=True),
-                )
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(DeliveryRow.id)
-            )
-            return (await session.execute(statement)).first() is not None
+            return await upsert(session, DeliveryRow, values, keys=["key"], update=[]) > 0
 
     async def tick(
         self, tenant: str, rollout_id: str, section: int, item: int, by: str, now: datetime
     ) -> None:
         """Mark a checklist item done (idempotent)."""
+        values = {
+            "tenant_id": tenant,
+            "rollout_id": rollout_id,
+            "section": section,
+            "item": item,
+            "done_at": now,
+            "done_by": by,
+        }
+        keys = ["rollout_id", "section", "item"]
         async with self._sessions.begin() as session:
-            statement = _insert(session)(ChecklistRow).values(
-                tenant_id=tenant,
-                rollout_id=rollout_id,
-                section=section,
-                item=item,
-                done_at=now,
-                done_by=by,
-            )
-            await session.execute(
-                statement.on_conflict_do_nothing(index_elements=["rollout_id", "section", "item"])
-            )
+            await upsert(session, ChecklistRow, values, keys=keys, update=[])
 
     async def sent_kinds(self, tenant: str, rollout_id: str, section: int) -> set[str]:
         """The kinds of post already sent for a section."""

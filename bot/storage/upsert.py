@@ -12,20 +12,21 @@ from sqlalchemy.orm import DeclarativeBase
 async def upsert(
     session: AsyncSession,
     table: type[DeclarativeBase],
-    values: dict[str, Any],
+    values: dict[str, Any] | list[dict[str, Any]],
     keys: list[str],
     update: list[str],
 ) -> int:
-    """Insert `values`, or update the `update` columns of the row matching `keys` (if any).
+    """Insert `values` (one row or several), or update the `update` columns of the row matching
+    `keys` (if any) with what was offered for it.
 
-    Returns how many rows changed: 0 when the row was already there and nothing is updated.
+    Returns how many rows changed: 0 when the rows were already there and nothing is updated.
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
+    statement = insert(table).values(values)
     if update:
         statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={column: values[column] for column in update}
+            index_elements=keys, set_={column: statement.excluded[column] for column in update}
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
