@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.render import render
 from bot.core import Core
+from bot.messages import Incoming, Reply, Text
+from bot.ports import ChatPort
 from bot.storage.tables import PollAnswerRow, ReflectionRow, TeamRow
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
@@ -50,6 +53,30 @@ async def test_the_slash_command_answers_ephemerally_within_the_ack(stack: Slack
     assert reply["response_type"] == "ephemeral"
     assert reply["blocks"] and reply["text"]
     assert stack.fake.responses == []  # nothing needed the response URL
+
+
+async def test_a_long_answer_arrives_whole_and_in_order_the_first_part_in_the_ack(
+    stack: SlackStack, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = tuple(Text(text=f"part {n} " + "word " * 500) for n in range(40))
+    long = Reply(summary="A long answer", blocks=parts, private=True)
+
+    async def long_winded(incoming: Incoming, port: ChatPort) -> Reply:
+        return long
+
+    monkeypatch.setattr(core, "handle", long_winded)
+    status, body = await stack.slack.command("help")
+
+    assert status == 200
+    first = json.loads(body)
+    assert first["response_type"] == "ephemeral"
+    expected = len(render(long).messages) - 1
+    assert expected >= 1
+    rest = await stack.fake.wait_for_responses(expected)
+    assert all(message["response_type"] == "ephemeral" for message in rest)
+    said = " ".join(all_text(message["blocks"]) for message in [first, *rest])
+    positions = [said.index(f"part {n} ") for n in range(40)]
+    assert positions == sorted(positions)  # every part, once, in order
 
 
 async def test_share_in_channel_posts_the_same_reply_for_everyone(stack: SlackStack) -> None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any, Protocol
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -96,12 +97,16 @@ def _channel(body: Json) -> str | None:
     return str(channel) if channel else None
 
 
-def _incoming(body: Json, text: str, **extra: Any) -> Incoming:
-    tenant, user = _tenant(body), _user(body)
+def _person(body: Json) -> Person:
     name = body.get("user_name") or (body.get("user") or {}).get("username")
+    return Person(tenant=_tenant(body), user_id=_user(body), display_name=name)
+
+
+def _incoming(body: Json, text: str, **extra: Any) -> Incoming:
+    person = _person(body)
     return Incoming(
-        person=Person(tenant=tenant, user_id=user, display_name=name),
-        place=Target(tenant=tenant, address=_channel(body) or user),
+        person=person,
+        place=Target(tenant=person.tenant, address=_channel(body) or person.user_id),
         text=text,
         **extra,
     )
@@ -128,8 +133,8 @@ class Listeners:
         app.event("message")(self.direct_message)
 
     async def slash_command(
-        self, ack: AsyncAck, body: Json, client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+        self, body: Json, client: AsyncWebClient, respond: AsyncRespond
+    ) -> BoltResponse:
         """`/compassion-steps ...`: the reply is the ack, so it arrives at once."""
         incoming = _incoming(body, f"{PREFIX} {body.get('text') or ''}".strip())
         port = self.port.for_client(client)
@@ -143,17 +148,27 @@ class Listeners:
             rendered = render(sorry_reply())
         first, *rest = rendered.messages
         kind = "ephemeral" if reply.private else "in_channel"
-        await ack(response_type=kind, text=first.text, blocks=first.blocks)
-        for message in rest:
-            await respond(response_type=kind, text=message.text, blocks=message.blocks)
-        if rendered.files:
-            # Uploads take longer than an ack may; the reply above already says what is coming.
-            self._later(self._files_to(port, incoming.person, rendered))
+        if rest or rendered.files:
+            # Follow-ups and uploads go after the answer, so they arrive in order and need not
+            # fit within the ack's deadline.
+            self._later(self._after_answer(body, port, rendered, kind, respond))
+        # The answer itself, serialised once per message: bolt sends a returned response as is.
+        return BoltResponse(status=200, body=first.command_answer(kind))
 
     def _later(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
+
+    async def _after_answer(
+        self, body: Json, port: SlackPort, rendered: Rendered, kind: str, respond: AsyncRespond
+    ) -> None:
+        """A long reply's further messages, then its files into the person's direct message."""
+        async with logged("command", body):
+            for message in rendered.messages[1:]:
+                await respond(response_type=kind, text=message.text, blocks=message.blocks)
+            if rendered.files:
+                await self._files_to(port, _person(body), rendered)
 
     async def _files_to(self, port: SlackPort, person: Person, rendered: Rendered) -> None:
         """The files of a private reply, into the person's direct message."""

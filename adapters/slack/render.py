@@ -188,6 +188,18 @@ class Message:
 
     text: str
     blocks: list[Json]
+    # The serialised answer to a command, by response type: shared replies are rendered once and
+    # answered many times, and serialising their blocks costs more than the rest of the answer.
+    _answers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def command_answer(self, response_type: str) -> str:
+        """This message as the JSON body that answers a slash command (`ephemeral` or
+        `in_channel`)."""
+        answer = self._answers.get(response_type)
+        if answer is None:
+            body = {"response_type": response_type, "text": self.text, "blocks": self.blocks}
+            answer = self._answers[response_type] = json.dumps(body)
+        return answer
 
 
 @dataclass(frozen=True)
@@ -210,14 +222,28 @@ def render(reply: Reply, *, share: str | None = None, upload_images: bool = Fals
 
     The result is shared between callers when the reply is shareable, so it must not be changed.
     """
-    if reply.shareable:
-        return _render_shared(reply, share, upload_images)
-    return _render(reply, share, upload_images)
+    if not reply.shareable:
+        return _render(reply, share, upload_images)
+    key = (id(reply), share, upload_images)
+    seen = _SHARED_BY_IDENTITY.get(key)
+    if seen is not None and seen[0] is reply:
+        return seen[1]
+    rendered = _render_shared(reply, share, upload_images)
+    if len(_SHARED_BY_IDENTITY) >= SHARED_RENDERINGS:
+        _SHARED_BY_IDENTITY.clear()
+    # The reply is kept beside its rendering, so its id cannot pass to another object meanwhile.
+    _SHARED_BY_IDENTITY[key] = (reply, rendered)
+    return rendered
 
 
 # Shareable replies are the pack's own words (the steps, tips, practices), asked for again and
-# again with nothing personal in them, so rendering them once per pack is enough.
-@functools.lru_cache(maxsize=256)
+# again with nothing personal in them, so rendering them once per pack is enough. The core hands
+# out the same reply object each time, so most are found by identity, before hashing the reply.
+SHARED_RENDERINGS = 256
+_SHARED_BY_IDENTITY: dict[tuple[int, str | None, bool], tuple[Reply, Rendered]] = {}
+
+
+@functools.lru_cache(maxsize=SHARED_RENDERINGS)
 def _render_shared(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
     return _render(reply, share, upload_images)
 
