@@ -163,6 +163,9 @@ class Core:
 
     async def team(self, tenant: str) -> TeamRecord:
         """The tenant's settings, created with the defaults on first contact."""
+        known = self.teams.remembered(tenant)
+        if known is not None:
+            return known
         return await self.teams.ensure(
             tenant, self.options.default_pack, self.options.min_group_size, self.clock.now()
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import delete, select, update
@@ -23,6 +23,9 @@ ROLES = ("staff", "facilitator", "leader")
 CACHE_SECONDS = 5.0
 # Enough for every person active in the last few seconds on a large installation.
 CACHE_ENTRIES = 50_000
+
+Key = TypeVar("Key")
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ class TeamStore:
         for key in [key for key in self._roles if key[0] == tenant]:
             self._roles.pop(key, None)
 
+    def remembered(self, tenant: str) -> TeamRecord | None:
+        """The tenant's settings if they were read in the last `cache_seconds`, else None."""
+        return _recent(self._teams, tenant)
+
     async def ensure(
         self, tenant: str, pack: str, min_group_size: int, now: datetime
     ) -> TeamRecord:
         """The tenant's settings, created from the defaults on first contact."""
-        known = self._teams.get(tenant)
+        known = _recent(self._teams, tenant)
         if known is not None:
             return known
         defaults = {
@@ -97,7 +104,7 @@ class TeamStore:
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """The person's roles; everyone is staff."""
-        known = self._roles.get((tenant, user_id))
+        known = _recent(self._roles, (tenant, user_id))
         if known is not None:
             return known
         async with self._sessions() as session:
@@ -137,3 +144,15 @@ class TeamStore:
                 select(RoleRow.user_id).where(RoleRow.tenant_id == tenant, RoleRow.role == role)
             )
             return sorted(rows.all())
+
+
+def _recent(cache: TTLCache[Key, Value], key: Key) -> Value | None:
+    """A cached value that has not expired, else None.
+
+    Indexing rather than `get`: it runs twice on every request, and `get` checks the expiry
+    twice over (a membership test, then the lookup).
+    """
+    try:
+        return cache[key]
+    except KeyError:
+        return None
