@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -30,6 +30,18 @@ async def latencies(post: Post, count: int) -> list[float]:
         started = time.perf_counter()
         await post(n)
         timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+async def interleaved(posts: Mapping[str, Post], count: int) -> dict[str, list[float]]:
+    """`count` requests to each server, taking turns request by request, each timed in
+    milliseconds: whatever drifts during the run (other work, the CPU's clock) hits all alike."""
+    timings: dict[str, list[float]] = {name: [] for name in posts}
+    for n in range(count):
+        for name, post in posts.items():
+            started = time.perf_counter()
+            await post(n)
+            timings[name].append((time.perf_counter() - started) * 1000)
     return timings
 
 
