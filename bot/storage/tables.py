@@ -27,6 +27,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Buttons and commands name these rows by id, so a deleted row's id must never name a newer row:
+# without AUTOINCREMENT, SQLite hands the newest deleted id out again. PostgreSQL never reuses one.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
 TENANT = String(200)
 PSEUDONYM = String(64)
 
@@ -109,6 +113,7 @@ class ReflectionRow(Base):
     __table_args__ = (
         Index("ix_reflections_author", "tenant_id", "author"),
         UniqueConstraint("tenant_id", "author", "scenario", "step", name="uq_reflections_step"),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -328,7 +333,7 @@ class AskRow(Base):
     status: Mapped[str] = mapped_column(String(20))  # new, forwarded, answered
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"),)
+    __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"), IDS_NEVER_REUSED)
 
 
 class SuggestionRow(Base):
@@ -341,7 +346,7 @@ class SuggestionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"),)
+    __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"), IDS_NEVER_REUSED)
 
 
 class DriverRow(Base):
@@ -363,7 +368,7 @@ class DriverRow(Base):
     progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_drivers_tenant_place", "tenant_id", "place"),)
+    __table_args__ = (Index("ix_drivers_tenant_place", "tenant_id", "place"), IDS_NEVER_REUSED)
 
 
 class AgreementRow(Base):
@@ -377,7 +382,7 @@ class AgreementRow(Base):
     status: Mapped[str] = mapped_column(String(20))  # proposed, agreed, dropped
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    __table_args__ = (Index("ix_agreements_tenant_place", "tenant_id", "place"),)
+    __table_args__ = (Index("ix_agreements_tenant_place", "tenant_id", "place"), IDS_NEVER_REUSED)
 
 
 class AgreementStarRow(Base):
