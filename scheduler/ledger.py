@@ -63,6 +63,18 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Missed:
+    """A row marked missed: its rollout, what it was, when it was due and what it carried."""
+
+    id: int
+    rollout_id: str
+    kind: str
+    section: int
+    due_at: datetime
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class Backlog:
     """Posts due and not yet sent: how many, and since when the oldest never tried waits."""
 
@@ -126,20 +138,30 @@ class Ledger:
             or_(DeliveryRow.not_before.is_(None), DeliveryRow.not_before <= now),
         )
 
-    async def expire(self, now: datetime, grace: timedelta) -> dict[str, int]:
-        """Mark posts too late to send as missed; returns how many per rollout."""
+    async def expire(self, now: datetime, grace: timedelta) -> list[Missed]:
+        """Mark posts too late to send as missed; returns each, in id order."""
         late = and_(self._due(now), DeliveryRow.due_at < now - grace)
         async with self._engine.begin() as connection:
+            # What the rows were comes back from the update itself: a second query could see
+            # rows another scheduler marked, or miss some this one did.
             rows = await connection.execute(
                 update(DeliveryRow)
                 .where(late)
                 .values(status="missed")
-                .returning(DeliveryRow.rollout_id)
+                .returning(
+                    DeliveryRow.id,
+                    DeliveryRow.rollout_id,
+                    DeliveryRow.kind,
+                    DeliveryRow.section,
+                    DeliveryRow.due_at,
+                    DeliveryRow.body,
+                )
             )
-            counts: dict[str, int] = {}
-            for (rollout_id,) in rows.all():
-                counts[rollout_id] = counts.get(rollout_id, 0) + 1
-            return counts
+            missed = [
+                Missed(row_id, rollout_id, kind, section, utc(due_at), body)
+                for row_id, rollout_id, kind, section, due_at, body in rows.all()
+            ]
+        return sorted(missed, key=lambda row: row.id)
 
     async def claim(self, me: str, now: datetime, limit: int) -> list[Claimed]:
         """Take up to `limit` due rows of active rollouts for this scheduler."""

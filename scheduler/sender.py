@@ -23,11 +23,11 @@ from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import Target
 from bot.ports import ChatPort
-from bot.rollouts import posts
+from bot.rollouts import leaders, posts
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
 from scheduler.leader import Leadership
-from scheduler.ledger import Claimed, Ledger, Outcome
+from scheduler.ledger import Claimed, Ledger, Missed, Outcome
 from scheduler.limiter import Limiter
 
 log = logging.getLogger(__name__)
@@ -136,19 +136,29 @@ class Sender:
         )
 
     async def _report_missed(self, now: datetime) -> None:
-        for rollout_id, count in (await self.ledger.expire(now, self.grace)).items():
+        by_rollout: dict[str, list[Missed]] = {}
+        for row in await self.ledger.expire(now, self.grace):
+            by_rollout.setdefault(row.rollout_id, []).append(row)
+        for rollout_id, missed in by_rollout.items():
+            count = len(missed)
             log.warning("posts missed", extra={"job_id": rollout_id, "status": str(count)})
             tenant = await self.core.rollouts.store.tenant_of(rollout_id)
             for _ in range(count):
                 metrics.delivery(metrics.platform_of(tenant or ""), "failed")
             rollout = await self.core.rollouts.store.get(tenant, rollout_id) if tenant else None
             port = self.ports.get(rollout.platform) if rollout else None
-            if rollout is not None and port is not None:
-                words = (
-                    f"{count} planned post(s) could not be made on time (the bot was offline or "
-                    "the rollout paused), so I skipped them rather than post them late."
-                )
-                await posts.tell_facilitators(self.core, port, rollout, words)
+            if rollout is None or port is None:
+                continue
+            words = (
+                f"{count} planned post(s) could not be made on time (the bot was offline or "
+                "the rollout paused), so I skipped them rather than post them late."
+            )
+            await posts.tell_facilitators(self.core, port, rollout, words)
+            # Whoever scheduled a follow-up would otherwise believe it went out.
+            for row in missed:
+                if row.kind == leaders.FOLLOW_UP_KIND:
+                    with logcontext.delivery(row.id):
+                        await leaders.tell_missed(port, rollout, row.section, row.due_at, row.body)
 
     async def _send_all(self, claimed: list[Claimed], now: datetime) -> int:
         """Send a claimed slice, claiming the next ones while it sends; returns how many sent."""

@@ -3,7 +3,9 @@
 The planned `leader-note` post spreads into one ledger row per leader (`leader-dm`), keyed by the
 leader, so a platform failure for one leader is retried for that leader alone. A follow-up a
 leader schedules is a ledger row of its own (`follow-up`) that the scheduler posts once, at the
-chosen time; posting now goes through the ordinary follow-up path.
+chosen time; posting now goes through the ordinary follow-up path. A scheduled follow-up that
+could not be posted on time is never posted late: whoever scheduled it is told privately, with
+their words and a button to post them now.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.messages import (
 )
 from bot.ports import ChatPort
 from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
-from bot.rollouts.store import RolloutRecord, Spawned
+from bot.rollouts.store import RolloutRecord, Spawned, utc
 from bot.storage.polls import Tally
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
@@ -112,8 +114,8 @@ def draft(section: Section) -> str:
     return "\n\n".join(parts)[: followups.MAX_FOLLOW_UP]
 
 
-def follow_up_form(rollout: RolloutRecord, section: Section) -> Form:
-    """The draft to edit, and when to post it (both empty: now)."""
+def follow_up_form(rollout: RolloutRecord, text: str) -> Form:
+    """The words to edit, and when to post them (both empty: now)."""
     return Form(
         title="Follow up with your team",
         submit_label="Post or schedule",
@@ -122,7 +124,7 @@ def follow_up_form(rollout: RolloutRecord, section: Section) -> Form:
                 name="text",
                 label="Your follow-up (make it yours)",
                 kind="long_text",
-                initial=draft(section),
+                initial=text,
                 max_length=followups.MAX_FOLLOW_UP,
             ),
             FormField(
@@ -130,6 +132,21 @@ def follow_up_form(rollout: RolloutRecord, section: Section) -> Form:
             ),
             FormField(name="time", label=f"At ({rollout.timezone})", kind="time", optional=True),
         ),
+    )
+
+
+def follow_up_button(rollout: RolloutRecord, section: int, label: str, text: str) -> Buttons:
+    """A button that posts `text` (once edited) to the rollout's channel now, or schedules it."""
+    return Buttons(
+        buttons=(
+            Button(
+                label=label,
+                command=f"follow-up {ROLLOUT_REF}{rollout.id} {section}",
+                primary=True,
+                form=follow_up_form(rollout, text),
+                typed="follow-up",
+            ),
+        )
     )
 
 
@@ -147,17 +164,7 @@ def note(pack: Pack, rollout: RolloutRecord, number: int, tally: Tally | None) -
             text="Your team met for this section's circle. A short follow-up from you in the "
             "channel this week (what you heard, what you will do) shows the work matters."
         ),
-        Buttons(
-            buttons=(
-                Button(
-                    label="Draft a follow-up",
-                    command=f"follow-up {ROLLOUT_REF}{rollout.id} {section.number}",
-                    primary=True,
-                    form=follow_up_form(rollout, section),
-                    typed="follow-up",
-                ),
-            )
-        ),
+        follow_up_button(rollout, section.number, "Draft a follow-up", draft(section)),
         Context(text="Only you received this note. Nobody sees an individual's check-in."),
     ]
     return Reply(summary=f"For leaders: Section {section.number}", blocks=tuple(blocks))
@@ -183,6 +190,58 @@ async def post_scheduled(port: ChatPort, rollout: RolloutRecord, due: Due) -> st
     reply = followups.follow_up_reply(body["text"], body.get("author"))
     target = Target(tenant=rollout.tenant_id, address=rollout.address)
     return (await port.send(target, reply)).message_id
+
+
+def missed_notice(rollout: RolloutRecord, section: int, local: datetime, text: str) -> Reply:
+    """Telling whoever scheduled a follow-up that it was not posted, with their words to post."""
+    words = (
+        f"I'm sorry: your follow-up planned for {_at(local, rollout.timezone)} could not be "
+        f"posted in {rollout.address} on time (the bot was offline or the programme was paused), "
+        "so I did not post it late. Here is what you wrote:"
+    )
+    return Reply(
+        summary="Your follow-up was not posted",
+        blocks=(
+            Text(text=words),
+            Text(text=text),
+            follow_up_button(rollout, section, "Post it now", text),
+            Context(
+                text="Post it as it is, edit it first, or choose a new time. "
+                "Only you received this message."
+            ),
+        ),
+    )
+
+
+async def tell_missed(
+    port: ChatPort, rollout: RolloutRecord, section: int, due_at: datetime, body: str | None
+) -> bool:
+    """Tell the person who scheduled a missed follow-up; False when nobody could be told."""
+    context = {"tenant": rollout.tenant_id, "job_id": rollout.id}
+    try:
+        fields = json.loads(body or "{}")
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        log.warning("missed follow-up has an unreadable body", extra=context)
+        return False
+    by, text = fields.get("by"), fields.get("text")
+    if not isinstance(by, str) or not isinstance(text, str) or not by or not text.strip():
+        # Scheduled before its author's id was stored: the facilitators' count is all there is.
+        return False
+    try:
+        local = utc(due_at).astimezone(zone_of(rollout.timezone)).replace(tzinfo=None)
+        reply = missed_notice(rollout, section, local, text[: followups.MAX_FOLLOW_UP])
+        await port.send_private(Person(tenant=rollout.tenant_id, user_id=by), reply)
+    except Exception as error:
+        # The facilitators have their count; one unreachable person must not stop the sender.
+        log.warning(
+            "could not tell a leader their follow-up was missed",
+            extra={**context, "status": type(error).__name__},
+        )
+        return False
+    log.info("missed follow-up reported to whoever scheduled it", extra=context)
+    return True
 
 
 def from_note(turn: Turn) -> bool:
@@ -229,17 +288,25 @@ async def follow_up(core: Core, turn: Turn) -> Reply:
         section=section,
         local_date=local.date(),
         due_at=due_at,
-        body={"text": text, "author": person.display_name or person.user_id},
+        # `by`: whom to tell if the post is missed.
+        body={"text": text, "author": person.display_name or person.user_id, "by": person.user_id},
     )
     new = await core.rollouts.store.spawn(tenant, rollout.id, rollout.address, row)
     log.info("follow-up scheduled", extra={"tenant": tenant, "job_id": rollout.id})
-    when = f"{local:%A %d %B} at {local:%H:%M} ({rollout.timezone})"
+    when = _at(local, rollout.timezone)
     words = (
         f"Your follow-up will be posted in {rollout.address} on {when}."
         if new
         else f"That follow-up is already scheduled for {when}."
     )
-    return Reply.saying(words, "I'll post it once, as you wrote it.")
+    return Reply.saying(
+        words, "I'll post it once, as you wrote it. If I can't post it on time, I'll tell you."
+    )
+
+
+def _at(local: datetime, zone_name: str) -> str:
+    """A local time as people read it: `Friday 26 March at 16:30 (Europe/London)`."""
+    return f"{local:%A %d %B} at {local:%H:%M} ({zone_name})"
 
 
 def _when(day: str, clock: str, zone_name: str, now: datetime) -> datetime:
