@@ -122,8 +122,9 @@ async def report(core: Core, turn: Turn) -> Reply:
     else:
         recent = rows[-REPORT_WEEKS:]
         blocks.append(Bullets(items=tuple(insights.row_line(row, size) for row in recent)))
-        image = await _chart(core, tenant, channel, rows, scope)
-        if image is not None:
+        if not insights.shown_weeks(rows):
+            blocks.append(Text(text=insights.nothing_shown_line(size)))
+        elif (image := await _chart(core, tenant, channel, rows, scope)) is not None:
             blocks.append(image)
     survey_lines = await survey_report(core, tenant, channel, size)
     if survey_lines:

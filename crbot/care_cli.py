@@ -91,9 +91,14 @@ async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
         _say("no check-ins answered yet")
     for row in rows:
         _say(insights.row_line(row, size))
+    shown = insights.shown_weeks(rows)
+    if rows and not shown:
+        _say(insights.nothing_shown_line(size))
     if args.csv:
         await asyncio.to_thread(args.csv.write_text, insights.to_csv(rows))
-    if args.png:
+    if args.png and not shown:
+        _say(f"no chart written to {args.png}: it would have nothing to show")
+    elif args.png:
         scope = f"in {args.channel}" if args.channel else "across the team"
         png = await asyncio.to_thread(insights.to_png, rows, f"Check-ins {scope}")
         await asyncio.to_thread(args.png.write_bytes, png)

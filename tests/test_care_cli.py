@@ -29,13 +29,23 @@ def test_report_prints_weeks_and_writes_csv_and_png(
     rows = list(csv.reader(out_csv.open()))
     assert rows[1][1:9] == ["all", "3", "0", "0", "1", "0", "1", "1"]
     assert out_png.read_bytes().startswith(b"\x89PNG")
+    assert "nothing can be shown" not in result.stdout and "no chart" not in result.stdout
 
 
-def test_a_report_below_the_group_size_shows_nothing(environment: dict[str, str]) -> None:
+def test_a_report_below_the_group_size_shows_nothing_and_writes_no_chart(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
     crbot(environment, "shell", "--user", "a", "--team", "small", script="checkin 0\n")
-    result = crbot(environment, "report", "--team", "small", "--channel", "#small")
+    out_png = tmp_path / "r.png"
+    result = crbot(
+        environment, "report", "--team", "small", "--channel", "#small", "--png", str(out_png)
+    )
+    assert result.returncode == 0, result.stderr
     assert "fewer than 3 answers, not shown" in result.stdout
     assert "0: 1" not in result.stdout
+    assert "Every week so far has fewer than 3 answers" in result.stdout
+    assert f"no chart written to {out_png}" in result.stdout
+    assert not out_png.exists()
 
 
 def test_post_needs_a_leader_or_facilitator(environment: dict[str, str], tmp_path: Path) -> None:

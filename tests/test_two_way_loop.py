@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect as sa_inspect
@@ -15,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import loop
 from bot.core import Core
 from bot.features import insights
-from bot.messages import Buttons, Image, Reply
+from bot.messages import Buttons, File, Image, Reply
 from bot.storage.polls import PollRecord, PollTotals
 from bot.storage.tables import AskRow, PollAnswerRow, SuggestionRow
-from tests.conftest import Chat, FakePort
+from content.loader import LoadedPack
+from tests.conftest import Chat, FakePort, FrozenClock, build_core
 
 
 def button_commands(reply: Reply) -> list[str]:
@@ -105,6 +109,51 @@ async def test_a_report_shows_weeks_and_marks_small_ones_suppressed(
     assert "fewer than 3 answers, not shown" in reply.plain_text()
     assert not any(isinstance(block, Image) for block in reply.blocks)  # no reports_dir here
     assert "only a facilitator" in (await chat.say("sam", "report")).plain_text()
+
+
+async def test_a_report_with_every_week_withheld_says_so_and_attaches_no_chart(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack], tmp_path: Path
+) -> None:
+    core = build_core(engine, clock, packs, reports_dir=tmp_path / "reports")
+    chat = Chat(core, FakePort())
+    await answer_week(chat, core, {"a": 1, "b": 3})
+    clock.advance(days=7)
+    await answer_week(chat, core, {"a": 0})
+
+    reply = await chat.say("fran", "report")
+
+    text = reply.plain_text()
+    assert text.count("fewer than 3 answers, not shown") == 2
+    assert "Every week so far has fewer than 3 answers" in text and "nothing can be shown" in text
+    assert not any(isinstance(block, Image | File) for block in reply.blocks)
+    assert not (tmp_path / "reports").exists()  # no chart was drawn at all
+
+
+async def test_a_report_attaches_the_chart_once_one_week_is_shown(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack], tmp_path: Path
+) -> None:
+    core = build_core(engine, clock, packs, reports_dir=tmp_path / "reports")
+    chat = Chat(core, FakePort())
+    await answer_week(chat, core, {"a": 1})
+    clock.advance(days=7)
+    await answer_week(chat, core, {"a": 4, "b": 2, "c": 5})
+
+    reply = await chat.say("fran", "report here")
+
+    (image,) = [block for block in reply.blocks if isinstance(block, Image)]
+    assert Path(image.path).parent == tmp_path / "reports"
+    chart = await asyncio.to_thread(Path(image.path).read_bytes)
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "nothing can be shown" not in reply.plain_text()
+
+
+def test_a_chart_is_never_drawn_from_withheld_weeks_alone() -> None:
+    withheld = insights.WeekRow(
+        week=date(2027, 3, 15), place=None, answered=0, counts=None, withheld_polls=1
+    )
+    assert insights.shown_weeks([withheld]) == []
+    with pytest.raises(ValueError, match="no chart"):
+        insights.to_png([withheld], "Check-ins")
 
 
 def test_the_trend_chart_is_a_png() -> None:

@@ -66,6 +66,19 @@ def weekly_rows(totals: list[PollTotals], min_group_size: int, by_place: bool) -
     return rows
 
 
+def shown_weeks(rows: list[WeekRow]) -> list[WeekRow]:
+    """The weeks whose figures may be shown; only these ever reach a chart."""
+    return [row for row in rows if row.counts is not None]
+
+
+def nothing_shown_line(min_group_size: int) -> str:
+    """Why a report with check-ins has no figures and no chart."""
+    return (
+        f"Every week so far has fewer than {min_group_size} answers, the team's minimum group "
+        "size, so nothing can be shown yet."
+    )
+
+
 def row_line(row: WeekRow, min_group_size: int) -> str:
     """One row as a sentence for chat."""
     where = f" in {row.place}" if row.place else ""
@@ -111,13 +124,19 @@ def to_csv(rows: list[WeekRow]) -> str:
 
 
 def to_png(rows: list[WeekRow], title: str) -> bytes:
-    """The trend as a chart: average answer per week, and how many answered."""
+    """The trend as a chart: average answer per week, and how many answered.
+
+    Only shown weeks are drawn, and callers check `shown_weeks` first: a chart of withheld weeks
+    alone would be empty, confusing, and still a hint that answers exist.
+    """
+    shown = shown_weeks(rows)
+    if not shown:
+        raise ValueError("no week can be shown, so there is no chart")
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    shown = [row for row in rows if row.counts is not None]
     figure, answers_axis = pyplot.subplots(figsize=(8, 4.5), dpi=100)
     try:
         weeks = list(range(len(shown)))
@@ -130,15 +149,6 @@ def to_png(rows: list[WeekRow], title: str) -> bytes:
         mean_axis.set_ylim(0, 5)
         mean_axis.set_ylabel("average, fist (0) to five")
         answers_axis.set_title(title)
-        if not shown:
-            answers_axis.text(
-                0.5,
-                0.5,
-                "Not enough answers yet",
-                ha="center",
-                va="center",
-                transform=answers_axis.transAxes,
-            )
         figure.autofmt_xdate()
         figure.tight_layout()
         buffer = io.BytesIO()
