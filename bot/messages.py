@@ -172,7 +172,8 @@ class Poll(_Frozen):
     question: str
     options: tuple[Button, ...]
     count_line: str
-    privacy_line: str
+    # None for a question among several that share one privacy note below them (a survey).
+    privacy_line: str | None
 
     def fallback(self) -> str:
         """Plain-text form."""
@@ -182,7 +183,8 @@ class Poll(_Frozen):
             how = f"Answer with `{first.typed}` to `{last.typed}`."
         else:
             how = f"Answer with `checkin 0` to `checkin {len(self.options) - 1}`."
-        return f"{self.question}\n{answers}\n{how}\n{self.count_line}\n{self.privacy_line}"
+        privacy = f"\n{self.privacy_line}" if self.privacy_line else ""
+        return f"{self.question}\n{answers}\n{how}\n{self.count_line}{privacy}"
 
 
 class Divider(_Frozen):

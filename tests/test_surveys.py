@@ -3,6 +3,7 @@ rollout, answered under pseudonyms, and reported like check-ins."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.render import render as slack_render
+from adapters.teams.render import card as teams_card
 from bot.core import Core
 from bot.features import surveys
 from bot.messages import Poll, Reply
@@ -20,6 +23,8 @@ from bot.storage.tables import PollAnswerRow
 from content.loader import PACKS_DIR, ContentError, load_pack
 from content.models import Pack
 from tests.conftest import Chat, FakePort
+
+COUNT_LINE = re.compile(r"^\d+ (people have|person has) answered\.")
 
 
 def polls(reply: Reply) -> list[Poll]:
@@ -114,6 +119,34 @@ async def test_the_scheduled_survey_posts_each_question_as_an_answerable_poll(
     async with engine.connect() as connection:
         respondents = (await connection.scalars(select(PollAnswerRow.respondent))).all()
     assert len(respondents) == 3 and not {"a", "b", "c"} & set(respondents)
+
+
+async def test_each_question_shows_its_count_once_and_the_privacy_note_comes_once_below(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    posted = await deliver_survey(core, chat, port)
+    for user in ("a", "b"):
+        await chat.say(user, polls(posted)[0].options[3].command)
+    _, updated = port.updated[-1]
+    questions = polls(updated)
+    note = surveys.privacy_note(3)
+
+    assert all(question.privacy_line is None for question in questions)
+    text = updated.plain_text()
+    assert text.count(note) == 1 and text.rstrip().endswith(note)
+    assert "Counts appear at" not in text
+    count_lines = [line for line in text.splitlines() if COUNT_LINE.match(line)]
+    assert count_lines == [question.count_line for question in questions]
+    assert all(q.fallback().splitlines()[-1] == q.count_line for q in questions)
+    # Below the group size the count says how many answered, never what they answered.
+    assert questions[0].count_line == "2 people have answered. The spread appears at 3."
+    assert "3: 2" not in text
+
+    slack_blocks = [b for m in slack_render(updated).messages for b in m.blocks]
+    contexts = [e["text"] for b in slack_blocks if b["type"] == "context" for e in b["elements"]]
+    assert contexts == [q.count_line for q in questions] + [note]
+    teams_texts = [i["text"] for i in teams_card(updated)["body"] if i["type"] == "TextBlock"]
+    assert teams_texts.count(note) == 1 and "Counts appear at" not in " ".join(teams_texts)
 
 
 async def test_answers_are_typed_by_question_number_and_change_on_a_second_answer(

@@ -166,7 +166,8 @@ class _Builder:
             self.blocks.extend(_sections(escape(block.question)))
             self.actions(block.options, block_id=f"poll.{block.poll_id}")
             self.context(block.count_line)
-            self.context(block.privacy_line)
+            if block.privacy_line:
+                self.context(block.privacy_line)
         elif isinstance(block, Divider):
             self.blocks.append({"type": "divider"})
         elif isinstance(block, Context):

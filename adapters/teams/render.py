@@ -114,7 +114,7 @@ def _poll(poll: Poll) -> list[Json]:
         _text(poll.question, weight="Bolder"),
         {"type": "ActionSet", "actions": [action(b) for b in poll.options]},
         _text(poll.count_line),
-        _text(poll.privacy_line, isSubtle=True, size="Small"),
+        *([_text(poll.privacy_line, isSubtle=True, size="Small")] if poll.privacy_line else []),
     ]
 
 

@@ -46,7 +46,11 @@ def render(
     lines: list[str],
     size: int,
 ) -> Reply:
-    """The survey message: one poll per question, each with its count line."""
+    """The survey message: one poll per question, each with its count line.
+
+    The group size is stated once, in the note under the questions: a privacy line under every
+    question would repeat it as many times as there are questions.
+    """
     polls = tuple(
         Poll(
             poll_id=question.id,
@@ -60,7 +64,7 @@ def render(
                 for value in FIST_TO_FIVE
             ),
             count_line=line,
-            privacy_line=f"Counts appear at {size} answers.",
+            privacy_line=None,
         )
         for question, line in zip(questions, lines, strict=True)
     )
