@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="MicrosoftAppTenantId"
     )
     teams_enabled: bool = False
+    # Seconds a call to Teams may go unanswered (botbuilder waits 100): while it waits, it holds
+    # a scheduler worker or a person's reply.
+    teams_call_timeout: float = Field(default=15.0, gt=0, le=120)
     cadence_path: Path | None = None
 
     @field_validator("database_url")

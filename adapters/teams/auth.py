@@ -23,8 +23,6 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# A connector call that hangs must not hold a scheduler send forever.
-CONNECTOR_TIMEOUT_SECONDS = 30
 # Service URLs are few (one per region); the bound only guards against a flood of fake ones.
 MAX_CONNECTOR_CLIENTS = 64
 
@@ -63,8 +61,9 @@ class _ConnectorClients:
     BotFrameworkAdapter did: CloudAdapter builds a new client (serialisers, credentials, an HTTP
     session) on every turn, which costs more than the call to the connector it then makes."""
 
-    def __init__(self) -> None:
+    def __init__(self, call_timeout: float) -> None:
         self._clients: dict[tuple[str, str, str], ConnectorClient] = {}
+        self._call_timeout = call_timeout
 
     async def get(
         self, inner: ConnectorFactory, app_id: str, service_url: str, audience: str | None
@@ -76,7 +75,9 @@ class _ConnectorClients:
             # msrest retries inside a worker thread with fixed backoff and no Retry-After for
             # 429; the port retries instead, on the loop, honouring Retry-After.
             client.config.retry_policy.retries = 0
-            client.config.connection.timeout = CONNECTOR_TIMEOUT_SECONDS
+            # msrest hands this to requests as its connect and read timeout: a call Teams leaves
+            # unanswered fails as a ClientRequestError after it, instead of after 100 seconds.
+            client.config.connection.timeout = self._call_timeout
             if len(self._clients) >= MAX_CONNECTOR_CLIENTS:
                 self._clients.pop(next(iter(self._clients)))
             self._clients[key] = client
@@ -97,11 +98,12 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 
 
 class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """botbuilder's configuration-based authentication, with shared single-try connectors."""
+    """botbuilder's configuration-based authentication, with shared single-try connectors whose
+    calls give up after `call_timeout` seconds."""
 
-    def __init__(self, configuration: Any) -> None:
+    def __init__(self, configuration: Any, *, call_timeout: float) -> None:
         super().__init__(configuration)
-        self._clients = _ConnectorClients()
+        self._clients = _ConnectorClients(call_timeout)
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -132,4 +134,4 @@ def authentication(settings: Settings) -> Authentication:
         )
     else:
         log.info("Teams authentication is on", extra={"platform": "teams"})
-    return Authentication(config)
+    return Authentication(config, call_timeout=settings.teams_call_timeout)
