@@ -53,16 +53,23 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+async def port_in_a_channel(
+    references: ReferenceStore, connector: FakeBotConnector, sleeps: Sleeps, settings: Settings
+) -> TeamsPort:
+    """A port built from `settings`, installed in the team's channel."""
+    adapter = CloudAdapter(authentication(settings))
+    adapter.on_turn_error = on_turn_error
+    await references.save(
+        TEAMS_TENANT, reference(connector, CHANNEL, "channel"), kind="channel", team_id=TEAM
+    )
+    return TeamsPort(adapter, references, "", sleep=sleeps)
+
+
 @pytest.fixture
 async def teams_port(
     references: ReferenceStore, bot_connector: FakeBotConnector, sleeps: Sleeps
 ) -> TeamsPort:
-    adapter = CloudAdapter(authentication(Settings(teams_enabled=True)))
-    adapter.on_turn_error = on_turn_error
-    await references.save(
-        TEAMS_TENANT, reference(bot_connector, CHANNEL, "channel"), kind="channel", team_id=TEAM
-    )
-    return TeamsPort(adapter, references, "", sleep=sleeps)
+    return await port_in_a_channel(references, bot_connector, sleeps, Settings(teams_enabled=True))
 
 
 async def test_a_post_to_a_channel_starts_a_new_thread_and_returns_its_message_id(

@@ -28,6 +28,7 @@ from adapters.teams.port import (
 )
 from adapters.teams.references import ReferenceStore
 from adapters.teams.render import COMMAND_KEY, SHARE_KEY, form_answers, share_data
+from bot import metrics
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
 from bot.messages import Incoming, Person, Reply, Target
@@ -299,7 +300,10 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     context = {"tenant": tenant_of(activity), "platform": "teams"}
     failure = delivery_error(error)
     if UNEXPECTED not in failure.reason:
-        # The connector refused or could not be reached: a known failure, not a bug to trace.
+        # The connector refused, timed out or could not be reached: a known failure, not a bug
+        # to trace. The port counts its own calls; this was the turn's reply, counted here.
+        if not isinstance(error, DeliveryError):
+            metrics.platform_call("teams", "failed")
         log.warning("Teams reply not delivered", extra={**context, "status": failure.reason})
     else:
         log.error("Teams turn failed", exc_info=error, extra={**context, "status": activity.type})

@@ -3,6 +3,8 @@
 Every call is retried here, on the loop, for the failures Teams asks bots to retry (412, 429, 5xx),
 honouring Retry-After; what still fails becomes a `DeliveryError`, permanent when the bot was
 removed, blocked or the conversation is gone (403, 404), so the scheduler can stop posting there.
+A call Teams leaves unanswered past the call timeout (`auth.py`) is handed straight back to the
+scheduler, retryable: trying again here would hold the delivery worker for several timeouts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import urllib3.exceptions
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -27,6 +30,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from requests.exceptions import Timeout
 
 from adapters.teams import files, images
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
@@ -60,6 +64,7 @@ BACKOFF_BASE_SECONDS = 0.5
 MEMBERS_PAGE = 500
 # A failure that is neither HTTP nor network: retrying the same call would fail the same way.
 UNEXPECTED = "unexpected"
+TIMED_OUT = "teams:timeout"
 
 
 def tenant_guid(tenant: str) -> str:
@@ -104,10 +109,30 @@ def retry_after(headers: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def timed_out(error: Exception) -> bool:
+    """Whether a connector call failed because Teams did not answer within the call timeout."""
+    if isinstance(error, TimeoutError):
+        return True
+    if not isinstance(error, ClientRequestError):
+        return False
+    # msrest wraps what requests raised, and requests wraps urllib3: a POST's timeout arrives as
+    # requests' ReadTimeout, a GET's or PUT's as a ConnectionError caused by urllib3's.
+    cause = error.__cause__ or error.__context__
+    followed: set[int] = set()
+    while cause is not None and id(cause) not in followed:
+        if isinstance(cause, Timeout | TimeoutError | urllib3.exceptions.TimeoutError):
+            return True
+        followed.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def delivery_error(error: Exception) -> DeliveryError:
     """What a failed connector call means for the sender."""
     if isinstance(error, DeliveryError):
         return error
+    if timed_out(error):
+        return DeliveryError(TIMED_OUT, permanent=False)
     if isinstance(error, HttpOperationError) and error.response is not None:
         status = int(error.response.status_code)
         inner = getattr(getattr(error, "error", None), "error", None)
@@ -117,7 +142,7 @@ def delivery_error(error: Exception) -> DeliveryError:
             permanent=status not in TRANSIENT,
             retry_after=retry_after(error.response.headers),
         )
-    if isinstance(error, ClientRequestError | OSError | asyncio.TimeoutError):
+    if isinstance(error, ClientRequestError | OSError):
         return DeliveryError("teams:unreachable", permanent=False)
     return DeliveryError(f"teams:{UNEXPECTED}:{type(error).__name__}", permanent=False)
 
@@ -275,7 +300,9 @@ class TeamsPort:
                 failure = delivery_error(error)
                 context = {"tenant": tenant, "platform": "teams", "status": failure.reason}
                 unexpected = UNEXPECTED in failure.reason
-                if failure.permanent or unexpected or attempt == self._attempts:
+                # Another go after a timeout could hold the delivery worker as long again.
+                again = attempt < self._attempts and failure.reason != TIMED_OUT
+                if failure.permanent or unexpected or not again:
                     metrics.platform_call("teams", "failed")
                     log.warning("Teams delivery failed", extra=context, exc_info=unexpected)
                     raise failure from error

@@ -7,6 +7,7 @@ It records every call, and answers with an error on demand (429 with Retry-After
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,8 @@ class FakeBotConnector:
     # name -> (bytes, Content-Range) of files put at the upload URLs Teams hands out
     uploads: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Set on stop: requests still hanging are answered then, so stopping never waits them out.
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     def fail_next(
@@ -118,6 +121,7 @@ class FakeBotConnector:
 
     async def stop(self) -> None:
         """Stop serving."""
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -128,7 +132,9 @@ class FakeBotConnector:
         if failure is None:
             self.calls.append(call)
         else:
-            await asyncio.sleep(failure.delay)
+            if failure.delay:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), failure.delay)
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             error = {"error": {"code": failure.code, "message": "refused by the fake"}}
             return web.json_response(error, status=failure.status, headers=headers)
