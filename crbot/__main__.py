@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.shell.port import ShellPort
 from adapters.shell.session import run_shell, tenant_of
@@ -17,10 +18,11 @@ from bot.messages import Person
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import care_cli, logs, retention, rollout_cli, runtime, web
-from crbot.platforms import Platform, configured_platforms
-from scheduler import service as scheduler_service
-from scheduler.service import SchedulerService
+from crbot import care_cli, logs, retention, rollout_cli, runtime
+
+if TYPE_CHECKING:
+    from crbot.platforms import Platform
+    from scheduler.service import SchedulerService
 
 log = logging.getLogger("crbot")
 
@@ -83,6 +85,10 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _serve(settings: Settings, *, user: str | None, team: str | None) -> None:
+    # Imported here: the web stack and the scheduler are for serving, and every other command
+    # starts faster without them.
+    from crbot.platforms import configured_platforms
+
     bot = await runtime.start(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -112,6 +118,8 @@ async def _start_scheduler(
     bot: runtime.Runtime, platforms: list[Platform], shell_person: Person
 ) -> SchedulerService:
     """The scheduler sends through each platform's port (the shell prints to this terminal)."""
+    from scheduler import service as scheduler_service
+
     ports = {p.name: p.port for p in platforms if p.port is not None}
     if not platforms:
         ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
@@ -125,6 +133,8 @@ async def _start_scheduler(
 async def _serve_platforms(
     bot: runtime.Runtime, platforms: list[Platform], stop: asyncio.Event
 ) -> None:
+    from crbot import web
+
     mounts = [mount for platform in platforms for mount in platform.mounts]
     stop_web = await web.serve(web.build_app(bot.engine, mounts), "0.0.0.0", bot.settings.port)
     started: list[Platform] = []

@@ -19,7 +19,6 @@ from bot.ports import ChatPort
 from bot.settings import Settings
 from bot.storage import transfer
 from crbot import retention, runtime
-from crbot.platforms import configured_platforms
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -133,6 +132,9 @@ async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     if platform == "shell":
         port = ShellPort(_say)
     else:
+        # Imported here: the platforms bring the web stack, which no other command needs.
+        from crbot.platforms import configured_platforms
+
         port = next((p.port for p in configured_platforms(bot) if p.name == platform), None)
     if port is None:
         sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
