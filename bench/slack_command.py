@@ -9,7 +9,8 @@ Three servers answer the same signed slash command:
   bolt-default  the same app in bolt's default mode, whose runner polls for the ack every 10 ms
   crbot         the real adapter: the core, its database, Block Kit rendering, inside the ack
 Prints p50/p99 latency and throughput for each, and crbot's ratios to bolt-fixed.
-Target: within 1.3x of bolt-fixed, and far below bolt-default's 10 ms floor.
+Target: p50 latency within 1.3x of bolt-fixed, and far below bolt-default's 10 ms floor; the time
+per request under load is held to the same ratio.
 """
 
 from __future__ import annotations
@@ -180,8 +181,11 @@ def report(
         f"core.handle alone p50 {core50:.2f} ms; crbot without the core "
         f"(adapter, rendering, HTTP) {adapter:.2f} ms, {adapter / base50:.2f}x bolt-fixed"
     )
-    verdict = "within" if max(p50, cost) <= TARGET_RATIO else "over"
-    print(f"target {TARGET_RATIO}x of bolt-fixed on p50 and throughput: {verdict}")
+    # The target is latency; the time per request under load is held to the same ratio, as a
+    # watch on what each request costs.
+    for what, ratio in (("p50 latency (the target)", p50), ("time per request under load", cost)):
+        verdict = "within" if ratio <= TARGET_RATIO else "over"
+        print(f"{what}: {ratio:.2f}x of bolt-fixed, {verdict} {TARGET_RATIO}x")
 
 
 def main() -> int:
