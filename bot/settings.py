@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# No team may publish figures about fewer people than this, whatever its settings say.
+MIN_GROUP_FLOOR = 3
+
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -30,7 +33,12 @@ class Settings(BaseSettings):
     )
     pack: str = "healthcare"
     content_path: Path | None = None
-    min_group_size: int = Field(default=3, ge=2, le=1000)
+    # The smallest number of distinct people behind any published figure (docs/PRIVACY.md).
+    min_group_size: int = Field(default=5, ge=MIN_GROUP_FLOOR, le=1000)
+    # The differential-privacy budget (epsilon) one poll may spend on everything ever published
+    # about it, split evenly over at most `releases_per_poll` releases.
+    privacy_epsilon: float = Field(default=2.0, gt=0, le=10)
+    releases_per_poll: int = Field(default=2, ge=1, le=10)
     pseudonym_secret: SecretStr | None = None
     facilitators: str = ""
     leaders: str = ""
@@ -42,6 +50,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Raw check-in answers older than this are deleted; their counts are kept.
     retention_days: int = Field(default=90, ge=1, le=3650)
+    # /metrics answers only a request that carries this as a bearer token; unset, it is off.
+    metrics_token: SecretStr | None = None
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

@@ -19,7 +19,7 @@ def test_the_defaults_use_sqlite_in_the_data_directory(monkeypatch, tmp_path: Pa
     monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = load_settings()
     assert settings.resolved_database_url == f"sqlite+aiosqlite:///{tmp_path / 'crbot.db'}"
-    assert settings.min_group_size == 3
+    assert settings.min_group_size == 5
     assert not settings.slack_configured and not settings.teams_configured
 
 

@@ -321,6 +321,35 @@ class PollTallyRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PollReleaseRow(Base):
+    """The one published version of a poll's figures: noisy band counts, renewed only in batches.
+
+    Everything anyone sees about a poll's answers (its message, reports, charts, exports) is
+    read from here, never from the answers (docs/PRIVACY.md).
+    """
+
+    __tablename__ = "poll_releases"
+    poll_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, ... up to the releases per poll
+    respondents: Mapped[int] = mapped_column(Integer)  # how many had answered when released
+    counts: Mapped[str] = mapped_column(String(100))  # "low,middle,high", noisy, post-processed
+    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PollActorRow(Base):
+    """Someone who answered, changed or deleted an answer since the poll's figures were released.
+
+    `actor` is a digest of the poll id and the person's pseudonym, so rows of two polls cannot be
+    matched; they are deleted at the next release.
+    """
+
+    __tablename__ = "poll_actors"
+    poll_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    actor: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+
+
 class AskRow(Base):
     """A question to leadership. There is deliberately no column for who asked."""
 
@@ -333,6 +362,8 @@ class AskRow(Base):
     status: Mapped[str] = mapped_column(String(20))  # new, forwarded, answered
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A digest of the one-time reply code only the asker was shown; never the code itself.
+    reply_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"), IDS_NEVER_REUSED)
 
 
@@ -346,6 +377,9 @@ class SuggestionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Counts distinct people in the waiting batch (a digest of pseudonym and batch); erased on
+    # release, so a released suggestion links to nobody.
+    author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"), IDS_NEVER_REUSED)
 
 
