@@ -26,6 +26,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +41,8 @@ from tests.conftest import FakePort  # noqa: E402
 
 TARGET_SHARE = 0.05
 TARGET_SCRAPE_MS = 5.0
+# /metrics answers only a bearer token; the scrape pays for checking it, as Prometheus's would.
+SCRAPE_TOKEN = "bench-" + "0" * 58
 COMMANDS = ("help", "practice", "compassion-steps 3", "scenario", "no-such-command")
 
 
@@ -100,6 +103,8 @@ async def http_round(client: aiohttp.ClientSession, path: str, n: int) -> tuple[
         started = time.perf_counter()
         async with client.get(path) as response:
             body = await response.read()
+            if response.status != 200:  # a refused scrape would time the refusal
+                raise SystemExit(f"GET {path} answered {response.status}")
         times.append(time.perf_counter() - started)
         size = len(body)
     return times, size
@@ -110,7 +115,8 @@ async def main(quick: bool) -> int:
     logging.disable(logging.CRITICAL)
     rounds, per_round = (5, 60) if quick else (20, 200)
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), pseudonym_secret="b" * 32)
+        secret = "observability-bench-secret-0123456789"
+        settings = Settings(data_dir=Path(folder), pseudonym_secret=secret)
         bot = await runtime.start(settings)
         port = FakePort()
         await core_round(bot, port, 50)  # warm up the packs, the database and the pools
@@ -122,9 +128,11 @@ async def main(quick: bool) -> int:
             with instrumented(False):
                 bare += await core_round(bot, port, per_round)
 
-        server = TestServer(build_app(bot.engine, []), host="127.0.0.1", port=0)
+        app = build_app(bot.engine, [], metrics_token=SecretStr(SCRAPE_TOKEN))
+        server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()
-        async with aiohttp.ClientSession(base_url=str(server.make_url("/"))) as client:
+        headers = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+        async with aiohttp.ClientSession(str(server.make_url("/")), headers=headers) as client:
             await http_round(client, "/metrics", 10)
             scrapes, size = await http_round(client, "/metrics", per_round * 2)
             health, _ = await http_round(client, "/healthz", per_round * 2)

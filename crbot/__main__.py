@@ -136,7 +136,8 @@ async def _serve_platforms(
     from crbot import web
 
     mounts = [mount for platform in platforms for mount in platform.mounts]
-    stop_web = await web.serve(web.build_app(bot.engine, mounts), "0.0.0.0", bot.settings.port)
+    app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
+    stop_web = await web.serve(app, "0.0.0.0", bot.settings.port)
     started: list[Platform] = []
     try:
         for platform in platforms:

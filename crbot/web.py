@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,8 +19,18 @@ log = logging.getLogger(__name__)
 Mount = Callable[[web.Application], None]
 
 
-def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
-    """An aiohttp application with /healthz, /readyz, /metrics and each platform's routes."""
+# RFC 6750's challenge; the realm names what the token is for, never the token.
+CHALLENGE = 'Bearer realm="crbot metrics"'
+
+
+def build_app(
+    engine: AsyncEngine, mounts: list[Mount], *, metrics_token: SecretStr | None = None
+) -> web.Application:
+    """An aiohttp application with /healthz, /readyz, /metrics and each platform's routes.
+
+    /metrics answers only a request carrying `metrics_token` as a bearer token; without a token
+    it is not served at all (404).
+    """
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -33,17 +45,37 @@ def build_app(engine: AsyncEngine, mounts: list[Mount]) -> web.Application:
             return web.json_response({"status": "database unreachable"}, status=503)
         return web.json_response({"status": "ready"})
 
-    async def metrics_text(_: web.Request) -> web.Response:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    token = metrics_token.get_secret_value() if metrics_token is not None else ""
+    if token:
+        app.router.add_get("/metrics", _metrics_handler(token.encode()))
+    else:
+        log.info("metrics off: set CRBOT_METRICS_TOKEN to serve /metrics to a bearer token")
+    for mount in mounts:
+        mount(app)
+    return app
+
+
+def _metrics_handler(token: bytes) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """/metrics behind a bearer token: counters over few people can hint at their answers."""
+
+    async def metrics_text(request: web.Request) -> web.Response:
+        if not _bearer_matches(request.headers.get("Authorization", ""), token):
+            return web.Response(status=401, headers={"WWW-Authenticate": CHALLENGE})
         body, content_type = metrics.exposition()
         # The content type carries Prometheus' format version, so it is set as a raw header.
         return web.Response(body=body, headers={"Content-Type": content_type})
 
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics_text)
-    for mount in mounts:
-        mount(app)
-    return app
+    return metrics_text
+
+
+def _bearer_matches(header: str, token: bytes) -> bool:
+    """Whether an Authorization header carries the token, compared in constant time."""
+    scheme, _, given = header.partition(" ")
+    # Compared even when the scheme is wrong, so the time taken says nothing either way.
+    matches = hmac.compare_digest(given.strip().encode(errors="replace"), token)
+    return scheme.lower() == "bearer" and matches
 
 
 class AccessLog(AbstractAccessLogger):

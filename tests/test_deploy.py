@@ -158,3 +158,95 @@ def test_the_dockerfile_passes_hadolint() -> None:
         [str(hadolint()), str(DEPLOY / "Dockerfile")], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+def kubernetes() -> list[dict[str, Any]]:
+    """Every document of every Kubernetes example."""
+    return [
+        document
+        for path in sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+        for document in yaml.safe_load_all(path.read_text())
+        if document
+    ]
+
+
+def of_kind(documents: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The documents of one kind."""
+    return [document for document in documents if document["kind"] == kind]
+
+
+def prometheus_config() -> dict[str, Any]:
+    """The Prometheus configuration compose mounts."""
+    loaded: dict[str, Any] = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    return loaded
+
+
+def test_compose_hands_prometheus_the_metrics_token_as_a_secret_file() -> None:
+    document = compose()
+    prometheus = document["services"]["prometheus"]
+    [secret] = prometheus["secrets"]
+    assert document["secrets"][secret] == {"environment": "CRBOT_METRICS_TOKEN"}
+    assert "monitoring" in prometheus["profiles"]  # only when asked for
+    assert any(port.startswith("127.0.0.1:") for port in prometheus["ports"])
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    assert mounted["/etc/prometheus/prometheus.yml"] == "./prometheus/prometheus.yml"
+
+    [job] = prometheus_config()["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["authorization"] == {"type": "Bearer", "credentials_file": f"/run/secrets/{secret}"}
+    port = Settings.model_fields["port"].default
+    assert job["static_configs"][0]["targets"] == [f"bot:{port}"]
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_the_prometheus_config_passes_promtool(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("a-token\n")
+    config = (DEPLOY / "prometheus" / "prometheus.yml").read_text()
+    copy = tmp_path / "prometheus.yml"
+    copy.write_text(config.replace("/run/secrets/crbot_metrics_token", str(token)))
+    result = subprocess.run(
+        ["promtool", "check", "config", str(copy)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_kubernetes_takes_the_metrics_token_from_the_secret_the_scrape_sends() -> None:
+    documents = kubernetes()
+    [deployment] = of_kind(documents, "Deployment")
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    token = env["CRBOT_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]
+    [monitor] = of_kind(documents, "ServiceMonitor")
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["path"] == "/metrics"
+    assert endpoint["authorization"] == {"type": "Bearer", "credentials": token}
+    secrets = {secret["metadata"]["name"]: secret for secret in of_kind(documents, "Secret")}
+    # A Secret of its own: Prometheus may read the token and nothing else of the bot's.
+    assert set(secrets[token["name"]]["stringData"]) == {token["key"]}
+    assert set(env) <= settings_variables()
+    assert set(secrets["crbot"]["stringData"]) <= settings_variables()
+
+
+def test_kubernetes_runs_the_image_as_its_user_probed_on_health_and_readiness() -> None:
+    documents = kubernetes()
+    [deployment] = of_kind(documents, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    user = next(a for i, a in dockerfile_instructions() if i == "USER")
+    assert f"{pod['securityContext']['runAsUser']}:{pod['securityContext']['runAsGroup']}" == user
+    assert container["args"] == ["run"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    [port] = container["ports"]
+    assert port["containerPort"] == Settings.model_fields["port"].default
+    [service] = of_kind(documents, "Service")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    [monitor] = of_kind(documents, "ServiceMonitor")
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
+    env_from = [source["secretRef"]["name"] for source in container["envFrom"]]
+    assert env_from == ["crbot"]

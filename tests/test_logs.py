@@ -22,11 +22,11 @@ from tests.fakes.slack_api import running_slack
 log = logging.getLogger("tests.logs")
 
 
-def configured(fmt: str) -> Iterator[io.StringIO]:
+def configured(fmt: str, level: str = "INFO") -> Iterator[io.StringIO]:
     """The bot's log set-up, writing to a buffer; the test runner's handlers come back after."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
-    logs.configure("INFO", fmt)
+    logs.configure(level, fmt)
     stream = io.StringIO()
     handler = root.handlers[0]
     assert isinstance(handler, logging.StreamHandler)

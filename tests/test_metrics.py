@@ -1,15 +1,21 @@
-"""/metrics over real HTTP: requests, latencies, deliveries, rate limits, the scheduler; and no
-label that could carry a person, an answer or a line of text."""
+"""/metrics over real HTTP: only to the bearer token; requests, latencies, deliveries, rate
+limits, the scheduler; and no label that could carry a person, an answer or a line of text."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import io
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from botbuilder.integration.aiohttp import CloudAdapter
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.teams.auth import authentication
@@ -23,15 +29,21 @@ from bot.errors import DeliveryError
 from bot.messages import MessageRef, Reply, Target
 from bot.settings import Settings
 from bot.storage.engine import sessions
+from crbot import runtime
+from crbot.__main__ import _serve_platforms
 from crbot.web import build_app
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.fakes.bot_connector import CHANNEL as CHANNEL_ID
 from tests.fakes.bot_connector import TEAM, FakeBotConnector
 from tests.fakes.slack_api import running_slack
+from tests.test_logs import configured
 from tests.test_slack_port import CHANNEL, HELLO
 from tests.test_teams_port import TEAMS_TENANT, reference
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+# A scraper's token, as an operator would make one (openssl rand -hex 32).
+TOKEN = "9f2c41d0a7be53e8c6d14f0b2a97e35c8d60b1f4a2e7c93d05b8f16a4c2e7d91"
+AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
 
 
 class BrokenPort(FakePort):
@@ -44,12 +56,63 @@ class BrokenPort(FakePort):
 
 @pytest.fixture
 async def scrape(engine: AsyncEngine) -> AsyncIterator[aiohttp.ClientSession]:
-    """A client for the bot's web server, on 127.0.0.1."""
-    server = TestServer(build_app(engine, []), host="127.0.0.1", port=0)
+    """A scraper holding the token, for the bot's web server on 127.0.0.1."""
+    server = TestServer(
+        build_app(engine, [], metrics_token=SecretStr(TOKEN)), host="127.0.0.1", port=0
+    )
     await server.start_server()
-    async with aiohttp.ClientSession(base_url=str(server.make_url("/"))) as client:
+    base_url = str(server.make_url("/"))
+    async with aiohttp.ClientSession(base_url=base_url, headers=AUTHORIZED) as client:
         yield client
     await server.close()
+
+
+@pytest.fixture
+def bot_log() -> Iterator[io.StringIO]:
+    """Everything the bot's log set-up writes, at DEBUG, as text."""
+    yield from configured("text", "DEBUG")
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """GET url: the status, the WWW-Authenticate header and the body."""
+    async with aiohttp.ClientSession() as client, client.get(url, headers=headers) as response:
+        return response.status, response.headers.get("WWW-Authenticate", ""), await response.text()
+
+
+class Listening(logging.Handler):
+    """Sets an event when the web server logs that it listens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.event = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Watch for the web server's start."""
+        if record.name == "crbot.web" and record.getMessage() == "listening":
+            self.event.set()
+
+
+async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """The web server as `crbot run` starts it; returns once it listens."""
+    listening = Listening()
+    logging.getLogger("crbot.web").addHandler(listening)
+    stop = asyncio.Event()
+    task = asyncio.create_task(_serve_platforms(bot, [], stop))
+    waiting = asyncio.create_task(listening.event.wait())
+    try:
+        await asyncio.wait([waiting, task], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        logging.getLogger("crbot.web").removeHandler(listening)
+    assert not task.done(), task
+    return stop, task
 
 
 async def samples(client: aiohttp.ClientSession) -> Samples:
@@ -73,6 +136,93 @@ def value(found: Samples, name: str, **labels: str) -> float:
 def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
     """How much a counter grew between two scrapes."""
     return value(after, name, **labels) - value(before, name, **labels)
+
+
+async def test_metrics_answer_a_scraper_that_sends_the_token(
+    scrape: aiohttp.ClientSession,
+) -> None:
+    async with scrape.get("/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=")
+        body = await response.text()
+
+    assert "# TYPE crbot_requests_total counter" in body
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer not-the-token",
+        f"Bearer {TOKEN[:-1]}",
+        f"Bearer {TOKEN}0",
+        f"Basic {TOKEN}",
+        TOKEN,
+        "Bearer \u00e9t\u00e9",
+    ],
+)
+async def test_metrics_refuse_a_request_without_the_token_or_with_a_wrong_one(
+    engine: AsyncEngine, authorization: str | None
+) -> None:
+    server = TestServer(
+        build_app(engine, [], metrics_token=SecretStr(TOKEN)), host="127.0.0.1", port=0
+    )
+    await server.start_server()
+    headers = {} if authorization is None else {"Authorization": authorization}
+    try:
+        status, challenge, body = await get(str(server.make_url("/metrics")), headers)
+        health = await get(str(server.make_url("/healthz")))
+        ready = await get(str(server.make_url("/readyz")))
+    finally:
+        await server.close()
+
+    assert (status, challenge) == (401, 'Bearer realm="crbot metrics"')
+    assert "crbot_" not in body
+    assert (health[0], ready[0]) == (200, 200)
+
+
+async def test_crbot_run_serves_metrics_only_to_the_token_and_never_logs_it(
+    engine: AsyncEngine, core: Core, tmp_path: Path, bot_log: io.StringIO
+) -> None:
+    settings = Settings(port=free_port(), data_dir=tmp_path, metrics_token=TOKEN)
+    stop, task = await serving(runtime.Runtime(settings=settings, engine=engine, core=core))
+    url = f"http://127.0.0.1:{settings.port}/metrics"
+    try:
+        scraped = await get(url, AUTHORIZED)
+        anonymous = await get(url)
+        guessed = await get(url, {"Authorization": f"Bearer {TOKEN[:32]}"})
+    finally:
+        stop.set()
+        await task
+
+    assert scraped[0] == 200 and "crbot_requests_total" in scraped[2]
+    assert (anonymous[0], guessed[0]) == (401, 401)
+    written = bot_log.getvalue()
+    assert "GET /metrics 200" in written and "GET /metrics 401" in written
+    assert TOKEN[:16] not in written and TOKEN[-16:] not in written
+    assert "metrics off" not in written
+
+
+async def test_with_no_token_metrics_are_off_and_the_start_says_how_to_turn_them_on(
+    engine: AsyncEngine, core: Core, tmp_path: Path, bot_log: io.StringIO
+) -> None:
+    settings = Settings(port=free_port(), data_dir=tmp_path)
+    stop, task = await serving(runtime.Runtime(settings=settings, engine=engine, core=core))
+    url = f"http://127.0.0.1:{settings.port}"
+    try:
+        anonymous = await get(f"{url}/metrics")
+        with_a_token = await get(f"{url}/metrics", AUTHORIZED)
+        health = await get(f"{url}/healthz")
+    finally:
+        stop.set()
+        await task
+
+    assert (anonymous[0], with_a_token[0], health[0]) == (404, 404, 200)
+    told = [line for line in bot_log.getvalue().splitlines() if "CRBOT_METRICS_TOKEN" in line]
+    assert len(told) == 1
+    assert "metrics off" in told[0]
 
 
 async def test_requests_are_counted_by_platform_and_outcome(
@@ -163,11 +313,13 @@ async def test_no_label_can_carry_a_person_an_answer_or_text(
 
 
 async def test_a_web_app_can_be_built_again_and_again(engine: AsyncEngine) -> None:
-    first = build_app(engine, [])
-    second = build_app(engine, [])
+    first = build_app(engine, [], metrics_token=SecretStr(TOKEN))
+    second = build_app(engine, [], metrics_token=SecretStr(TOKEN))
+    without = build_app(engine, [])
 
     assert first is not second
     assert {r.resource.canonical for r in second.router.routes() if r.resource} >= {"/metrics"}
+    assert "/metrics" not in {r.resource.canonical for r in without.router.routes() if r.resource}
 
 
 async def test_slack_web_api_calls_count_their_retries_failures_and_rate_limit_waits(
