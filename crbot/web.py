@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import metrics
 
 log = logging.getLogger(__name__)
+# The access log is ours, not aiohttp's: its lines are built here, from the path alone, so they
+# pass the log set-up untouched, where aiohttp's own loggers are cut to their first words.
+access_log = logging.getLogger("crbot.access")
 
 Mount = Callable[[web.Application], None]
 
@@ -96,7 +99,9 @@ class AccessLog(AbstractAccessLogger):
 
 async def serve(app: web.Application, host: str, port: int) -> Callable[[], Awaitable[None]]:
     """Start serving; returns the coroutine function that stops it."""
-    runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLog)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log_class=AccessLog, access_log=access_log
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -24,7 +24,7 @@ async def test_the_oauth_code_never_reaches_the_access_log(
     port = free_port()
     stop = await serve(build_app(engine, []), "127.0.0.1", port)
     try:
-        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        with caplog.at_level(logging.INFO, logger="crbot.access"):
             async with aiohttp.ClientSession() as session:
                 url = f"http://127.0.0.1:{port}/slack/oauth_redirect?code=one-time-c0de&state=s7"
                 async with session.get(url) as response:
@@ -33,7 +33,7 @@ async def test_the_oauth_code_never_reaches_the_access_log(
                     assert response.status == 200
     finally:
         await stop()
-    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    lines = [record.getMessage() for record in caplog.records if record.name == "crbot.access"]
     assert any("GET /slack/oauth_redirect 404" in line for line in lines), lines
     assert any("GET /healthz 200" in line for line in lines), lines
     assert not [line for line in lines if "c0de" in line or "s7" in line]

@@ -186,7 +186,7 @@ async def test_metrics_refuse_a_request_without_the_token_or_with_a_wrong_one(
 async def test_crbot_run_serves_metrics_only_to_the_token_and_never_logs_it(
     engine: AsyncEngine, core: Core, tmp_path: Path, bot_log: io.StringIO
 ) -> None:
-    settings = Settings(port=free_port(), data_dir=tmp_path, metrics_token=TOKEN)
+    settings = Settings(port=free_port(), data_dir=tmp_path, metrics_token=SecretStr(TOKEN))
     stop, task = await serving(runtime.Runtime(settings=settings, engine=engine, core=core))
     url = f"http://127.0.0.1:{settings.port}/metrics"
     try:
