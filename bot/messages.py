@@ -48,6 +48,9 @@ class Incoming(_Frozen):
     # a follow-up, a section's schedule).
     form: dict[str, str] | None = None
     via_button: bool = False
+    # The place belongs to one person (a direct message): anonymous items never keep it, and
+    # nothing anonymous is posted back to it.
+    private_place: bool = False
 
 
 class Heading(_Frozen):

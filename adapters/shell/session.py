@@ -92,7 +92,9 @@ async def run_shell(
                 return
             if not line.strip():
                 continue
-            reply = await core.handle(Incoming(person=person, place=place, text=line), port)
+            # The shell's place stands for the team's channel, shared by every --user.
+            incoming = Incoming(person=person, place=place, text=line, private_place=False)
+            reply = await core.handle(incoming, port)
             write(render(reply))
     finally:
         stopping.cancel()

@@ -102,12 +102,25 @@ def _person(body: Json) -> Person:
     return Person(tenant=_tenant(body), user_id=_user(body), display_name=name)
 
 
+def _private(body: Json) -> bool:
+    """Whether the place is one person's: a DM, or no channel at all (the Home tab)."""
+    channel = _channel(body)
+    named = body.get("channel_name") or (body.get("channel") or {}).get("name")
+    return (
+        channel is None
+        or channel.startswith("D")  # Slack's ids for direct messages
+        or named == "directmessage"  # how slash commands and clicks name a DM
+        or body.get("channel_type") == "im"  # how message events do
+    )
+
+
 def _incoming(body: Json, text: str, **extra: Any) -> Incoming:
     person = _person(body)
     return Incoming(
         person=person,
         place=Target(tenant=person.tenant, address=_channel(body) or person.user_id),
         text=text,
+        private_place=_private(body),
         **extra,
     )
 
@@ -291,6 +304,7 @@ class Listeners:
                     "team_id": body.get("team_id"),
                     "user_id": event.get("user"),
                     "channel_id": event.get("channel"),
+                    "channel_type": event.get("channel_type"),
                 },
                 text,
             )
@@ -326,6 +340,7 @@ class Listeners:
                     "team_id": body.get("team_id"),
                     "user_id": event.get("user"),
                     "channel_id": event.get("channel"),
+                    "channel_type": event.get("channel_type"),
                 },
                 str(event.get("text") or ""),
             )

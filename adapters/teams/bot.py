@@ -107,6 +107,7 @@ def incoming_of(activity: Activity) -> Incoming | None:
         return None
     person = Person(tenant=tenant, user_id=str(sender.id), display_name=sender.name)
     place = Target(tenant=tenant, address=str(activity.conversation.id))
+    private = kind_of(activity) == "personal"
     value = activity.value
     if value is not None:
         # A card's Action.Submit: the button's command, and what its form's inputs held.
@@ -114,12 +115,17 @@ def incoming_of(activity: Activity) -> Incoming | None:
         if not isinstance(command, str) or not command or len(command) > MAX_COMMAND_CHARS:
             return None
         return Incoming(
-            person=person, place=place, text=command, form=form_answers(value), via_button=True
+            person=person,
+            place=place,
+            text=command,
+            form=form_answers(value),
+            via_button=True,
+            private_place=private,
         )
     text = command_text(activity)
     if len(text) > MAX_COMMAND_CHARS:
         return None
-    return Incoming(person=person, place=place, text=text or "help")
+    return Incoming(person=person, place=place, text=text or "help", private_place=private)
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
