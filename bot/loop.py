@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import CrbotError, ErrorCode
 from bot.features import asks, insights, surveys
-from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Text
+from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Target, Text
 
 if TYPE_CHECKING:
     from bot.core import Core, Turn
@@ -38,8 +38,13 @@ async def holders(core: Core, tenant: str, role: str) -> list[str]:
 
 
 async def ask(core: Core, turn: Turn) -> Reply:
-    """`ask TEXT`, and the facilitators' `ask forward N` and leaders' `ask answer N`."""
+    """`ask TEXT`, `ask check CODE`, and facilitators' `ask forward N`, leaders' `ask answer N`."""
     args, tenant = turn.command.args, turn.team.tenant_id
+    if asks.checks_a_code(args):
+        if len(args) < 2:
+            return asks.check_usage()
+        digest = asks.reply_digest("".join(args[1:]))
+        return asks.check_reply(await core.asks.by_reply_digest(tenant, digest))
     if args and args[0] in ("forward", "answer") and len(args) > 1 and args[1].isdigit():
         found = await core.asks.get_ask(tenant, int(args[1]))
         if found is None:
@@ -58,20 +63,29 @@ async def ask(core: Core, turn: Turn) -> Reply:
         )
         if isinstance(text, Reply):
             return text
-        await turn.port.send(asks.place_target(tenant, found), asks.answer_post(found, text))
+        # An ask from a direct message kept no place: its answer goes to a channel the team
+        # shares, never back to the one person's chat it came from.
+        shared = found.from_shared_place
+        address = found.place if shared else await asks.team_channel(core.rollouts.store, tenant)
+        if address:
+            await turn.port.send(
+                Target(tenant=tenant, address=address), asks.answer_post(found, text)
+            )
         await core.asks.set_status(tenant, found.id, "answered", text)
-        return Reply(summary="Posted", blocks=(Text(text="Your answer is posted to the team."),))
+        return asks.answered_reply(posted=bool(address), shared=shared)
     text = asks.checked_text(turn.command.rest, "ask Could we talk about breaks?")
     if isinstance(text, Reply):
         return text
-    stored = await core.asks.add_ask(tenant, turn.incoming.place.address, text, core.clock.now())
+    code = asks.new_reply_code()
+    place, digest = asks.kept_place(turn.incoming), asks.reply_digest(code)
+    stored = await core.asks.add_ask(tenant, place, text, core.clock.now(), reply_digest=digest)
     await asks.tell(
         turn.port,
         tenant,
         await holders(core, tenant, "facilitator"),
         asks.for_facilitators(stored),
     )
-    return asks.asked_reply()
+    return asks.asked_reply(code, shared=stored.from_shared_place)
 
 
 async def open_asks(core: Core, turn: Turn) -> Reply:

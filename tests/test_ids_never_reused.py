@@ -37,7 +37,7 @@ async def _add_agreement(store: async_sessionmaker[Any], words: str) -> None:
 
 
 async def _add_ask(store: async_sessionmaker[Any], words: str) -> None:
-    await AskStore(store).add_ask(TENANT, PLACE, words, NOW)
+    await AskStore(store).add_ask(TENANT, PLACE, words, NOW, reply_digest="0" * 64)
 
 
 async def _add_suggestion(store: async_sessionmaker[Any], words: str) -> None:

@@ -3,6 +3,7 @@ one local database, as a facilitator would try it out before a rollout."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -75,3 +76,18 @@ def test_every_flow_of_the_loop_can_be_typed(tmp_path: Path) -> None:
     assert "0: 0  1: 0  2: 1  3: 0  4: 1  5: 1" in report
     assert "#2 Rota published late · leadership: exploring this year" in report
     assert "Noise at the desk" not in report  # deleted with sam's data
+
+
+def test_an_asker_reads_the_answer_with_the_reply_code_they_were_given(tmp_path: Path) -> None:
+    env = local_environment(tmp_path) | {"CRBOT_FACILITATORS": "fran", "CRBOT_LEADERS": "lou"}
+
+    sam = shell(env, "sam", "ask Could we have a quiet room on nights?")
+    found = re.search(r"Your reply code: ([2-9A-Z]{5}-[2-9A-Z]{5})", sam)
+    assert found is not None
+    shell(env, "fran", "ask forward 1")
+    lou = shell(env, "lou", "ask answer 1 Yes, from May.")
+    assert "── posted in #ward-7 ──" in lou and "in its channel" in lou
+
+    checked = shell(env, "sam", f"ask check {found.group(1)}", "ask check ABCDE-FGHJK")
+    assert "LEADERSHIP'S ANSWER\nYes, from May." in checked
+    assert "couldn't find a question with that code" in checked

@@ -5,18 +5,22 @@ the drivers board, culture agreements and a survey answer, each clicked as peopl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
+from bot.storage.tables import AskRow
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
 
 Json = dict[str, Any]
 TENANT = "slack:T1"
+REPLY_CODE = re.compile(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b")
 
 
 @pytest.fixture
@@ -76,6 +80,63 @@ async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker
     (answer,) = posted_to(stack, "C1")
     assert "quiet room" in text(answer["blocks"]) and "from May" in text(answer["blocks"])
     assert "U1" not in text(answer["blocks"])
+
+
+async def forward_and_answer(stack: SlackStack, answer: str) -> None:
+    """Fran forwards the newest question and the leader answers it in the form."""
+    note = posted_to(stack, "Dfran")[-1]
+    await stack.slack.click(
+        button(note["blocks"], "Forward to leaders"), user="fran", channel="Dfran"
+    )
+    forwarded = posted_to(stack, "DULEE")[-1]
+    await stack.slack.click(button(forwarded["blocks"], "Answer"), user="ULEE", channel="DULEE")
+    await submit(stack, "ULEE", {"text": answer})
+
+
+async def places_of_asks(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return list((await connection.execute(select(AskRow.place))).scalars())
+
+
+async def test_an_ask_typed_in_a_dm_keeps_no_place_and_is_answered_in_the_team_channel(
+    stack: SlackStack, engine: AsyncEngine
+) -> None:
+    await say(stack, "schedule 1 2027-03-16 09:00 Europe/London", user="fran")  # a rollout in C1
+    typed = {"type": "message", "channel_type": "im", "user": "U1", "channel": "DU1"}
+    typed |= {"ts": "1700000000.000200", "text": "ask Could we have a quiet room on nights?"}
+    await stack.slack.event(typed, event_id="EvAsk")
+
+    (acknowledged,) = posted_to(stack, "DU1")
+    assert "team's channel" in text(acknowledged["blocks"])
+    assert await places_of_asks(engine) == [""]
+    await forward_and_answer(stack, "Yes, from May.")
+
+    (answer,) = posted_to(stack, "C1")
+    assert "quiet room" in text(answer["blocks"]) and "from May" in text(answer["blocks"])
+    assert posted_to(stack, "DU1") == [acknowledged]
+    told = stack.fake.called("chat.postEphemeral")[-1]
+    assert told["user"] == "ULEE" and "team's channel" in text(told["blocks"])
+
+
+async def test_a_slash_command_ask_in_a_dm_is_read_only_with_its_reply_code(
+    stack: SlackStack, engine: AsyncEngine
+) -> None:
+    status, body = await stack.slack.command("ask Why so many meetings?", channel="DU1")
+    assert status == 200
+    found = REPLY_CODE.search(body)
+    assert found is not None
+    assert await places_of_asks(engine) == [""]
+    await forward_and_answer(stack, "We are cutting them by half.")
+
+    assert stack.fake.called("chat.postMessage")[-1]["channel"] == "DULEE"  # nothing posted
+    told = stack.fake.called("chat.postEphemeral")[-1]
+    assert "nothing was posted" in text(told["blocks"])
+    status, body = await stack.slack.command(f"ask check {found.group()}", channel="DU1")
+    checked = json.loads(body)
+    assert checked["response_type"] == "ephemeral"
+    assert "meetings" in text(checked["blocks"]) and "by half" in text(checked["blocks"])
+    wrong = await say(stack, "ask check ABCDE-FGHJK")
+    assert "couldn't find a question with that code, sorry" in text(wrong["blocks"])
 
 
 async def test_suggestions_reach_the_facilitator_as_one_batch(stack: SlackStack) -> None:

@@ -3,9 +3,14 @@ real botbuilder CloudAdapter, and the fake Bot Connector recording the cards the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.core import Core
+from bot.storage.tables import AskRow
 from tests.conftest import TeamsEndpoint
 from tests.fakes.bot_connector import CHANNEL, TENANT, Call, FakeBotConnector, activity, mention
 
@@ -13,6 +18,7 @@ TEAMS_TENANT = f"teams:{TENANT}"
 ADA, BO, LEE, FRAN = "29:user-ada", "29:user-bo", "29:user-lee", "fran"
 
 Json = dict[str, Any]
+REPLY_CODE = re.compile(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b")
 
 
 def actions(node: Any) -> list[Json]:
@@ -85,6 +91,36 @@ async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker
     (posted,) = team.threads()
     assert posted.body["channelData"] == {"channel": {"id": CHANNEL}}
     assert "Yes, from May." in posted.texts() and names_nobody(posted)
+
+
+async def test_an_ask_typed_in_a_personal_chat_keeps_no_place_and_is_answered_in_the_channel(
+    teams_endpoint: TeamsEndpoint,
+    bot_connector: FakeBotConnector,
+    core: Core,
+    engine: AsyncEngine,
+) -> None:
+    team = await team_of(teams_endpoint, bot_connector, core)
+    await team.channel(FRAN, "schedule 1 2027-03-16 09:00 Europe/London")  # the team's rollout
+    await team.dm(ADA, "ask Could we have a quiet room on nights?")
+    acknowledged = team.last_to(ADA)
+    found = REPLY_CODE.search(" ".join(acknowledged.texts()))
+    assert found is not None
+    async with engine.connect() as connection:
+        assert list((await connection.execute(select(AskRow.place))).scalars()) == [""]
+
+    await team.dm(FRAN, value=command_data(team.last_to(FRAN), "ask forward 1"))
+    answer = command_data(team.last_to(LEE), "ask answer 1")
+    await team.dm(LEE, value={**answer, "in_text": "Yes, from May."})
+
+    (posted,) = team.threads()
+    assert posted.body["channelData"] == {"channel": {"id": CHANNEL}}
+    assert "Yes, from May." in posted.texts() and names_nobody(posted)
+    assert team.last_to(ADA) is acknowledged  # nothing went back to her chat
+    assert any("team's channel" in t for t in team.last_to(LEE).texts())
+    await team.dm(ADA, f"ask check {found.group()}")
+    assert "Yes, from May." in team.last_to(ADA).texts()
+    await team.dm(ADA, "ask check ABCDE-FGHJK")
+    assert any("couldn't find a question with that code" in t for t in team.last_to(ADA).texts())
 
 
 async def test_suggestions_reach_the_facilitator_as_one_batch(

@@ -1,8 +1,14 @@
-"""The two-way loop: anonymous questions to leadership, and "what would help?" suggestions."""
+"""The two-way loop: anonymous questions to leadership, and "what would help?" suggestions.
+
+The bot never knows who asked: an ask from a direct message keeps no place, and the asker alone
+holds a reply code (the bot keeps its digest) to read the answer privately.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from collections.abc import Iterable
 
 from bot.errors import CrbotError, DeliveryError, ErrorCode
@@ -14,17 +20,23 @@ from bot.messages import (
     Form,
     FormField,
     Heading,
+    Incoming,
     Person,
     Reply,
-    Target,
     Text,
 )
 from bot.ports import ChatPort
-from bot.storage.asks import Ask
+from bot.rollouts.store import LIVE, RolloutStore
+from bot.storage.asks import NO_PLACE, Ask
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
+# No 0/O, 1/I/L or U/V look-alikes: the code is read off a screen and typed back. Ten of these
+# 29 characters make about 48 bits, far beyond guessing one by typing.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+CODE_LENGTH = 10
+CODE_EXAMPLE = "K7PQM-3XR9T"
 
 
 def checked_text(text: str, example: str) -> str | Reply:
@@ -37,11 +49,97 @@ def checked_text(text: str, example: str) -> str | Reply:
     return text
 
 
-def asked_reply() -> Reply:
-    """What the asker sees."""
+def kept_place(incoming: Incoming) -> str:
+    """The place an ask keeps: its channel, or none when the place belongs to one person."""
+    return NO_PLACE if incoming.private_place else incoming.place.address
+
+
+def new_reply_code() -> str:
+    """A fresh reply code, shown once to the asker and never stored."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{code[:5]}-{code[5:]}"
+
+
+def _typed_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def reply_digest(code: str) -> str:
+    """What is stored of a reply code; spaces, dashes and case as typed do not matter."""
+    return hashlib.sha256(_typed_code(code).encode()).hexdigest()
+
+
+def checks_a_code(args: tuple[str, ...]) -> bool:
+    """Whether `ask check ...` is a reply code (perhaps typed in two parts), not a question."""
+    if args[:1] != ("check",):
+        return False
+    return len(args) <= 2 or len(_typed_code("".join(args[1:]))) == CODE_LENGTH
+
+
+def asked_reply(code: str, *, shared: bool) -> Reply:
+    """What the asker sees, once: where any answer will appear, and their reply code."""
+    where = (
+        "Any answer is posted in this channel with your question, never with you."
+        if shared
+        else "As you asked in private, any answer goes with your question to the team's channel "
+        "(never with you), or, if there is none, waits for your code alone."
+    )
+    return Reply(
+        summary="Sent, anonymously",
+        blocks=(
+            Text(
+                text="Sent, anonymously. Facilitators see your question without your name, and "
+                f"may pass it to leaders. {where}"
+            ),
+            Text(text=f"Your reply code: *{code}*"),
+            Context(
+                text=f"Type `ask check {code}` any time to see how your question is doing and "
+                "read the answer, just for you. I keep no copy of the code, so I can't show it "
+                "again: keep it somewhere safe."
+            ),
+        ),
+    )
+
+
+def check_usage() -> Reply:
+    """`ask check` without a code."""
     return Reply.saying(
-        "Sent, anonymously. Facilitators see your question without your name, and may pass it "
-        "to leaders; any answer is posted to this channel with the question, never with you."
+        f"Add the reply code I gave you when you asked, for example `ask check {CODE_EXAMPLE}`."
+    )
+
+
+def check_reply(ask: Ask | None) -> Reply:
+    """What the holder of a reply code reads, privately: the status, then the answer."""
+    if ask is None:
+        return Reply.saying(
+            "I couldn't find a question with that code, sorry. Check it against the one I gave "
+            "you (letters and digits; there is no 0, 1, O or I in a code) and try again."
+        )
+    if ask.status != "answered" or ask.answer is None:
+        status = (
+            "Facilitators have passed it to leaders; no answer yet."
+            if ask.status == "forwarded"
+            else "Facilitators have it; it hasn't gone to leaders yet."
+        )
+        return Reply(
+            summary=f"Your question: {status}",
+            blocks=(Heading(text="Your question"), Text(text=ask.text), Context(text=status)),
+        )
+    return Reply(
+        summary="Your question has an answer",
+        blocks=(
+            *_answered("Your question", ask.text, ask.answer),
+            Context(text="Only you see this, because only you hold the code."),
+        ),
+    )
+
+
+def _answered(heading: str, question: str, answer: str) -> tuple[Heading | Text, ...]:
+    return (
+        Heading(text=heading),
+        Text(text=question),
+        Heading(text="Leadership's answer"),
+        Text(text=answer),
     )
 
 
@@ -72,11 +170,36 @@ def for_leaders(ask: Ask) -> Reply:
         blocks=(
             Heading(text=f"{ask.alias}, forwarded by a facilitator"),
             Text(text=ask.text),
-            Context(text="Your answer is posted to the team's channel together with the question."),
+            Context(text=answer_note(ask)),
             Buttons(
                 buttons=(Button(label="Answer", command=f"ask answer {ask.id}", form=answer_form),)
             ),
         ),
+    )
+
+
+def answer_note(ask: Ask) -> str:
+    """Where a leader's answer will go, told before they write it."""
+    if ask.from_shared_place:
+        return "Your answer is posted with the question in the channel it was asked in."
+    return (
+        "This was asked in private: your answer is posted with the question in the team's "
+        "channel, or, if the team has none I know of, kept for the asker's reply code."
+    )
+
+
+def answered_reply(*, posted: bool, shared: bool) -> Reply:
+    """What the leader is told after answering: plainly, where the answer went."""
+    if shared:
+        return Reply.saying("Your answer is posted with the question in its channel.")
+    if posted:
+        return Reply.saying(
+            "The question was asked in private, so your answer is posted with it in the team's "
+            "channel, and the asker can also read it with their reply code."
+        )
+    return Reply.saying(
+        "The question was asked in private and the team has no channel I know of, so nothing "
+        "was posted: your answer is kept, and the asker reads it with their reply code."
     )
 
 
@@ -85,10 +208,7 @@ def answer_post(ask: Ask, answer: str) -> Reply:
     return Reply(
         summary="Leadership answers a question from the team",
         blocks=(
-            Heading(text="A question from the team"),
-            Text(text=ask.text),
-            Heading(text="Leadership's answer"),
-            Text(text=answer),
+            *_answered("A question from the team", ask.text, answer),
             Context(text="Questions reach leadership anonymously. Ask yours with `ask ...`."),
         ),
         private=False,
@@ -146,6 +266,7 @@ def delivered(sent: int, who: str) -> Reply:
     return Reply.saying(f"Sent to {sent} {who}.")
 
 
-def place_target(tenant: str, ask: Ask) -> Target:
-    """Where the answer to a question is posted: the channel it was asked from."""
-    return Target(tenant=tenant, address=ask.place)
+async def team_channel(rollouts: RolloutStore, tenant: str) -> str | None:
+    """The channel of the tenant's newest live rollout: a place the team shares, or None."""
+    live = [found for found in await rollouts.listing(tenant) if found.status in LIVE]
+    return live[-1].address if live else None

@@ -16,7 +16,8 @@ EVERYONE = (
     "`checkin` or `checkin 4`: the fist-to-five check-in (0 to 5); "
     "`checkin reminders off` stops its one reminder",
     "`section`: what the team is working on",
-    "`ask ...`: a question or concern for leadership, sent anonymously",
+    "`ask ...`: a question or concern for leadership, sent anonymously; "
+    "`ask check CODE` shows you its answer with the reply code you were given",
     "`suggest ...`: what would help? Facilitators see suggestions only in batches",
     "`drivers`: our board of what drains us and keeps us going; `drivers add ...` adds one "
     "anonymously, `drivers sort N mine|leadership|cannot` sorts yours",
@@ -35,7 +36,8 @@ FACILITATORS = (
 )
 LEADERS = ("`follow-up ...`: post a follow-up to this channel",)
 LEADERS_ONLY = (
-    "`ask answer N ...`: answer a forwarded question in its channel",
+    "`ask answer N ...`: answer a forwarded question; it is posted with the question in the "
+    "team's channel",
     "`drivers answer N this-year|next-year|unlikely`: answer a leadership driver",
     "`drivers progress N ...`: share progress on a driver",
 )

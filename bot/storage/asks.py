@@ -1,4 +1,9 @@
-"""Anonymous questions to leadership and "what would help?" suggestions. No row names a person."""
+"""Anonymous questions to leadership and "what would help?" suggestions. No row names a person.
+
+An ask keeps the place it was asked in only when that place is shared (a channel): a direct
+message belongs to one person, so an ask from one keeps no place at all. The asker holds a reply
+code; the row keeps only its digest.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.storage.tables import AskRow, SuggestionRow
+
+# What an ask from a place that belongs to one person stores as its place.
+NO_PLACE = ""
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,11 @@ class Ask:
     status: str
     answer: str | None
 
+    @property
+    def from_shared_place(self) -> bool:
+        """Whether it was asked in a channel, where its answer can be posted."""
+        return self.place != NO_PLACE
+
 
 def _ask(row: AskRow) -> Ask:
     return Ask(row.id, row.place, row.alias, row.text, row.status, row.answer)
@@ -34,11 +47,19 @@ class AskStore:
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
 
-    async def add_ask(self, tenant: str, place: str, text: str, now: datetime) -> Ask:
-        """Keep a new question; its alias is its number, so two asks are never linked."""
+    async def add_ask(
+        self, tenant: str, place: str, text: str, now: datetime, *, reply_digest: str
+    ) -> Ask:
+        """Keep a new question and its reply code's digest; its alias is its number."""
         async with self._sessions.begin() as session:
             row = AskRow(
-                tenant_id=tenant, place=place, alias="", text=text, status="new", created_at=now
+                tenant_id=tenant,
+                place=place,
+                alias="",
+                text=text,
+                status="new",
+                created_at=now,
+                reply_digest=reply_digest,
             )
             session.add(row)
             await session.flush()
@@ -50,6 +71,16 @@ class AskStore:
         async with self._sessions() as session:
             row = await session.scalar(
                 select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id)
+            )
+        return _ask(row) if row else None
+
+    async def by_reply_digest(self, tenant: str, reply_digest: str) -> Ask | None:
+        """The question whose asker holds the code with this digest."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(AskRow).where(
+                    AskRow.tenant_id == tenant, AskRow.reply_digest == reply_digest
+                )
             )
         return _ask(row) if row else None
 
