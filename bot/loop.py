@@ -95,21 +95,16 @@ async def open_asks(core: Core, turn: Turn) -> Reply:
 
 
 async def suggest(core: Core, turn: Turn) -> Reply:
-    """`suggest TEXT`: an anonymous "what would help?", shared only in batches."""
+    """`suggest TEXT`: an anonymous "what would help?", shared only in batches of people."""
     text = asks.checked_text(turn.command.rest, "suggest A quiet room at lunch")
     if isinstance(text, Reply):
         return text
-    tenant, place = turn.team.tenant_id, turn.incoming.place.address
-    size = turn.team.min_group_size
-    released = await core.asks.add_suggestion(tenant, place, text, core.clock.now(), size)
+    tenant, size = turn.team.tenant_id, turn.team.min_group_size
+    released = await core.asks.add_suggestion(tenant, turn.person, text, core.clock.now(), size)
     if released:
         facilitators = await holders(core, tenant, "facilitator")
-        await asks.tell(turn.port, tenant, facilitators, asks.suggestion_batch(released, place))
-    words = (
-        f"Thank you. Facilitators see suggestions only in groups of {size} or more, "
-        "so nobody can tell whose is whose."
-    )
-    return Reply.saying(words)
+        await asks.tell(turn.port, tenant, facilitators, asks.suggestion_batch(released))
+    return asks.suggested_reply(size)
 
 
 async def report_rows(

@@ -41,7 +41,7 @@ async def _add_ask(store: async_sessionmaker[Any], words: str) -> None:
 
 
 async def _add_suggestion(store: async_sessionmaker[Any], words: str) -> None:
-    await AskStore(store).add_suggestion(TENANT, PLACE, words, NOW, batch_size=1000)
+    await AskStore(store).add_suggestion(TENANT, "author", words, NOW, group_size=1000)
 
 
 # Each reflection needs a step of its own: a second one on the same step replaces the first.

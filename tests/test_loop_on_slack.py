@@ -146,6 +146,21 @@ async def test_suggestions_reach_the_facilitator_as_one_batch(stack: SlackStack)
     await say(stack, "suggest Idea from U3", user="U3")
     (batch,) = posted_to(stack, "Dfran")
     assert text(batch["blocks"]).count("Idea from") == 3
+    assert "answers from the team" in text(batch["blocks"]) and "C1" not in text(batch["blocks"])
+
+
+async def test_suggestions_from_one_person_in_a_dm_are_never_released_alone(
+    stack: SlackStack,
+) -> None:
+    for words in ("Protected lunch", "Fewer emails", "A peer buddy"):
+        await stack.slack.command(f"suggest {words}", channel="DU1")
+    assert posted_to(stack, "Dfran") == []
+    for user in ("U2", "U3"):
+        await say(stack, f"suggest Idea from {user}", user=user)
+
+    (batch,) = posted_to(stack, "Dfran")
+    assert "5 answers from the team" in text(batch["blocks"])
+    assert "DU1" not in text(batch["blocks"]) and "C1" not in text(batch["blocks"])
 
 
 async def test_a_survey_answer_updates_its_poll_and_the_report_shows_it_at_the_group_size(

@@ -133,6 +133,24 @@ async def test_suggestions_reach_the_facilitator_as_one_batch(
     (batch,) = personal(bot_connector, FRAN)[before:]
     assert sum("Idea from" in t for t in batch.texts()) == 1  # one bulleted list of three
     assert batch.texts()[1].count("Idea from") == 3
+    assert "What would help? 3 answers from the team" in batch.texts()
+    assert CHANNEL not in str(batch.card)
+
+
+async def test_suggestions_from_one_person_are_released_only_with_others(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    team = await team_of(teams_endpoint, bot_connector, core)
+    before = len(personal(bot_connector, FRAN))
+    for words in ("Protected lunch", "Fewer emails", "A peer buddy"):
+        await team.dm(ADA, f"suggest {words}")
+    assert personal(bot_connector, FRAN)[before:] == []
+    for user in (BO, "29:user-cy"):
+        await team.channel(user, f"suggest Idea from {user[-2:]}")
+
+    (batch,) = personal(bot_connector, FRAN)[before:]
+    assert "What would help? 5 answers from the team" in batch.texts()
+    assert ADA not in str(batch.card) and CHANNEL not in str(batch.card)
 
 
 async def test_a_survey_answer_updates_the_card_and_the_report_counts_it_at_the_group_size(

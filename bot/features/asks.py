@@ -215,15 +215,23 @@ def answer_post(ask: Ask, answer: str) -> Reply:
     )
 
 
-def suggestion_batch(texts: list[str], place: str) -> Reply:
-    """A batch of anonymous suggestions, privately to facilitators."""
+def suggestion_batch(texts: list[str]) -> Reply:
+    """A batch of anonymous suggestions, privately to facilitators; it names no place."""
     return Reply(
-        summary=f"{len(texts)} suggestions from {place}",
+        summary=f"{len(texts)} suggestions from the team",
         blocks=(
-            Heading(text=f"What would help? {len(texts)} answers from {place}"),
+            Heading(text=f"What would help? {len(texts)} answers from the team"),
             Bullets(items=tuple(texts)),
             Context(text="Shared as a batch so that nobody can tell whose is whose."),
         ),
+    )
+
+
+def suggested_reply(size: int) -> Reply:
+    """What the person who suggested sees."""
+    return Reply.saying(
+        f"Thank you. Facilitators see suggestions only together, once {size} or more different "
+        "people have written, so nobody can tell whose is whose."
     )
 
 

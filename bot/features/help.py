@@ -18,7 +18,8 @@ EVERYONE = (
     "`section`: what the team is working on",
     "`ask ...`: a question or concern for leadership, sent anonymously; "
     "`ask check CODE` shows you its answer with the reply code you were given",
-    "`suggest ...`: what would help? Facilitators see suggestions only in batches",
+    "`suggest ...`: what would help? Facilitators see suggestions only together, once enough "
+    "different people have written",
     "`drivers`: our board of what drains us and keeps us going; `drivers add ...` adds one "
     "anonymously, `drivers sort N mine|leadership|cannot` sorts yours",
     "`agreements`: our culture agreements; `agreements propose ...` and `agreements star N`",

@@ -2,7 +2,8 @@
 
 An ask keeps the place it was asked in only when that place is shared (a channel): a direct
 message belongs to one person, so an ask from one keeps no place at all. The asker holds a reply
-code; the row keeps only its digest.
+code; the row keeps only its digest. Suggestions keep no place either, and while a batch waits,
+each keeps a token that tells distinct people apart within that batch only; the release erases it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.storage.tables import AskRow, SuggestionRow
+from bot.storage.tokens import item_token
 
-# What an ask from a place that belongs to one person stores as its place.
+# What an ask or suggestion from a place that belongs to one person stores as its place.
 NO_PLACE = ""
 
 
@@ -107,34 +109,42 @@ class AskStore:
             )
 
     async def add_suggestion(
-        self, tenant: str, place: str, text: str, now: datetime, batch_size: int
+        self, tenant: str, author: str, text: str, now: datetime, group_size: int
     ) -> list[str]:
-        """Keep a suggestion; when `batch_size` are waiting in `place`, release them all.
+        """Keep `author`'s suggestion; once `group_size` distinct people wait, release them all.
 
-        Returns the released texts (empty until a batch is complete), in a stable but
-        meaningless order, so that nobody can match a suggestion to when it was written.
+        `author` is the person's pseudonym; only a token of it and the batch is kept, and only
+        until the release. Returns the released texts (empty until a batch is complete), in a
+        stable but meaningless order, so that nobody can match a suggestion to when it was written.
         """
         async with self._sessions.begin() as session:
-            session.add(SuggestionRow(tenant_id=tenant, place=place, text=text, created_at=now))
+            # The insert comes first: it takes SQLite's write lock, and the locking read below
+            # waits for a release under way on PostgreSQL, so the batch number read next is never
+            # stale (a stale one would count the same person twice).
+            row = SuggestionRow(tenant_id=tenant, place=NO_PLACE, text=text, created_at=now)
+            session.add(row)
             await session.flush()
-            waiting = await session.scalar(
-                select(func.count()).where(
-                    SuggestionRow.tenant_id == tenant,
-                    SuggestionRow.place == place,
-                    SuggestionRow.released_at.is_(None),
-                )
-            )
-            if (waiting or 0) < batch_size:
-                return []
-            rows = (
+            waiting = (
                 await session.scalars(
-                    select(SuggestionRow).where(
-                        SuggestionRow.tenant_id == tenant,
-                        SuggestionRow.place == place,
-                        SuggestionRow.released_at.is_(None),
-                    )
+                    select(SuggestionRow)
+                    .where(SuggestionRow.tenant_id == tenant, SuggestionRow.released_at.is_(None))
+                    .order_by(SuggestionRow.id)
+                    .with_for_update()
                 )
             ).all()
-            for row in rows:
-                row.released_at = now
-            return sorted(row.text for row in rows)
+            released = await session.scalar(
+                select(func.count()).where(
+                    SuggestionRow.tenant_id == tenant, SuggestionRow.released_at.is_not(None)
+                )
+            )
+            # The batch is named by how many suggestions the tenant has released before it, so
+            # the same person's tokens in two batches never match.
+            row.author_token = item_token(author, "suggestion-batch", released or 0)
+            # Rows from before tokens existed count as nobody: they wait for a full group.
+            people = {r.author_token for r in waiting if r.author_token is not None}
+            if len(people) < group_size:
+                return []
+            for waiting_row in waiting:
+                waiting_row.released_at = now
+                waiting_row.author_token = None
+            return sorted(r.text for r in waiting)
