@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.pseudonyms import FIX, secret_problem
 
 # No team may publish figures about fewer people than this, whatever its settings say.
 MIN_GROUP_FLOOR = 3
@@ -91,6 +94,16 @@ class Settings(BaseSettings):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("pseudonym_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # The one rule `Pseudonyms` and `crbot doctor` apply too; a custom error keeps the line
+        # free of pydantic's "Value error," prefix, and it never repeats the secret.
+        problem = None if value is None else secret_problem(value.get_secret_value())
+        if problem is not None:
+            raise PydanticCustomError("weak_secret", f"{problem}; {FIX}")
         return value
 
     @property

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.pseudonyms import FIX, secret_problem
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import alembic_config, create_engine, current_revision
 from bot.storage.tables import DeliveryRow, RolloutRow
@@ -31,6 +32,7 @@ TIMEOUT_SECONDS = 15.0
 # A due post still unsent after this long means no scheduler is sending.
 OVERDUE = timedelta(minutes=10)
 TokenGetter = Callable[[Settings], Awaitable[str]]
+ROTATION = "read docs/DEPLOY.md on rotating it first if the bot already stores answers"
 
 
 @dataclass(frozen=True)
@@ -68,21 +70,22 @@ def configuration(settings: Settings) -> list[Check]:
     checks: list[Check] = []
     platforms = settings.slack_configured or settings.microsoft_app_id is not None
     secret = settings.pseudonym_secret
+    # `load_settings` refuses a weak secret by this same rule; settings built in code may not.
+    problem = None if secret is None else secret_problem(secret.get_secret_value())
     if platforms and secret is None:
         checks.append(
             fail(
                 "pseudonym secret",
                 "CRBOT_PSEUDONYM_SECRET is not set, and a chat platform is configured",
-                "set CRBOT_PSEUDONYM_SECRET to 32+ random characters (openssl rand -hex 32)",
+                f"CRBOT_PSEUDONYM_SECRET: {FIX}",
             )
         )
-    elif secret is not None and len(secret.get_secret_value()) < 32:
+    elif problem is not None:
         checks.append(
             fail(
                 "pseudonym secret",
-                "CRBOT_PSEUDONYM_SECRET is shorter than 32 characters",
-                "use 32+ random characters (openssl rand -hex 32); read docs/DEPLOY.md on "
-                "rotating it first if the bot already stores answers",
+                f"CRBOT_PSEUDONYM_SECRET is {problem}",
+                f"{FIX}; {ROTATION}",
             )
         )
     elif secret is not None:
@@ -420,7 +423,10 @@ def main(say: Callable[[str], None], *, teams_token: TokenGetter = bot_framework
     try:
         settings = load_settings()
     except ConfigError as error:
-        say(fail("configuration", str(error), "fix or unset that variable").line())
+        # The secret's line already says how to fix it; changing it has a cost to warn of.
+        secret = str(error).startswith("CRBOT_PSEUDONYM_SECRET:")
+        fix = ROTATION if secret else "fix or unset that variable"
+        say(fail("configuration", str(error), fix).line())
         return 1
     checks = asyncio.run(run_checks(settings, teams_token=teams_token))
     for check in checks:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core, CoreOptions
 from bot.ports import Clock, SystemClock
-from bot.pseudonyms import Pseudonyms
+from bot.pseudonyms import FIX, Pseudonyms, secret_problem
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
@@ -45,8 +45,7 @@ def pseudonym_secret(settings: Settings) -> bytes:
         return settings.pseudonym_secret.get_secret_value().encode()
     if settings.slack_configured or settings.microsoft_app_id:
         raise ConfigError(
-            "CRBOT_PSEUDONYM_SECRET: required when Slack or Teams is configured "
-            "(32+ random characters, e.g. from `openssl rand -hex 32`)"
+            f"CRBOT_PSEUDONYM_SECRET: required when Slack or Teams is configured; {FIX}"
         )
     path = settings.data_dir / SECRET_FILE
     if not path.exists():
@@ -57,7 +56,15 @@ def pseudonym_secret(settings: Settings) -> bytes:
         log.warning(
             "created a local pseudonym key in the data directory", extra={"file": SECRET_FILE}
         )
-    return path.read_text().strip().encode()
+    key = path.read_text().strip()
+    # The file is made strong, but it may have been replaced by hand or emptied by a full disk.
+    problem = secret_problem(key)
+    if problem is not None:
+        raise ConfigError(
+            f"CRBOT_DATA_DIR: the local key {SECRET_FILE} is {problem}; set "
+            "CRBOT_PSEUDONYM_SECRET instead, or restore the key file from a backup"
+        )
+    return key.encode()
 
 
 def packs_for(settings: Settings) -> dict[str, LoadedPack]:

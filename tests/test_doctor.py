@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import insert
 
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, migrate
 from bot.storage.tables import DeliveryRow, RolloutRow
 from crbot import doctor
@@ -21,7 +21,7 @@ from scheduler.leader import AdvisoryLeadership
 from tests.fakes.slack_api import FakeSlack
 
 BOT_TOKEN = "xoxb-doctor-test-token"
-SECRET = "s" * 40
+SECRET = "doctor-pseudonym-secret-0123456789abcdef"
 
 
 @pytest.fixture
@@ -230,12 +230,13 @@ async def test_posts_left_unsent_long_after_they_were_due_are_a_backlog(
 async def test_a_short_pseudonym_secret_and_half_set_platforms_are_reported(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(
+    # Built without validation: `load_settings` would already refuse the secret.
+    settings = Settings.model_construct(
         data_dir=tmp_path,
-        pseudonym_secret="tiny-k3y",
-        slack_bot_token="xoxb-only-the-token",
-        **{"MicrosoftAppId": "00000000-0000-0000-0000-000000000001"},
-        **{"MicrosoftAppType": "SingleTenant"},
+        pseudonym_secret=SecretStr("tiny-k3y"),
+        slack_bot_token=SecretStr("xoxb-only-the-token"),
+        microsoft_app_id="00000000-0000-0000-0000-000000000001",
+        microsoft_app_type="SingleTenant",
     )
 
     checks = doctor.configuration(settings)
@@ -308,3 +309,55 @@ async def test_the_real_token_request_reports_an_unreachable_entra_id(
     assert check.status == "FAIL"
     assert check.detail.startswith("cannot reach login.microsoftonline.com")
     assert "a-client-secret" not in check.line()
+
+
+# Short, repeated, and strong ones (openssl's hex and base64 of 32 bytes, the tests' own).
+SECRETS = [
+    "0123456789",
+    "a" * 16,
+    "a" * 64,
+    "abc" * 12,
+    "password" * 5,
+    "0123456789" * 4,
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "n4bQgYhMEwYZ3bIYYd3VlDQwQ3k8QH9e4kL9xWl0qkM=",
+    "test-pseudonym-secret-0123456789",
+]
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_the_doctor_refuses_exactly_the_secrets_the_bot_refuses(
+    secret: str, tmp_path: Path
+) -> None:
+    try:
+        Settings(data_dir=tmp_path, pseudonym_secret=secret)
+    except ValidationError:
+        refused_by_the_bot = True
+    else:
+        refused_by_the_bot = False
+    unvalidated = Settings.model_construct(data_dir=tmp_path, pseudonym_secret=SecretStr(secret))
+
+    (check,) = [c for c in doctor.configuration(unvalidated) if c.name == "pseudonym secret"]
+
+    assert (check.status == "FAIL") is refused_by_the_bot
+    assert secret not in check.line()
+
+
+@pytest.mark.parametrize("secret", ["short-secret", "aaaaaaaaaaaaaaaa", "abcd" * 10])
+def test_crbot_doctor_reports_a_weak_secret_with_the_bots_own_words_and_how_to_fix_it(
+    secret: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CRBOT_PSEUDONYM_SECRET", secret)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+
+    assert main(["doctor"]) == 1
+
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"FAIL  configuration: {refused.value}")
+    assert "openssl rand -hex 32" in line and "rotating it" in line
+    assert secret not in line

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.pseudonyms import Pseudonyms, secret_problem
 from bot.settings import ConfigError, load_settings
-from crbot.runtime import pseudonym_secret
+from crbot.runtime import SECRET_FILE, pseudonym_secret
+from tests.commandline import crbot, local_environment
 
 
 def test_the_defaults_use_sqlite_in_the_data_directory(monkeypatch, tmp_path: Path) -> None:
@@ -119,3 +121,111 @@ def test_an_empty_slack_token_beside_a_real_secret_leaves_slack_off(monkeypatch)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "a-real-signing-secret")
     monkeypatch.delenv("SLACK_CLIENT_ID", raising=False)
     assert not load_settings().slack_configured
+
+
+WEAK_SECRETS = [
+    "0123456789",
+    "a" * 16,
+    "a" * 40,
+    "0" * 64,
+    "abc" * 12,
+    "ab" * 20,
+    "password" * 4,
+    "password" * 6 + "1234",
+    "0123456789" * 4,
+    "Tr0ub4dor&3" * 3,
+]
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+def test_a_short_or_repetitive_pseudonym_secret_is_refused_in_one_line(
+    monkeypatch, secret: str
+) -> None:
+    monkeypatch.setenv("CRBOT_PSEUDONYM_SECRET", secret)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert message.startswith("CRBOT_PSEUDONYM_SECRET: ")
+    assert "openssl rand -hex 32" in message
+    assert "\n" not in message and secret not in message
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+def test_pseudonyms_refuse_the_secrets_configuration_refuses(secret: str) -> None:
+    with pytest.raises(ValueError, match=r"^the pseudonym secret is "):
+        Pseudonyms(secret.encode())
+
+
+def generated_secrets() -> list[str]:
+    """What the documentation suggests, from the real tools."""
+    found = []
+    for flag in ("-hex", "-base64"):
+        openssl = subprocess.run(
+            ["openssl", "rand", flag, "32"], capture_output=True, text=True, check=True
+        )
+        found.append(openssl.stdout.strip())
+    return found
+
+
+def test_generated_secrets_and_the_secrets_in_use_are_accepted(monkeypatch) -> None:
+    import secrets
+
+    in_use = [
+        "test-pseudonym-secret-0123456789",
+        "another-secret-of-32-characters!",
+        "bench-pseudonym-secret-0123456789",
+        "bench-secret-0123456789abcdef0123",
+        "soak-pseudonym-secret-0123456789abcdef",
+    ]
+    drawn = [secrets.token_urlsafe(32) for _ in range(500)]
+    drawn += [secrets.token_hex(32) for _ in range(500)]
+    for secret in [*generated_secrets(), *in_use, *drawn]:
+        monkeypatch.setenv("CRBOT_PSEUDONYM_SECRET", secret)
+        assert load_settings().pseudonym_secret is not None
+        Pseudonyms(secret.encode())
+
+
+def test_the_local_pseudonym_key_passes_the_rule(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CRBOT_PSEUDONYM_SECRET", raising=False)
+    assert secret_problem(pseudonym_secret(load_settings()).decode()) is None
+
+
+def test_a_weak_local_key_file_is_refused_naming_the_data_directory(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CRBOT_PSEUDONYM_SECRET", raising=False)
+    (tmp_path / SECRET_FILE).write_text("0" * 64 + "\n")
+    with pytest.raises(ConfigError, match=f"^CRBOT_DATA_DIR: the local key {SECRET_FILE} is too"):
+        pseudonym_secret(load_settings())
+
+
+@pytest.mark.parametrize(
+    ("command", "secret"),
+    [("run", "0123456789"), ("shell", "0123456789"), ("run", "a" * 16), ("shell", "abc" * 12)],
+)
+def test_run_and_shell_stop_on_a_weak_secret_with_one_line_and_no_traceback(
+    tmp_path: Path, command: str, secret: str
+) -> None:
+    env = local_environment(tmp_path) | {"CRBOT_PSEUDONYM_SECRET": secret}
+
+    result = crbot(env, command)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("crbot: configuration error: CRBOT_PSEUDONYM_SECRET: ")
+    assert "openssl rand -hex 32" in line and secret not in line
+
+
+def test_a_weak_secret_stops_run_with_a_platform_configured(tmp_path: Path) -> None:
+    env = local_environment(tmp_path) | {
+        "CRBOT_PSEUDONYM_SECRET": "a" * 16,
+        "CRBOT_TEAMS_ENABLED": "true",
+        "PORT": "0",
+    }
+
+    result = crbot(env, "run")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("crbot: configuration error: CRBOT_PSEUDONYM_SECRET: ")
