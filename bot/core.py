@@ -29,6 +29,8 @@ from bot.features import (
 from bot.messages import Image, Incoming, Person, Reply, Target, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
+from bot.release import Noise, ReleasePolicy, laplace_noise
+from bot.roles import RoleBootstrap
 from bot.rollouts import chat as rollout_chat
 from bot.rollouts import leaders, reminders
 from bot.rollouts.cadence import load_cadence
@@ -71,12 +73,19 @@ class CoreOptions:
     default_pack: str
     min_group_size: int
     support_resources: str
-    role_bootstrap: Mapping[str, str] = field(default_factory=dict)
+    # Roles given by CRBOT_FACILITATORS and CRBOT_LEADERS; a mapping `{entry: role}` reads the
+    # same entries (`<tenant>:<user>` or a plain user id), for tests and tools.
+    role_bootstrap: RoleBootstrap | Mapping[str, str] = field(default_factory=RoleBootstrap)
     # An organisation's own between-session cadence; None is the toolkit's.
     cadence_path: Path | None = None
     # Where report charts are written for adapters to upload; None: no charts.
     reports_dir: Path | None = None
     retention_days: int = 90
+    # The per-poll privacy budget and how many releases spend it (docs/PRIVACY.md).
+    privacy_epsilon: float = 2.0
+    releases_per_poll: int = 2
+    # The differentially private mechanism; OpenDP's discrete Laplace unless a test fixes it.
+    noise: Noise = laplace_noise
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ class Core:
         self.clock = clock
         self.pseudonyms = pseudonyms
         self.teams = TeamStore(sessions)
+        self.role_bootstrap = RoleBootstrap.of(options.role_bootstrap).use(sessions)
         self.polls = PollStore(sessions)
         self.walkthroughs = WalkthroughStore(sessions)
         self.asks = AskStore(sessions)
@@ -170,6 +180,27 @@ class Core:
             tenant, self.options.default_pack, self.options.min_group_size, self.clock.now()
         )
 
+    def policy(self, team: TeamRecord) -> ReleasePolicy:
+        """How the team's figures are released: its group size and the installation's budget."""
+        options = self.options
+        return ReleasePolicy(
+            group_size=team.min_group_size,
+            epsilon=options.privacy_epsilon,
+            releases=options.releases_per_poll,
+            noise=options.noise,
+        )
+
+    async def release_legacy_tallies(self) -> int:
+        """Turn exact counts kept from before releases existed into first releases, once."""
+
+        async def policy_of(tenant: str) -> ReleasePolicy:
+            return self.policy(await self.team(tenant))
+
+        released = await self.polls.release_legacy_tallies(self.clock.now(), policy_of)
+        if released:
+            log.info("released %d polls kept as exact counts", released)
+        return released
+
     def pack_of(self, team: TeamRecord) -> LoadedPack:
         """The team's pack, or the default when its pack is no longer installed."""
         return self.packs.get(team.pack) or self.packs[self.options.default_pack]
@@ -177,8 +208,8 @@ class Core:
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """Stored roles plus any given in configuration."""
         stored = await self.teams.roles_of(tenant, user_id)
-        bootstrap = self.options.role_bootstrap.get(user_id)
-        return stored | {bootstrap} if bootstrap else stored
+        given = await self.role_bootstrap.roles(tenant, user_id)
+        return stored | given if given else stored
 
     async def _turn(self, incoming: Incoming, command: Command, port: ChatPort) -> Turn:
         tenant = incoming.person.tenant
@@ -251,10 +282,9 @@ class Core:
         roles = await self.roles_of(person.tenant, person.user_id)
         polls = []
         if "facilitator" in roles:
+            policy = self.policy(team)
             for poll in await self.polls.recent(person.tenant, limit=5):
-                polls.append(
-                    (poll, await self.polls.tally(person.tenant, poll.id, team.min_group_size))
-                )
+                polls.append((poll, await self.polls.published(person.tenant, poll.id, policy)))
         return home.home(self.pack_of(team).pack, team.current_section, roles, polls)
 
     async def welcome(self, tenant: str) -> Reply:
@@ -286,8 +316,9 @@ class Core:
 
     async def _checkin(self, turn: Turn) -> Reply:
         args, place = turn.command.args, turn.incoming.place
+        policy = self.policy(turn.team)
         if not args:
-            return await self.checkins.show(turn.pack, turn.team, place, turn.port)
+            return await self.checkins.show(turn.pack, turn.team, policy, place, turn.port)
         if args[0] == "reminders":
             return await reminders.command(self, turn)
         poll_id = turn.command.rest.split()[1] if len(args) > 1 else None
@@ -295,6 +326,7 @@ class Core:
         return await self.checkins.answer(
             turn.pack,
             turn.team,
+            policy,
             turn.incoming.person,
             place,
             turn.port,

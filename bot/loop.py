@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.errors import CrbotError, ErrorCode
 from bot.features import asks, insights, surveys
 from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Target, Text
+from bot.roles import holders
 
 if TYPE_CHECKING:
     from bot.core import Core, Turn
@@ -28,13 +29,6 @@ def require(turn: Turn, *roles: str) -> None:
     """Refuse unless the person holds one of `roles`."""
     if not turn.roles & set(roles):
         raise CrbotError(ErrorCode.NOT_ALLOWED)
-
-
-async def holders(core: Core, tenant: str, role: str) -> list[str]:
-    """Who holds `role` in the tenant: stored, and given in configuration."""
-    stored = await core.teams.holders(tenant, role)
-    configured = [user for user, given in core.options.role_bootstrap.items() if given == role]
-    return sorted({*stored, *configured})
 
 
 async def ask(core: Core, turn: Turn) -> Reply:
@@ -112,10 +106,8 @@ async def report_rows(
 ) -> tuple[list[insights.WeekRow], int]:
     """A team's (or one channel's) weekly rows and the group size they were suppressed at."""
     team = await core.team(tenant)
-    totals = await core.polls.tallies(tenant, [channel] if channel else None)
-    return insights.weekly_rows(totals, team.min_group_size, by_place=channel is not None), (
-        team.min_group_size
-    )
+    polls = await core.polls.releases(tenant, [channel] if channel else None)
+    return insights.weekly_rows(polls, by_place=channel is not None), team.min_group_size
 
 
 async def report(core: Core, turn: Turn) -> Reply:
@@ -140,8 +132,8 @@ async def report(core: Core, turn: Turn) -> Reply:
         blocks += [Heading(text=f"Programme surveys {scope}"), Bullets(items=survey_lines)]
     blocks.append(
         Context(
-            text=f"Only check-ins and survey questions with at least {size} answers count "
-            "anywhere, so no figure can be worked back to one person."
+            text=f"Figures change only after {size} people answer, and carry a little random "
+            "noise, so no figure can be worked back to one person (docs/PRIVACY.md)."
         )
     )
     return Reply(summary=f"Check-ins {scope}", blocks=tuple(blocks))
@@ -151,8 +143,8 @@ async def survey_rows(
     core: Core, tenant: str, channel: str | None, size: int
 ) -> list[surveys.SurveyRow]:
     """The programme surveys' answers, a row per question, suppressed below `size`."""
-    totals = await core.surveys.totals(tenant, channel)
-    return surveys.survey_rows(totals, size, by_place=channel is not None)
+    questions = await core.surveys.releases(tenant, channel)
+    return surveys.survey_rows(questions, by_place=channel is not None)
 
 
 async def survey_report(core: Core, tenant: str, channel: str | None, size: int) -> tuple[str, ...]:
@@ -193,8 +185,9 @@ async def privacy(core: Core, turn: Turn) -> Reply:
                     Text(
                         text="This deletes your check-in and survey answers, reflections, "
                         "walkthrough place, the drivers you added to a board, your stars on "
-                        "proposed agreements and your reminder setting. Counts already shown "
-                        "stay as they are (they hold no names)."
+                        "proposed agreements and your reminder setting at once. Figures already "
+                        "shown change only with the next batch of answers, so your deletion "
+                        "cannot be told apart from anyone else's action."
                     ),
                     Buttons(
                         buttons=(
@@ -203,7 +196,7 @@ async def privacy(core: Core, turn: Turn) -> Reply:
                     ),
                 ),
             )
-        answers = await core.polls.forget(tenant, person)
+        answers = await core.polls.forget(tenant, person, core.clock.now(), core.policy(turn.team))
         removed = await core.walkthroughs.forget(tenant, person)
         drivers = await core.drivers.forget(tenant, person)
         stars = await core.agreements.forget(tenant, person)
@@ -229,7 +222,7 @@ async def privacy(core: Core, turn: Turn) -> Reply:
         f"Your role here: {', '.join(roles)} (stored with your user id, so the bot knows it)",
         f"Check-in and survey answers: {answers}, stored under a code made from your id with a "
         "secret key;"
-        " their values are only ever shown as counts",
+        " they are only ever shown inside figures about the whole group",
         f"Reflections: {len(reflections)} (only you can read them: `reflections`)",
         "Walkthrough: "
         + (f"scenario {position.scenario}, page {position.position}" if position else "none"),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.pseudonyms import FIX, secret_problem
+
+if TYPE_CHECKING:
+    from bot.roles import RoleBootstrap
 
 # No team may publish figures about fewer people than this, whatever its settings say.
 MIN_GROUP_FLOOR = 3
@@ -122,13 +125,12 @@ class Settings(BaseSettings):
         """Whether the Teams endpoint should run (credentials set, or local mode asked for)."""
         return self.microsoft_app_id is not None or self.teams_enabled
 
-    def role_bootstrap(self) -> dict[str, str]:
-        """User ids named in configuration, mapped to their role."""
-        roles: dict[str, str] = {}
-        for role, listed in (("facilitator", self.facilitators), ("leader", self.leaders)):
-            for user in filter(None, (part.strip() for part in listed.split(","))):
-                roles[user] = role
-        return roles
+    def role_bootstrap(self) -> RoleBootstrap:
+        """The roles CRBOT_FACILITATORS and CRBOT_LEADERS give (raises ConfigError if malformed)."""
+        # Imported here: bot.roles raises this module's ConfigError.
+        from bot.roles import RoleBootstrap
+
+        return RoleBootstrap.parse(self.facilitators, self.leaders)
 
 
 class ConfigError(Exception):

@@ -86,22 +86,33 @@ def default_pack(settings: Settings, packs: dict[str, LoadedPack]) -> str:
 async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Load content, migrate the database, and build the core."""
     packs = packs_for(settings)
+    bootstrap = settings.role_bootstrap()  # a malformed entry stops start before any side effect
     secret = pseudonym_secret(settings)
     engine = create_engine(settings.resolved_database_url)
-    await migrate(engine)
+    try:
+        await migrate(engine)
+        database = sessions(engine)
+        # Plain user ids in CRBOT_FACILITATORS/CRBOT_LEADERS stop here if several tenants exist.
+        await bootstrap.check(database)
+    except BaseException:
+        await engine.dispose()
+        raise
     core = Core(
         packs=packs,
-        sessions=sessions(engine),
+        sessions=database,
         pseudonyms=Pseudonyms(secret),
         clock=clock or SystemClock(),
         options=CoreOptions(
             default_pack=default_pack(settings, packs),
             min_group_size=settings.min_group_size,
             support_resources=settings.support_resources,
-            role_bootstrap=settings.role_bootstrap(),
+            role_bootstrap=bootstrap,
             cadence_path=settings.cadence_path,
             reports_dir=settings.data_dir / "reports",
             retention_days=settings.retention_days,
+            privacy_epsilon=settings.privacy_epsilon,
+            releases_per_poll=settings.releases_per_poll,
         ),
     )
+    await core.release_legacy_tallies()
     return Runtime(settings=settings, engine=engine, core=core)

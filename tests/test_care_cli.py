@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.commandline import crbot, local_environment
 
+# A released poll's figures as the report prints them; the command line adds real noise, so
+# only their shape is known: whole shares and an average from the band midpoints.
+FIGURES = re.compile(
+    r"(\d+) answers, low \(0-1\) (\d+)% · middle \(2-3\) (\d+)% · high \(4-5\) (\d+)%"
+    r" · average about (\d\.\d)"
+)
+
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    return local_environment(tmp_path / "data")
+    # The smallest group size allowed, so three answers make a release.
+    return local_environment(tmp_path / "data") | {"CRBOT_MIN_GROUP_SIZE": "3"}
+
+
+def shown_figures(text: str) -> tuple[int, list[int], float]:
+    """How many answered, the three shares and the average of the first figures in `text`."""
+    found = FIGURES.search(text)
+    assert found is not None, text
+    answered, *shares, average = found.groups()
+    return int(answered), [int(share) for share in shares], float(average)
 
 
 def test_report_prints_weeks_and_writes_csv_and_png(
@@ -25,9 +42,12 @@ def test_report_prints_weeks_and_writes_csv_and_png(
         environment, "report", "--team", "ward", "--csv", str(out_csv), "--png", str(out_png)
     )
     assert result.returncode == 0, result.stderr
-    assert "3 answers, average 3.7. 0: 0  1: 0  2: 1  3: 0  4: 1  5: 1" in result.stdout
+    answered, shares, average = shown_figures(result.stdout)
+    assert answered == 3 and sum(shares) == 100 and 0.5 <= average <= 4.5
     rows = list(csv.reader(out_csv.open()))
-    assert rows[1][1:9] == ["all", "3", "0", "0", "1", "0", "1", "1"]
+    assert rows[0][1:] == ["channel", "answered", "low %", "middle %", "high %", "average"]
+    assert rows[1][1:6] == ["all", "3", *map(str, shares)]
+    assert abs(float(rows[1][6]) - average) <= 0.05
     assert out_png.read_bytes().startswith(b"\x89PNG")
     assert "nothing can be shown" not in result.stdout and "no chart" not in result.stdout
 
@@ -42,8 +62,8 @@ def test_a_report_below_the_group_size_shows_nothing_and_writes_no_chart(
     )
     assert result.returncode == 0, result.stderr
     assert "fewer than 3 answers, not shown" in result.stdout
-    assert "0: 1" not in result.stdout
-    assert "Every week so far has fewer than 3 answers" in result.stdout
+    assert "%" not in result.stdout
+    assert "No check-in has reached 3 answers" in result.stdout
     assert f"no chart written to {out_png}" in result.stdout
     assert not out_png.exists()
 
@@ -123,9 +143,11 @@ def test_report_prints_the_surveys_and_writes_their_csv(
     result = crbot(env, "report", "--team", "shell:ward", "--surveys-csv", str(out_csv))
 
     assert result.returncode == 0, result.stderr
-    assert "Pre 1 “" in result.stdout and "3 answers, average 3.7" in result.stdout
+    answered, shares, _ = shown_figures(result.stdout)
+    assert "Pre 1 “" in result.stdout and answered == 3 and sum(shares) == 100
     assert "Pre 2 “" in result.stdout and "fewer than 3 answers, not shown" in result.stdout
     header, first, second, *_ = list(csv.reader(out_csv.open()))
     assert header[:5] == ["survey", "question", "text", "channel", "answered"]
-    assert first[:2] == ["pre", "1"] and first[3:10] == ["all", "3", "0", "0", "1", "0", "1"]
+    assert header[5:] == ["low %", "middle %", "high %", "average"]
+    assert first[:2] == ["pre", "1"] and first[3:8] == ["all", "3", *map(str, shares)]
     assert second[:2] == ["pre", "2"] and set(second[4:]) == {"suppressed"}

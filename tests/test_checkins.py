@@ -1,4 +1,4 @@
-"""Fist-to-five check-ins: one answer per person, changeable, only safe aggregates."""
+"""Fist-to-five check-ins: one answer per person, changeable, shown only as releases."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.messages import Poll, Reply
-from bot.storage.polls import PollStore, Tally
+from bot.release import Published
+from bot.storage.polls import PollStore
 from bot.storage.tables import PollAnswerRow
 from tests.conftest import Chat, FakePort
 
@@ -18,10 +19,12 @@ def poll_of(reply: Reply) -> Poll:
     return next(block for block in reply.blocks if isinstance(block, Poll))
 
 
-async def tally_here(core: Core, chat: Chat) -> Tally:
+async def published_here(core: Core, chat: Chat) -> Published:
     poll = await core.polls.current(chat.tenant, chat.channel)
     assert poll is not None
-    return await core.polls.tally(chat.tenant, poll.id, 3)
+    return await core.polls.published(
+        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    )
 
 
 async def test_checkin_posts_a_poll_with_six_answers_and_the_privacy_line(
@@ -33,31 +36,43 @@ async def test_checkin_posts_a_poll_with_six_answers_and_the_privacy_line(
     assert target.address == "#circle" and not posted.private
     poll = poll_of(posted)
     assert [b.command.split()[1] for b in poll.options] == ["0", "1", "2", "3", "4", "5"]
-    assert "nobody, leaders included, can see your answer" in poll.privacy_line
+    assert "nobody, leaders included, can work out your answer" in poll.privacy_line
 
 
-async def test_the_spread_stays_hidden_below_the_minimum_group_size(
+async def test_the_first_release_appears_at_the_group_size_and_one_more_answer_leaves_it(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
     await chat.say("a", "checkin 4")
     await chat.say("b", "checkin 2")
-    assert (await tally_here(core, chat)).distribution is None
-    assert "The spread appears at 3" in poll_of(port.updated[-1][1]).count_line
+    assert (await published_here(core, chat)).release is None
+    assert "Figures appear once 3 people have answered" in poll_of(port.updated[-1][1]).count_line
     await chat.say("c", "checkin 5")
-    tally = await tally_here(core, chat)
-    assert tally.total == 3
-    assert tally.distribution == (0, 0, 1, 0, 1, 1)
-    assert "2: 1" in poll_of(port.updated[-1][1]).count_line
+    published = await published_here(core, chat)
+    assert published.respondents == 3
+    assert published.release is not None
+    assert published.release.bands == (0, 1, 2)
+    first = poll_of(port.updated[-1][1]).count_line
+    assert "3 people have answered. At 3: low (0-1) 0% · middle (2-3) 33% · high (4-5) 67%" in first
+    await chat.say("d", "checkin 0")
+    after = await published_here(core, chat)
+    assert after.respondents == 4 and after.release == published.release
+    line = poll_of(port.updated[-1][1]).count_line
+    assert line == first.replace("3 people have answered.", "4 people have answered.")
 
 
 async def test_one_answer_per_person_and_a_changed_answer_replaces_the_first(
     core: Core, chat: Chat
 ) -> None:
-    for user, value in (("a", 4), ("b", 3), ("c", 3), ("a", 1)):
+    for user, value in (("a", 4), ("b", 3), ("c", 3), ("d", 1)):
         await chat.say(user, f"checkin {value}")
-    tally = await tally_here(core, chat)
-    assert tally.total == 3
-    assert tally.distribution == (0, 1, 0, 2, 0, 0)
+    # The second batch: "a" changes to 1, two more people act, and the release counts "a" once.
+    for user, value in (("a", 1), ("d", 5), ("e", 0)):
+        await chat.say(user, f"checkin {value}")
+    published = await published_here(core, chat)
+    assert published.respondents == 5
+    assert published.release is not None
+    assert published.release.version == 2
+    assert published.release.bands == (2, 2, 1)
 
 
 async def test_answers_are_stored_under_pseudonyms_never_user_ids(
@@ -70,16 +85,18 @@ async def test_answers_are_stored_under_pseudonyms_never_user_ids(
     assert "sam" not in rows[0] and len(rows[0]) == 64
 
 
-async def test_a_low_answer_gets_a_private_kind_note_with_support(
+async def test_a_low_answer_gets_a_kind_note_with_support_inside_its_acknowledgement(
     chat: Chat, port: FakePort
 ) -> None:
-    await chat.say("sam", "checkin 1")
-    person, note = port.private[0]
-    assert person.user_id == "sam"
-    assert "EAP" in note.plain_text()
-    assert all("EAP" not in reply.plain_text() for _, reply in port.sent)
-    await chat.say("lee", "checkin 4")
-    assert len(port.private) == 1
+    low = await chat.say("sam", "checkin 1")
+    assert low.private and "EAP" in low.plain_text()
+    assert all("EAP" not in reply.plain_text() for _, reply in port.sent + port.updated)
+    calls = (len(port.sent), len(port.updated), len(port.private))
+    high = await chat.say("lee", "checkin 4")
+    assert "EAP" not in high.plain_text()
+    # The low answer made exactly the calls a high one makes: no extra private message.
+    assert port.private == []
+    assert (len(port.sent), len(port.updated) - 1, len(port.private)) == calls
 
 
 async def test_a_bad_answer_is_refused_kindly_and_nothing_is_stored(core: Core, chat: Chat) -> None:
@@ -111,8 +128,8 @@ def test_no_poll_store_method_returns_an_individual_answer() -> None:
             "PollRecord",
             "PollRecord | None",
             "list[PollRecord]",
-            "Tally",
-            # Counts of rows, and per-poll totals that reports suppress before showing.
+            # The live count and releases, counts of rows, and each poll's release for reports.
+            "Published",
             "int",
-            "list[PollTotals]",
+            "list[PollFigures]",
         }, name

@@ -32,7 +32,12 @@ async def test_facilitators_see_check_in_counts_and_the_schedule_form(
         await chat.say(user, f"checkin {value}")
     view = await core.home(Person(tenant="test:team", user_id="fran"))
     text = view.plain_text()
-    assert "2 people have answered. The spread appears at 3." in text
+    assert "2 people have answered. Figures appear once 3 people have answered." in text
+    await chat.say("c", "checkin 0")
+    released = (await core.home(Person(tenant="test:team", user_id="fran"))).plain_text()
+    assert "3 people have answered. At 3: low (0-1) 34% · middle (2-3) 33% · high (4-5) 33%" in (
+        released
+    )
     schedule = buttons(view)["Schedule a section"]
     assert [f.name for f in schedule.form.fields] == [
         "section",

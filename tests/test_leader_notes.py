@@ -85,7 +85,9 @@ async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_fol
     await plan(core)
     team = await core.team(TENANT)
     pack = core.packs["healthcare"].pack
-    poll = await core.checkins.open(pack, team, Target(tenant=TENANT, address="C0"), port)
+    poll = await core.checkins.open(
+        pack, team, core.policy(team), Target(tenant=TENANT, address="C0"), port
+    )
     answering = Chat(core, port, channel="C0")
     for person, value in (("ann", "4"), ("ben", "1")):
         await answering.say(person, f"checkin {value} {poll.id}")
@@ -95,8 +97,8 @@ async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_fol
     ((_, reply),) = notes(port)
     text = reply.plain_text()
     assert pack.sections[0].leadership_considerations[0] in text
-    assert "2 answered so far. The spread is withheld until 3 people answer" in text
-    assert "4: 1" not in text
+    assert "2 people have answered. Figures appear once 3 people have answered." in text
+    assert "%" not in text
     command, form = follow_up_button(reply)
     assert command.startswith("follow-up rollout:")
     assert "Thank you all for our circle on Compassion in action." in form["text"]
@@ -108,14 +110,17 @@ async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_fol
         ("time", "time", True),
     ]
 
-    # With a third answer the spread may be shown, to leaders as to everyone.
+    # With a third answer the first release may be shown, to leaders as to everyone.
     await answering.say("cat", f"checkin 3 {poll.id}")
     rollout = (await core.rollouts.store.listing(TENANT))[0]
-    tally = await core.polls.tally(TENANT, poll.id, 3)
+    published = await core.polls.published(TENANT, poll.id, core.policy(team))
     from bot.rollouts.leaders import note
 
-    shown = note(pack, rollout, 1, tally).plain_text()
-    assert "3 people have answered. 0: 0  1: 1  2: 0  3: 1  4: 1  5: 0" in shown
+    shown = note(pack, rollout, 1, published).plain_text()
+    assert (
+        "3 people have answered. At 3: low (0-1) 34% · middle (2-3) 33% · high (4-5) 33% "
+        "· average about 2.5." in shown
+    )
 
 
 async def leader_note_and_chat(

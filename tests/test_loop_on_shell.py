@@ -17,7 +17,11 @@ def shell(env: dict[str, str], user: str, *lines: str) -> str:
 
 
 def test_every_flow_of_the_loop_can_be_typed(tmp_path: Path) -> None:
-    env = local_environment(tmp_path) | {"CRBOT_FACILITATORS": "fran", "CRBOT_LEADERS": "lou"}
+    env = local_environment(tmp_path) | {
+        "CRBOT_FACILITATORS": "fran",
+        "CRBOT_LEADERS": "lou",
+        "CRBOT_MIN_GROUP_SIZE": "3",
+    }
 
     sam = shell(
         env,
@@ -73,13 +77,20 @@ def test_every_flow_of_the_loop_can_be_typed(tmp_path: Path) -> None:
 
     report = shell(env, "fran", "report", "drivers")
     assert "Pre 1 “I can recognize the signs of compassion fatigue in myself.”: 3 answers" in report
-    assert "0: 0  1: 0  2: 1  3: 0  4: 1  5: 1" in report
+    # The command line releases with OpenDP's noise, so only the shape of the figures is known.
+    assert re.search(
+        r"3 answers, low \(0-1\) \d+% · middle \(2-3\) \d+% · high \(4-5\) \d+%", report
+    )
     assert "#2 Rota published late · leadership: exploring this year" in report
     assert "Noise at the desk" not in report  # deleted with sam's data
 
 
 def test_an_asker_reads_the_answer_with_the_reply_code_they_were_given(tmp_path: Path) -> None:
-    env = local_environment(tmp_path) | {"CRBOT_FACILITATORS": "fran", "CRBOT_LEADERS": "lou"}
+    env = local_environment(tmp_path) | {
+        "CRBOT_FACILITATORS": "fran",
+        "CRBOT_LEADERS": "lou",
+        "CRBOT_MIN_GROUP_SIZE": "3",
+    }
 
     sam = shell(env, "sam", "ask Could we have a quiet room on nights?")
     found = re.search(r"Your reply code: ([2-9A-Z]{5}-[2-9A-Z]{5})", sam)

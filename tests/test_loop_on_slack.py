@@ -174,13 +174,15 @@ async def test_a_survey_answer_updates_its_poll_and_the_report_shows_it_at_the_g
         status, _ = await stack.slack.click(first_question[4], user=user)
         assert status == 200
     update = stack.fake.called("chat.update")[-1]
-    assert "3 people have answered. 0: 0  1: 0  2: 0  3: 0  4: 3  5: 0" in text(update["blocks"])
+    released = "3 people have answered. At 3: low (0-1) 0% · middle (2-3) 0% · high (4-5) 100%"
+    assert released in text(update["blocks"])
     thanks = stack.fake.responses[-1][1]
     assert thanks["response_type"] == "ephemeral" and "your answer is in" in text(thanks["blocks"])
 
     report = await say(stack, "report", user="fran")
     assert report["response_type"] == "ephemeral"
-    assert "Pre 1" in text(report["blocks"]) and "3 answers, average 4.0" in text(report["blocks"])
+    figures = "3 answers, low (0-1) 0% · middle (2-3) 0% · high (4-5) 100% · average about 4.5"
+    assert "Pre 1" in text(report["blocks"]) and figures in text(report["blocks"])
     assert "only a facilitator" in text((await say(stack, "report"))["blocks"])
 
 

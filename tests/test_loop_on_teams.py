@@ -166,11 +166,18 @@ async def test_a_survey_answer_updates_the_card_and_the_report_counts_it_at_the_
         )
         assert await teams_endpoint.post(answer) == 201
     updated = bot_connector.of_kind("update")[-1]
-    assert "3 people have answered. 0: 0  1: 0  2: 0  3: 0  4: 3  5: 0" in updated.texts()
+    assert (
+        "3 people have answered. At 3: low (0-1) 0% · middle (2-3) 0% · high (4-5) 100%"
+        in " ".join(updated.texts())
+    )
 
     await team.dm(FRAN, "report")
     report = " ".join(team.last_to(FRAN).texts())
-    assert "Pre 1" in report and "3 answers, average 4.0" in report
+    assert (
+        "Pre 1" in report
+        and "3 answers, low (0-1) 0% · middle (2-3) 0% · high (4-5) 100% · average about 4.5"
+        in report
+    )
 
 
 async def test_privacy_show_me_and_delete_me_by_button(

@@ -40,8 +40,12 @@ async def test_answers_in_one_tenant_never_count_in_another(core: Core, port: Fa
     north_poll = await core.polls.current("slack:NORTH", "C1")
     south_poll = await core.polls.current("slack:SOUTH", "C1")
     assert north_poll and south_poll and north_poll.id != south_poll.id
-    assert (await core.polls.tally("slack:NORTH", north_poll.id, 3)).total == 3
-    assert (await core.polls.tally("slack:SOUTH", north_poll.id, 3)).total == 0
+    policy = core.policy(await core.team("slack:NORTH"))
+    north_figures = await core.polls.published("slack:NORTH", north_poll.id, policy)
+    assert north_figures.respondents == 3
+    assert north_figures.release is not None and north_figures.release.bands == (0, 0, 3)
+    south_figures = await core.polls.published("slack:SOUTH", north_poll.id, policy)
+    assert south_figures.respondents == 0 and south_figures.release is None
     assert await core.polls.get("slack:SOUTH", north_poll.id) is None
 
 

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import Core
-from bot.features.surveys import survey_rows
+from bot.features.surveys import SurveyRow, survey_rows
 from bot.messages import Reply
-from bot.storage.surveys import QuestionTotals, SurveyQuestion
-from tests.conftest import Chat, FakePort
+from bot.release import ReleasePolicy, release
+from bot.storage.surveys import QuestionFigures, SurveyQuestion
+from tests.conftest import Chat, FakePort, no_noise
 
 PEOPLE = ["sam", "kim", "ana", "lou", "fran", "bo"]
 relaxed = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -88,10 +89,16 @@ question_sets = st.lists(
 )
 
 
+def answered(row: SurveyRow) -> int:
+    """How many answers a row's figures stand for."""
+    return row.figures.respondents if row.figures else 0
+
+
 @settings(max_examples=80, deadline=None)
 @given(posted=question_sets, size=st.integers(min_value=2, max_value=6))
 def test_no_pair_of_survey_reports_reveals_a_withheld_question(posted, size: int) -> None:
-    totals = []
+    policy = ReleasePolicy(group_size=size, noise=no_noise)
+    questions = []
     for index, (survey, position, channel, answers) in enumerate(posted):
         question = SurveyQuestion(
             id=str(index),
@@ -102,32 +109,31 @@ def test_no_pair_of_survey_reports_reveals_a_withheld_question(posted, size: int
             question=f"Question {position}",
             message_id=None,
         )
-        counts = tuple(answers.count(v) for v in range(6))
-        totals.append(QuestionTotals(question, len(answers), counts))
-    team = survey_rows(totals, size, by_place=False)
-    channels = survey_rows(totals, size, by_place=True)
-    one_channel = survey_rows([t for t in totals if t.question.place == "C0"], size, True)
-    publishable = [t for t in totals if t.total >= size]
-    # Every figure anywhere is a sum of publishable questions, so any two reports (the team's,
-    # every channel's, one channel's) differ only by publishable questions.
-    assert sum(r.answered for r in team) == sum(r.answered for r in channels)
-    assert sum(r.answered for r in team) == sum(t.total for t in publishable)
-    assert sum(r.answered for r in one_channel) == sum(
-        t.total for t in publishable if t.question.place == "C0"
-    )
+        counts = dict(enumerate(answers.count(v) for v in range(6)))
+        # A question is released only once the group size of people acted on it.
+        made = release(counts, 1, policy) if len(answers) >= size else None
+        questions.append(QuestionFigures(question, made))
+    team = survey_rows(questions, by_place=False)
+    channels = survey_rows(questions, by_place=True)
+    one_channel = survey_rows([q for q in questions if q.question.place == "C0"], True)
+    released = [q.release for q in questions if q.release is not None]
+    in_c0 = [q.release for q in questions if q.release and q.question.place == "C0"]
+    # Every figure anywhere is a sum of releases, so any two reports (the team's, every
+    # channel's, one channel's) differ only by released questions.
+    assert sum(map(answered, team)) == sum(map(answered, channels))
+    assert sum(map(answered, team)) == sum(r.respondents for r in released)
+    assert sum(map(answered, one_channel)) == sum(r.respondents for r in in_c0)
     for row in team + channels + one_channel:
-        if row.counts is None:
-            assert row.answered == 0
-        else:
-            assert sum(row.counts) == row.answered >= size
+        if row.figures is not None:
+            assert sum(row.figures.bands) == row.figures.respondents >= size
     for team_row in team:
         same = [
-            r
+            r.figures
             for r in channels
-            if (r.survey, r.position) == (team_row.survey, team_row.position) and r.counts
+            if (r.survey, r.position) == (team_row.survey, team_row.position) and r.figures
         ]
-        if team_row.counts is not None:
-            summed = tuple(sum(r.counts[v] for r in same if r.counts) for v in range(6))
-            assert summed == team_row.counts
+        if team_row.figures is not None:
+            summed = tuple(sum(f.bands[band] for f in same) for band in range(3))
+            assert summed == team_row.figures.bands
         else:
             assert same == []

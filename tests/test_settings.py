@@ -63,14 +63,23 @@ def test_a_bad_value_stops_the_command_with_one_line(tmp_path: Path) -> None:
     assert lines[0].startswith("crbot: configuration error: CRBOT_MIN_GROUP_SIZE:")
 
 
-def test_role_bootstrap_reads_comma_lists(monkeypatch) -> None:
-    monkeypatch.setenv("CRBOT_FACILITATORS", "U1, U2")
-    monkeypatch.setenv("CRBOT_LEADERS", "U3")
-    assert load_settings().role_bootstrap() == {
-        "U1": "facilitator",
-        "U2": "facilitator",
-        "U3": "leader",
-    }
+async def test_role_bootstrap_reads_comma_lists(monkeypatch) -> None:
+    monkeypatch.setenv("CRBOT_FACILITATORS", "slack:T1:U1, slack:T1:U2,slack:T2:U1")
+    monkeypatch.setenv("CRBOT_LEADERS", " slack:T1:U3 ")
+    bootstrap = load_settings().role_bootstrap()
+    assert await bootstrap.holders("slack:T1", "facilitator") == ("U1", "U2")
+    assert await bootstrap.holders("slack:T2", "facilitator") == ("U1",)
+    assert await bootstrap.roles("slack:T1", "U3") == {"leader"}
+
+
+def test_a_malformed_role_entry_stops_the_command_with_one_line(tmp_path: Path) -> None:
+    env = local_environment(tmp_path) | {"CRBOT_FACILITATORS": "slack:T1"}
+
+    result = crbot(env, "shell")
+
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("crbot: configuration error: CRBOT_FACILITATORS: 'slack:T1' names no")
 
 
 def test_the_local_pseudonym_key_is_created_once_and_kept_private(monkeypatch, tmp_path) -> None:

@@ -117,7 +117,7 @@ async def test_a_poll_click_records_updates_the_count_and_thanks_privately(
     (thanks,) = [body for _, body in stack.fake.responses]
     assert thanks["response_type"] == "ephemeral"
     assert thanks["replace_original"] is False  # the poll stays for everyone
-    assert "Only counts are ever shown" in all_text(thanks["blocks"])
+    assert "Only figures about the whole group are ever shown" in all_text(thanks["blocks"])
     assert stack.fake.called("conversations.open") == []
 
 
@@ -133,18 +133,34 @@ async def test_a_double_click_records_one_answer(stack: SlackStack, engine: Asyn
     assert "1 person has answered" in all_text(last["blocks"])
 
 
-async def test_a_low_answer_gets_a_private_direct_message_and_nobody_else_is_told(
+async def test_a_low_answer_gets_its_note_in_the_private_thanks_with_the_calls_of_a_high_one(
     stack: SlackStack,
 ) -> None:
     poll = await open_poll(stack)
 
-    await stack.slack.click(buttons(poll["blocks"])[1], user="U7")
+    def click_calls() -> tuple[list[str], int]:
+        return [call.method for call in stack.fake.calls], len(stack.fake.responses)
 
-    (opened,) = stack.fake.called("conversations.open")
-    assert opened["users"] == "U7"
-    dm = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "DU7"]
-    assert len(dm) == 1 and "Call the EAP at 555-0100." in all_text(dm[0]["blocks"])
-    assert len(stack.fake.called("chat.postMessage")) == 2  # the poll and the DM, nothing else
+    before = click_calls()
+    await stack.slack.click(buttons(poll["blocks"])[1], user="U7")
+    after_low = click_calls()
+    await stack.slack.click(buttons(poll["blocks"])[4], user="U8")
+    after_high = click_calls()
+
+    low, high = (body for _, body in stack.fake.responses)
+    assert low["response_type"] == "ephemeral" and high["response_type"] == "ephemeral"
+    assert "Call the EAP at 555-0100." in all_text(low["blocks"])
+    assert "Call the EAP" not in all_text(high["blocks"])
+    # The same Web API methods, in the same order, and one private response each.
+    low_calls = after_low[0][len(before[0]) :]
+    high_calls = after_high[0][len(after_low[0]) :]
+    assert low_calls == high_calls == ["chat.update"]
+    assert after_low[1] - before[1] == after_high[1] - after_low[1] == 1
+    assert stack.fake.called("conversations.open") == []
+    assert len(stack.fake.called("chat.postMessage")) == 1  # the poll, nothing else
+    assert all(
+        "EAP" not in all_text(update["blocks"]) for update in stack.fake.called("chat.update")
+    )
 
 
 async def test_an_events_api_retry_is_processed_once(stack: SlackStack) -> None:

@@ -114,8 +114,11 @@ async def test_the_scheduled_survey_posts_each_question_as_an_answerable_poll(
     assert port.private == []  # a low survey answer is about the programme: no follow-up
     _, updated = port.updated[-1]
     lines = [p.count_line for p in polls(updated)]
-    assert lines[0] == "0 people have answered. The spread appears at 3."
-    assert lines[1] == "3 people have answered. 0: 0  1: 0  2: 1  3: 0  4: 2  5: 0"
+    assert lines[0] == "0 people have answered. Figures appear once 3 people have answered."
+    assert lines[1] == (
+        "3 people have answered. At 3: low (0-1) 0% · middle (2-3) 33% · high (4-5) 67% "
+        "· average about 3.8."
+    )
     async with engine.connect() as connection:
         respondents = (await connection.scalars(select(PollAnswerRow.respondent))).all()
     assert len(respondents) == 3 and not {"a", "b", "c"} & set(respondents)
@@ -139,8 +142,10 @@ async def test_each_question_shows_its_count_once_and_the_privacy_note_comes_onc
     assert count_lines == [question.count_line for question in questions]
     assert all(q.fallback().splitlines()[-1] == q.count_line for q in questions)
     # Below the group size the count says how many answered, never what they answered.
-    assert questions[0].count_line == "2 people have answered. The spread appears at 3."
-    assert "3: 2" not in text
+    assert questions[0].count_line == (
+        "2 people have answered. Figures appear once 3 people have answered."
+    )
+    assert "%" not in text
 
     slack_blocks = [b for m in slack_render(updated).messages for b in m.blocks]
     contexts = [e["text"] for b in slack_blocks if b["type"] == "context" for e in b["elements"]]
@@ -191,9 +196,11 @@ async def test_the_report_shows_survey_questions_only_at_the_group_size(
     report = (await chat.say("fran", "report")).plain_text()
     assert "PROGRAMME SURVEYS ACROSS THE TEAM" in report
     assert "Pre 1 “I can recognize the signs of compassion fatigue in myself.”: 3 answers" in report
-    assert "average 3.7. 0: 0  1: 0  2: 1  3: 0  4: 1  5: 1" in report
+    assert "3 answers, low (0-1) 0% · middle (2-3) 33% · high (4-5) 67% · average about 3.8" in (
+        report
+    )
     assert "Pre 2 “I have practices" in report and "fewer than 3 answers, not shown" in report
-    assert "0: 0  1: 2" not in report
+    assert "low (0-1) 100%" not in report
 
 
 async def test_delete_me_removes_survey_answers_too(

@@ -15,6 +15,7 @@ from tests.conftest import TeamsEndpoint
 from tests.fakes.bot_connector import (
     CHANNEL,
     TENANT,
+    Call,
     FakeBotConnector,
     activity,
     members_added,
@@ -93,22 +94,42 @@ async def test_a_check_in_answer_updates_the_poll_card_in_place_and_thanks_priva
 
     [updated] = bot_connector.of_kind("update")
     assert updated.activity_id == posted.activity_id
-    assert "1 person has answered. The spread appears at 3." in updated.texts()
+    assert "1 person has answered. Figures appear once 3 people have answered." in updated.texts()
     thanks = [c for c in bot_connector.of_kind("send", "reply") if "bo" in c.conversation]
     assert thanks and thanks[0].conversation == "a:personal-29:user-bo"
 
 
-async def test_a_low_check_in_answer_brings_a_private_note_in_the_personal_chat(
+async def test_a_low_check_in_answer_brings_its_note_in_the_private_thanks_like_any_answer(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
 ) -> None:
     await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
     [posted] = bot_connector.new_threads()
-    low = posted.card["body"][2]["actions"][0]["data"]
+    actions = posted.card["body"][2]["actions"]
 
-    await teams_endpoint.post(activity(bot_connector, kind="channel", user="29:user-cy", value=low))
+    async def answer(user: str, choice: int) -> list[Call]:
+        """Answer as `user`; the Bot Connector calls that answer made."""
+        start = len(bot_connector.calls)
+        value = actions[choice]["data"]
+        assert (
+            await teams_endpoint.post(
+                activity(bot_connector, kind="channel", user=user, value=value)
+            )
+            == 201
+        )
+        return bot_connector.calls[start:]
 
-    private = [c for c in bot_connector.calls if c.conversation == "a:personal-29:user-cy"]
-    assert any("A note, just for you" in call.texts() for call in private)
+    low, high = await answer("29:user-cy", 0), await answer("29:user-dee", 5)
+
+    def shape(calls: list[Call], user: str) -> list[tuple[str, str]]:
+        return [(call.kind, call.conversation.replace(user, "someone")) for call in calls]
+
+    # The same requests in the same order: the poll card's update, then the private thanks.
+    assert shape(low, "29:user-cy") == shape(high, "29:user-dee")
+    assert [call.kind for call in low] == ["update", "create", "reply"]
+    low_private = " ".join(t for c in low if c.conversation.endswith("cy") for t in c.texts())
+    high_private = " ".join(t for c in high if c.conversation.endswith("dee") for t in c.texts())
+    assert "A note, just for you" in low_private and "your answer is in" in low_private
+    assert "A note" not in high_private and "your answer is in" in high_private
     assert all("A note" not in " ".join(c.texts()) for c in bot_connector.of_kind("update"))
 
 

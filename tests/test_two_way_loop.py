@@ -19,10 +19,11 @@ from bot import loop
 from bot.core import Core
 from bot.features import insights
 from bot.messages import Buttons, File, Image, Reply
-from bot.storage.polls import PollRecord, PollTotals
+from bot.release import Figures, Release, ReleasePolicy, release
+from bot.storage.polls import PollFigures, PollRecord
 from bot.storage.tables import AskRow, PollAnswerRow, SuggestionRow
 from content.loader import LoadedPack
-from tests.conftest import Chat, FakePort, FrozenClock, build_core
+from tests.conftest import Chat, FakePort, FrozenClock, build_core, no_noise
 
 
 def button_commands(reply: Reply) -> list[str]:
@@ -100,10 +101,10 @@ async def test_a_report_shows_weeks_and_marks_small_ones_suppressed(
     await answer_week(chat, core, {"a": 1, "b": 3})
     rows, size = await loop.report_rows(core, chat.tenant, None)
     assert size == 3
-    assert [row.counts for row in rows] == [(0, 0, 1, 0, 1, 1), None]
+    assert [row.figures for row in rows] == [Figures(respondents=3, bands=(0, 1, 2)), None]
     table = list(csv.reader(io.StringIO(insights.to_csv(rows))))
-    assert table[0] == ["week", "channel", "answered", "0", "1", "2", "3", "4", "5", "average"]
-    assert table[1][2:9] == ["3", "0", "0", "1", "0", "1", "1"]
+    assert table[0] == ["week", "channel", "answered", "low %", "middle %", "high %", "average"]
+    assert table[1][2:7] == ["3", "0", "33", "67", "3.83"]
     assert set(table[2][2:]) == {"suppressed"}
     reply = await chat.say("fran", "report")
     assert "fewer than 3 answers, not shown" in reply.plain_text()
@@ -124,7 +125,7 @@ async def test_a_report_with_every_week_withheld_says_so_and_attaches_no_chart(
 
     text = reply.plain_text()
     assert text.count("fewer than 3 answers, not shown") == 2
-    assert "Every week so far has fewer than 3 answers" in text and "nothing can be shown" in text
+    assert "No check-in has reached 3 answers" in text and "nothing can be shown" in text
     assert not any(isinstance(block, Image | File) for block in reply.blocks)
     assert not (tmp_path / "reports").exists()  # no chart was drawn at all
 
@@ -148,9 +149,7 @@ async def test_a_report_attaches_the_chart_once_one_week_is_shown(
 
 
 def test_a_chart_is_never_drawn_from_withheld_weeks_alone() -> None:
-    withheld = insights.WeekRow(
-        week=date(2027, 3, 15), place=None, answered=0, counts=None, withheld_polls=1
-    )
+    withheld = insights.WeekRow(week=date(2027, 3, 15), place=None, figures=None, withheld_polls=1)
     assert insights.shown_weeks([withheld]) == []
     with pytest.raises(ValueError, match="no chart"):
         insights.to_png([withheld], "Check-ins")
@@ -161,8 +160,7 @@ def test_the_trend_chart_is_a_png() -> None:
         insights.WeekRow(
             week=date(2027, 3, 15),
             place=None,
-            answered=4,
-            counts=(0, 1, 1, 1, 1, 0),
+            figures=Figures(respondents=4, bands=(1, 2, 1)),
             withheld_polls=0,
         )
     ]
@@ -177,7 +175,8 @@ answer_sets = st.lists(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(polls=answer_sets, size=st.integers(min_value=2, max_value=5), channels=st.integers(1, 3))
 def test_no_difference_of_two_reports_reveals_a_withheld_poll(polls, size, channels) -> None:
-    totals = []
+    policy = ReleasePolicy(group_size=size, noise=no_noise)
+    released: list[PollFigures] = []
     for index, answers in enumerate(polls):
         counts = tuple(answers.count(v) for v in range(6))
         record = PollRecord(
@@ -190,17 +189,19 @@ def test_no_difference_of_two_reports_reveals_a_withheld_poll(polls, size, chann
             closed=True,
             message_id=None,
         )
-        totals.append(PollTotals(record, len(answers), counts))
-    publishable = [t for t in totals if t.total >= size]
-    team = insights.weekly_rows(totals, size, by_place=False)
-    per_channel = insights.weekly_rows(totals, size, by_place=True)
-    # Whatever is shown, per channel or for the team, adds up from publishable polls only.
+        # A poll is released only once the group size of people acted on it.
+        made = release(dict(enumerate(counts)), 1, policy) if len(answers) >= size else None
+        released.append(PollFigures(record, made))
+    team = insights.weekly_rows(released, by_place=False)
+    per_channel = insights.weekly_rows(released, by_place=True)
+    # Whatever is shown, per channel or for the team, adds up from releases only.
     shown_team = sum(row.answered for row in team)
     shown_channels = sum(row.answered for row in per_channel)
-    assert shown_team == shown_channels == sum(t.total for t in publishable)
+    made_total = sum(item.release.respondents for item in released if item.release is not None)
+    assert shown_team == shown_channels == made_total
     for row in team + per_channel:
-        if row.counts is not None:
-            assert sum(row.counts) == row.answered >= size
+        if row.figures is not None:
+            assert sum(row.figures.bands) == row.answered >= size
 
 
 async def test_show_me_lists_what_is_held_and_delete_me_removes_it(
@@ -221,10 +222,14 @@ async def test_show_me_lists_what_is_held_and_delete_me_removes_it(
         assert (await connection.execute(select(PollAnswerRow))).all() == []
     poll = await core.polls.current(chat.tenant, chat.channel)
     assert poll is not None
-    assert (await core.polls.tally(chat.tenant, poll.id, 3)).total == 1
+    # The live count drops with the raw answer; nothing had been released to change.
+    published = await core.polls.published(
+        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    )
+    assert published.respondents == 0 and published.release is None
 
 
-async def test_retention_deletes_old_raw_answers_and_keeps_the_counts(
+async def test_retention_deletes_old_raw_answers_and_keeps_the_release(
     core: Core, chat: Chat, clock, engine: AsyncEngine
 ) -> None:
     for user in ("a", "b", "c"):
@@ -235,9 +240,12 @@ async def test_retention_deletes_old_raw_answers_and_keeps_the_counts(
     assert deleted == 3
     async with engine.connect() as connection:
         assert len((await connection.execute(select(PollAnswerRow))).all()) == 1
-    poll = await core.polls.current(chat.tenant, chat.channel)
-    assert poll is not None
-    assert (await core.polls.tally(chat.tenant, poll.id, 3)).distribution == (0, 0, 1, 0, 3, 0)
+    poll = await core.polls.get(chat.tenant, (await core.polls.recent(chat.tenant))[0].id)
+    assert poll is not None and poll.closed  # retention closed it, so its release is final
+    published = await core.polls.published(
+        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    )
+    assert published.release == Release(respondents=3, bands=(0, 0, 3), version=1)
 
 
 async def test_help_shows_the_loops_commands_by_role(core: Core, chat: Chat) -> None:

@@ -1,8 +1,9 @@
 """Teams activities -> the core: typed commands, card submits, installs and uninstalls.
 
 Replies are cards in the same conversation. Teams has no ephemeral messages, so a private reply
-to someone in a channel or group chat goes to their personal chat with the bot (opened if need be);
-only if that fails does it appear in the thread, where they asked.
+to someone in a channel or group chat goes to their personal chat with the bot (opened if need be).
+If that fails, the thread gets only a note that says the same for every reply: a private reply
+(a check-in's acknowledgement, which may carry the note after a low answer) never shows there.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ from bot.storage.seen import SeenRequests
 from bot.wording import kind_reply, sorry_reply
 
 log = logging.getLogger(__name__)
+
+# The same words whatever the private reply was, so the thread learns nothing from it.
+PRIVATE_CHAT_NEEDED = Reply.saying(
+    "I have a private reply for you but couldn't open our personal chat. Open a chat with me "
+    "(the bot's name, then Chat) and send `help`; I'll answer you there."
+)
 
 # A typed command is one line; anything far longer is not one, whatever it says.
 MAX_COMMAND_CHARS = 4000
@@ -249,9 +256,10 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 return
             except DeliveryError as error:
                 log.info(
-                    "private reply shown in the conversation instead",
+                    "private reply not delivered; the conversation is told to open a chat",
                     extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
                 )
+                reply = PRIVATE_CHAT_NEEDED
         personal = kind_of(turn_context.activity) == "personal"
         await turn_context.send_activity(
             await self._port.activity(person.tenant, reply, personal=personal)

@@ -57,6 +57,8 @@ def help_reply(roles: frozenset[str], pack_title: str) -> Reply:
             Heading(text="Hello! I'm here between your circles."),
             Text(text=f"I share the {pack_title}: its steps, practices and check-ins."),
             Bullets(items=items),
-            Context(text="Check-in answers are private: only counts are ever shown."),
+            Context(
+                text="Check-in answers are private: only figures about the whole group are shown."
+            ),
         ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.features.checkins import count_line
 from bot.features.help import help_reply
 from bot.messages import (
     Block,
@@ -17,7 +16,8 @@ from bot.messages import (
     Reply,
     Text,
 )
-from bot.storage.polls import PollRecord, Tally
+from bot.release import Published, status_line
+from bot.storage.polls import PollRecord
 from content.models import Pack
 
 # Offered in the schedule form; any IANA zone can be typed in the shell or the CLI.
@@ -110,22 +110,22 @@ def _everyone(pack: Pack, section_number: int) -> list[Block]:
     return blocks
 
 
-def _facilitator(pack: Pack, polls: list[tuple[PollRecord, Tally]]) -> list[Block]:
+def _facilitator(pack: Pack, polls: list[tuple[PollRecord, Published]]) -> list[Block]:
     blocks: list[Block] = [Divider(), Heading(text="For facilitators: check-ins")]
     if polls:
         blocks.append(
             Bullets(
                 items=tuple(
                     f"{poll.opened_at:%Y-%m-%d} in {poll.place}, section {poll.section}: "
-                    f"{count_line(tally)}"
-                    for poll, tally in polls
+                    f"{status_line(published)}"
+                    for poll, published in polls
                 )
             )
         )
     else:
         blocks.append(Text(text="No check-ins yet."))
     blocks.append(
-        Context(text="Counts only; the spread shows only once the minimum group has answered.")
+        Context(text="Figures change only in batches of the group size, with a little noise.")
     )
     blocks.append(
         Buttons(
@@ -171,7 +171,7 @@ def home(
     pack: Pack,
     section_number: int,
     roles: frozenset[str],
-    polls: list[tuple[PollRecord, Tally]],
+    polls: list[tuple[PollRecord, Published]],
 ) -> Reply:
     """The home view for one person: what everyone sees, plus their role's part."""
     blocks = _everyone(pack, section_number)
@@ -179,7 +179,9 @@ def home(
         blocks += _facilitator(pack, polls)
     if "leader" in roles:
         blocks += _leader(pack, section_number)
-    blocks.append(Context(text="Check-in answers are private: only counts are ever shown."))
+    blocks.append(
+        Context(text="Check-in answers are private: only figures about the whole group are shown.")
+    )
     return Reply(summary="Compassion resilience, between circles", blocks=tuple(blocks))
 
 

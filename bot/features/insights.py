@@ -1,9 +1,8 @@
-"""Check-in reports for facilitators: weekly counts, trend chart, CSV, with suppression.
+"""Check-in reports for facilitators: weekly figures, trend chart, CSV, from releases only.
 
-The unit of suppression is one poll: a poll's answers count towards any figure only when the poll
-itself reached the minimum group size. Every figure anywhere (a poll message, a report for one
-channel, a report for the whole team, two reports compared) is then a sum of publishable polls,
-so no difference between two outputs can reveal a withheld poll.
+Every figure here is a sum of polls' releases (`bot.release`): a poll counts towards a week only
+once it has been released, and its release changes only after the group size of distinct people
+acted on it. So no report, and no pair of reports, shows more than the releases themselves.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.storage.polls import FIST_TO_FIVE, PollTotals
+from bot.release import Figures, combined, figures_line
+from bot.storage.polls import PollFigures
 
 SUPPRESSED = "suppressed"
 
@@ -26,41 +26,39 @@ class WeekRow:
 
     week: date
     place: str | None
-    answered: int  # answers in publishable polls only
-    counts: tuple[int, ...] | None  # None when every poll that week was withheld
+    figures: Figures | None  # None while no poll that week has been released
     withheld_polls: int
 
     @property
+    def answered(self) -> int:
+        """How many answers the released polls of the week stand for."""
+        return self.figures.respondents if self.figures else 0
+
+    @property
     def mean(self) -> float | None:
-        """The average answer, 0 to 5."""
-        if not self.counts or self.answered == 0:
-            return None
-        return sum(value * count for value, count in enumerate(self.counts)) / self.answered
+        """The average answer, 0 to 5, as the releases tell it."""
+        return self.figures.mean if self.figures else None
 
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_rows(totals: list[PollTotals], min_group_size: int, by_place: bool) -> list[WeekRow]:
-    """Rows of weeks (per channel, or for the team), oldest first, from publishable polls only."""
-    groups: dict[tuple[date, str | None], list[PollTotals]] = defaultdict(list)
-    for item in totals:
+def weekly_rows(polls: list[PollFigures], by_place: bool) -> list[WeekRow]:
+    """Rows of weeks (per channel, or for the team), oldest first, from released polls only."""
+    groups: dict[tuple[date, str | None], list[PollFigures]] = defaultdict(list)
+    for item in polls:
         key = (_monday(item.poll.opened_at.date()), item.poll.place if by_place else None)
         groups[key].append(item)
     rows = []
     for (week, place), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        shown = [item for item in items if item.total >= min_group_size]
-        counts = None
-        if shown:
-            counts = tuple(sum(item.counts[v] for item in shown) for v in FIST_TO_FIVE)
+        released = [item.release for item in items if item.release is not None]
         rows.append(
             WeekRow(
                 week=week,
                 place=place,
-                answered=sum(item.total for item in shown),
-                counts=counts,
-                withheld_polls=len(items) - len(shown),
+                figures=combined(released),
+                withheld_polls=len(items) - len(released),
             )
         )
     return rows
@@ -68,36 +66,37 @@ def weekly_rows(totals: list[PollTotals], min_group_size: int, by_place: bool) -
 
 def shown_weeks(rows: list[WeekRow]) -> list[WeekRow]:
     """The weeks whose figures may be shown; only these ever reach a chart."""
-    return [row for row in rows if row.counts is not None]
+    return [row for row in rows if row.figures is not None]
 
 
 def nothing_shown_line(min_group_size: int) -> str:
     """Why a report with check-ins has no figures and no chart."""
     return (
-        f"Every week so far has fewer than {min_group_size} answers, the team's minimum group "
-        "size, so nothing can be shown yet."
+        f"No check-in has reached {min_group_size} answers, the team's group size, "
+        "so nothing can be shown yet."
     )
 
 
 def row_line(row: WeekRow, min_group_size: int) -> str:
     """One row as a sentence for chat."""
     where = f" in {row.place}" if row.place else ""
-    if row.counts is None:
+    if row.figures is None:
         return f"Week of {row.week:%d %b %Y}{where}: fewer than {min_group_size} answers, not shown"
-    spread = "  ".join(f"{v}: {c}" for v, c in enumerate(row.counts))
-    mean = f", average {row.mean:.1f}" if row.mean is not None else ""
     note = f" ({row.withheld_polls} small check-in(s) withheld)" if row.withheld_polls else ""
-    return f"Week of {row.week:%d %b %Y}{where}: {row.answered} answers{mean}. {spread}{note}"
+    figures = figures_line(row.figures)
+    return f"Week of {row.week:%d %b %Y}{where}: {row.answered} answers, {figures}{note}"
 
 
-COUNT_HEADERS = ("answered", *map(str, FIST_TO_FIVE), "average")
+COUNT_HEADERS = ("answered", "low %", "middle %", "high %", "average")
 
 
-def count_cells(answered: int, counts: tuple[int, ...] | None, mean: float | None) -> list[Any]:
-    """How many answered, each answer's count and the average; every cell marked when withheld."""
-    if counts is None:
+def count_cells(figures: Figures | None) -> list[Any]:
+    """How many answered, the three bands' shares and the average; every cell marked when
+    withheld."""
+    if figures is None:
         return [SUPPRESSED] * len(COUNT_HEADERS)
-    return [answered, *counts, f"{mean:.2f}" if mean is not None else ""]
+    mean = figures.mean
+    return [figures.respondents, *figures.shares(), f"{mean:.2f}" if mean is not None else ""]
 
 
 def csv_text(header: list[str], rows: list[list[Any]]) -> str:
@@ -109,14 +108,14 @@ def csv_text(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def to_csv(rows: list[WeekRow]) -> str:
-    """Weeks as rows, answers 0-5 as columns; withheld cells say so."""
+    """Weeks as rows, the bands and the average as columns; withheld cells say so."""
     return csv_text(
         ["week", "channel", *COUNT_HEADERS],
         [
             [
                 row.week.isoformat(),
                 row.place or "all",
-                *count_cells(row.answered, row.counts, row.mean),
+                *count_cells(row.figures),
             ]
             for row in rows
         ],

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from bot import loop
 from bot.features import insights
-from bot.features.checkins import count_line
+from bot.features.checkins import ANSWERS
 from bot.messages import Button, Context, Heading, MessageRef, Poll, Reply, Target, Text
 from bot.ports import ChatPort
+from bot.release import Figures, combined, figures_line, status_line
 from bot.storage.polls import FIST_TO_FIVE
-from bot.storage.surveys import QuestionTotals, SurveyQuestion
+from bot.storage.surveys import QuestionFigures, SurveyQuestion
 from content.models import Pack
 
 if TYPE_CHECKING:
@@ -26,15 +27,15 @@ ORDER = ("pre", "mid", "post")
 SUMMARY = "A short survey"
 THANKS = (
     "Thank you, your answer is in. You can change it any time by choosing again. "
-    "Only counts are ever shown."
+    "Only figures about the whole group are ever shown."
 )
 
 
 def privacy_note(min_group_size: int) -> str:
     """Who sees what, once under the questions."""
     return (
-        f"Only counts are shown, and only once {min_group_size} people have answered a question; "
-        "nobody, leaders and facilitators included, can see your answers."
+        f"A question's figures change only after {min_group_size} people answer it, with a "
+        "little random noise; nobody, leaders and facilitators included, can see your answers."
     )
 
 
@@ -88,8 +89,12 @@ async def _current(core: Core, tenant: str, questions: list[SurveyQuestion], siz
     # A pack that lost its surveys since still shows the questions as they were posted.
     title = survey.title if survey else SUMMARY
     introduction = survey.introduction if survey else "Answer from 0 (not at all) to 5."
-    lines = [count_line(await core.polls.tally(tenant, q.id, size)) for q in questions]
-    return render(scale, title, introduction, questions, lines, size)
+    policy = core.policy(await core.team(tenant))
+    lines = [
+        status_line(await core.polls.published(tenant, q.id, policy), explain=False)
+        for q in questions
+    ]
+    return render(scale, title, introduction, questions, lines, policy.group_size)
 
 
 async def post(
@@ -130,17 +135,18 @@ async def survey(core: Core, turn: Turn) -> Reply:
 async def _answer(core: Core, turn: Turn) -> Reply:
     args, tenant = turn.command.args, turn.team.tenant_id
     which, value = args[0], args[1]
-    if not value.isdigit() or int(value) not in FIST_TO_FIVE:
+    if value not in ANSWERS:
         return Reply.saying("A survey answer is a number from 0 to 5, for example `survey 2 4`.")
     question: SurveyQuestion | None
-    if which.isdigit():
+    if which.isascii() and which.isdigit():
         latest = await core.surveys.latest_round(tenant, turn.incoming.place.address)
         question = next((q for q in latest if q.position == int(which)), None)
     else:
         question = await core.surveys.question(tenant, turn.command.rest.split()[0])
     if question is None:
         return Reply.saying("I couldn't find that survey question here. Type `survey` to see it.")
-    await core.polls.answer(tenant, question.id, turn.person, int(value), core.clock.now())
+    policy = core.policy(turn.team)
+    await core.polls.answer(tenant, question.id, turn.person, int(value), core.clock.now(), policy)
     if question.message_id is not None:
         questions = await core.surveys.round_of(tenant, question.round_id)
         reply = await _current(core, tenant, questions, turn.team.min_group_size)
@@ -157,61 +163,43 @@ class SurveyRow:
     position: int
     question: str
     place: str | None
-    answered: int  # answers in publishable question polls only
-    counts: tuple[int, ...] | None  # None when every poll of this question was withheld
-
-    @property
-    def mean(self) -> float | None:
-        """The average answer, 0 to 5."""
-        if not self.counts or self.answered == 0:
-            return None
-        return sum(value * count for value, count in enumerate(self.counts)) / self.answered
+    figures: Figures | None  # None while no poll of this question has been released
 
 
-def survey_rows(
-    totals: list[QuestionTotals], min_group_size: int, by_place: bool
-) -> list[SurveyRow]:
-    """Rows per survey question, from publishable polls only.
+def survey_rows(questions: list[QuestionFigures], by_place: bool) -> list[SurveyRow]:
+    """Rows per survey question, from released question polls only.
 
-    As with check-ins, the unit of suppression is one posted question: it counts anywhere only
-    once it reached the group size, so every figure is a sum of publishable polls and no pair of
-    reports (a channel's and the team's, two channels') can be subtracted to reveal a withheld one.
+    As with check-ins, a posted question counts anywhere only once it is released, so every
+    figure is a sum of releases and no pair of reports shows more than the releases do.
     """
-    groups: dict[tuple[int, int, str], list[QuestionTotals]] = defaultdict(list)
-    for item in totals:
+    groups: dict[tuple[int, int, str], list[QuestionFigures]] = defaultdict(list)
+    for item in questions:
         question = item.question
         place = question.place if by_place else ""
         groups[(ORDER.index(question.survey), question.position, place)].append(item)
-    rows = []
-    for (order, position, place), items in sorted(groups.items()):
-        shown = [item for item in items if item.total >= min_group_size]
-        counts = tuple(sum(i.counts[v] for i in shown) for v in FIST_TO_FIVE) if shown else None
-        rows.append(
-            SurveyRow(
-                survey=ORDER[order],
-                position=position,
-                question=items[-1].question.question,
-                place=place or None,
-                answered=sum(item.total for item in shown),
-                counts=counts,
-            )
+    return [
+        SurveyRow(
+            survey=ORDER[order],
+            position=position,
+            question=items[-1].question.question,
+            place=place or None,
+            figures=combined(item.release for item in items if item.release is not None),
         )
-    return rows
+        for (order, position, place), items in sorted(groups.items())
+    ]
 
 
 def row_line(row: SurveyRow, min_group_size: int) -> str:
     """One row as a sentence for chat."""
     where = f" in {row.place}" if row.place else ""
     head = f"{row.survey.capitalize()} {row.position}{where} “{row.question}”"
-    if row.counts is None:
+    if row.figures is None:
         return f"{head}: fewer than {min_group_size} answers, not shown"
-    spread = "  ".join(f"{v}: {c}" for v, c in enumerate(row.counts))
-    mean = f", average {row.mean:.1f}" if row.mean is not None else ""
-    return f"{head}: {row.answered} answers{mean}. {spread}"
+    return f"{head}: {row.figures.respondents} answers, {figures_line(row.figures)}"
 
 
 def to_csv(rows: list[SurveyRow]) -> str:
-    """Survey questions as rows, answers 0-5 as columns; withheld cells say so."""
+    """Survey questions as rows, the bands and the average as columns; withheld cells say so."""
     return insights.csv_text(
         ["survey", "question", "text", "channel", *insights.COUNT_HEADERS],
         [
@@ -220,7 +208,7 @@ def to_csv(rows: list[SurveyRow]) -> str:
                 row.position,
                 row.question,
                 row.place or "all",
-                *insights.count_cells(row.answered, row.counts, row.mean),
+                *insights.count_cells(row.figures),
             ]
             for row in rows
         ],

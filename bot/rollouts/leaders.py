@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from bot.errors import CrbotError, ErrorCode
 from bot.features import followups
-from bot.features.checkins import count_line
 from bot.messages import (
     Bullets,
     Button,
@@ -33,9 +32,10 @@ from bot.messages import (
     Text,
 )
 from bot.ports import ChatPort
+from bot.release import Published, status_line
+from bot.roles import holders
 from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
 from bot.rollouts.store import RolloutRecord, Spawned, utc
-from bot.storage.polls import Tally
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
 
@@ -61,9 +61,7 @@ def _digest(*parts: str) -> str:
 
 async def leaders_of(core: Core, tenant: str) -> list[str]:
     """Everyone who leads in the tenant: stored roles and configuration."""
-    people = set(await core.teams.holders(tenant, "leader"))
-    people.update(u for u, role in core.options.role_bootstrap.items() if role == "leader")
-    return sorted(people)
+    return await holders(core, tenant, "leader")
 
 
 async def spread(core: Core, rollout: RolloutRecord, due: Due) -> None:
@@ -86,16 +84,11 @@ async def spread(core: Core, rollout: RolloutRecord, due: Due) -> None:
     )
 
 
-def checkin_line(tally: Tally | None) -> str:
-    """The cohort's latest check-in as a leader may see it: counts, and the spread if safe."""
-    if tally is None:
+def checkin_line(published: Published | None) -> str:
+    """The cohort's latest check-in as everyone may see it: its released figures only."""
+    if published is None:
         return "No check-in has been taken in the team channel yet."
-    if tally.distribution is None:
-        return (
-            f"This week's check-in: {tally.total} answered so far. The spread is withheld until "
-            f"{tally.min_group_size} people answer, so no answer can be traced to anyone."
-        )
-    return f"This week's check-in: {count_line(tally)}"
+    return f"This week's check-in: {status_line(published)}"
 
 
 def draft(section: Section) -> str:
@@ -150,7 +143,7 @@ def follow_up_button(rollout: RolloutRecord, section: int, label: str, text: str
     )
 
 
-def note(pack: Pack, rollout: RolloutRecord, number: int, tally: Tally | None) -> Reply:
+def note(pack: Pack, rollout: RolloutRecord, number: int, published: Published | None) -> Reply:
     """One leader's note: the considerations, the check-in, and a follow-up to post."""
     section = pack.section(number) or pack.sections[0]
     blocks: list[Heading | Text | Bullets | Buttons | Context] = [
@@ -159,7 +152,7 @@ def note(pack: Pack, rollout: RolloutRecord, number: int, tally: Tally | None) -
     if section.leadership_considerations:
         blocks.append(Bullets(items=tuple(section.leadership_considerations)))
     blocks += [
-        Text(text=checkin_line(tally)),
+        Text(text=checkin_line(published)),
         Text(
             text="Your team met for this section's circle. A short follow-up from you in the "
             "channel this week (what you heard, what you will do) shows the work matters."
@@ -176,10 +169,10 @@ async def send_note(
     """Send one leader their note; returns the message id."""
     leader = json.loads(due.body or "{}")["leader"]
     poll = await core.polls.current(rollout.tenant_id, rollout.address)
-    tally = (
-        await core.polls.tally(rollout.tenant_id, poll.id, team.min_group_size) if poll else None
+    published = (
+        await core.polls.published(rollout.tenant_id, poll.id, core.policy(team)) if poll else None
     )
-    reply = note(pack, rollout, due.section, tally)
+    reply = note(pack, rollout, due.section, published)
     ref = await port.send_private(Person(tenant=rollout.tenant_id, user_id=leader), reply)
     return ref.message_id
 

@@ -16,6 +16,7 @@ from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
+from bot.roles import holders
 from bot.rollouts import leaders, reminders
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
@@ -175,8 +176,7 @@ def facilitator_notice(rollout: RolloutRecord, words: str) -> Reply:
 
 async def facilitators(core: Core, rollout: RolloutRecord) -> list[str]:
     """Who facilitates the rollout's team: stored roles, configuration, and its creator."""
-    people = set(await core.teams.holders(rollout.tenant_id, "facilitator"))
-    people.update(u for u, role in core.options.role_bootstrap.items() if role == "facilitator")
+    people = set(await holders(core, rollout.tenant_id, "facilitator"))
     if rollout.created_by:
         people.add(rollout.created_by)
     return sorted(people)
@@ -216,7 +216,7 @@ async def deliver(
     kind, detail = due.base_kind, due.detail
     if kind == "checkin":
         section_team = replace(team, current_section=due.section)
-        poll = await core.checkins.open(pack, section_team, place, port)
+        poll = await core.checkins.open(pack, section_team, core.policy(team), place, port)
         message_id = poll.message_id
     elif kind == "leader-note":
         await leaders.spread(core, rollout, due)

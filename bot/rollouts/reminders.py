@@ -173,8 +173,8 @@ async def send(
     by_pseudonym = {core.pseudonyms.of(tenant, person.user_id): person for person in members}
     answered = await core.reminders.answered(tenant, poll.id, by_pseudonym)
     quiet = await core.reminders.turned_off(tenant, by_pseudonym)
-    tally = await core.polls.tally(tenant, poll.id, team.min_group_size)
-    reply = reminder(render_poll(pack, poll, tally))
+    published = await core.polls.published(tenant, poll.id, core.policy(team))
+    reply = reminder(render_poll(pack, poll, published))
     sent = missed = 0
     # In pseudonym order: nothing about the order reflects who people are.
     for pseudonym, person in sorted(by_pseudonym.items()):

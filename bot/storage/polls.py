@@ -1,16 +1,27 @@
-"""Check-in polls and their answers. Nothing here returns an individual answer: only tallies."""
+"""Check-in polls and their answers. Nothing here returns an individual answer: only the live
+count and releases made by `bot.release`, the one release path (docs/PRIVACY.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.tables import PollAnswerRow, PollRow, PollTallyRow
+from bot.release import Published, Release, ReleasePolicy, release
+from bot.storage.tables import (
+    PollActorRow,
+    PollAnswerRow,
+    PollReleaseRow,
+    PollRow,
+    PollTallyRow,
+    SurveyQuestionRow,
+)
 from bot.storage.upsert import upsert
 
 FIST_TO_FIVE = range(0, 6)
@@ -28,16 +39,6 @@ class PollRecord:
     opened_at: datetime
     closed: bool
     message_id: str | None
-
-
-@dataclass(frozen=True)
-class Tally:
-    """How many answered, and the spread of answers only when enough people did."""
-
-    total: int
-    # Counts for 0..5, or None while fewer than the minimum group size have answered.
-    distribution: tuple[int, ...] | None
-    min_group_size: int
 
 
 def _record(row: PollRow) -> PollRecord:
@@ -128,12 +129,23 @@ class PollStore:
             )
 
     async def answer(
-        self, tenant: str, poll_id: str, respondent: str, value: int, now: datetime
-    ) -> None:
-        """Record or change one person's answer (one row per person per poll)."""
+        self,
+        tenant: str,
+        poll_id: str,
+        respondent: str,
+        value: int,
+        now: datetime,
+        policy: ReleasePolicy,
+    ) -> Published:
+        """Record or change one person's answer (one row per person per poll), in one transaction.
+
+        The published figures change only when this makes the group size of distinct people who
+        acted since the last release; otherwise the release stays exactly as it was.
+        """
         if value not in FIST_TO_FIVE:
             raise ValueError("a fist-to-five answer is 0 to 5")
         async with self._sessions.begin() as session:
+            await _lock(session, tenant, poll_id)
             await upsert(
                 session,
                 PollAnswerRow,
@@ -147,58 +159,26 @@ class PollStore:
                 keys=["poll_id", "respondent"],
                 update=["value", "answered_at"],
             )
-            rows = await session.execute(
-                select(PollAnswerRow.value, func.count())
-                .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
-                .group_by(PollAnswerRow.value)
-            )
-            counts: dict[int, int] = {value: count for value, count in rows.all()}
-            # The tally outlives the raw answers (retention, delete-me), so it is kept apart.
-            await upsert(
-                session,
-                PollTallyRow,
-                {
-                    "poll_id": poll_id,
-                    "tenant_id": tenant,
-                    "total": sum(counts.values()),
-                    "counts": ",".join(str(counts.get(v, 0)) for v in FIST_TO_FIVE),
-                    "updated_at": now,
-                },
-                keys=["poll_id"],
-                update=["total", "counts", "updated_at"],
-            )
+            return await _acted(session, tenant, poll_id, respondent, now, policy)
 
-    async def tally(self, tenant: str, poll_id: str, min_group_size: int) -> Tally:
-        """The poll's count, and its distribution once `min_group_size` people answered."""
+    async def published(self, tenant: str, poll_id: str, policy: ReleasePolicy) -> Published:
+        """What may be shown about the poll now: the live count and its last release."""
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(PollTallyRow).where(
-                    PollTallyRow.tenant_id == tenant, PollTallyRow.poll_id == poll_id
-                )
-            )
-        if row is None:
-            return Tally(total=0, distribution=None, min_group_size=min_group_size)
-        return suppressed(row.total, parse_counts(row.counts), min_group_size)
+            return await _published(session, tenant, poll_id, policy)
 
-    async def tallies(self, tenant: str, places: list[str] | None = None) -> list[PollTotals]:
-        """Every poll's kept counts in the tenant (optionally some places), oldest first.
-
-        Raw counts leave this module only for reports, which suppress them before showing.
-        """
+    async def releases(self, tenant: str, places: list[str] | None = None) -> list[PollFigures]:
+        """Every poll in the tenant (optionally some places) with its release, oldest first."""
         query = (
-            select(PollRow, PollTallyRow)
-            .join(PollTallyRow, PollTallyRow.poll_id == PollRow.id)
-            .where(PollRow.tenant_id == tenant, PollTallyRow.tenant_id == tenant)
+            select(PollRow, PollReleaseRow)
+            .outerjoin(PollReleaseRow, PollReleaseRow.poll_id == PollRow.id)
+            .where(PollRow.tenant_id == tenant)
             .order_by(PollRow.opened_at)
         )
         if places:
             query = query.where(PollRow.place.in_(places))
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [
-            PollTotals(_record(poll), tally.total, parse_counts(tally.counts))
-            for poll, tally in rows
-        ]
+        return [PollFigures(_record(poll), stored_release(row)) for poll, row in rows]
 
     async def count_answers_of(self, tenant: str, respondent: str) -> int:
         """How many answers one pseudonym has on record (never their values)."""
@@ -212,41 +192,196 @@ class PollStore:
                 or 0
             )
 
-    async def forget(self, tenant: str, respondent: str) -> int:
-        """Delete one pseudonym's answers; tallies stay as they were, so nothing is revealed."""
+    async def forget(
+        self, tenant: str, respondent: str, now: datetime, policy: ReleasePolicy
+    ) -> int:
+        """Delete one pseudonym's answers at once; each deletion counts as acting on its poll,
+        so it reaches published figures only inside a later batch."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                delete(PollAnswerRow).where(
-                    PollAnswerRow.tenant_id == tenant, PollAnswerRow.respondent == respondent
+            polls = (
+                await session.scalars(
+                    select(PollAnswerRow.poll_id).where(
+                        PollAnswerRow.tenant_id == tenant, PollAnswerRow.respondent == respondent
+                    )
                 )
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
+            ).all()
+            for poll_id in sorted(polls):
+                await _lock(session, tenant, poll_id)
+                await session.execute(
+                    delete(PollAnswerRow).where(
+                        PollAnswerRow.tenant_id == tenant,
+                        PollAnswerRow.poll_id == poll_id,
+                        PollAnswerRow.respondent == respondent,
+                    )
+                )
+                await _acted(session, tenant, poll_id, respondent, now, policy)
+        return len(polls)
 
     async def purge_before(self, cutoff: datetime) -> int:
-        """Delete every raw answer older than `cutoff`, in all tenants (retention)."""
+        """Delete every raw answer older than `cutoff`, in all tenants (retention).
+
+        Polls opened before the cutoff close first, so their releases stay final: no later
+        release can be worked out against what retention took away.
+        """
         async with self._sessions.begin() as session:
+            await session.execute(
+                update(PollRow)
+                .where(PollRow.opened_at < cutoff, PollRow.closed_at.is_(None))
+                .values(closed_at=cutoff)
+            )
+            old = select(PollRow.id).where(PollRow.opened_at < cutoff).scalar_subquery()
+            await session.execute(delete(PollActorRow).where(PollActorRow.poll_id.in_(old)))
             result = await session.execute(
                 delete(PollAnswerRow).where(PollAnswerRow.answered_at < cutoff)
             )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def release_legacy_tallies(
+        self, now: datetime, policy_of: Callable[[str], Awaitable[ReleasePolicy]]
+    ) -> int:
+        """Make a first release of every poll whose exact counts were kept before releases
+        existed, then delete those counts; returns how many polls were released.
+
+        Those counts were shown exactly once already, so a noisy release of them adds nothing;
+        one below the group size is deleted unreleased.
+        """
+        async with self._sessions.begin() as session:
+            legacy = (await session.scalars(select(PollTallyRow))).all()
+            released = 0
+            for row in legacy:
+                policy = await policy_of(row.tenant_id)
+                known = await session.get(PollReleaseRow, row.poll_id)
+                if known is None and row.total >= policy.group_size:
+                    counts = dict(enumerate(parse_counts(row.counts)))
+                    await _store(
+                        session, row.tenant_id, row.poll_id, release(counts, 1, policy), now
+                    )
+                    released += 1
+                await session.delete(row)
+        return released
+
 
 @dataclass(frozen=True)
-class PollTotals:
-    """A poll with its unsuppressed counts, for reports to suppress."""
+class PollFigures:
+    """A poll with its release (None until its first batch), for reports to add up."""
 
     poll: PollRecord
-    total: int
-    counts: tuple[int, ...]
+    release: Release | None
+
+
+def actor_token(poll_id: str, respondent: str) -> str:
+    """Who acted on a poll, as a digest that matches nothing in any other poll."""
+    return hashlib.sha256(f"{poll_id}\x1f{respondent}".encode()).hexdigest()
+
+
+async def _lock(session: AsyncSession, tenant: str, poll_id: str) -> None:
+    """Take the row lock of the check-in or survey question the answers belong to, so two
+    answers at once never release one batch twice.
+
+    PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers itself.
+    """
+    for table in (PollRow, SurveyQuestionRow):
+        await session.execute(
+            select(table.id).where(table.tenant_id == tenant, table.id == poll_id).with_for_update()
+        )
+
+
+async def _acted(
+    session: AsyncSession,
+    tenant: str,
+    poll_id: str,
+    respondent: str,
+    now: datetime,
+    policy: ReleasePolicy,
+) -> Published:
+    """Count the person among those who acted since the last release; release when enough did."""
+    await upsert(
+        session,
+        PollActorRow,
+        {"poll_id": poll_id, "actor": actor_token(poll_id, respondent), "tenant_id": tenant},
+        keys=["poll_id", "actor"],
+        update=[],
+    )
+    # The version column, not the row: a row loaded here would stay in the session's identity
+    # map, unchanged by the upsert below, and `_published` would show the previous release.
+    version = (
+        await session.scalar(
+            select(PollReleaseRow.version).where(
+                PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
+            )
+        )
+        or 0
+    )
+    actors = await session.scalar(
+        select(func.count()).where(
+            PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
+        )
+    )
+    if (actors or 0) >= policy.group_size and version < policy.releases:
+        rows = await session.execute(
+            select(PollAnswerRow.value, func.count())
+            .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
+            .group_by(PollAnswerRow.value)
+        )
+        made = release({value: count for value, count in rows.all()}, version + 1, policy)
+        await _store(session, tenant, poll_id, made, now)
+        await session.execute(
+            delete(PollActorRow).where(
+                PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
+            )
+        )
+    return await _published(session, tenant, poll_id, policy)
+
+
+async def _store(
+    session: AsyncSession, tenant: str, poll_id: str, made: Release, now: datetime
+) -> None:
+    await upsert(
+        session,
+        PollReleaseRow,
+        {
+            "poll_id": poll_id,
+            "tenant_id": tenant,
+            "version": made.version,
+            "respondents": made.respondents,
+            "counts": ",".join(map(str, made.bands)),
+            "released_at": now,
+        },
+        keys=["poll_id"],
+        update=["version", "respondents", "counts", "released_at"],
+    )
+
+
+async def _published(
+    session: AsyncSession, tenant: str, poll_id: str, policy: ReleasePolicy
+) -> Published:
+    respondents = await session.scalar(
+        select(func.count()).where(
+            PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id
+        )
+    )
+    row = await session.scalar(
+        select(PollReleaseRow).where(
+            PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
+        )
+    )
+    shown = stored_release(row)
+    return Published(
+        respondents=int(respondents or 0),
+        release=shown,
+        group_size=policy.group_size,
+        final=shown is not None and shown.version >= policy.releases,
+    )
+
+
+def stored_release(row: PollReleaseRow | None) -> Release | None:
+    """A poll's release as it was stored, or None when it has none."""
+    if row is None:
+        return None
+    low, middle, high = parse_counts(row.counts)
+    return Release(respondents=row.respondents, bands=(low, middle, high), version=row.version)
 
 
 def parse_counts(stored: str) -> tuple[int, ...]:
-    """Counts for 0..5 from their stored form."""
+    """Counts from their stored, comma-separated form."""
     return tuple(int(part) for part in stored.split(","))
-
-
-def suppressed(total: int, counts: tuple[int, ...], min_group_size: int) -> Tally:
-    """The tally as it may be shown: no spread below the minimum group size."""
-    if total < min_group_size:
-        return Tally(total=total, distribution=None, min_group_size=min_group_size)
-    return Tally(total=total, distribution=counts, min_group_size=min_group_size)

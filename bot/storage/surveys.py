@@ -1,5 +1,5 @@
 """Programme survey questions posted to cohorts. Answers are poll answers (`PollStore`), kept
-under pseudonyms; this module knows the questions and reads only their kept counts."""
+under pseudonyms; this module knows the questions and reads only their releases."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.storage.polls import parse_counts
-from bot.storage.tables import PollTallyRow, SurveyQuestionRow
+from bot.release import Release
+from bot.storage.polls import stored_release
+from bot.storage.tables import PollReleaseRow, SurveyQuestionRow
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,11 @@ class SurveyQuestion:
 
 
 @dataclass(frozen=True)
-class QuestionTotals:
-    """A question with its unsuppressed counts, for reports to suppress."""
+class QuestionFigures:
+    """A question with its release (None until its first batch), for reports to add up."""
 
     question: SurveyQuestion
-    total: int
-    counts: tuple[int, ...]
+    release: Release | None
 
 
 def _question(row: SurveyQuestionRow) -> SurveyQuestion:
@@ -115,22 +115,16 @@ class SurveyStore:
             )
         return await self.round_of(tenant, newest) if newest else []
 
-    async def totals(self, tenant: str, place: str | None = None) -> list[QuestionTotals]:
-        """Every answered question's kept counts in the tenant (or one place), oldest first.
-
-        Raw counts leave this module only for reports, which suppress them before showing.
-        """
+    async def releases(self, tenant: str, place: str | None = None) -> list[QuestionFigures]:
+        """Every posted question in the tenant (or one place) with its release, oldest first."""
         query = (
-            select(SurveyQuestionRow, PollTallyRow)
-            .join(PollTallyRow, PollTallyRow.poll_id == SurveyQuestionRow.id)
-            .where(SurveyQuestionRow.tenant_id == tenant, PollTallyRow.tenant_id == tenant)
+            select(SurveyQuestionRow, PollReleaseRow)
+            .outerjoin(PollReleaseRow, PollReleaseRow.poll_id == SurveyQuestionRow.id)
+            .where(SurveyQuestionRow.tenant_id == tenant)
             .order_by(SurveyQuestionRow.opened_at, SurveyQuestionRow.position)
         )
         if place is not None:
             query = query.where(SurveyQuestionRow.place == place)
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [
-            QuestionTotals(_question(row), tally.total, parse_counts(tally.counts))
-            for row, tally in rows
-        ]
+        return [QuestionFigures(_question(row), stored_release(kept)) for row, kept in rows]

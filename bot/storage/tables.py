@@ -311,7 +311,8 @@ slack_oauth_states = Table(
 
 
 class PollTallyRow(Base):
-    """A poll's counts, kept after raw answers are deleted; reports read only these."""
+    """Exact counts kept before releases existed; made into first releases at start-up and
+    deleted (`PollStore.release_legacy_tallies`). Nothing new is written here."""
 
     __tablename__ = "poll_tallies"
     poll_id: Mapped[str] = mapped_column(String(36), primary_key=True)

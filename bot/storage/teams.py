@@ -15,6 +15,7 @@ from cachetools import TTLCache
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.settings import MIN_GROUP_FLOOR
 from bot.storage.tables import RoleRow, TeamRow
 from bot.storage.upsert import upsert
 
@@ -95,7 +96,9 @@ class TeamStore:
         self.forget(tenant)
 
     async def set_min_group_size(self, tenant: str, size: int) -> None:
-        """Change the smallest group whose answers may be shown."""
+        """Change the smallest group whose answers may be shown; never below the floor."""
+        if size < MIN_GROUP_FLOOR:
+            raise ValueError(f"the group size is never below {MIN_GROUP_FLOOR}")
         async with self._sessions.begin() as session:
             await session.execute(
                 update(TeamRow).where(TeamRow.tenant_id == tenant).values(min_group_size=size)

@@ -1,5 +1,5 @@
-"""Moving one team between installations: settings, roles, rollouts, aggregates, and the team's
-drivers board and culture agreements.
+"""Moving one team between installations: settings, roles, rollouts, released figures, and the
+team's drivers board and culture agreements.
 
 Raw check-in and survey answers, reflections, walkthrough places, anonymous questions and
 suggestions, stars and preferences never leave: they are about people, and the export is a file
@@ -24,7 +24,7 @@ TABLES = (
     "teams",
     "roles",
     "polls",
-    "poll_tallies",
+    "poll_releases",
     "rollouts",
     "rollout_circles",
     "rollout_checklist",
@@ -48,6 +48,9 @@ NATURAL_KEYS = {
 }
 NEVER_EXPORTED = (
     "poll_answers",
+    # Exact counts from before releases existed, and who acted since the last release.
+    "poll_tallies",
+    "poll_actors",
     "reflections",
     "walkthroughs",
     "asks",
