@@ -102,7 +102,10 @@ class Listening(logging.Handler):
 async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[None]]:
     """The web server as `crbot run` starts it; returns once it listens."""
     listening = Listening()
-    logging.getLogger("crbot.web").addHandler(listening)
+    web_log = logging.getLogger("crbot.web")
+    # An earlier test may have left the root at WARNING; the "listening" line must still come.
+    web_log.setLevel(logging.INFO)
+    web_log.addHandler(listening)
     stop = asyncio.Event()
     task = asyncio.create_task(_serve_platforms(bot, [], stop))
     waiting = asyncio.create_task(listening.event.wait())
@@ -110,7 +113,8 @@ async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[Non
         await asyncio.wait([waiting, task], return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiting.cancel()
-        logging.getLogger("crbot.web").removeHandler(listening)
+        web_log.removeHandler(listening)
+        web_log.setLevel(logging.NOTSET)
     assert not task.done(), task
     return stop, task
 
