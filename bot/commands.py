@@ -50,6 +50,21 @@ ALIASES = {
 }
 
 
+# Ids and positions the bot hands out stay far below this; a longer run of digits names nothing,
+# and would overflow a database's 32-bit integer column.
+MAX_DIGITS = 9
+
+
+def number(text: str) -> int | None:
+    """A whole number as typed or carried by a button (`3` or `#3`), or None: 1-9 ASCII digits."""
+    # Lists show items as `#3`, so people type that too. `str.isdigit()` alone also takes "²",
+    # Arabic-Indic and full-width digits, which `int()` refuses or reads as digits nobody meant.
+    digits = text.removeprefix("#")
+    if not 0 < len(digits) <= MAX_DIGITS or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(digits)
+
+
 @dataclass(frozen=True)
 class Command:
     """A command name, its arguments, and the untouched rest of the line."""

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import logcontext, loop, metrics
-from bot.commands import Command, parse
+from bot.commands import Command, number, parse
 from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.features import (
     agreements,
@@ -295,7 +295,7 @@ class Core:
         args = turn.command.args
         if not args:
             return scenarios.scenario_list(turn.pack)
-        position = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+        position = (number(args[1]) if len(args) > 1 else None) or 0
         return await self.scenarios.go_to(
             turn.pack, turn.team.tenant_id, turn.person, args[0], position
         )
@@ -305,8 +305,10 @@ class Core:
         if incoming.form is not None:
             # A button's form: the command carries the scenario and position it was opened at.
             at = None
-            if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
-                at = Position(int(args[0]), int(args[1]))
+            scenario = number(args[0]) if args else None
+            position = number(args[1]) if len(args) > 1 else None
+            if scenario is not None and position is not None:
+                at = Position(scenario, position)
             return await self.scenarios.reflect(
                 turn.pack, turn.team.tenant_id, turn.person, incoming.form.get("text", ""), at
             )
@@ -341,12 +343,13 @@ class Core:
             return sections.overview(turn.pack, turn.team.current_section)
         if "facilitator" not in turn.roles:
             raise CrbotError(ErrorCode.NOT_ALLOWED)
-        if not args[0].isdigit() or turn.pack.section(int(args[0])) is None:
+        chosen = number(args[0])
+        if chosen is None or turn.pack.section(chosen) is None:
             words = f"Sections are numbered 1 to {len(turn.pack.sections)}."
             return Reply.saying(words)
-        await self.teams.set_current_section(turn.team.tenant_id, int(args[0]))
-        reply = sections.overview(turn.pack, int(args[0]))
-        words = f"The team is now on Section {args[0]}."
+        await self.teams.set_current_section(turn.team.tenant_id, chosen)
+        reply = sections.overview(turn.pack, chosen)
+        words = f"The team is now on Section {chosen}."
         return reply.model_copy(
             update={"summary": words, "blocks": (Text(text=words), *reply.blocks)}
         )

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.features import asks, insights, surveys
 from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Target, Text
@@ -39,18 +40,18 @@ async def ask(core: Core, turn: Turn) -> Reply:
             return asks.check_usage()
         digest = asks.reply_digest("".join(args[1:]))
         return asks.check_reply(await core.asks.by_reply_digest(tenant, digest))
-    if args and args[0] in ("forward", "answer") and len(args) > 1 and args[1].isdigit():
-        found = await core.asks.get_ask(tenant, int(args[1]))
+    if asks.names_a_question(args):
+        require(turn, "facilitator" if args[0] == "forward" else "leader")
+        ask_id = number(args[1])
+        found = await core.asks.get_ask(tenant, ask_id) if ask_id is not None else None
         if found is None:
-            return asks.delivered(0, "questions like that")
+            return asks.no_such_question(args[0], ask_id)
         if args[0] == "forward":
-            require(turn, "facilitator")
             await core.asks.set_status(tenant, found.id, "forwarded")
             sent = await asks.tell(
                 turn.port, tenant, await holders(core, tenant, "leader"), asks.for_leaders(found)
             )
             return asks.delivered(sent, "leaders")
-        require(turn, "leader")
         typed = " ".join(turn.command.rest.split()[2:])
         text = asks.checked_text(
             (turn.incoming.form or {}).get("text", typed), f"ask answer {found.id} ..."

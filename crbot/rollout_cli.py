@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.commands import number
 from bot.rollouts.cadence import Weekday
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import Circle, PlanError, parse_local
@@ -83,10 +84,11 @@ def _say(text: str) -> None:
 def _circles(specs: list[str]) -> list[Circle]:
     circles = []
     for spec in specs:
-        section, sep, when = spec.partition("=")
-        if not sep or not section.strip().isdigit():
+        typed, sep, when = spec.partition("=")
+        section = number(typed.strip())
+        if not sep or section is None:
             raise PlanError([f"{spec!r}: write a circle as SECTION=2027-03-16T09:00."])
-        circles.append(Circle(section=int(section), local=parse_local(when)))
+        circles.append(Circle(section=section, local=parse_local(when)))
     return circles
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot import loop
+from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import (
     Bullets,
@@ -160,13 +161,14 @@ async def _propose(core: Core, turn: Turn) -> Reply:
 
 async def _act(core: Core, turn: Turn, action: str) -> Reply:
     args, tenant = turn.command.args, turn.team.tenant_id
-    if len(args) < 2 or not args[1].isdigit():
+    agreement_id = number(args[1]) if len(args) > 1 else None
+    if agreement_id is None:
         return Reply.saying(
             f"Name the agreement by its number, for example `agreements {action} 2`."
         )
-    found = await core.agreements.get(tenant, int(args[1]))
+    found = await core.agreements.get(tenant, agreement_id)
     if found is None or found.status == "dropped":
-        return Reply.saying(f"There's no agreement #{args[1]}. Type `agreements` to see them.")
+        return Reply.saying(f"There's no agreement #{agreement_id}. Type `agreements` to see them.")
     now = core.clock.now()
     if action == "star":
         if found.status != "proposed":

@@ -76,6 +76,26 @@ def checks_a_code(args: tuple[str, ...]) -> bool:
     return len(args) <= 2 or len(_typed_code("".join(args[1:]))) == CODE_LENGTH
 
 
+def names_a_question(args: tuple[str, ...]) -> bool:
+    """Whether `ask forward N` or `ask answer N` names a question by number, not asks one."""
+    # Anything shaped like a number counts ("²", "-1", a long run of digits), so a facilitator's
+    # mistyped number is answered with a hint rather than sent to everyone as a new question.
+    return args[:1] in (("forward",), ("answer",)) and len(args) > 1 and _numeral(args[1])
+
+
+def _numeral(word: str) -> bool:
+    return word.lstrip("#+-").isdigit()
+
+
+def no_such_question(verb: str, ask_id: int | None) -> Reply:
+    """`ask forward N` or `ask answer N` when N names no question here."""
+    if ask_id is None:
+        return Reply.saying(f"Name the question by its number, for example `ask {verb} 3`.")
+    return Reply.saying(
+        f"There's no question #{ask_id} here. Type `asks` to see the questions waiting."
+    )
+
+
 def asked_reply(code: str, *, shared: bool) -> Reply:
     """What the asker sees, once: where any answer will appear, and their reply code."""
     where = (

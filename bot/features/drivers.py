@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot import loop
+from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import (
     Bullets,
@@ -225,11 +226,14 @@ def _typed_after(turn: Turn, words: int) -> str:
 async def _driver(core: Core, turn: Turn) -> Driver | Reply:
     """The driver a command names, or a kind reply saying there is none."""
     args = turn.command.args
-    if len(args) < 2 or not args[1].isdigit():
+    driver_id = number(args[1]) if len(args) > 1 else None
+    if driver_id is None:
         return Reply.saying(f"Name the driver by its number, for example `drivers {args[0]} 3`.")
-    found = await core.drivers.get(turn.team.tenant_id, int(args[1]))
+    found = await core.drivers.get(turn.team.tenant_id, driver_id)
     if found is None:
-        return Reply.saying(f"There's no driver #{args[1]} on the board. Type `drivers` to see it.")
+        return Reply.saying(
+            f"There's no driver #{driver_id} on the board. Type `drivers` to see it."
+        )
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import commands
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import Bullets, Button, Buttons, Context, Form, FormField, Heading, Reply, Text
 from bot.ports import Clock
@@ -35,10 +36,10 @@ def scenario_list(pack: Pack) -> Reply:
 
 def find_scenario(pack: Pack, number: str) -> Scenario:
     """The scenario with this number."""
-    if number.isdigit():
-        for scenario in pack.scenarios:
-            if scenario.number == int(number):
-                return scenario
+    wanted = commands.number(number)
+    for scenario in pack.scenarios:
+        if scenario.number == wanted:
+            return scenario
     raise CrbotError(ErrorCode.UNKNOWN_SCENARIO, number)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import commands
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import Bullets, Button, Buttons, Context, Divider, Heading, Reply, Text
 from content.models import ActionStep, Pack
@@ -36,10 +37,10 @@ def all_steps(pack: Pack) -> Reply:
 def find_step(pack: Pack, words: tuple[str, ...]) -> ActionStep:
     """The step named by a number, a key or a word of its name."""
     query = " ".join(words).strip().lower().rstrip(".")
-    if query.isdigit():
-        number = int(query)
+    wanted = commands.number(query)
+    if wanted is not None:
         for step in pack.steps:
-            if step.number == number:
+            if step.number == wanted:
                 return step
         raise CrbotError(ErrorCode.UNKNOWN_STEP, query)
     exact = [s for s in pack.steps if query in (s.key, s.name.lower())]

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import Bullets, Context, File, Heading, Reply, Text
 from bot.rollouts.ics import calendar_file
@@ -44,15 +45,16 @@ async def schedule(core: Core, turn: Turn) -> Reply:
         address = form.get("channel") or turn.incoming.place.address
     else:
         fields, address = args, turn.incoming.place.address
-    if len(fields) != 4 or not fields[0].isdigit() or not all(fields):
+    section = number(fields[0]) if len(fields) == 4 and all(fields) else None
+    if section is None:
         return Reply.saying(USAGE)
-    section, day, clock, zone = fields
+    day, clock, zone = fields[1:]
     try:
         local = parse_local(f"{day}T{local_time(clock).isoformat(timespec='minutes')}")
         rollout_id, created = await core.rollouts.schedule(
             tenant=turn.team.tenant_id,
             address=address,
-            section=int(section),
+            section=section,
             local=local,
             timezone=zone,
             pack=turn.pack,
@@ -97,23 +99,25 @@ async def _change(
             tenant, found.id, status, "by a facilitator" if verb == "pause" else None
         )
         return Reply.saying(f"The rollout is {status}.")
-    if verb == "skip" and args and args[0].isdigit():
-        await core.rollouts.skip(found, int(args[0]), turn.pack)
-        return Reply.saying(f"Section {args[0]} is skipped; its posts are off the plan.")
-    if verb == "move" and len(args) == 3 and args[0].isdigit():
+    numbers = [number(arg) for arg in args]
+    chosen = numbers[0] if numbers else None
+    if verb == "skip" and chosen is not None:
+        await core.rollouts.skip(found, chosen, turn.pack)
+        return Reply.saying(f"Section {chosen} is skipped; its posts are off the plan.")
+    if verb == "move" and len(args) == 3 and chosen is not None:
         local = parse_local(f"{args[1]}T{local_time(args[2]).isoformat(timespec='minutes')}")
-        await core.rollouts.move(found, int(args[0]), local, turn.pack)
+        await core.rollouts.move(found, chosen, local, turn.pack)
         return Reply.saying(
-            f"Section {args[0]}'s circle is now {args[1]} at {args[2]}; its posts moved too."
+            f"Section {chosen}'s circle is now {args[1]} at {args[2]}; its posts moved too."
         )
-    if verb == "done" and len(args) == 2 and args[0].isdigit() and args[1].isdigit():
-        section = turn.pack.section(int(args[0]))
-        if section is None or not 1 <= int(args[1]) <= len(section.components):
+    if verb == "done" and len(args) == 2 and chosen is not None and numbers[1] is not None:
+        section, item = turn.pack.section(chosen), numbers[1]
+        if section is None or not 1 <= item <= len(section.components):
             return Reply.saying("That checklist item isn't there.", ROLLOUT_USAGE)
         await store.tick(
-            tenant, found.id, section.number, int(args[1]) - 1, "facilitator", core.clock.now()
+            tenant, found.id, section.number, item - 1, "facilitator", core.clock.now()
         )
-        return Reply.saying(f"Marked item {args[1]} of Section {args[0]}'s checklist as done.")
+        return Reply.saying(f"Marked item {item} of Section {chosen}'s checklist as done.")
     return Reply.saying(ROLLOUT_USAGE)
 
 

@@ -16,6 +16,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot import commands
 from bot.errors import CrbotError, ErrorCode
 from bot.features import followups
 from bot.messages import (
@@ -272,7 +273,7 @@ async def follow_up(core: Core, turn: Turn) -> Reply:
     except PlanError as error:
         return Reply.saying(error.problems[0], "Nothing was scheduled.")
     person = turn.incoming.person
-    section = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    section = (commands.number(args[1]) if len(args) > 1 else None) or 0
     due_at = to_utc(local, zone_of(rollout.timezone))
     row = Spawned(
         key=f"{rollout.id}:{FOLLOW_UP_KIND}:{section}:{local.date().isoformat()}:"
