@@ -99,12 +99,17 @@ class Listening(logging.Handler):
             self.event.set()
 
 
+WATCHED = ("crbot.web", "crbot.access")
+
+
 async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[None]]:
     """The web server as `crbot run` starts it; returns once it listens."""
     listening = Listening()
     web_log = logging.getLogger("crbot.web")
-    # An earlier test may have left the root at WARNING; the "listening" line must still come.
-    web_log.setLevel(logging.INFO)
+    # bolt gives the loggers it makes the root's level of that moment, and an earlier test may
+    # have left a parent of these at WARNING: the lines this test waits for must still come.
+    for name in WATCHED:
+        logging.getLogger(name).setLevel(logging.INFO)
     web_log.addHandler(listening)
     stop = asyncio.Event()
     task = asyncio.create_task(_serve_platforms(bot, [], stop))
@@ -114,7 +119,6 @@ async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[Non
     finally:
         waiting.cancel()
         web_log.removeHandler(listening)
-        web_log.setLevel(logging.NOTSET)
     assert not task.done(), task
     return stop, task
 
@@ -200,6 +204,8 @@ async def test_crbot_run_serves_metrics_only_to_the_token_and_never_logs_it(
     finally:
         stop.set()
         await task
+        for name in WATCHED:
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
     assert scraped[0] == 200 and "crbot_requests_total" in scraped[2]
     assert (anonymous[0], guessed[0]) == (401, 401)
@@ -222,6 +228,8 @@ async def test_with_no_token_metrics_are_off_and_the_start_says_how_to_turn_them
     finally:
         stop.set()
         await task
+        for name in WATCHED:
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
     assert (anonymous[0], with_a_token[0], health[0]) == (404, 404, 200)
     told = [line for line in bot_log.getvalue().splitlines() if "CRBOT_METRICS_TOKEN" in line]
