@@ -48,9 +48,10 @@ class Settings(BaseSettings):
     pseudonym_secret: SecretStr | None = None
     facilitators: str = ""
     leaders: str = ""
+    # No country's number by default: an installation names its own (EAP, local crisis line).
     support_resources: str = (
         "If you need support now, your organisation's employee assistance programme is a good "
-        "first call, and in a crisis call or text 988 (US) or your local emergency number."
+        "first call, and in a crisis, your local crisis line or emergency number."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -60,5 +60,15 @@ def help_reply(roles: frozenset[str], pack_title: str) -> Reply:
             Context(
                 text="Check-in answers are private: only figures about the whole group are shown."
             ),
+            Context(text=NOT_A_CRISIS_SERVICE),
         ),
     )
+
+
+# Staff may tell a bot things they would tell a person; it must say plainly that nobody reads
+# them as they arrive, and where to turn instead.
+NOT_A_CRISIS_SERVICE = (
+    "Nobody watches what you send me as it arrives, and I am not a crisis service. If you need "
+    "help now, contact your employee assistance programme, your local crisis line or your "
+    "local emergency number."
+)
