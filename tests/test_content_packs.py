@@ -260,10 +260,65 @@ def test_section_1_has_the_mind_practice_and_both_circle_agendas(pack: Pack) -> 
 
 
 def test_section_titles_follow_the_toolkit_outline(pack: Pack) -> None:
-    titles = {section.number: section.title for section in pack.sections}
-    assert titles[4] == "Systemic drivers of compassion fatigue and our locus of control"
-    assert titles[7] == "Staff culture agreements"
-    assert titles[12].startswith("Compassionate connections with the second tier")
+    titles = {section.number: section.title.lower() for section in pack.sections}
+    assert "systemic drivers of compassion fatigue and our locus of control" in titles[4]
+    assert "staff culture agreements" in titles[7]
+    assert "compassionate connections with the second tier" in titles[12]
+
+
+# The health-care titles as the toolkit gives them: its own for Sections 1 and 2, the outline's
+# wording for the rest, in the pack's sentence case.
+HEALTHCARE_TITLES = {
+    1: "Compassion in action",
+    2: "What are we talking about? Wellness, compassion fatigue and compassion resilience",
+    3: "Delving into compassion fatigue, connection to trauma, and assessments",
+    4: "Exploring systemic drivers of compassion fatigue and our locus of control",
+    5: "Clarifying expectations from self and others",
+    6: "Setting compassionate boundaries based on priorities",
+    7: "Creating staff culture agreements",
+    **{
+        number: f"Practicing self-care strategies \N{EN DASH} {sector}"
+        for number, sector in WELLNESS_SECTORS.items()
+    },
+    12: "Making compassionate connections with the second tier"
+    " (families, community supports, etc.)",
+}
+
+
+def test_the_healthcare_section_titles_are_the_toolkits_own(healthcare: Pack) -> None:
+    assert {section.number: section.title for section in healthcare.sections} == HEALTHCARE_TITLES
+
+
+def test_the_healthcare_cycle_of_compassion_fatigue_has_the_toolkits_three_stages(
+    healthcare: Pack,
+) -> None:
+    section = healthcare.section(3)
+    assert section is not None and section.visual is not None
+    labels = [line.partition(": ")[0] for line in section.visual.caption.splitlines()]
+    assert labels == ["Zealot", "Irritability", "Withdrawal"]
+    handouts = " ".join(handout.text for handout in section.handouts)
+    assert "Renewal:" not in handouts
+
+
+def test_the_healthcare_system_stress_document_is_described_as_the_leaders_note_does(
+    healthcare: Pack,
+) -> None:
+    section = healthcare.section(4)
+    assert section is not None
+    text = " ".join([*section.leadership_considerations, *(h.text for h in section.handouts)])
+    assert "from a school perspective" in text
+    assert "health and human services perspective" not in text
+    assert "reasonable workloads" not in text
+
+
+def test_the_healthcare_additions_to_the_leaders_lists_say_they_are_ours(healthcare: Pack) -> None:
+    for number in range(8, 12):
+        section = healthcare.section(number)
+        assert section is not None
+        toolkit = [item for item in section.leadership_considerations if "Our addition" not in item]
+        assert len(toolkit) == 3, number
+    for section in healthcare.sections:
+        assert len([c for c in section.components if not c.startswith("Our addition")]) == 7
 
 
 def test_the_packs_speak_to_their_own_audience(healthcare: Pack, schools: Pack) -> None:
@@ -315,7 +370,7 @@ def _replace_line(path: Path, line: int, new: str) -> None:
 def test_a_copy_missing_a_required_field_names_file_field_and_line(tmp_path: Path) -> None:
     folder = _copy("healthcare", tmp_path)
     path = folder / "sections" / "05.yaml"
-    _replace_line(path, _line_of(path, "title: Expectations of self and others"), "")
+    _replace_line(path, _line_of(path, "title: Clarifying expectations from self"), "")
     with pytest.raises(ContentError) as caught:
         load_pack(folder)
     assert caught.value.path == path
