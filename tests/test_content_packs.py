@@ -311,6 +311,15 @@ def test_the_healthcare_system_stress_document_is_described_as_the_leaders_note_
     assert "reasonable workloads" not in text
 
 
+def test_the_healthcare_survey_questions_are_all_marked_as_the_projects_own(
+    healthcare: Pack,
+) -> None:
+    # The toolkit asks for pre, mid and post surveys but gives no questions.
+    assert healthcare.surveys is not None
+    surveys = (healthcare.surveys.pre, healthcare.surveys.mid, healthcare.surveys.post)
+    assert all(question.adapted for survey in surveys for question in survey.questions)
+
+
 def test_the_healthcare_additions_to_the_leaders_lists_say_they_are_ours(healthcare: Pack) -> None:
     for number in range(8, 12):
         section = healthcare.section(number)
@@ -319,6 +328,22 @@ def test_the_healthcare_additions_to_the_leaders_lists_say_they_are_ours(healthc
         assert len(toolkit) == 3, number
     for section in healthcare.sections:
         assert len([c for c in section.components if not c.startswith("Our addition")]) == 7
+
+
+def test_the_healthcare_pack_credits_the_steps_the_same_way_everywhere(healthcare: Pack) -> None:
+    credit = "Monica Worline, Awakening Compassion at Work (2017), and Beth Lown, The Schwartz"
+    section = healthcare.section(1)
+    assert section is not None and section.introduction is not None
+    assert credit in " ".join(section.introduction.split())
+    assert credit in " ".join(" ".join(c.text for c in healthcare.info.credits).split())
+
+
+def test_the_healthcare_pack_spells_program_one_way_and_links_without_double_slashes(
+    healthcare: Pack,
+) -> None:
+    words = " ".join(_strings(healthcare.model_dump())).lower()
+    assert "programme" not in words
+    assert not [link.key for link in healthcare.links if "//" in link.url.partition("://")[2]]
 
 
 def test_the_packs_speak_to_their_own_audience(healthcare: Pack, schools: Pack) -> None:
