@@ -1,22 +1,23 @@
 """`POST /api/messages`: Bot Framework activities in, authenticated by botbuilder.
 
 `CloudAdapter.process` answers a garbage bearer token or a broken JSON body with a 500 (the
-decoding errors escape it, see PLATFORM.md), so this handler does its parsing and authentication
-steps itself: bad requests are 4xx, failed authentication is 401, and only then does the activity
-go through `CloudAdapter.process_activity` and the bot.
+decoding errors escape it), so this handler does its parsing and authentication steps itself:
+bad requests are 4xx (`inbound` checks the body's size, depth and shape before anything reads
+it), failed authentication is 401, and only then does the activity go through
+`CloudAdapter.process_activity` and the bot.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from msrest.serialization import Model
 
+from adapters.teams import inbound
 from adapters.teams.auth import Authentication
 from bot import logcontext
 
@@ -30,18 +31,14 @@ def _problem(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
-def _activity(body: object) -> Activity | None:
-    if not isinstance(body, dict):
-        return None
-    try:
-        activity = Activity().deserialize(body)
-    except Exception:
-        return None
-    if not activity.type or not activity.service_url:
-        return None
-    if activity.conversation is None or not activity.conversation.id:
-        return None
-    return activity
+def _refused(status: int, reason: str, size: int) -> web.Response:
+    log.info(
+        "Teams request refused: %s (%d bytes)",
+        reason.replace("_", " "),
+        size,
+        extra={"platform": "teams", "status": reason},
+    )
+    return _problem(status, reason.replace("_", " "))
 
 
 def messages_handler(
@@ -52,15 +49,14 @@ def messages_handler(
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _problem(415, "expected application/json")
+        declared = request.content_length or 0
+        if declared > inbound.MAX_BODY_BYTES:
+            return _refused(413, "too_large", declared)
+        raw = await request.read()
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            log.info("Teams request refused: not JSON", extra={"platform": "teams"})
-            return _problem(400, "invalid JSON")
-        activity = _activity(body)
-        if activity is None:
-            log.info("Teams request refused: not an activity", extra={"platform": "teams"})
-            return _problem(400, "not a Bot Framework activity")
+            activity = inbound.parse(raw)
+        except inbound.Refused as refused:
+            return _refused(413 if refused.reason == "too_large" else 400, refused.reason, len(raw))
         try:
             authenticated = await authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -76,9 +72,12 @@ def messages_handler(
         # The turn, its error handler and any sends it makes all log under the activity's id.
         with logcontext.request(activity.id):
             invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
-        if invoke is not None:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
-        return web.Response(status=201)
+        if invoke is None:
+            return web.Response(status=201)
+        body = serializer_helper(invoke.body) if isinstance(invoke.body, Model) else invoke.body
+        if body is None:
+            return web.Response(status=invoke.status)
+        return web.json_response(body, status=invoke.status)
 
     return messages
 
