@@ -14,12 +14,12 @@ import logging
 import re
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import FileConsentCardResponse
 
-from adapters.teams import files
+from adapters.teams import files, invokes
 from adapters.teams.port import (
     TENANT_PREFIX,
     UNEXPECTED,
@@ -43,6 +43,10 @@ PRIVATE_CHAT_NEEDED = Reply.saying(
     "I have a private reply for you but couldn't open our personal chat. Open a chat with me "
     "(the bot's name, then Chat) and send `help`; I'll answer you there."
 )
+
+# What a card action answers when its reply went elsewhere: the same whatever the reply said.
+REPLIED_PRIVATELY = "I've replied in our personal chat."
+DONE = "Done."
 
 # A typed command is one line; anything far longer is not one, whatever it says.
 MAX_COMMAND_CHARS = 4000
@@ -106,8 +110,9 @@ def command_text(activity: Activity) -> str:
     return " ".join(_MENTION.sub(" ", text).replace("&nbsp;", " ").split())
 
 
-def incoming_of(activity: Activity) -> Incoming | None:
-    """The core's view of a message activity; None when it carries no usable command."""
+def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
+    """The core's view of a message activity, or of a card action's `value`; None when it
+    carries no usable command."""
     tenant = tenant_of(activity)
     sender = activity.from_property
     if sender is None or not sender.id or activity.conversation is None:
@@ -115,10 +120,12 @@ def incoming_of(activity: Activity) -> Incoming | None:
     person = Person(tenant=tenant, user_id=str(sender.id), display_name=sender.name)
     place = Target(tenant=tenant, address=str(activity.conversation.id))
     private = kind_of(activity) == "personal"
-    value = activity.value
+    value = activity.value if value is None else value
     if value is not None:
         # A card's Action.Submit: the button's command, and what its form's inputs held.
-        command = value.get(COMMAND_KEY) if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            return None
+        command = value.get(COMMAND_KEY)
         if not isinstance(command, str) or not command or len(command) > MAX_COMMAND_CHARS:
             return None
         return Incoming(
@@ -174,12 +181,59 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if isinstance(share, str) and incoming.via_button:
             await self._share(turn_context, incoming, share)
             return
+        await self._deliver(turn_context, incoming, await self._reply(incoming))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Universal Actions and file consent; any other invoke gets an empty answer."""
+        activity = turn_context.activity
+        if activity.name == invokes.CARD_ACTION:
+            return await self._execute(turn_context)
+        if activity.name == invokes.FILE_CONSENT and invokes.file_consent(activity.value):
+            return await super().on_invoke_activity(turn_context)
+        log.info(
+            "Teams invoke not handled",
+            extra={
+                "tenant": tenant_of(activity),
+                "platform": "teams",
+                "command": invokes.loggable(activity.name),
+            },
+        )
+        return invokes.empty()
+
+    async def _execute(self, turn_context: TurnContext) -> InvokeResponse:
+        """An Action.Execute: run like a card submit; answer with the card or a short text."""
+        activity = turn_context.activity
+        context = {"tenant": tenant_of(activity), "platform": "teams"}
+        value = invokes.executed(activity.value)
+        if value is None:
+            log.info("card action refused: not an Action.Execute", extra=context)
+            return invokes.bad_request("expected an Action.Execute")
+        incoming = incoming_of(activity, value)
+        if incoming is None:
+            log.info("unreadable card action answered kindly", extra=context)
+            return invokes.message(kind_reply(ErrorCode.UNKNOWN_COMMAND).summary)
+        share = value.get(SHARE_KEY)
+        if isinstance(share, str):
+            await self._share(turn_context, incoming, share)
+            return invokes.message(DONE)
+        reply = await self._reply(incoming)
+        if kind_of(activity) == "personal":
+            shown = await self._port.activity(incoming.person.tenant, reply, personal=True)
+            if len(shown.attachments) == 1:
+                # Only the person sees their personal chat, so the reply can take the card's
+                # place; file offers are cards of their own and go as a message instead.
+                return invokes.card(shown.attachments[0].content)
+            await turn_context.send_activity(shown)
+            return invokes.message(DONE)
+        # Elsewhere the answering card would replace the pressed one for everyone there.
+        privately = await self._deliver(turn_context, incoming, reply)
+        return invokes.message(REPLIED_PRIVATELY if privately else DONE)
+
+    async def _reply(self, incoming: Incoming) -> Reply:
         if incoming.text.lower() in HOME_WORDS:
             # Teams has no App Home: its stand-in is this card, sent to the personal chat.
-            reply = (await self._core.home(incoming.person)).model_copy(update={"private": True})
-        else:
-            reply = await self._core.handle(incoming, self._port)
-        await self._deliver(turn_context, incoming, reply)
+            return (await self._core.home(incoming.person)).model_copy(update={"private": True})
+        return await self._core.handle(incoming, self._port)
 
     async def on_teams_members_added_dispatch(
         self, members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
@@ -245,7 +299,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         elif activity.conversation is not None and activity.conversation.id:
             await self._references.remove(tenant, conversation_id=str(activity.conversation.id))
 
-    async def _deliver(self, turn_context: TurnContext, incoming: Incoming, reply: Reply) -> None:
+    async def _deliver(self, turn_context: TurnContext, incoming: Incoming, reply: Reply) -> bool:
+        """Send the reply where it belongs; whether it went to the person's personal chat."""
         person = incoming.person
         if reply.private and kind_of(turn_context.activity) != "personal":
             share = None
@@ -253,7 +308,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 share = share_data(incoming.text, incoming.place.address)
             try:
                 await self._port.send_private(person, reply, share=share)
-                return
+                return True
             except DeliveryError as error:
                 log.info(
                     "private reply not delivered; the conversation is told to open a chat",
@@ -264,6 +319,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         await turn_context.send_activity(
             await self._port.activity(person.tenant, reply, personal=personal)
         )
+        return False
 
     async def on_teams_file_consent_accept(
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
@@ -321,8 +377,18 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         log.warning("Teams reply not delivered", extra={**context, "status": failure.reason})
     else:
         log.error("Teams turn failed", exc_info=error, extra={**context, "status": activity.type})
+    sorry = sorry_reply()
     try:
-        await turn_context.send_activity(card_activity(sorry_reply()))
+        if activity.type == ActivityTypes.invoke:
+            # Teams waits for an invoke's own answer; a card action carries the apology in it.
+            executing = activity.name == invokes.CARD_ACTION
+            answer = invokes.message(sorry.summary) if executing else invokes.empty()
+            await turn_context.send_activity(
+                Activity(type=ActivityTypes.invoke_response, value=answer)
+            )
+            if executing:
+                return
+        await turn_context.send_activity(card_activity(sorry))
     except Exception as failure:
         log.warning(
             "could not tell the person something went wrong",
