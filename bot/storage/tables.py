@@ -365,6 +365,8 @@ class AskRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # A digest of the one-time reply code only the asker was shown; never the code itself.
     reply_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # When facilitators were sent it; None while the team has none, or none could be reached.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"), IDS_NEVER_REUSED)
 
 
