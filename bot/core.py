@@ -151,6 +151,10 @@ class Core:
         with logcontext.request(), metrics.request(incoming.person.tenant, command.name) as timing:
             try:
                 turn = await self._turn(incoming, command, port)
+                if "facilitator" in turn.roles:
+                    # Questions asked while nobody could read them go to the first facilitator
+                    # who turns up, whichever way they were named.
+                    await loop.deliver_waiting_asks(self, turn.team.tenant_id, port)
                 reply = await self._route(turn)
             except CrbotError as error:
                 timing.outcome = "refused"

@@ -15,6 +15,7 @@ from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.features import asks, insights, surveys
 from bot.messages import Bullets, Button, Buttons, Context, Heading, Image, Reply, Target, Text
+from bot.ports import ChatPort
 from bot.roles import holders
 
 if TYPE_CHECKING:
@@ -73,14 +74,34 @@ async def ask(core: Core, turn: Turn) -> Reply:
         return text
     code = asks.new_reply_code()
     place, digest = asks.kept_place(turn.incoming), asks.reply_digest(code)
-    stored = await core.asks.add_ask(tenant, place, text, core.clock.now(), reply_digest=digest)
-    await asks.tell(
-        turn.port,
-        tenant,
-        await holders(core, tenant, "facilitator"),
-        asks.for_facilitators(stored),
+    facilitators = await holders(core, tenant, "facilitator")
+    stored = await core.asks.add_ask(
+        tenant, place, text, core.clock.now(), reply_digest=digest, delivering=bool(facilitators)
     )
-    return asks.asked_reply(code, shared=stored.from_shared_place)
+    sent = 0
+    if facilitators:
+        sent = await asks.tell(turn.port, tenant, facilitators, asks.for_facilitators(stored))
+        if not sent:
+            await core.asks.put_back(tenant, [stored.id])
+    waits: asks.Waits | None = None if sent else ("unreached" if facilitators else "unnamed")
+    return asks.asked_reply(code, shared=stored.from_shared_place, waits=waits)
+
+
+async def deliver_waiting_asks(core: Core, tenant: str, port: ChatPort) -> int:
+    """Send facilitators the questions asked while none could read them; how many went."""
+    waiting = await core.asks.take_waiting(tenant, core.clock.now())
+    if not waiting:
+        return 0
+    facilitators = await holders(core, tenant, "facilitator")
+    unsent = [
+        ask.id
+        for ask in waiting
+        if not await asks.tell(port, tenant, facilitators, asks.for_facilitators(ask))
+    ]
+    await core.asks.put_back(tenant, unsent)
+    delivered = len(waiting) - len(unsent)
+    log.info("waiting questions sent to facilitators: %d", delivered, extra={"tenant": tenant})
+    return delivered
 
 
 async def open_asks(core: Core, turn: Turn) -> Reply:

@@ -173,6 +173,13 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
         teams = bot.core.teams
         if args.roles_command == "grant":
             await teams.grant(args.team, args.user, args.role)
+            facilitator = args.role == "facilitator"
+            waiting = await bot.core.asks.count_waiting(args.team) if facilitator else 0
+            if waiting:
+                _say(
+                    f"{waiting} question(s) asked while nobody could read them go to "
+                    f"{args.user} the next time they use the bot."
+                )
         elif args.roles_command == "revoke":
             await teams.revoke(args.team, args.user, args.role)
         for role in ("facilitator", "leader"):

@@ -61,7 +61,7 @@ ADD: dict[str, Callable[[async_sessionmaker[Any], str], Awaitable[None]]] = {
 }
 
 
-ADDED_AFTER_0008 = {"reply_digest", "author_token"}
+ADDED_AFTER_0008 = {"reply_digest", "author_token", "delivered_at"}
 
 
 def table(name: str) -> Table:

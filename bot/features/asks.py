@@ -10,6 +10,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import Literal
 
 from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.messages import (
@@ -96,20 +97,39 @@ def no_such_question(verb: str, ask_id: int | None) -> Reply:
     )
 
 
-def asked_reply(code: str, *, shared: bool) -> Reply:
-    """What the asker sees, once: where any answer will appear, and their reply code."""
+# Why a question waits: the team has no facilitator, or none could be reached just now.
+Waits = Literal["unnamed", "unreached"]
+_WAITING = {
+    "unnamed": (
+        "Kept, anonymously, but nobody can read it yet",
+        "this team has no facilitator yet. It will reach a facilitator as soon as one is named",
+    ),
+    "unreached": (
+        "Kept, anonymously, but nobody has read it yet",
+        "I couldn't reach a facilitator just now. It will reach one the next time a facilitator "
+        "uses the bot",
+    ),
+}
+
+
+def asked_reply(code: str, *, shared: bool, waits: Waits | None = None) -> Reply:
+    """What the asker sees, once: who has it, where any answer will appear, and their code."""
     where = (
         "Any answer is posted in this channel with your question, never with you."
         if shared
         else "As you asked in private, any answer goes with your question to the team's channel "
         "(never with you), or, if there is none, waits for your code alone."
     )
+    summary, first = "Sent, anonymously", "Sent, anonymously."
+    if waits is not None:
+        summary, why = _WAITING[waits]
+        first = f"{summary}: {why}."
     return Reply(
-        summary="Sent, anonymously",
+        summary=summary,
         blocks=(
             Text(
-                text="Sent, anonymously. Facilitators see your question without your name, and "
-                f"may pass it to leaders. {where}"
+                text=f"{first} Facilitators see your question without your name, and may pass "
+                f"it to leaders. {where}"
             ),
             Text(text=f"Your reply code: *{code}*"),
             Context(
@@ -140,6 +160,8 @@ def check_reply(ask: Ask | None) -> Reply:
             "Facilitators have passed it to leaders; no answer yet."
             if ask.status == "forwarded"
             else "Facilitators have it; it hasn't gone to leaders yet."
+            if ask.delivered
+            else "No facilitator has read it yet: it goes to one as soon as one uses the bot."
         )
         return Reply(
             summary=f"Your question: {status}",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -20,6 +21,10 @@ from bot.storage.tokens import item_token
 
 # What an ask or suggestion from a place that belongs to one person stores as its place.
 NO_PLACE = ""
+# How long a tenant found with no question waiting is trusted to have none: every facilitator's
+# request looks, and a question left waiting by another replica is seen within this time.
+QUIET_SECONDS = 5.0
+QUIET_TENANTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Ask:
     text: str
     status: str
     answer: str | None
+    # Whether facilitators were sent it; a question asked while none could read it waits.
+    delivered: bool = True
 
     @property
     def from_shared_place(self) -> bool:
@@ -40,19 +47,36 @@ class Ask:
 
 
 def _ask(row: AskRow) -> Ask:
-    return Ask(row.id, row.place, row.alias, row.text, row.status, row.answer)
+    return Ask(
+        row.id, row.place, row.alias, row.text, row.status, row.answer, row.delivered_at is not None
+    )
 
 
 class AskStore:
     """Asks and suggestions, within one tenant."""
 
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[Any], quiet_seconds: float = QUIET_SECONDS
+    ) -> None:
         self._sessions = sessions
+        self._quiet: TTLCache[str, bool] = TTLCache(QUIET_TENANTS, quiet_seconds)
 
     async def add_ask(
-        self, tenant: str, place: str, text: str, now: datetime, *, reply_digest: str
+        self,
+        tenant: str,
+        place: str,
+        text: str,
+        now: datetime,
+        *,
+        reply_digest: str,
+        delivering: bool = True,
     ) -> Ask:
-        """Keep a new question and its reply code's digest; its alias is its number."""
+        """Keep a new question and its reply code's digest; its alias is its number.
+
+        `delivering`: it is about to be sent to facilitators, so it is stored as delivered and no
+        facilitator's request at the same moment sends it too; `put_back` returns it if the
+        send reaches nobody. Without it, the question waits for a facilitator.
+        """
         async with self._sessions.begin() as session:
             row = AskRow(
                 tenant_id=tenant,
@@ -62,10 +86,13 @@ class AskStore:
                 status="new",
                 created_at=now,
                 reply_digest=reply_digest,
+                delivered_at=now if delivering else None,
             )
             session.add(row)
             await session.flush()
             row.alias = f"Question #{row.id}"
+        if not delivering:
+            self._quiet.pop(tenant, None)
         return _ask(row)
 
     async def get_ask(self, tenant: str, ask_id: int) -> Ask | None:
@@ -75,6 +102,57 @@ class AskStore:
                 select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id)
             )
         return _ask(row) if row else None
+
+    async def take_waiting(self, tenant: str, now: datetime) -> list[Ask]:
+        """The questions still waiting for a facilitator, marked delivered by this call alone.
+
+        Called on every facilitator's request, so a tenant found with nothing waiting is not
+        asked again for `quiet_seconds`. Each question is taken only while it still waits: two
+        requests at once never both send it. A send that then reaches nobody returns it with
+        `put_back`.
+        """
+        if tenant in self._quiet:
+            return []
+        unsent = AskRow.tenant_id == tenant, AskRow.delivered_at.is_(None)
+        async with self._sessions() as session:
+            found = (await session.scalars(select(AskRow.id).where(*unsent))).all()
+        if not found:
+            self._quiet[tenant] = True
+            return []
+        taken = []
+        async with self._sessions.begin() as session:
+            for ask_id in sorted(found):
+                result = await session.execute(
+                    update(AskRow).where(*unsent, AskRow.id == ask_id).values(delivered_at=now)
+                )
+                if getattr(result, "rowcount", 0) == 1:
+                    taken.append(ask_id)
+            rows = await session.scalars(
+                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id.in_(taken))
+            )
+            return sorted((_ask(row) for row in rows.all()), key=lambda ask: ask.id)
+
+    async def put_back(self, tenant: str, ask_ids: list[int]) -> None:
+        """Put questions back to wait: no facilitator could be reached with them."""
+        if not ask_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(AskRow)
+                .where(AskRow.tenant_id == tenant, AskRow.id.in_(ask_ids))
+                .values(delivered_at=None)
+            )
+        self._quiet.pop(tenant, None)
+
+    async def count_waiting(self, tenant: str) -> int:
+        """How many questions wait for a facilitator."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(func.count()).where(
+                    AskRow.tenant_id == tenant, AskRow.delivered_at.is_(None)
+                )
+            )
+        return int(found or 0)
 
     async def by_reply_digest(self, tenant: str, reply_digest: str) -> Ask | None:
         """The question whose asker holds the code with this digest."""
