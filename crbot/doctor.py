@@ -22,9 +22,10 @@ from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import alembic_config, create_engine, current_revision
 from bot.storage.tables import DeliveryRow, RolloutRow
 from content.loader import ContentError
-from crbot import runtime
+from crbot import roster, runtime
 
-Status = Literal["ok", "FAIL", "skip"]
+# `warn`: the bot runs, but some team is not served fully; it does not fail the doctor.
+Status = Literal["ok", "FAIL", "warn", "skip"]
 T = TypeVar("T")
 
 # A remote check that takes longer than this is as good as down for the operator.
@@ -45,8 +46,8 @@ class Check:
     fix: str = ""
 
     def line(self) -> str:
-        """`ok|FAIL|skip  name: detail` (and the fix, on the same line)."""
-        fix = f" -> fix: {self.fix}" if self.status == "FAIL" and self.fix else ""
+        """`ok|FAIL|warn|skip  name: detail` (and the fix, on the same line)."""
+        fix = f" -> fix: {self.fix}" if self.status in ("FAIL", "warn") and self.fix else ""
         return f"{self.status:<4}  {self.name}: {self.detail}{fix}"
 
 
@@ -326,6 +327,15 @@ def packs(settings: Settings) -> list[Check]:
     return [ok("content", f"sections per pack: {sections}; new teams get {default}")]
 
 
+async def roles(engine: AsyncEngine, settings: Settings) -> list[Check]:
+    """Every team has a facilitator (to read its questions) and a leader (to answer them)."""
+    try:
+        findings = await roster.findings(engine, settings.role_bootstrap())
+    except ConfigError as error:
+        return [fail("roles", str(error), "qualify each entry as <tenant>:<user>")]
+    return [Check(status, "roles", detail, fix) for status, detail, fix in findings]
+
+
 async def scheduling(engine: AsyncEngine, now: datetime) -> list[Check]:
     """Some replica leads the scheduler, and no due post is waiting unsent."""
     checks: list[Check] = []
@@ -408,6 +418,7 @@ async def run_checks(
             checks.extend(found)
             if all(check.status == "ok" for check in found):
                 checks.extend(await scheduling(engine, datetime.now(UTC)))
+                checks.extend(await roles(engine, settings))
             else:
                 checks.append(skip("scheduler", "not checked: fix the database first"))
         finally:
@@ -432,5 +443,8 @@ def main(say: Callable[[str], None], *, teams_token: TokenGetter = bot_framework
     for check in checks:
         say(check.line())
     failed = sum(check.status == "FAIL" for check in checks)
-    say(f"{len(checks)} checks, {failed} failed" if failed else f"{len(checks)} checks, all ok")
+    warned = sum(check.status == "warn" for check in checks)
+    counts = [f"{failed} failed"] if failed else []
+    counts += [f"{warned} warning{'s' if warned > 1 else ''}"] if warned else []
+    say(f"{len(checks)} checks, {', '.join(counts) or 'all ok'}")
     return 1 if failed else 0
