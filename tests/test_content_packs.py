@@ -399,6 +399,56 @@ def test_the_packs_speak_to_their_own_audience(healthcare: Pack, schools: Pack) 
     assert re.findall(r"\b(?:students?|classroom)\b", words(healthcare).lower()) == []
 
 
+# The health-care daily prompts: enough to last, short, varied, never the same twice.
+
+
+def _healthcare_prompts(healthcare: Pack) -> list[tuple[int, str]]:
+    return [(s.number, prompt) for s in healthcare.sections for prompt in s.daily_prompts]
+
+
+def test_every_healthcare_section_has_at_least_forty_prompts_short_enough_for_a_phone(
+    healthcare: Pack,
+) -> None:
+    assert {s.number: len(s.daily_prompts) >= 40 for s in healthcare.sections} == {
+        number: True for number in range(1, 13)
+    }
+    assert [prompt for _, prompt in _healthcare_prompts(healthcare) if len(prompt) > 200] == []
+
+
+def test_no_step_label_opens_more_than_three_prompts_in_a_healthcare_section(
+    healthcare: Pack,
+) -> None:
+    crowded = [
+        (section.number, step.name)
+        for section in healthcare.sections
+        for step in healthcare.steps
+        if sum(prompt.startswith(step.name) for prompt in section.daily_prompts) > 3
+    ]
+    assert crowded == []
+
+
+def test_no_two_healthcare_prompts_are_near_identical(healthcare: Pack) -> None:
+    def words(text: str) -> frozenset[str]:
+        return frozenset(re.findall(r"[a-z']+", text.lower()))
+
+    prompts = [prompt for _, prompt in _healthcare_prompts(healthcare)]
+    sets = [words(prompt) for prompt in prompts]
+    close = [
+        (prompts[i], prompts[j])
+        for i in range(len(sets))
+        for j in range(i + 1, len(sets))
+        if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) > 0.6
+    ]
+    assert close == []
+
+
+def test_healthcare_prompts_never_order_breaks_or_sleep_staff_may_not_control(
+    healthcare: Pack,
+) -> None:
+    bossy = re.compile(r"rest is not a reward|protect (?:one |your )?(?:break|sleep)", re.I)
+    assert [prompt for _, prompt in _healthcare_prompts(healthcare) if bossy.search(prompt)] == []
+
+
 # An organisation's copy.
 
 
