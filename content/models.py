@@ -147,6 +147,9 @@ class Section(Strict):
     components: list[BlockText] = Field(default_factory=list)
     daily_prompts: list[BlockText] = Field(default_factory=list)
     checkin_question: Title | None = None
+    # Whether the check-in asks how someone is doing: only then is a low answer followed by the
+    # support note ("how clear is what is expected of you?" at 0 is not a crisis).
+    checkin_about_wellbeing: bool = True
     adapted: bool = Field(default=False, description="True where the project wrote the text.")
 
     @property

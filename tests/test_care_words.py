@@ -26,3 +26,17 @@ def test_the_default_support_line_names_no_country(monkeypatch: pytest.MonkeyPat
     line = load_settings().support_resources
     assert "988" not in line and "(US)" not in line
     assert "employee assistance programme" in line
+
+
+async def test_a_low_answer_is_followed_by_the_support_note_only_on_how_someone_is_doing(
+    chat: Chat,
+) -> None:
+    await chat.say("fran", "checkin")  # section 1: "How are you doing right here, right now?"
+    first = (await chat.say("ana", "checkin 0")).plain_text()
+    assert "A NOTE, JUST FOR YOU" in first and "EAP" in first
+
+    chat.channel = "#clarity"
+    await chat.say("fran", "section 5")  # "how clear are you about what is expected of you?"
+    await chat.say("fran", "checkin")
+    clarity = (await chat.say("ana", "checkin 0")).plain_text()
+    assert "your answer is in" in clarity and "A NOTE, JUST FOR YOU" not in clarity

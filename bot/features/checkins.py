@@ -119,7 +119,10 @@ class Checkins:
         if poll.message_id is not None:
             ref = MessageRef(tenant=tenant, address=poll.place, message_id=poll.message_id)
             await port.update(ref, render_poll(pack, poll, published))
-        return acknowledgement(value, support, policy.group_size)
+        section = pack.section(poll.section)
+        about_wellbeing = section is None or section.checkin_about_wellbeing
+        low = about_wellbeing and value <= LOW_ANSWER
+        return acknowledgement(low, support, policy.group_size)
 
 
 # The typed answers, exactly: `str.isdigit()` also takes digits such as "²" that `int()` refuses.
@@ -131,10 +134,11 @@ THANKS = (
 )
 
 
-def acknowledgement(value: int, support: str, group_size: int) -> Reply:
-    """What the person alone sees after answering; a low answer's carries a kind note."""
+def acknowledgement(low: bool, support: str, group_size: int) -> Reply:
+    """What the person alone sees after answering; after a low answer to a question about how
+    they are doing, it carries a kind note."""
     blocks: tuple[Heading | Text | Context, ...] = (Text(text=THANKS),)
-    if value <= LOW_ANSWER:
+    if low:
         words = (
             "Thank you for being honest about how you're doing. Weeks like this happen to all "
             "of us who care for others, and you don't have to carry it alone."
