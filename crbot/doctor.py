@@ -336,6 +336,13 @@ async def roles(engine: AsyncEngine, settings: Settings) -> list[Check]:
     return [Check(status, "roles", detail, fix) for status, detail, fix in findings]
 
 
+async def support(engine: AsyncEngine, settings: Settings) -> list[Check]:
+    """Every team's staff are pointed to real support after a low answer, not a generic line."""
+    default = Settings.model_fields["support_resources"].default
+    findings = await roster.without_support(engine, settings.support_resources == default)
+    return [Check(status, "support", detail, fix) for status, detail, fix in findings]
+
+
 async def scheduling(engine: AsyncEngine, now: datetime) -> list[Check]:
     """Some replica leads the scheduler, and no due post is waiting unsent."""
     checks: list[Check] = []
@@ -419,6 +426,7 @@ async def run_checks(
             if all(check.status == "ok" for check in found):
                 checks.extend(await scheduling(engine, datetime.now(UTC)))
                 checks.extend(await roles(engine, settings))
+                checks.extend(await support(engine, settings))
             else:
                 checks.append(skip("scheduler", "not checked: fix the database first"))
         finally:

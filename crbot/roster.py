@@ -1,5 +1,5 @@
-"""Which teams lack a facilitator or a leader, counting stored roles and configured ones, for
-`crbot doctor`. It reads the database and changes nothing."""
+"""Which teams lack a facilitator or a leader (counting stored roles and configured ones), or
+support resources of their own, for `crbot doctor`. It reads the database and changes nothing."""
 
 from __future__ import annotations
 
@@ -89,3 +89,31 @@ async def findings(engine: AsyncEngine, bootstrap: RoleBootstrap) -> list[Findin
         more = f"{len(found) - MAX_GAPS} more missing roles"
         lines.append(("warn", more, "grant the roles above, then run `crbot doctor` again"))
     return lines
+
+
+async def without_support(engine: AsyncEngine, installation_default: bool) -> list[Finding]:
+    """Teams whose staff would see only the generic support line after a low answer.
+
+    When the installation sets its own `CRBOT_SUPPORT_RESOURCES`, every team has it.
+    """
+    if not installation_default:
+        return [("ok", "support resources: set for the installation", "")]
+    async with sessions(engine)() as session:
+        tenants = (
+            await session.scalars(
+                select(TeamRow.tenant_id)
+                .where(TeamRow.support_resources.is_(None))
+                .order_by(TeamRow.created_at, TeamRow.tenant_id)
+            )
+        ).all()
+    if not tenants:
+        return [("ok", "support resources: every team has its own", "")]
+    shown = ", ".join(tenants[:MAX_GAPS]) + (" and more" if len(tenants) > MAX_GAPS else "")
+    return [
+        (
+            "warn",
+            f"{len(tenants)} team(s) name no support resources, so a low check-in answer points "
+            f"only to a generic EAP line: {shown}",
+            "set CRBOT_SUPPORT_RESOURCES to your EAP and local crisis line (or each team's own)",
+        )
+    ]

@@ -164,7 +164,8 @@ def test_crbot_doctor_prints_the_warnings_and_still_exits_zero(tmp_path: Path) -
     lines = result.stdout.splitlines()
     expected = "warn  roles: shell:ward has no facilitator, so its questions wait unread -> fix: "
     assert any(line.startswith(expected) for line in lines)
-    assert lines[-1].endswith("checks, 2 warnings")
+    # Two missing roles, and no support resources named for the team.
+    assert lines[-1].endswith("checks, 3 warnings")
 
 
 async def test_many_teams_without_roles_are_listed_only_up_to_a_screenful(
