@@ -8,9 +8,17 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.app import build_slack
+from adapters.slack.render import FORM_CALLBACK, SHARE_ACTION
 from bot.core import Core
+from bot.messages import Incoming, Reply
+from bot.ports import ChatPort
+from bot.settings import ConfigError, Settings
+from bot.wording import sorry_reply
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
+
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -33,6 +41,52 @@ async def test_an_unknown_action_is_a_client_error_and_reaches_nothing(stack: Sl
 
     assert 400 <= status < 500
     assert [call.method for call in stack.fake.calls] in ([], ["auth.test"])
+
+
+async def test_slack_over_http_without_a_signing_secret_is_a_config_error_naming_it(
+    core: Core, engine: AsyncEngine
+) -> None:
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-x")  # type: ignore[call-arg]
+
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        build_slack(settings, core, engine)
+
+
+async def test_a_command_whose_handling_fails_still_gets_a_gentle_answer(
+    stack: SlackStack, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(incoming: Incoming, port: ChatPort) -> Reply:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(core, "handle", broken)
+
+    status, body = await stack.slack.command("tips")
+
+    assert status == 200
+    assert json.loads(body)["text"] == sorry_reply().summary
+
+
+async def test_a_form_whose_metadata_the_bot_did_not_write_is_acked_quietly(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": "[1, {"}
+
+    status, _ = await stack.slack.submit(view, {})
+
+    assert status == 200
+    assert not [r for r in caplog.records if r.exc_info is not None]
+    assert stack.fake.called("chat.postEphemeral") == []
+
+
+async def test_share_from_the_home_tab_has_nowhere_to_share_and_is_acked(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, _ = await stack.slack.click(
+        {"action_id": SHARE_ACTION, "value": "share:compassion-steps"}, channel=None
+    )
+
+    assert status == 200
+    assert not [r for r in caplog.records if r.exc_info is not None]
 
 
 async def test_a_form_that_is_no_longer_kept_gets_a_kind_private_word(stack: SlackStack) -> None:
@@ -90,3 +144,22 @@ async def test_a_too_long_reflection_is_refused_kindly_and_nothing_is_logged_of_
     (answer,) = stack.fake.called("chat.postEphemeral")
     assert "shorten" in json.dumps(answer["blocks"])
     assert "secret words" not in caplog.text
+
+
+async def test_a_socket_mode_envelope_slack_never_sends_is_acked_and_the_next_answered(
+    core: Core, engine: AsyncEngine, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    spoilt = {"type": "event_callback", "team_id": "T1", "event": {"type": "message", "user": 5}}
+    command = {"command": "/compassion-steps", "text": "tips", "user_id": "U1", "team_id": "T1"}
+    async with running_slack(core, engine, clock, SLACK_APP_TOKEN="xapp-test") as stack:
+        await stack.platform.start()
+        try:
+            refused = await stack.fake.over_socket("events_api", spoilt)
+            answered = await stack.fake.over_socket("slash_commands", command)
+        finally:
+            await stack.platform.stop()
+
+    assert "payload" not in refused
+    assert answered["payload"]["blocks"]
+    assert "slack envelope refused" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info is not None]

@@ -1,7 +1,8 @@
 """The Slack platform: a bolt `AsyncApp` on the bot's web server (or Socket Mode), its port,
 and the hooks that start and stop it.
 
-Requests are verified by bolt alone (401 for a bad or stale signature, before any listener).
+Requests are verified once, before anything reads them (`intake.py`: 401 for a bad or stale
+signature, 400 for a signed body that is not what Slack sends), and bolt's own check is off.
 One workspace runs on SLACK_BOT_TOKEN; many run through OAuth (SLACK_CLIENT_ID/SECRET) with the
 installations in the bot's database.
 """
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.home import Home
 from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_settings
+from adapters.slack.intake import Intake, Refused
 from adapters.slack.listeners import Handler, Listeners
 from adapters.slack.observability import request_id_of, socket_mode_handler
 from adapters.slack.port import InstalledClients, OneClient, SlackPort, tenant_of, web_client
@@ -30,7 +32,7 @@ from adapters.slack.records import SlackRecords
 from bot import logcontext
 from bot.messages import Image
 from bot.ports import Clock, SystemClock
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class SlackPlatform:
     port: SlackPort
     records: SlackRecords
     app_token: str | None = None
+    intake: Intake | None = None
     _socket: Any = field(default=None, repr=False)
 
     def mount(self, server: web.Application) -> None:
@@ -68,14 +71,20 @@ class SlackPlatform:
             server.router.add_get(REDIRECT_PATH, self.oauth_redirect)
 
     async def events(self, request: web.Request) -> web.Response:
-        """Commands, interactions and events: bolt verifies, dispatches and answers."""
+        """Commands, interactions and events: verified and checked here, bolt dispatches."""
+        assert self.intake is not None  # mounted only over HTTP, where build_slack sets it
         try:
-            parsed = await to_bolt_request(request)
-        except ValueError:  # a body bolt cannot parse (JSON or form), signed or not
-            log.info("slack request unreadable", extra={"platform": "slack", "status": 400})
-            return web.json_response({"error": "bad request"}, status=400)
-        with logcontext.request(request_id_of(parsed.body)):
-            return await to_aiohttp_response(await self.app.async_dispatch(parsed))
+            admitted = self.intake.admit(
+                await request.read(), request.headers, request.query_string
+            )
+        except Refused as refused:
+            level = logging.INFO if refused.status == 401 else logging.WARNING
+            context = {"platform": "slack", "status": refused.status, **refused.ids}
+            log.log(level, "slack request refused: %s", refused.reason, extra=context)
+            word = "invalid request" if refused.status == 401 else "bad request"
+            return web.json_response({"error": word}, status=refused.status)
+        with logcontext.request(request_id_of(admitted.body)):
+            return await to_aiohttp_response(await self.app.async_dispatch(admitted))
 
     async def install(self, request: web.Request) -> web.Response:
         """The "Add to Slack" page, with a fresh OAuth state."""
@@ -131,11 +140,17 @@ def build_slack(
     records = SlackRecords(engine, clock or SystemClock())
     base_url = settings.slack_api_url
     signing = settings.slack_signing_secret
+    intake = None
+    if settings.slack_app_token is None:  # over HTTP: Socket Mode needs no signatures
+        if signing is None:
+            raise ConfigError("SLACK_SIGNING_SECRET: needed to verify Slack's requests over HTTP")
+        intake = Intake(signing.get_secret_value())
     options: Json = {
         "name": "crbot",
         "process_before_response": True,
         "signing_secret": signing.get_secret_value() if signing else None,
-        "request_verification_enabled": settings.slack_app_token is None,
+        # The intake verifies each request before bolt sees it: once is enough.
+        "request_verification_enabled": False,
     }
     if settings.slack_client_id is not None:
         client = web_client(None, base_url)
@@ -158,7 +173,7 @@ def build_slack(
             app.event(name)(_noop)
     app.error(_on_error)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-    return SlackPlatform(app=app, port=port, records=records, app_token=app_token)
+    return SlackPlatform(app=app, port=port, records=records, app_token=app_token, intake=intake)
 
 
 class DedupeAndForget(AsyncMiddleware):

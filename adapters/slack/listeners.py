@@ -151,7 +151,12 @@ class Listeners:
         """`/compassion-steps ...`: the reply is the ack, so it arrives at once."""
         incoming = _incoming(body, f"{PREFIX} {body.get('text') or ''}".strip())
         port = self.port.for_client(client)
-        reply = await self.core.handle(incoming, port)
+        try:
+            reply = await self.core.handle(incoming, port)
+        except Exception:
+            # The answer is the ack: without one Slack shows the person its own error.
+            log.exception("slack command failed", extra={"platform": "slack", "command": "command"})
+            reply = sorry_reply()
         share = incoming.text if reply.shareable and reply.private else None
         try:
             rendered = await port.rendered(incoming.person.tenant, reply, share=share)
@@ -210,6 +215,9 @@ class Listeners:
     ) -> None:
         """Share in channel: run the same command again and post the reply for everyone."""
         await ack()
+        if not body.get("response_url"):  # not from a message (the Home tab): nowhere to share
+            log.info("slack share with no channel", extra={"platform": "slack"})
+            return
         async with logged("share", body):
             command = str(action.get("value") or "").removeprefix(SHARE_PREFIX)
             incoming = _incoming(body, command, via_button=True)
@@ -247,7 +255,10 @@ class Listeners:
         """A submitted modal: the command it was opened for, with the answers."""
         await ack()
         async with logged("form submission", body):
-            metadata = json.loads(view.get("private_metadata") or "{}")
+            metadata = _metadata(view)
+            if metadata is None:  # not a modal the bot opened as it opens them now
+                log.info("slack form of an older kind", extra={"platform": "slack"})
+                return
             incoming = _incoming(
                 {**body, "channel_id": metadata.get("ch")},
                 str(metadata.get("c") or ""),
@@ -347,6 +358,19 @@ class Listeners:
             port = self.port.for_client(client)
             reply = await self.core.handle(incoming, port)
             await port.send(incoming.place, reply)
+
+
+def _metadata(view: Json) -> Json | None:
+    """What `form_button` put in the modal: the command and the channel (None if not that)."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(metadata, dict) or not all(
+        value is None or isinstance(value, str) for value in metadata.values()
+    ):
+        return None
+    return metadata
 
 
 async def _just_ack(ack: AsyncAck) -> None:

@@ -7,6 +7,7 @@ retry is visible only to a handler. `Counted` wraps one and reports each retry i
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -19,7 +20,10 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.shapes import problem
 from bot import logcontext, metrics
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 # Where Slack puts its id for a request: Events API deliveries carry an event id; commands,
@@ -81,13 +85,23 @@ def counted(handlers: list[AsyncRetryHandler]) -> list[AsyncRetryHandler]:
 
 
 def socket_mode_handler(app: AsyncApp, app_token: str, client: AsyncWebClient) -> Any:
-    """A Socket Mode handler that runs each envelope under Slack's id for it."""
+    """A Socket Mode handler that runs each envelope under Slack's id for it, and checks its
+    shape as the HTTP intake does."""
     # Imported here: the Socket Mode client is needed only with an app token.
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
     class Identified(AsyncSocketModeHandler):  # type: ignore[misc]
         async def handle(self, client: Any, req: SocketModeRequest) -> None:
             with logcontext.request(request_id_of(req.payload) or req.envelope_id):
-                await super().handle(client, req)
+                wrong = problem(req.payload)
+                if wrong is None:
+                    await super().handle(client, req)
+                    return
+                # Not what Slack sends, so bolt would raise on it; acked, or Slack resends it.
+                log.warning("slack envelope refused: %s", wrong, extra={"platform": PLATFORM})
+                await client.send_socket_mode_response(
+                    SocketModeResponse(envelope_id=req.envelope_id)
+                )
 
     return Identified(app, app_token, web_client=client)

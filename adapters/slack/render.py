@@ -366,11 +366,16 @@ def modal(form: Form, metadata: str) -> Json:
 def answers(state: Json) -> dict[str, str]:
     """A submitted modal's values, by field name (empty optional fields are left out)."""
     found: dict[str, str] = {}
-    for name, actions in (state.get("values") or {}).items():
-        value = (actions or {}).get(FIELD_ACTION) or {}
+    values = state.get("values")
+    # Slack nests objects here; anything else (a modal of another shape) has no answers.
+    for name, actions in (values if isinstance(values, dict) else {}).items():
+        value = actions.get(FIELD_ACTION) if isinstance(actions, dict) else None
+        if not isinstance(value, dict):
+            continue
+        option = value.get("selected_option")
         picked = (
             value.get("value")
-            or (value.get("selected_option") or {}).get("value")
+            or (option.get("value") if isinstance(option, dict) else None)
             or value.get("selected_conversation")
             or value.get("selected_channel")
             or value.get("selected_date")
