@@ -1,14 +1,18 @@
-"""Bad or unlucky input never crashes the Slack adapter: a 4xx, or a kind private word."""
+"""Bad or unlucky input never crashes the Slack adapter: a 4xx, or a kind private word; whatever
+Slack sends is answered in time."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.app import build_slack
+from adapters.slack.fallbacks import OLDER, UNKNOWN_COMMAND
 from adapters.slack.render import FORM_CALLBACK, SHARE_ACTION
 from bot.core import Core
 from bot.messages import Incoming, Reply
@@ -17,6 +21,7 @@ from bot.settings import ConfigError, Settings
 from bot.wording import sorry_reply
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
+from tests.fakes.slack_payloads import NAMES, captured
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -34,13 +39,58 @@ async def test_a_signed_but_garbled_payload_is_a_client_error(stack: SlackStack)
     assert stack.fake.calls == []
 
 
-async def test_an_unknown_action_is_a_client_error_and_reaches_nothing(stack: SlackStack) -> None:
-    button = {"action_id": "someone.else", "value": "checkin 5"}
+@pytest.mark.parametrize("name", NAMES)
+async def test_an_interaction_the_bot_does_not_know_is_acked_and_logged_with_ids_only(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    payload = captured(name, stack.fake.response_url("older"))
 
-    status, _ = await stack.slack.click(button)
+    status, body = await stack.slack.interaction(payload)
 
-    assert 400 <= status < 500
+    assert (status, body) == (200, "")
+    (line,) = [r for r in caplog.records if "for nothing the bot knows" in r.getMessage()]
+    assert line.levelno == logging.INFO
+    assert getattr(line, "tenant", None) == "slack:T0CAG"
+    assert "U0CA5" not in caplog.text and "amy" not in caplog.text
+    if "response_url" in payload:  # from a message: the person hears why nothing happened
+        (said,) = await stack.fake.wait_for_responses(1)
+        assert said == {"response_type": "ephemeral", "replace_original": False, "text": OLDER}
+    else:  # the Home tab, a modal, a global shortcut: nowhere to say it, so nothing visible
+        assert stack.fake.responses == []
     assert [call.method for call in stack.fake.calls] in ([], ["auth.test"])
+
+
+async def test_a_command_the_code_does_not_have_is_answered_privately(stack: SlackStack) -> None:
+    body = urlencode({"command": "/compassion-old", "text": "x", "team_id": "T1", "user_id": "U1"})
+
+    status, answer = await stack.slack.post(body, FORM)
+
+    assert (status, answer) == (200, UNKNOWN_COMMAND)  # plain text: Slack shows it ephemerally
+
+
+async def test_an_event_nobody_listens_for_is_acked_so_slack_does_not_resend_it(
+    stack: SlackStack,
+) -> None:
+    status, _ = await stack.slack.event({"type": "reaction_added", "user": "U1", "reaction": "+1"})
+
+    assert status == 200
+    assert [call.method for call in stack.fake.calls] in ([], ["auth.test"])
+
+
+async def test_a_menu_asking_for_options_gets_none(stack: SlackStack) -> None:
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "action_id": "pick_someone",
+        "block_id": "b1",
+        "value": "ad",
+    }
+
+    status, body = await stack.slack.interaction(payload)
+
+    assert (status, json.loads(body)) == (200, {"options": []})
 
 
 async def test_slack_over_http_without_a_signing_secret_is_a_config_error_naming_it(

@@ -22,6 +22,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.fallbacks import register_fallbacks
 from adapters.slack.home import Home
 from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_settings
 from adapters.slack.intake import Intake, Refused
@@ -171,6 +172,7 @@ def build_slack(
     else:
         for name in UNINSTALL_EVENTS:
             app.event(name)(_noop)
+    register_fallbacks(app)  # last: they take whatever no listener above did
     app.error(_on_error)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     return SlackPlatform(app=app, port=port, records=records, app_token=app_token, intake=intake)
