@@ -1,10 +1,11 @@
 """Bad or unlucky input never crashes the Slack adapter: a 4xx, or a kind private word; whatever
-Slack sends is answered in time."""
+Slack sends is answered in time, and a replayed command does nothing."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.app import build_slack
 from adapters.slack.fallbacks import OLDER, UNKNOWN_COMMAND
+from adapters.slack.records import RecentKeys
 from adapters.slack.render import FORM_CALLBACK, SHARE_ACTION
 from bot.core import Core
 from bot.messages import Incoming, Reply
@@ -91,6 +93,82 @@ async def test_a_menu_asking_for_options_gets_none(stack: SlackStack) -> None:
     status, body = await stack.slack.interaction(payload)
 
     assert (status, json.loads(body)) == (200, {"options": []})
+
+
+def replayable(text: str, trigger: str) -> str:
+    """A command's body with a fixed trigger id, to send more than once."""
+    fields = {
+        "command": "/compassion-steps",
+        "text": text,
+        "user_id": "U1",
+        "user_name": "u1",
+        "channel_id": "C1",
+        "team_id": "T1",
+        "trigger_id": trigger,
+    }
+    return urlencode(fields)
+
+
+async def test_a_signed_command_replayed_within_the_window_runs_once(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body, stamp = replayable("checkin", "4455.6677.replayed"), int(time.time())
+
+    first = await stack.slack.post(body, FORM, timestamp=stamp)
+    again = await stack.slack.post(body, FORM, timestamp=stamp)
+
+    assert first[0] == 200
+    assert again == (200, "")
+    assert len(stack.fake.called("chat.postMessage")) == 1  # one poll, not two
+    assert "slack command already handled" in caplog.text
+
+
+async def test_the_same_command_with_a_new_trigger_is_answered_again(stack: SlackStack) -> None:
+    stamp = int(time.time())
+    answers = [
+        await stack.slack.post(replayable("tips", trigger), FORM, timestamp=stamp)
+        for trigger in ("1.1.first", "1.1.second")
+    ]
+
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1] == answers[1][1] != ""
+
+
+async def test_a_command_replayed_to_another_replica_runs_once(
+    core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serves one process")
+    body, stamp = replayable("checkin", "4455.6677.elsewhere"), int(time.time())
+    async with running_slack(core, engine, clock) as one, running_slack(core, engine, clock) as two:
+        first = await one.slack.post(body, FORM, timestamp=stamp)
+        again = await two.slack.post(body, FORM, timestamp=stamp)
+        polls = one.fake.called("chat.postMessage") + two.fake.called("chat.postMessage")
+
+    assert first[0] == 200
+    assert again == (200, "")
+    assert len(polls) == 1
+
+
+def test_a_key_is_forgotten_once_its_replay_window_has_passed() -> None:
+    now = [1000.0]
+    recent = RecentKeys(window=600.0, limit=10, now=lambda: now[0])
+
+    assert recent.first("slack:T1", "k") is True
+    assert recent.first("slack:T1", "k") is False
+    assert recent.first("slack:T2", "k") is True  # another workspace's key
+    now[0] += 601.0
+    assert recent.first("slack:T1", "k") is True
+
+
+def test_the_oldest_keys_go_first_when_the_memory_is_full() -> None:
+    recent = RecentKeys(window=600.0, limit=2, now=lambda: 0.0)
+    for key in ("a", "b", "c"):
+        assert recent.first("t", key)
+
+    assert recent.first("t", "c") is False
+    assert recent.first("t", "a") is True
 
 
 async def test_slack_over_http_without_a_signing_secret_is_a_config_error_naming_it(

@@ -179,7 +179,8 @@ def build_slack(
 
 
 class DedupeAndForget(AsyncMiddleware):
-    """Events API retries answered once (by event id); an uninstall forgets the workspace.
+    """Events API retries and replayed commands answered once (by event id, by trigger id); an
+    uninstall forgets the workspace.
 
     A middleware class rather than a decorated function: bolt calls it directly, without
     inspecting its arguments on every request, which slash commands would otherwise pay for.
@@ -197,6 +198,8 @@ class DedupeAndForget(AsyncMiddleware):
     ) -> BoltResponse | None:
         """Let a first delivery through; answer a repeat at once."""
         body: Json = req.body
+        if "command" in body:
+            return await self._command(body, next)
         if body.get("type") != "event_callback" or not body.get("event_id"):
             return await next()
         tenant = tenant_of(str(body.get("team_id") or ""))
@@ -208,6 +211,19 @@ class DedupeAndForget(AsyncMiddleware):
         if event_type in UNINSTALL_EVENTS and _whole_workspace(body):
             gone = await self.records.forget_workspace(tenant)
             log.info("slack workspace forgotten: %d rows", gone, extra=context)
+        return await next()
+
+    async def _command(
+        self, body: Json, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        """Slack never resends a command, so a second copy of one is a replay of the signed
+        request (accepted for five minutes): it gets an empty answer and does nothing."""
+        trigger = body.get("trigger_id")
+        tenant = tenant_of(str(body.get("team_id") or ""))
+        if trigger and not await self.records.first_command(tenant, str(trigger)):
+            context = {"platform": "slack", "tenant": tenant, "request_id": str(trigger)}
+            log.info("slack command already handled", extra=context)
+            return BoltResponse(status=200, body="")
         return await next()
 
 

@@ -1,8 +1,11 @@
-"""The Slack adapter's own rows: handled Events API deliveries, and the forms buttons open."""
+"""The Slack adapter's own rows: handled Events API deliveries and commands, and the forms
+buttons open."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,18 +17,68 @@ from bot.storage.seen import SeenRequests
 from bot.storage.tables import SlackFormRow
 from bot.storage.upsert import upsert
 
+# A signed request is accepted while its timestamp is within 5 minutes of the clock, either side,
+# so a copy can arrive up to 10 minutes after the first; a little more covers the clocks' drift.
+REPLAY_WINDOW = 11 * 60.0
+# Far more commands than any school or hospital sends in that window; past it, the oldest go.
+REPLAY_KEYS = 100_000
+
+
+class RecentKeys:
+    """The keys this process saw within the replay window, oldest first."""
+
+    def __init__(
+        self,
+        window: float = REPLAY_WINDOW,
+        limit: int = REPLAY_KEYS,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._window = window
+        self._limit = limit
+        self._now = now
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def first(self, tenant: str, key: str) -> bool:
+        """Record a key; False when it was seen within the window."""
+        now = self._now()
+        while self._seen and (
+            len(self._seen) >= self._limit or next(iter(self._seen.values())) < now - self._window
+        ):
+            self._seen.popitem(last=False)
+        if (tenant, key) in self._seen:
+            return False
+        self._seen[(tenant, key)] = now
+        return True
+
 
 class SlackRecords:
-    """Deduplicating events by id, and keeping forms by digest, always within one tenant."""
+    """Deduplicating events and commands, and keeping forms by digest, always within one
+    tenant."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._sessions = sessions(engine)
         self._clock = clock
         self._seen = SeenRequests(self._sessions, clock)
+        self._recent = RecentKeys()
+        # SQLite serves one process (docs/DEPLOY.md), so its memory sees every command; with
+        # PostgreSQL several replicas may serve, and only the shared table sees them all.
+        self._one_process = engine.dialect.name == "sqlite"
 
     async def first_delivery(self, tenant: str, event_id: str) -> bool:
         """Record an event id; False when it was seen before (a retry or a duplicate)."""
         return await self._seen.first(tenant, f"slack:{event_id}")
+
+    async def first_command(self, tenant: str, trigger_id: str) -> bool:
+        """Record a command's trigger id; False when it was seen before (a replay).
+
+        Only replays within the signature's window can arrive, so memory of that window is
+        enough in one process, and it costs nothing: a row written per command would cost more
+        than the rest of the command (a committed SQLite write is a disk flush).
+        """
+        key = f"slack:command:{trigger_id}"
+        if not self._recent.first(tenant, key):
+            return False
+        return self._one_process or await self._seen.first(tenant, key)
 
     async def keep_forms(self, tenant: str, forms: Mapping[str, Form]) -> None:
         """Keep the forms a message's buttons open (a form already kept is left as it is)."""
