@@ -1,4 +1,5 @@
-"""The database schema. Every table has a tenant column: no row exists outside a tenant."""
+"""The database schema. Every table has a tenant column: no row exists outside a tenant (but the
+scheduler's lease, which belongs to the installation)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -177,6 +179,18 @@ class DeliveryRow(Base):
         Index("ix_deliveries_status_due", "status", "due_at"),
         Index("ix_deliveries_rollout", "rollout_id"),
     )
+
+
+class LeaseRow(Base):
+    """Which scheduler replica may send, in which term, until when (see `scheduler.leader`)."""
+
+    __tablename__ = "scheduler_leases"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    # One more each time the lease changes hands: what a holder renews is its own term only.
+    term: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch on the database server's clock, so replicas never compare theirs.
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class PreferenceRow(Base):

@@ -58,7 +58,8 @@ NEVER_EXPORTED = (
     "agreement_stars",
     "preferences",
 )
-# This installation's own: platform credentials, OAuth states, forms and deliveries seen.
+# This installation's own: platform credentials, OAuth states, forms and deliveries seen, and
+# which of its schedulers may send.
 LOCAL = (
     "slack_installations",
     "slack_bots",
@@ -66,6 +67,7 @@ LOCAL = (
     "slack_forms",
     "seen_requests",
     "teams_conversation_references",
+    "scheduler_leases",
 )
 
 
