@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import Bullets, Context, File, Heading, Reply, Text
+from bot.rollouts import uncertain
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
 from bot.rollouts.store import RolloutRecord
@@ -75,6 +76,9 @@ async def rollout(core: Core, turn: Turn) -> Reply:
     if "facilitator" not in turn.roles:
         raise CrbotError(ErrorCode.NOT_ALLOWED)
     tenant, args = turn.team.tenant_id, turn.command.args
+    if args and args[0] == uncertain.POST_NOW:
+        # From the facilitators' note, in a direct message: the post names its own rollout.
+        return await uncertain.post_now(core, turn, args[1:])
     found = await core.rollouts.store.for_place(tenant, turn.incoming.place.address)
     if found is None:
         return Reply.saying("There's no rollout in this channel yet.", USAGE)

@@ -40,6 +40,10 @@ LABELS = {
     "prompt": "Daily prompt",
     "checkin": "Check-in",
     "reminder": "Check-in reminder",
+    # Rows made while sending (`bot.rollouts.store.SPAWNED_KINDS`).
+    "leader-dm": "Note to a leader",
+    "follow-up": "Scheduled follow-up",
+    "reminder-dms": "Check-in reminders",
 }
 # Kinds that prepare for a circle move earlier off a holiday; the rest move later.
 BEFORE_CIRCLE = frozenset({"intro", "nudge"})
@@ -186,6 +190,19 @@ def expand(
     return [post for post in posts if after is None or post.due_at > after]
 
 
+def title(pack: Pack, kind: str, section: int, detail: str = "") -> str:
+    """What a post is, as facilitators read it: `Introduction: Compassion in action`."""
+    found = pack.section(section)
+    name = found.title if found else f"Section {section}"
+    if kind == "survey":
+        return f"{detail.capitalize()}-programme survey"
+    if kind == "agreements":
+        return "Our culture agreements"
+    if kind == "checkin" and detail == "sustain":
+        return "Monthly check-in"
+    return f"{LABELS[kind]}: {name}"[:80]
+
+
 class _Planner:
     def __init__(
         self, zone: ZoneInfo, calendar: CohortCalendar, holidays: frozenset[date], pack: Pack
@@ -198,15 +215,7 @@ class _Planner:
         self._days: set[tuple[str, int, date, str]] = set()
 
     def title(self, kind: str, section: int, detail: str) -> str:
-        found = self.pack.section(section)
-        name = found.title if found else f"Section {section}"
-        if kind == "survey":
-            return f"{detail.capitalize()}-programme survey"
-        if kind == "agreements":
-            return "Our culture agreements"
-        if kind == "checkin" and detail == "sustain":
-            return "Monthly check-in"
-        return f"{LABELS[kind]}: {name}"[:80]
+        return title(self.pack, kind, section, detail)
 
     def add(self, kind: str, section: int, wanted: datetime, *, detail: str = "") -> None:
         moved = self.calendar.shift(wanted, self.holidays, later=kind not in BEFORE_CIRCLE)

@@ -182,13 +182,16 @@ async def facilitators(core: Core, rollout: RolloutRecord) -> list[str]:
     return sorted(people)
 
 
-async def tell_facilitators(core: Core, port: ChatPort, rollout: RolloutRecord, words: str) -> int:
-    """Send every facilitator a private note; returns how many got it."""
+async def tell_facilitators(
+    core: Core, port: ChatPort, rollout: RolloutRecord, words: str | Reply
+) -> int:
+    """Send every facilitator a private note (these words, or a reply); returns how many got it."""
     told = 0
+    reply = words if isinstance(words, Reply) else facilitator_notice(rollout, words)
     for user in await facilitators(core, rollout):
         try:
             person = Person(tenant=rollout.tenant_id, user_id=user)
-            await port.send_private(person, facilitator_notice(rollout, words))
+            await port.send_private(person, reply)
             told += 1
         except Exception:
             context = {"tenant": rollout.tenant_id, "job_id": rollout.id}

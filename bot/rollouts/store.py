@@ -68,6 +68,11 @@ class RolloutStore:
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> async_sessionmaker[Any]:
+        """The database the rollouts and their ledger rows live in."""
+        return self._sessions
+
     async def create(
         self,
         *,
