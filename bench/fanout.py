@@ -33,7 +33,6 @@ from bot.rollouts import posts  # noqa: E402
 from bot.rollouts.plan import Circle, PlannedPost  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from crbot import runtime  # noqa: E402
-from scheduler.leader import SoleLeadership  # noqa: E402
 from scheduler.ledger import Ledger  # noqa: E402
 from scheduler.limiter import Limiter, Limits, Rate  # noqa: E402
 from scheduler.sender import Sender  # noqa: E402
@@ -140,7 +139,6 @@ async def fan_out(url: str, workspaces: int, channels: int, data: Path) -> tuple
         core=core,
         ledger=Ledger(bot.engine),
         ports={"slack": port},
-        leadership=SoleLeadership(),
         instance="bench",
         limiter=Limiter(),
     )

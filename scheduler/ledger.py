@@ -2,14 +2,15 @@
 
 A row moves planned → sending (claimed, with who and when) → sent. Claiming is one UPDATE over a
 `FOR UPDATE SKIP LOCKED` subquery on PostgreSQL, so two schedulers never claim the same row; on
-SQLite the single UPDATE takes the write lock for itself (one process).
+SQLite the single UPDATE takes the write lock for itself (one process). The same transaction
+renews the claimer's sending lease (`scheduler.leader.Lease`), or claims nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rollouts.store import utc
 from bot.storage.tables import DeliveryRow, RolloutRow
+from scheduler.leader import Lease
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Claimed:
     address: str
     attempts: int
     body: str | None = None
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,13 @@ _COLUMNS = (
     DeliveryRow.address,
     DeliveryRow.attempts,
     DeliveryRow.body,
+    DeliveryRow.due_at,
 )
 
 
 def _claimed(row: Any) -> Claimed:
     # By position, in `_COLUMNS` order: a fan-out claims thousands of rows at once.
-    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, body = row
+    row_id, key, tenant, rollout_id, kind, section, local_date, address, attempts, body, due = row
     return Claimed(
         id=row_id,
         key=key,
@@ -122,6 +126,7 @@ def _claimed(row: Any) -> Claimed:
         address=address,
         attempts=attempts,
         body=body,
+        due_at=utc(due) if due is not None else None,
     )
 
 
@@ -130,6 +135,11 @@ class Ledger:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database the ledger lives in (the sending lease lives there too)."""
+        return self._engine
 
     def _due(self, now: datetime) -> Any:
         return and_(
@@ -163,8 +173,10 @@ class Ledger:
             ]
         return sorted(missed, key=lambda row: row.id)
 
-    async def claim(self, me: str, now: datetime, limit: int) -> list[Claimed]:
-        """Take up to `limit` due rows of active rollouts for this scheduler."""
+    async def claim(
+        self, me: str, now: datetime, limit: int, lease: Lease | None = None
+    ) -> list[Claimed]:
+        """Take up to `limit` due rows of active rollouts; none unless `lease` is renewed."""
         chosen = (
             select(DeliveryRow.id)
             .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
@@ -181,6 +193,10 @@ class Ledger:
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         async with self._engine.begin() as connection:
+            # The one statement fencing adds to a slice: a replica that cannot prove it still
+            # holds the lease claims nothing, in the same transaction that would claim.
+            if lease is not None and not await lease.renew(connection):
+                return []
             rows = await connection.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(select(chosen.c.id)), DeliveryRow.status == "planned")
@@ -190,8 +206,14 @@ class Ledger:
             claimed = [_claimed(row) for row in rows.all()]
         return sorted(claimed, key=lambda row: row.id)
 
-    async def finish(self, me: str, outcomes: Sequence[Outcome], now: datetime) -> int:
-        """Record outcomes of rows this scheduler claimed; returns how many it still owned."""
+    async def finish(
+        self, me: str, outcomes: Sequence[Outcome], now: datetime, lease: Lease | None = None
+    ) -> int:
+        """Record outcomes of rows this scheduler claimed; returns how many it still owned.
+
+        A row another replica found left behind and marked uncertain takes its outcome too: we
+        know what became of it. The lease is renewed on the way when it is due.
+        """
         if not outcomes:
             return 0
         table = DeliveryRow.__table__
@@ -199,7 +221,8 @@ class Ledger:
             update(table)  # type: ignore[arg-type]
             .where(
                 table.c.id == bindparam("row_id"),
-                table.c.status == "sending",
+                # Not IN: an expanding list cannot go with executemany.
+                or_(table.c.status == "sending", table.c.status == "uncertain"),
                 table.c.claimed_by == me,
             )
             .values(
@@ -229,6 +252,9 @@ class Ledger:
         while True:
             try:
                 async with self._engine.begin() as connection:
+                    if lease is not None and lease.due():
+                        # Whether or not it is still ours, what was sent is recorded.
+                        await lease.renew(connection)
                     result = await connection.execute(statement, values)
                 return int(result.rowcount)
             except Exception as error:
@@ -250,14 +276,33 @@ class Ledger:
             )
             return [_claimed(row) for row in rows.all()]
 
-    async def settle(self, row_id: int, status: str, message_id: str | None = None) -> None:
-        """Resolve a stale row: sent (found on the platform), planned again, or uncertain."""
+    async def settle(self, row_id: int, status: str, message_id: str | None = None) -> bool:
+        """Resolve a stale row: sent (found on the platform), planned again, or uncertain;
+        False if its claimer recorded it first."""
+        # An uncertain row keeps its claimer, whose outcome may still come and settle it.
+        claimer = DeliveryRow.claimed_by if status == "uncertain" else None
         async with self._engine.begin() as connection:
-            await connection.execute(
+            result = await connection.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id == row_id, DeliveryRow.status == "sending")
-                .values(status=status, message_id=message_id, claimed_by=None)
+                .values(status=status, message_id=message_id, claimed_by=claimer)
             )
+        return bool(result.rowcount)
+
+    async def release(self, me: str, keep: Collection[int]) -> int:
+        """Put back rows claimed by a claim whose answer never came (the database went away as
+        it committed): nothing of ours holds them, so none was sent. `keep`: rows handed out."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.status == "sending",
+                    DeliveryRow.claimed_by == me,
+                    DeliveryRow.id.not_in(list(keep)),
+                )
+                .values(status="planned", claimed_by=None)
+            )
+        return int(result.rowcount)
 
     async def next_retry(self, now: datetime) -> datetime | None:
         """When the earliest postponed row of an active rollout may go."""

@@ -1,9 +1,10 @@
 """The ledger sender: claims due posts, sends them through each platform's port, marks them.
 
-Only the leader sends, and it checks before every batch. A transient platform error puts the post
-back with a backoff that honours Retry-After; a permanent one pauses the cohort and tells its
-facilitators privately. A post left half-done by a crash is looked up on the platform where the
-port can, or reported to the facilitators as uncertain, never silently sent twice.
+Only the holder of the sending lease sends: each claim renews it, and no send starts without it
+(`scheduler.leader.Lease`). A transient platform error puts the post back with a backoff that
+honours Retry-After; a permanent one pauses the cohort and tells its facilitators privately. A
+post another holder left half-done is looked up on the platform where the port can, or shown to
+the facilitators as uncertain with a button to post it, never silently sent twice.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from bot import logcontext, metrics
 from bot.core import Core
 from bot.errors import DeliveryError
-from bot.messages import Target
 from bot.ports import ChatPort
-from bot.rollouts import leaders, posts
+from bot.rollouts import posts
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
-from scheduler.leader import Leadership
-from scheduler.ledger import Claimed, Ledger, Missed, Outcome
+from scheduler import recovery
+from scheduler.leader import Lease
+from scheduler.ledger import Claimed, Ledger, Outcome, unreachable
 from scheduler.limiter import Limiter
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class Sender:
         core: Core,
         ledger: Ledger,
         ports: Mapping[str, ChatPort],
-        leadership: Leadership,
         instance: str,
+        lease: Lease | None = None,
         limiter: Limiter | None = None,
         grace: timedelta = timedelta(hours=2),
         batch: int = 1000,
@@ -64,8 +65,8 @@ class Sender:
         self.core = core
         self.ledger = ledger
         self.ports = ports
-        self.leadership = leadership
         self.instance = instance
+        self.lease = lease or Lease(instance)
         self.limiter = limiter or Limiter()
         self.grace = grace
         self.batch = batch
@@ -75,21 +76,33 @@ class Sender:
         self._gate = asyncio.Semaphore(concurrency)
         self._running = asyncio.Lock()
         self._paused: set[str] = set()
+        # A claim failed with the database away: it may have committed all the same, leaving
+        # rows claimed by us that no run of ours holds.
+        self._orphans = False
+        # Rows handed to a run whose outcomes could not be written: sent or not, nobody knows.
+        self._unrecorded: set[int] = set()
+        self._resigned = False
 
     async def run_due(self) -> int:
         """Send everything due now (and retries due soon); returns how many were sent."""
         async with self._running:
+            # Once resigned, only `lead` takes the lease again: a run that was waiting its turn
+            # must not take it back from the replica elected meanwhile.
+            if not await self._lead(take=not self._resigned):
+                return 0
+            if self._orphans:
+                await self._release_orphans()
             sent = 0
-            while await self.leadership.holds():
+            while self.lease.live():
                 now = self.core.clock.now()
-                await self._report_missed(now)
+                await recovery.report_missed(self.core, self.ledger, self.ports, now, self.grace)
                 # Counted before claiming: once rows are claimed, every failure must hand them back.
                 backlog = await self.ledger.backlog(now)
                 metrics.deliveries_pending(backlog.pending)
                 if backlog.oldest is not None:
                     # How late this run began: the oldest due post that was never tried.
                     metrics.scheduler_lag((now - backlog.oldest).total_seconds())
-                claimed = await self.ledger.claim(self.instance, now, self.batch)
+                claimed = await self._claim(now)
                 if claimed:
                     sent += await self._send_all(claimed, now)
                     continue
@@ -99,66 +112,57 @@ class Sender:
                 await self._sleep((retry - now).total_seconds())
             return sent
 
+    async def lead(self) -> bool:
+        """Hold the sending lease, taking it if it is free; False while another replica has it.
+
+        Taking it starts a new term, and the rows the last holder left are settled first.
+        """
+        async with self._running:
+            self._resigned = False
+            return await self._lead(take=True)
+
+    async def keep(self) -> bool:
+        """Renew the lease when it is due (an idle leader); False once it is not ours."""
+        return await self.lease.keep(self.ledger.engine)
+
+    async def resign(self) -> None:
+        """Start no more sends; once the run under way has recorded its own, hand the lease back."""
+        self.lease.drop()
+        self._resigned = True
+        async with self._running:
+            if self._orphans:
+                await self._release_orphans()
+            await self.lease.release(self.ledger.engine)
+
     async def recover(self) -> None:
         """Settle rows a stopped scheduler left between send and mark."""
         # A run of ours may still hold rows, waiting for the database to record what it sent:
         # once it is done, what remains `sending` really was left behind.
         async with self._running:
-            stale = await self.ledger.stale()
-        uncertain: dict[str, list[Claimed]] = {}
-        for row in stale:
-            if row.kind in posts.REPEATABLE:
-                # It only adds rows under fixed keys: doing it again adds nothing twice.
-                await self.ledger.settle(row.id, "planned")
-                continue
-            rollout = await self.core.rollouts.store.get(row.tenant, row.rollout_id)
-            port = self.ports.get(row.tenant.split(":", 1)[0])
-            lookup = getattr(port, "delivered", None)
-            if rollout is None or port is None or lookup is None:
-                await self.ledger.settle(row.id, "uncertain")
-                uncertain.setdefault(row.rollout_id, []).append(row)
-                continue
-            ref = await lookup(Target(tenant=row.tenant, address=row.address), row.key)
-            await self.ledger.settle(row.id, "sent" if ref else "planned", ref and ref.message_id)
-        for rollout_id, rows in uncertain.items():
-            rollout = await self.core.rollouts.store.get(rows[0].tenant, rollout_id)
-            port = self.ports.get(rows[0].tenant.split(":", 1)[0])
-            if rollout is None or port is None:
-                continue
-            kinds = ", ".join(f"{r.kind} (section {r.section}, {r.local_date})" for r in rows)
-            words = (
-                "The bot restarted while making these posts, and cannot tell whether they went "
-                f"out: {kinds}. Please check the channel; nothing will be sent twice."
-            )
-            await posts.tell_facilitators(self.core, port, rollout, words)
-        log.info(
-            "ledger recovered", extra={"status": f"{sum(map(len, uncertain.values()))} uncertain"}
-        )
+            await recovery.settle_left_behind(self.core, self.ledger, self.ports)
 
-    async def _report_missed(self, now: datetime) -> None:
-        by_rollout: dict[str, list[Missed]] = {}
-        for row in await self.ledger.expire(now, self.grace):
-            by_rollout.setdefault(row.rollout_id, []).append(row)
-        for rollout_id, missed in by_rollout.items():
-            count = len(missed)
-            log.warning("posts missed", extra={"job_id": rollout_id, "status": str(count)})
-            tenant = await self.core.rollouts.store.tenant_of(rollout_id)
-            for _ in range(count):
-                metrics.delivery(metrics.platform_of(tenant or ""), "failed")
-            rollout = await self.core.rollouts.store.get(tenant, rollout_id) if tenant else None
-            port = self.ports.get(rollout.platform) if rollout else None
-            if rollout is None or port is None:
-                continue
-            words = (
-                f"{count} planned post(s) could not be made on time (the bot was offline or "
-                "the rollout paused), so I skipped them rather than post them late."
-            )
-            await posts.tell_facilitators(self.core, port, rollout, words)
-            # Whoever scheduled a follow-up would otherwise believe it went out.
-            for row in missed:
-                if row.kind == leaders.FOLLOW_UP_KIND:
-                    with logcontext.delivery(row.id):
-                        await leaders.tell_missed(port, rollout, row.section, row.due_at, row.body)
+    async def _lead(self, *, take: bool) -> bool:
+        if await self.lease.keep(self.ledger.engine):
+            return True
+        if not take or not await self.lease.take(self.ledger.engine):
+            return False
+        # Whoever held the lease before has stopped sending (it expired, or was handed back).
+        await recovery.settle_left_behind(self.core, self.ledger, self.ports)
+        return True
+
+    async def _claim(self, now: datetime) -> list[Claimed]:
+        try:
+            return await self.ledger.claim(self.instance, now, self.batch, self.lease)
+        except Exception as error:
+            # The answer was lost, not necessarily the claim: look for its rows later.
+            self._orphans = self._orphans or unreachable(error)
+            raise
+
+    async def _release_orphans(self) -> None:
+        released = await self.ledger.release(self.instance, self._unrecorded)
+        self._orphans = False
+        if released:
+            log.warning("claimed rows nobody sent put back", extra={"status": str(released)})
 
     async def _send_all(self, claimed: list[Claimed], now: datetime) -> int:
         """Send a claimed slice, claiming the next ones while it sends; returns how many sent."""
@@ -168,10 +172,10 @@ class Sender:
         try:
             while claimed:
                 await self._start(run, claimed)
-                if len(claimed) < self.batch or not await self.leadership.holds():
+                if len(claimed) < self.batch or not self.lease.live():
                     break
                 # The rest of a fan-out is claimed while its first slice is already sending.
-                claimed = await self.ledger.claim(self.instance, now, self.batch)
+                claimed = await self._claim(now)
         finally:
             # Whatever stopped the claiming, the sends under way finish and are written back.
             for failure in await asyncio.gather(*run.workers, return_exceptions=True):
@@ -245,7 +249,11 @@ class Sender:
         if not finished:
             return 0
         batch, finished[:] = list(finished), []
-        await self.ledger.finish(self.instance, batch, self.core.clock.now())
+        try:
+            await self.ledger.finish(self.instance, batch, self.core.clock.now(), self.lease)
+        except Exception:
+            self._unrecorded.update(outcome.id for outcome in batch)
+            raise
         return sum(1 for outcome in batch if outcome.status == "sent")
 
     async def _one(
@@ -290,18 +298,19 @@ class Sender:
         try:
             while True:
                 try:
-                    async with self.limiter.turn(row.tenant, row.address):
-                        if rollout.id in self._paused:
+                    async with self.limiter.turn(row.tenant, row.address), self._gate:
+                        if rollout.id in self._paused or not self.lease.live():
+                            # Paused, or no proof we still hold the lease: not sent, and
+                            # handed back as it was.
                             return Outcome(row.id, "planned", attempts=row.attempts)
-                        async with self._gate:
-                            message_id = await posts.deliver(
-                                self.core,
-                                port,
-                                rollout,
-                                due,
-                                team,
-                                has_agreements=(row.tenant, rollout.address) in agreed,
-                            )
+                        message_id = await posts.deliver(
+                            self.core,
+                            port,
+                            rollout,
+                            due,
+                            team,
+                            has_agreements=(row.tenant, rollout.address) in agreed,
+                        )
                     break
                 except DeliveryError as error:
                     if error.permanent:
@@ -319,10 +328,11 @@ class Sender:
                         row = replace(row, attempts=outcome.attempts)
                         await self._sleep(error.retry_after or 0.0)
                         continue
-                    return await self._given_up(rollout, port, outcome, row)
+                    return await recovery.given_up(self.core, port, rollout, outcome, row)
         except Exception:
             log.exception("delivery failed", extra=context)
-            return await self._given_up(rollout, port, self._retry(row, "error", None), row)
+            failed = self._retry(row, "error", None)
+            return await recovery.given_up(self.core, port, rollout, failed, row)
         finally:
             posts.delivery_key.reset(token)
         return Outcome(row.id, "sent", message_id=message_id, attempts=row.attempts + 1)
@@ -333,18 +343,6 @@ class Sender:
             and error.retry_after is not None
             and 0 < error.retry_after <= RETRY_HERE
         )
-
-    async def _given_up(
-        self, rollout: RolloutRecord, port: ChatPort, outcome: Outcome, row: Claimed
-    ) -> Outcome:
-        if outcome.status == "failed":
-            words = (
-                f"I tried {outcome.attempts} times to make a post ({row.kind}, section "
-                f"{row.section}, {row.local_date}) and the platform kept failing, so I have "
-                "stopped trying. The rest of the plan goes on."
-            )
-            await posts.tell_facilitators(self.core, port, rollout, words)
-        return outcome
 
     def _retry(self, row: Claimed, reason: str, retry_after: float | None) -> Outcome:
         attempts = row.attempts + 1

@@ -1,5 +1,10 @@
 """The scheduler service: elect a leader, and in it run APScheduler to wake the ledger sender.
 
+Being elected (the advisory lock) is not enough to send: the leader must also hold the sending
+lease, which it takes only once the last holder's has expired or been handed back, and renews
+while it leads. A leader that steps down stops sending at once and hands the lease back when
+its run has recorded what it sent.
+
 APScheduler 3's SQLAlchemyJobStore is synchronous and runs on the event loop, so it is kept
 cheap: one sweep job plus one job per active rollout (its next post), ids as arguments, on its
 own sync engine (and, beside SQLite, its own file); adding and rescheduling jobs happens in a
@@ -27,8 +32,16 @@ from bot import metrics
 from bot.core import Core
 from bot.ports import ChatPort
 from scheduler import jobs
-from scheduler.leader import AdvisoryLeadership, Leadership, SoleLeadership
-from scheduler.ledger import Ledger
+from scheduler.leader import (
+    LEASE_SECONDS,
+    RENEW_AFTER,
+    SEND_MARGIN,
+    AdvisoryLeadership,
+    Leadership,
+    Lease,
+    SoleLeadership,
+)
+from scheduler.ledger import Ledger, unreachable
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
 
@@ -101,6 +114,10 @@ class SchedulerService:
         self._planned: dict[str, datetime] = {}
         self._first_tick: asyncio.Task[None] | None = None
         self._runs: set[asyncio.Future[None]] = set()
+        self._resigning: asyncio.Future[None] | None = None
+        # A run failed or stopped for want of the lease: run again once the lease is ours.
+        self._again = False
+        self._waiting = False
         self.leading = asyncio.Event()
 
     async def start(self) -> None:
@@ -115,12 +132,22 @@ class SchedulerService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._step_down()
-        if self._runs:
-            await asyncio.wait(self._runs, timeout=STOP_GRACE_SECONDS)
+        waiting = [*self._runs, *([self._resigning] if self._resigning else [])]
+        if waiting:
+            # The lease is handed back once the runs are done; if they cannot finish (the
+            # database is away), it expires on its own.
+            await asyncio.wait(waiting, timeout=STOP_GRACE_SECONDS)
+        if self._resigning is not None and not self._resigning.done():
+            self._resigning.cancel()
         await self.leadership.release()
         jobs.unregister(self.name)
         if self._engine is not None:
             await asyncio.to_thread(self._engine.dispose)
+
+    def busy(self) -> bool:
+        """Whether a run of the sender is under way (or a lease being handed back)."""
+        resigning = self._resigning is not None and not self._resigning.done()
+        return bool(self._runs) or resigning
 
     async def tick(self, rollout_id: str | None = None) -> None:
         """Send what is due and move each rollout's wake-up to its next post."""
@@ -135,27 +162,53 @@ class SchedulerService:
         await asyncio.shield(work)
 
     async def _tick(self, rollout_id: str | None) -> None:
+        context = {"job_id": rollout_id or SWEEP_ID}
         try:
             await self.sender.run_due()
             await self._plan_jobs()
-        except Exception:
-            log.exception("scheduler tick failed", extra={"job_id": rollout_id or SWEEP_ID})
+        except Exception as error:
+            self._again = True
+            if unreachable(error):
+                log.warning("scheduler tick stopped: database unreachable", extra=context)
+            else:
+                log.exception("scheduler tick failed", extra=context)
+        else:
+            self._again = not self.sender.lease.live()
 
     async def _campaign(self) -> None:
         while True:
             try:
-                leads = await self.leadership.acquire()
-                if leads and not self.leading.is_set():
-                    await self._lead()
-                elif not leads and self.leading.is_set():
-                    log.warning("lost the scheduler lock: stepping down")
-                    await self._step_down()
-            except Exception:
-                log.exception("scheduler campaign failed")
+                await self._campaign_once()
+            except Exception as error:
+                if unreachable(error):
+                    log.warning("scheduler campaign: database unreachable")
+                else:
+                    log.exception("scheduler campaign failed")
             await asyncio.sleep(self.campaign_every)
 
+    async def _campaign_once(self) -> None:
+        leads = await self.leadership.acquire()
+        if leads and not self.leading.is_set():
+            await self._lead()
+        elif not leads and self.leading.is_set():
+            log.warning("lost the scheduler lock: stepping down")
+            await self._step_down()
+        elif leads and not await self.sender.keep():
+            log.warning("lost the sending lease: stepping down")
+            await self._step_down()
+        elif leads and self._again:
+            # The last run ended early (the database went away): carry on where it stopped.
+            self._again = False
+            self._first_tick = asyncio.create_task(self.tick())
+
     async def _lead(self) -> None:
-        await self.sender.recover()
+        # Elected, but sending waits for the lease (and the rows its last holder left).
+        if not await self.sender.lead():
+            if not self._waiting:
+                log.info("elected; waiting for the sending lease", extra={"status": self.name})
+            self._waiting = True
+            return
+        self._waiting = False
         if self._engine is None:
             self._engine = job_store_engine(self._url)
         store = SQLAlchemyJobStore(engine=self._engine)
@@ -192,6 +245,17 @@ class SchedulerService:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
+        if self._resigning is None or self._resigning.done():
+            self._resigning = asyncio.ensure_future(self._resign())
+
+    async def _resign(self) -> None:
+        try:
+            await self.sender.resign()
+        except Exception as error:
+            # It expires on its own; another replica waits for that instead.
+            log.warning(
+                "could not hand the sending lease back", extra={"status": type(error).__name__}
+            )
 
     async def _plan_jobs(self) -> None:
         scheduler = self._scheduler
@@ -234,16 +298,27 @@ def build(
     ports: Mapping[str, ChatPort],
     *,
     limiter: Limiter | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SchedulerService:
-    """The scheduler for a running bot: advisory-lock leadership on PostgreSQL, sole on SQLite."""
+    """The scheduler for a running bot: advisory-lock leadership on PostgreSQL, sole on SQLite,
+    and the sending lease on both (a shorter one lets tests take over sooner)."""
     postgres = database_url.startswith("postgresql")
     leadership: Leadership = AdvisoryLeadership(database_url) if postgres else SoleLeadership()
+    instance = uuid.uuid4().hex[:12]
+    # The margin and the renewals keep their proportions to the lease.
+    share = lease_seconds / LEASE_SECONDS
+    lease = Lease(
+        instance,
+        seconds=lease_seconds,
+        margin=SEND_MARGIN * share,
+        renew_after=RENEW_AFTER * share,
+    )
     sender = Sender(
         core=core,
         ledger=Ledger(engine),
         ports=ports,
-        leadership=leadership,
-        instance=uuid.uuid4().hex[:12],
+        instance=instance,
+        lease=lease,
         limiter=limiter,
     )
     return SchedulerService(sender=sender, database_url=database_url, leadership=leadership)

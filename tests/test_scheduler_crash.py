@@ -27,6 +27,8 @@ CHANNELS = 8
 # Sent privately to facilitators and leaders, of whom these rollouts have none, and to members
 # who have not answered a check-in, whom the fake platform cannot list.
 UNADDRESSED = {"nudge", "leader-note", "reminder"}
+# The killed process never hands its sending lease back: the restarted one waits it out.
+LEASE_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def start_bot(database_url: str, data: Path, url: str, log: Path) -> subprocess.
         CRBOT_PSEUDONYM_SECRET="test-pseudonym-secret-0123456789",
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.scheduler_process", url],
+        [sys.executable, "-m", "tests.fakes.scheduler_process", url, str(LEASE_SECONDS)],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,

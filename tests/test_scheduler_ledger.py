@@ -15,12 +15,12 @@ from bot.core import Core, CoreOptions
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Reply, Target
 from bot.pseudonyms import Pseudonyms
+from bot.rollouts import uncertain
 from bot.rollouts.plan import Circle, parse_local
 from bot.rollouts.posts import checklist_done
 from bot.storage.engine import create_engine, sessions
 from bot.storage.tables import DeliveryRow
 from content.loader import LoadedPack
-from scheduler.leader import SoleLeadership
 from scheduler.ledger import Ledger
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
@@ -32,7 +32,9 @@ TENANT = "test:team"
 INTRO_DAY = {"days": 4}
 
 
-def sender_for(core: Core, engine: AsyncEngine, port: object, **options: object) -> Sender:
+def sender_for(
+    core: Core, engine: AsyncEngine, port: object, instance: str = "a", **options: object
+) -> Sender:
     async def sleep(seconds: float) -> None:
         core.clock.advance(seconds=seconds)  # type: ignore[attr-defined]
 
@@ -40,8 +42,7 @@ def sender_for(core: Core, engine: AsyncEngine, port: object, **options: object)
         core=core,
         ledger=Ledger(engine),
         ports={"test": port},  # type: ignore[dict-item]
-        leadership=SoleLeadership(),
-        instance="a",
+        instance=instance,
         limiter=Limiter({}),
         sleep=sleep,
         **options,  # type: ignore[arg-type]
@@ -232,7 +233,8 @@ async def test_without_a_lookup_a_half_done_post_is_reported_as_uncertain(
     assert not port.sent
     # The intro, the checklist nudge and the pre-programme survey were all in flight.
     assert (await Ledger(engine).counts())["uncertain"] == 3
-    assert any("cannot tell whether" in r.plain_text() for _, r in port.private)
+    [(person, notice)] = [(p, r) for p, r in port.private if r.summary == uncertain.NOTICE]
+    assert person.user_id == "fran" and notice.private
 
 
 class YieldingPort(FakePort):
@@ -298,8 +300,7 @@ async def test_two_schedulers_on_one_postgresql_send_each_post_once(
     try:
         late = timedelta(days=30)
         one = sender_for(core, engine, port, batch=7, grace=late)
-        two = sender_for(other_core, other_engine, port, batch=7, grace=late)
-        two.instance = "b"
+        two = sender_for(other_core, other_engine, port, "b", batch=7, grace=late)
         clock.advance(**INTRO_DAY)
         # Both engines connected and both tenants' settings made, so neither starts cold.
         await asyncio.gather(Ledger(engine).counts(), Ledger(other_engine).counts())

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
-from scheduler.leader import AdvisoryLeadership, SoleLeadership
+from scheduler.leader import AdvisoryLeadership, Lease, SoleLeadership
 from scheduler.ledger import Ledger
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
@@ -37,8 +37,9 @@ def service_for(
         core=core,
         ledger=Ledger(engine),
         ports={"test": port},
-        leadership=leadership,  # type: ignore[arg-type]
         instance=name,
+        # A replica that dies never hands its lease back: the next one waits it out, briefly.
+        lease=Lease(name, seconds=2.0, margin=0.5, renew_after=0.3),
         limiter=Limiter({}),
     )
     return SchedulerService(
