@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +20,7 @@ from bot.core import Core
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
 from tests.fakes.slack_payloads import NAMES, captured
+from tests.strategies import fuzzing, json_values
 
 Json = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"
@@ -197,17 +198,6 @@ async def test_a_command_that_mentions_payload_is_answered_as_a_command(
 
 # --- The fuzz: Slack's own bodies with fields spoilt, broken bodies, odd types, unsigned. ---
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 words = st.sampled_from(["help", "tips", "checkin", "checkin 3", "scenario 1", "reflect 1 0", ""])
 words = words | st.text(max_size=30)
 action_ids = st.sampled_from(
@@ -287,12 +277,7 @@ def requests(draw: st.DrawFn, response_url: str) -> tuple[str, str, bool]:
     return raw, content_type, draw(st.integers(min_value=0, max_value=4)) > 0
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure prints its example
-    suppress_health_check=list(HealthCheck),
-)
+@fuzzing
 @given(data=st.data())
 async def test_no_request_gets_a_5xx_or_a_traceback_and_the_bot_answers_after_each(
     stack: SlackStack, caplog: pytest.LogCaptureFixture, data: st.DataObject

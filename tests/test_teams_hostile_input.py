@@ -8,11 +8,12 @@ import logging
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import TeamsEndpoint
 from tests.fakes.bot_connector import FakeBotConnector, activity, members_added
+from tests.strategies import fuzzing, json_values
 
 DEEP = 5000
 
@@ -107,17 +108,6 @@ async def test_a_body_far_larger_than_any_activity_is_refused_before_it_is_parse
 
 # --- The fuzz: random activities, broken bodies and odd content types, one after another. ---
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 words = st.sampled_from(
     ["help", "home", "checkin", "checkin 3", "compassion-steps 3", "scenario 1", "steps", "", "ask"]
 ) | st.text(max_size=30)
@@ -233,12 +223,7 @@ def requests(draw: st.DrawFn, connector: FakeBotConnector) -> tuple[bytes, str]:
     return raw, content_type
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure prints its example
-    suppress_health_check=list(HealthCheck),
-)
+@fuzzing
 @given(data=st.data())
 async def test_no_request_gets_a_5xx_or_a_traceback_and_the_bot_answers_after_each(
     teams_endpoint: TeamsEndpoint,
