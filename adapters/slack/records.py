@@ -3,11 +3,13 @@ buttons open."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.messages import Form
@@ -22,6 +24,8 @@ from bot.storage.upsert import upsert
 REPLAY_WINDOW = 11 * 60.0
 # Far more commands than any school or hospital sends in that window; past it, the oldest go.
 REPLAY_KEYS = 100_000
+
+log = logging.getLogger(__name__)
 
 
 class RecentKeys:
@@ -78,7 +82,19 @@ class SlackRecords:
         key = f"slack:command:{trigger_id}"
         if not self._recent.first(tenant, key):
             return False
-        return self._one_process or await self._seen.first(tenant, key)
+        if self._one_process:
+            return True
+        try:
+            return await self._seen.first(tenant, key)
+        except (SQLAlchemyError, OSError) as error:
+            # The database is away: the command still deserves its kind answer, which the core
+            # gives; this process's memory still stops a replay reaching this replica.
+            log.warning(
+                "command replays checked in memory only: %s",
+                type(error).__name__,
+                extra={"platform": "slack", "tenant": tenant},
+            )
+            return True
 
     async def keep_forms(self, tenant: str, forms: Mapping[str, Form]) -> None:
         """Keep the forms a message's buttons open (a form already kept is left as it is)."""
