@@ -48,6 +48,17 @@ ALIASES = {
     "agreement": "agreements",
     "surveys": "survey",
 }
+# Hellos and thanks, typed whole, answered warmly; the command's argument says which.
+GREETINGS = {
+    "hi": "hello",
+    "hello": "hello",
+    "hey": "hello",
+    "good morning": "hello",
+    "thanks": "thanks",
+    "thank you": "thanks",
+    "thx": "thanks",
+}
+GREETING_PUNCTUATION = ".!?,;: "
 
 
 # Ids and positions the bot hands out stay far below this; a longer run of digits names nothing,
@@ -83,6 +94,11 @@ def parse(text: str) -> Command:
     if not words:
         return Command("steps", (), "")
     head = words[0].lower()
+    said = " ".join(words[1:] if head == PREFIX else words).lower()
+    greeting = GREETINGS.get(said.rstrip(GREETING_PUNCTUATION))
+    if greeting is not None:
+        # Only the kind is kept: nothing of what was typed travels further.
+        return Command("greeting", (greeting,), "")
     if head == PREFIX:
         if len(words) == 1:
             return Command("steps", (), "")

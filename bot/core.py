@@ -43,7 +43,7 @@ from bot.storage.polls import PollStore
 from bot.storage.surveys import SurveyStore
 from bot.storage.teams import TeamRecord, TeamStore
 from bot.storage.walkthroughs import Position, WalkthroughStore
-from bot.wording import kind_reply, sorry_reply
+from bot.wording import kind_reply, offer_reply, sorry_reply
 from content.loader import LoadedPack
 from content.models import Pack
 
@@ -261,6 +261,8 @@ class Core:
             return await rollout_chat.schedule(self, turn)
         if name == "rollout":
             return await rollout_chat.rollout(self, turn)
+        if name == "greeting":
+            return self._unknown(turn, turn.command.args[0])
         return self._unknown(turn)
 
     def _pack_words(self, turn: Turn) -> Reply:
@@ -374,8 +376,11 @@ class Core:
             turn.port, turn.roles, incoming.person, target, text, as_self
         )
 
-    def _unknown(self, turn: Turn) -> Reply:
-        return kind_reply(ErrorCode.UNKNOWN_COMMAND)
+    def _unknown(self, turn: Turn, kind: str = "unknown") -> Reply:
+        """Free text, a hello or a thanks: a warm word and what the bot offers."""
+        # The same support words a check-in answer would point to.
+        support = turn.team.support_resources or self.options.support_resources
+        return offer_reply(kind, support)
 
     def image_file(self, image: Image) -> str:
         """The file behind an Image block, for adapters that upload it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import ErrorCode
-from bot.messages import Context, Reply, Text
+from bot.messages import Button, Buttons, Context, Reply, Text
 
 COMMANDS_HINT = (
     "Try `compassion-steps`, `compassion-steps 3`, `compassion-steps tips`, `scenario`, "
@@ -39,3 +39,29 @@ def sorry_reply() -> Reply:
     """The reply when something unexpected broke: no details, just kindness."""
     words = "Something went wrong on my side, sorry. Please try again in a moment."
     return Reply.saying(words)
+
+
+# Free text the bot does not follow, and hellos and thanks, get a warm line and what it offers.
+OPENINGS = {
+    "unknown": "I'm not sure I followed that, but I'm glad you're here.",
+    "hello": "Hello, it's good to hear from you.",
+    "thanks": "You're welcome. Thank you for taking care of yourself and others.",
+}
+OFFER = "Here's what I can offer:"
+ASK_HOW = "To ask leadership something anonymously, type `ask` followed by your question."
+OFFER_BUTTONS = Buttons(
+    buttons=(
+        Button(label="A wellness practice", command="practice", primary=True),
+        Button(label="The six steps", command="compassion-steps"),
+    )
+)
+
+
+def offer_reply(kind: str, support: str) -> Reply:
+    """A warm reply to free text, a hello or a thanks, with what the bot can offer."""
+    opening = OPENINGS[kind]
+    blocks: list[Text | Buttons | Context] = [Text(text=opening), Text(text=OFFER), OFFER_BUTTONS]
+    blocks.append(Context(text=ASK_HOW))
+    if support.strip():
+        blocks.append(Context(text=f"If you need support: {support.strip()}"))
+    return Reply(summary=opening, blocks=tuple(blocks))

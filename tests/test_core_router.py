@@ -79,7 +79,7 @@ async def test_only_a_facilitator_moves_the_team_to_another_section(chat: Chat) 
 
 async def test_an_unknown_command_gets_a_kind_reply(chat: Chat) -> None:
     reply = await chat.say("sam", "please dance")
-    assert "didn't quite catch" in reply.plain_text()
+    assert "glad you're here" in reply.plain_text()
     assert reply.private
 
 

@@ -63,7 +63,7 @@ async def test_an_action_execute_with_only_a_verb_runs_the_verb_as_the_command(
     status, answer = await invoke(teams_endpoint, execute(bot_connector, verb="compassion-steps 3"))
 
     assert status == 200 and answer["type"] == CARD
-    assert "I didn't quite catch that." not in str(answer["value"])
+    assert "glad you're here" not in str(answer["value"])
 
 
 async def test_an_action_execute_in_a_channel_sends_a_private_reply_privately_and_says_so(
