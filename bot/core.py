@@ -152,9 +152,9 @@ class Core:
             try:
                 turn = await self._turn(incoming, command, port)
                 if "facilitator" in turn.roles:
-                    # Questions asked while nobody could read them go to the first facilitator
-                    # who turns up, whichever way they were named.
-                    await loop.deliver_waiting_asks(self, turn.team.tenant_id, port)
+                    # Questions and suggestion batches nobody could read yet go to the first
+                    # facilitator who turns up, whichever way they were named.
+                    await loop.deliver_waiting(self, turn.team.tenant_id, port)
                 reply = await self._route(turn)
             except CrbotError as error:
                 timing.outcome = "refused"

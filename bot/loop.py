@@ -87,20 +87,25 @@ async def ask(core: Core, turn: Turn) -> Reply:
     return asks.asked_reply(code, shared=stored.from_shared_place, waits=waits)
 
 
-async def deliver_waiting_asks(core: Core, tenant: str, port: ChatPort) -> int:
-    """Send facilitators the questions asked while none could read them; how many went."""
+async def deliver_waiting(core: Core, tenant: str, port: ChatPort) -> int:
+    """Send facilitators the questions and suggestion batches none could read; how many went."""
     waiting = await core.asks.take_waiting(tenant, core.clock.now())
-    if not waiting:
+    if not waiting.asks and not waiting.batches:
         return 0
     facilitators = await holders(core, tenant, "facilitator")
     unsent = [
         ask.id
-        for ask in waiting
+        for ask in waiting.asks
         if not await asks.tell(port, tenant, facilitators, asks.for_facilitators(ask))
     ]
-    await core.asks.put_back(tenant, unsent)
-    delivered = len(waiting) - len(unsent)
-    log.info("waiting questions sent to facilitators: %d", delivered, extra={"tenant": tenant})
+    unsent_batches = [
+        batch.ids
+        for batch in waiting.batches
+        if not await asks.tell(port, tenant, facilitators, asks.suggestion_batch(batch.texts))
+    ]
+    await core.asks.put_back(tenant, unsent, [i for ids in unsent_batches for i in ids])
+    delivered = len(waiting.asks) - len(unsent) + len(waiting.batches) - len(unsent_batches)
+    log.info("waiting items sent to facilitators: %d", delivered, extra={"tenant": tenant})
     return delivered
 
 
@@ -118,8 +123,10 @@ async def suggest(core: Core, turn: Turn) -> Reply:
     tenant, size = turn.team.tenant_id, turn.team.min_group_size
     released = await core.asks.add_suggestion(tenant, turn.person, text, core.clock.now(), size)
     if released:
-        facilitators = await holders(core, tenant, "facilitator")
-        await asks.tell(turn.port, tenant, facilitators, asks.suggestion_batch(released))
+        # The batch waits like a question and takes the same way out, so one released while no
+        # facilitator could read it reaches the next one; the reply is the same either way, so
+        # nobody learns they completed a batch.
+        await deliver_waiting(core, tenant, turn.port)
     return asks.suggested_reply(size)
 
 

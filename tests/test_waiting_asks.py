@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import DeliveryError
 from bot.messages import Buttons, MessageRef, Person, Reply
 from bot.storage.engine import create_engine, migrate
-from bot.storage.tables import AskRow, RoleRow
+from bot.storage.tables import AskRow, RoleRow, SuggestionRow
 from content.loader import LoadedPack, load_packs
 from tests.commandline import crbot, local_environment
 from tests.conftest import Chat, FakePort, FrozenClock, build_core
@@ -162,34 +162,42 @@ async def test_the_reply_code_says_a_waiting_question_has_no_reader_yet(
 async def test_older_questions_count_as_delivered_where_someone_surely_read_them(
     database_url: str,
 ) -> None:
+    rows = [
+        ask_at_0010(1, "t:read", "new"),
+        ask_at_0010(2, "t:alone", "forwarded"),
+        ask_at_0010(3, "t:alone", "new"),
+    ]
+
+    delivered = await delivered_after_upgrade(database_url, "0010", AskRow, rows)
+
+    assert delivered == {1: True, 2: True, 3: False}
+
+
+async def delivered_after_upgrade(
+    database_url: str,
+    revision: str,
+    table: type[AskRow] | type[SuggestionRow],
+    rows: list[dict[str, object]],
+) -> dict[int, bool]:
+    """Which of `rows`, stored at `revision` where "t:read" has a facilitator, count as
+    delivered once migrated to the newest revision (which is then undone again)."""
     engine = create_engine(database_url)
     try:
-        await migrate(engine, "0010")
+        await migrate(engine, revision)
         async with engine.begin() as connection:
             await connection.execute(
                 insert(RoleRow), [{"tenant_id": "t:read", "user_id": "fran", "role": "facilitator"}]
             )
-            await connection.execute(
-                insert(AskRow),
-                [
-                    ask_at_0010(1, "t:read", "new"),
-                    ask_at_0010(2, "t:alone", "forwarded"),
-                    ask_at_0010(3, "t:alone", "new"),
-                ],
-            )
+            await connection.execute(insert(table), rows)
 
         await migrate(engine)
 
         async with engine.connect() as connection:
-            found = dict((await connection.execute(select(AskRow.id, AskRow.delivered_at))).all())
-        assert {key: value is not None for key, value in found.items()} == {
-            1: True,
-            2: True,
-            3: False,
-        }
-        await migrate(engine, "0010", down=True)
+            found = dict((await connection.execute(select(table.id, table.delivered_at))).all())
+        await migrate(engine, revision, down=True)
     finally:
         await engine.dispose()
+    return {key: value is not None for key, value in found.items()}
 
 
 def ask_at_0010(ask_id: int, tenant: str, status: str) -> dict[str, object]:

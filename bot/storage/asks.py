@@ -8,13 +8,14 @@ each keeps a token that tells distinct people apart within that batch only; the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.tables import AskRow, SuggestionRow
 from bot.storage.tokens import item_token
@@ -50,6 +51,51 @@ def _ask(row: AskRow) -> Ask:
     return Ask(
         row.id, row.place, row.alias, row.text, row.status, row.answer, row.delivered_at is not None
     )
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A released batch of suggestions: its rows' ids and its texts, in a meaningless order."""
+
+    ids: tuple[int, ...]
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a facilitator: questions and released suggestion batches."""
+
+    asks: list[Ask] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)
+
+
+def _batches(rows: Sequence[SuggestionRow]) -> list[Batch]:
+    """Released rows, grouped into the batches they were released in (oldest first)."""
+    grouped: dict[datetime | None, list[SuggestionRow]] = {}
+    for row in sorted(rows, key=lambda found: found.id):
+        grouped.setdefault(row.released_at, []).append(row)
+    return [
+        Batch(tuple(r.id for r in batch), sorted(r.text for r in batch))
+        for batch in grouped.values()
+    ]
+
+
+async def _claim(
+    session: AsyncSession,
+    table: type[AskRow] | type[SuggestionRow],
+    unsent: tuple[ColumnElement[bool], ...],
+    ids: Sequence[int],
+    now: datetime,
+) -> list[int]:
+    """Mark each row delivered only while it still waits: the ids this call alone took."""
+    taken = []
+    for row_id in sorted(ids):
+        result = await session.execute(
+            update(table).where(*unsent, table.id == row_id).values(delivered_at=now)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            taken.append(row_id)
+    return taken
 
 
 class AskStore:
@@ -103,45 +149,58 @@ class AskStore:
             )
         return _ask(row) if row else None
 
-    async def take_waiting(self, tenant: str, now: datetime) -> list[Ask]:
-        """The questions still waiting for a facilitator, marked delivered by this call alone.
+    async def take_waiting(self, tenant: str, now: datetime) -> Waiting:
+        """The questions and suggestion batches waiting for a facilitator, taken by this call.
 
         Called on every facilitator's request, so a tenant found with nothing waiting is not
-        asked again for `quiet_seconds`. Each question is taken only while it still waits: two
+        asked again for `quiet_seconds`. Each row is taken only while it still waits: two
         requests at once never both send it. A send that then reaches nobody returns it with
         `put_back`.
         """
         if tenant in self._quiet:
-            return []
-        unsent = AskRow.tenant_id == tenant, AskRow.delivered_at.is_(None)
+            return Waiting()
+        asks = AskRow.tenant_id == tenant, AskRow.delivered_at.is_(None)
+        batches = (
+            SuggestionRow.tenant_id == tenant,
+            SuggestionRow.released_at.is_not(None),
+            SuggestionRow.delivered_at.is_(None),
+        )
         async with self._sessions() as session:
-            found = (await session.scalars(select(AskRow.id).where(*unsent))).all()
-        if not found:
+            ask_ids = (await session.scalars(select(AskRow.id).where(*asks))).all()
+            suggestion_ids = (await session.scalars(select(SuggestionRow.id).where(*batches))).all()
+        if not ask_ids and not suggestion_ids:
             self._quiet[tenant] = True
-            return []
-        taken = []
+            return Waiting()
         async with self._sessions.begin() as session:
-            for ask_id in sorted(found):
-                result = await session.execute(
-                    update(AskRow).where(*unsent, AskRow.id == ask_id).values(delivered_at=now)
-                )
-                if getattr(result, "rowcount", 0) == 1:
-                    taken.append(ask_id)
-            rows = await session.scalars(
-                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id.in_(taken))
+            took_asks = await _claim(session, AskRow, asks, ask_ids, now)
+            took_suggestions = await _claim(session, SuggestionRow, batches, suggestion_ids, now)
+            ask_rows = await session.scalars(
+                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id.in_(took_asks))
             )
-            return sorted((_ask(row) for row in rows.all()), key=lambda ask: ask.id)
+            suggestion_rows = await session.scalars(
+                select(SuggestionRow).where(
+                    SuggestionRow.tenant_id == tenant, SuggestionRow.id.in_(took_suggestions)
+                )
+            )
+            return Waiting(
+                sorted((_ask(row) for row in ask_rows.all()), key=lambda ask: ask.id),
+                _batches(suggestion_rows.all()),
+            )
 
-    async def put_back(self, tenant: str, ask_ids: list[int]) -> None:
-        """Put questions back to wait: no facilitator could be reached with them."""
-        if not ask_ids:
+    async def put_back(
+        self, tenant: str, ask_ids: Sequence[int], suggestion_ids: Sequence[int] = ()
+    ) -> None:
+        """Put questions and suggestions back to wait: no facilitator could be reached."""
+        if not ask_ids and not suggestion_ids:
             return
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(AskRow)
-                .where(AskRow.tenant_id == tenant, AskRow.id.in_(ask_ids))
-                .values(delivered_at=None)
-            )
+            for table, ids in ((AskRow, ask_ids), (SuggestionRow, suggestion_ids)):
+                if ids:
+                    await session.execute(
+                        update(table)
+                        .where(table.tenant_id == tenant, table.id.in_(ids))
+                        .values(delivered_at=None)
+                    )
         self._quiet.pop(tenant, None)
 
     async def count_waiting(self, tenant: str) -> int:
@@ -194,6 +253,7 @@ class AskStore:
         `author` is the person's pseudonym; only a token of it and the batch is kept, and only
         until the release. Returns the released texts (empty until a batch is complete), in a
         stable but meaningless order, so that nobody can match a suggestion to when it was written.
+        A released batch waits for a facilitator like a question (`take_waiting`).
         """
         async with self._sessions.begin() as session:
             # The insert comes first: it takes SQLite's write lock, and the locking read below
@@ -225,4 +285,6 @@ class AskStore:
             for waiting_row in waiting:
                 waiting_row.released_at = now
                 waiting_row.author_token = None
-            return sorted(r.text for r in waiting)
+            texts = sorted(r.text for r in waiting)
+        self._quiet.pop(tenant, None)
+        return texts

@@ -397,6 +397,9 @@ class SuggestionRow(Base):
     # Counts distinct people in the waiting batch (a digest of pseudonym and batch); erased on
     # release, so a released suggestion links to nobody.
     author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # When facilitators were sent its released batch; a batch released while none could read
+    # it waits with none.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     __table_args__ = (Index("ix_suggestions_tenant", "tenant_id", "place"), IDS_NEVER_REUSED)
 
 
