@@ -164,7 +164,8 @@ class PollStore:
     async def published(self, tenant: str, poll_id: str, policy: ReleasePolicy) -> Published:
         """What may be shown about the poll now: the live count and its last release."""
         async with self._sessions() as session:
-            return await _published(session, tenant, poll_id, policy)
+            shown = await _release_of(session, tenant, poll_id)
+            return _published(await _respondents(session, tenant, poll_id), shown, policy)
 
     async def releases(self, tenant: str, places: list[str] | None = None) -> list[PollFigures]:
         """Every poll in the tenant (optionally some places) with its release, oldest first."""
@@ -278,12 +279,15 @@ async def _lock(session: AsyncSession, tenant: str, poll_id: str) -> None:
     """Take the row lock of the check-in or survey question the answers belong to, so two
     answers at once never release one batch twice.
 
-    PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers itself.
+    PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers itself. A
+    check-in, the common case, finds its row in the first table and asks no more.
     """
     for table in (PollRow, SurveyQuestionRow):
-        await session.execute(
+        locked = await session.scalar(
             select(table.id).where(table.tenant_id == tenant, table.id == poll_id).with_for_update()
         )
+        if locked is not None:
+            return
 
 
 async def _acted(
@@ -302,16 +306,8 @@ async def _acted(
         keys=["poll_id", "actor"],
         update=[],
     )
-    # The version column, not the row: a row loaded here would stay in the session's identity
-    # map, unchanged by the upsert below, and `_published` would show the previous release.
-    version = (
-        await session.scalar(
-            select(PollReleaseRow.version).where(
-                PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
-            )
-        )
-        or 0
-    )
+    shown = await _release_of(session, tenant, poll_id)
+    version = shown.version if shown else 0
     actors = await session.scalar(
         select(func.count()).where(
             PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
@@ -323,14 +319,14 @@ async def _acted(
             .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
             .group_by(PollAnswerRow.value)
         )
-        made = release({value: count for value, count in rows.all()}, version + 1, policy)
-        await _store(session, tenant, poll_id, made, now)
+        shown = release({value: count for value, count in rows.all()}, version + 1, policy)
+        await _store(session, tenant, poll_id, shown, now)
         await session.execute(
             delete(PollActorRow).where(
                 PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
             )
         )
-    return await _published(session, tenant, poll_id, policy)
+    return _published(await _respondents(session, tenant, poll_id), shown, policy)
 
 
 async def _store(
@@ -352,22 +348,30 @@ async def _store(
     )
 
 
-async def _published(
-    session: AsyncSession, tenant: str, poll_id: str, policy: ReleasePolicy
-) -> Published:
-    respondents = await session.scalar(
+async def _respondents(session: AsyncSession, tenant: str, poll_id: str) -> int:
+    """How many have an answer on the poll now."""
+    count = await session.scalar(
         select(func.count()).where(
             PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id
         )
     )
+    return int(count or 0)
+
+
+async def _release_of(session: AsyncSession, tenant: str, poll_id: str) -> Release | None:
+    """The poll's release as stored now, made into a value at once: an ORM row kept in the
+    session would not see a later upsert of the same release."""
     row = await session.scalar(
         select(PollReleaseRow).where(
             PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
         )
     )
-    shown = stored_release(row)
+    return stored_release(row)
+
+
+def _published(respondents: int, shown: Release | None, policy: ReleasePolicy) -> Published:
     return Published(
-        respondents=int(respondents or 0),
+        respondents=respondents,
         release=shown,
         group_size=policy.group_size,
         final=shown is not None and shown.version >= policy.releases,
