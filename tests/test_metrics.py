@@ -4,6 +4,7 @@ limits, the scheduler; and no label that could carry a person, an answer or a li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import socket
@@ -102,8 +103,9 @@ class Listening(logging.Handler):
 WATCHED = ("crbot.web", "crbot.access")
 
 
-async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[None]]:
-    """The web server as `crbot run` starts it; returns once it listens."""
+@contextlib.asynccontextmanager
+async def serving(bot: runtime.Runtime) -> AsyncIterator[None]:
+    """The web server as `crbot run` starts it, from when it listens until the block ends."""
     listening = Listening()
     web_log = logging.getLogger("crbot.web")
     # bolt gives the loggers it makes the root's level of that moment, and an earlier test may
@@ -116,11 +118,15 @@ async def serving(bot: runtime.Runtime) -> tuple[asyncio.Event, asyncio.Task[Non
     waiting = asyncio.create_task(listening.event.wait())
     try:
         await asyncio.wait([waiting, task], return_when=asyncio.FIRST_COMPLETED)
+        assert not task.done(), task
+        yield
     finally:
         waiting.cancel()
         web_log.removeHandler(listening)
-    assert not task.done(), task
-    return stop, task
+        stop.set()
+        await task
+        for name in WATCHED:
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 async def samples(client: aiohttp.ClientSession) -> Samples:
@@ -195,17 +201,11 @@ async def test_crbot_run_serves_metrics_only_to_the_token_and_never_logs_it(
     engine: AsyncEngine, core: Core, tmp_path: Path, bot_log: io.StringIO
 ) -> None:
     settings = Settings(port=free_port(), data_dir=tmp_path, metrics_token=SecretStr(TOKEN))
-    stop, task = await serving(runtime.Runtime(settings=settings, engine=engine, core=core))
     url = f"http://127.0.0.1:{settings.port}/metrics"
-    try:
+    async with serving(runtime.Runtime(settings=settings, engine=engine, core=core)):
         scraped = await get(url, AUTHORIZED)
         anonymous = await get(url)
         guessed = await get(url, {"Authorization": f"Bearer {TOKEN[:32]}"})
-    finally:
-        stop.set()
-        await task
-        for name in WATCHED:
-            logging.getLogger(name).setLevel(logging.NOTSET)
 
     assert scraped[0] == 200 and "crbot_requests_total" in scraped[2]
     assert (anonymous[0], guessed[0]) == (401, 401)
@@ -219,17 +219,11 @@ async def test_with_no_token_metrics_are_off_and_the_start_says_how_to_turn_them
     engine: AsyncEngine, core: Core, tmp_path: Path, bot_log: io.StringIO
 ) -> None:
     settings = Settings(port=free_port(), data_dir=tmp_path)
-    stop, task = await serving(runtime.Runtime(settings=settings, engine=engine, core=core))
     url = f"http://127.0.0.1:{settings.port}"
-    try:
+    async with serving(runtime.Runtime(settings=settings, engine=engine, core=core)):
         anonymous = await get(f"{url}/metrics")
         with_a_token = await get(f"{url}/metrics", AUTHORIZED)
         health = await get(f"{url}/healthz")
-    finally:
-        stop.set()
-        await task
-        for name in WATCHED:
-            logging.getLogger(name).setLevel(logging.NOTSET)
 
     assert (anonymous[0], with_a_token[0], health[0]) == (404, 404, 200)
     told = [line for line in bot_log.getvalue().splitlines() if "CRBOT_METRICS_TOKEN" in line]
