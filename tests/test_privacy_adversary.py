@@ -36,6 +36,7 @@ from bot.features import insights, surveys
 from bot.messages import Incoming, Person, Reply, Target
 from bot.release import SENSITIVITY, status_line
 from bot.storage.engine import create_engine
+from content.loader import LoadedPack
 from crbot import logs
 from tests.conftest import FakePort, FrozenClock, build_core
 
@@ -161,7 +162,10 @@ def log_lines(run: Run) -> list[str]:
 
 
 async def experiment(
-    plan: list[tuple[str, Any, Any, Any]], folder: Path, database: Path, migrated: Path
+    plan: list[tuple[str, Any, Any, Any]],
+    packs: dict[str, LoadedPack],
+    database: Path,
+    migrated: Path,
 ) -> Run:
     """Play `plan` on a fresh database; record every step's outputs."""
     shutil.copyfile(migrated, database)
@@ -175,7 +179,6 @@ async def experiment(
         return (2, 1, 3)
 
     clock = FrozenClock(datetime(2027, 3, 15, 9, 0, tzinfo=UTC))
-    packs = loop_packs()
     core = build_core(engine, clock, packs, min_group_size=GROUP, noise=fixed_noise)
     run = Run(core=core, port=FakePort())
     root = logging.getLogger()
@@ -211,18 +214,6 @@ async def experiment(
         root.handlers[:], root.level = saved[0], saved[1]
         await engine.dispose()
     return run
-
-
-_PACKS: dict[str, Any] = {}
-
-
-def loop_packs() -> dict[str, Any]:
-    """The built-in packs, loaded once for every example."""
-    if not _PACKS:
-        from content.loader import load_packs
-
-        _PACKS.update(load_packs())
-    return _PACKS
 
 
 def figures(text: str) -> str:
@@ -294,9 +285,10 @@ async def test_no_output_reveals_one_persons_answer(
     other: int,
     tmp_path: Path,
     migrated_sqlite: Path,
+    packs: dict[str, LoadedPack],
 ) -> None:
     name = uuid.uuid4().hex
-    first = await experiment(plan, tmp_path, tmp_path / f"{name}-1.db", migrated_sqlite)
+    first = await experiment(plan, packs, tmp_path / f"{name}-1.db", migrated_sqlite)
     check_batches(plan, first)
 
     answers = [i for i, step in enumerate(plan) if step[0] in ("answer", "survey")]
@@ -306,7 +298,7 @@ async def test_no_output_reveals_one_persons_answer(
     kind, person, where, value = plan[index]
     changed = [*plan]
     changed[index] = (kind, person, where, (value + other) % 6)
-    second = await experiment(changed, tmp_path, tmp_path / f"{name}-2.db", migrated_sqlite)
+    second = await experiment(changed, packs, tmp_path / f"{name}-2.db", migrated_sqlite)
 
     # Releases happen at the same moments, whatever the answer was ...
     assert len(first.noise_inputs) == len(second.noise_inputs)
