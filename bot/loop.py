@@ -162,7 +162,7 @@ async def report(core: Core, turn: Turn) -> Reply:
     blocks.append(
         Context(
             text=f"Figures change only after {size} people answer, and carry a little random "
-            "noise, so no figure can be worked back to one person (docs/PRIVACY.md)."
+            "noise, so no figure can be worked back to one person."
         )
     )
     return Reply(summary=f"Check-ins {scope}", blocks=tuple(blocks))
