@@ -31,6 +31,7 @@ NAMES = frozenset(
         "drivers",
         "agreements",
         "survey",
+        "console",
     }
 )
 ALIASES = {

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import logcontext, loop, metrics
 from bot.commands import Command, number, parse
+from bot.console.access import ConsoleAccess
+from bot.console.signin import console_link
 from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.features import (
     agreements,
@@ -80,6 +82,8 @@ class CoreOptions:
     cadence_path: Path | None = None
     # Where report charts are written for adapters to upload; None: no charts.
     reports_dir: Path | None = None
+    # Where browsers reach the console (CRBOT_PUBLIC_URL); None: `console` says it is off.
+    public_url: str | None = None
     retention_days: int = 90
     # The per-poll privacy budget and how many releases spend it (docs/PRIVACY.md).
     privacy_epsilon: float = 2.0
@@ -137,6 +141,7 @@ class Core:
         self.drivers = DriverStore(sessions)
         self.agreements = AgreementStore(sessions)
         self.surveys = SurveyStore(sessions)
+        self.console = ConsoleAccess(sessions)
         self.reminders = reminders.ReminderStore(sessions)
         self.checkins = checkins.Checkins(self.polls, pseudonyms, clock)
         self.scenarios = scenarios.Walkthroughs(self.walkthroughs, clock)
@@ -261,6 +266,8 @@ class Core:
             return await rollout_chat.schedule(self, turn)
         if name == "rollout":
             return await rollout_chat.rollout(self, turn)
+        if name == "console":
+            return await console_link(turn, self.console, self.options.public_url, self.clock.now())
         if name == "greeting":
             return self._unknown(turn, turn.command.args[0])
         return self._unknown(turn)

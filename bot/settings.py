@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # /metrics answers only a request that carries this as a bearer token; unset, it is off.
     metrics_token: SecretStr | None = None
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+    # Where people's browsers reach this server (`https://crbot.example.org`): the console's
+    # sign-in links start with it, and its cookies are Secure when it is https. Unset: no console.
+    public_url: str | None = None
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(
@@ -99,6 +102,20 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme, _, rest = value.partition("://")
+        host = rest.split("/", 1)[0]
+        if scheme not in ("http", "https") or not host or "?" in rest or "#" in rest:
+            raise ValueError(
+                "use the address browsers reach the bot at, e.g. https://crbot.example.org"
+            )
+        # Links are built by appending paths, so one trailing slash or none reads the same.
+        return value.rstrip("/")
 
     @field_validator("pseudonym_secret")
     @classmethod

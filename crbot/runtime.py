@@ -109,6 +109,7 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
             role_bootstrap=bootstrap,
             cadence_path=settings.cadence_path,
             reports_dir=settings.data_dir / "reports",
+            public_url=settings.public_url,
             retention_days=settings.retention_days,
             privacy_epsilon=settings.privacy_epsilon,
             releases_per_poll=settings.releases_per_poll,

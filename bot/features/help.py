@@ -35,7 +35,10 @@ FACILITATORS = (
     "the list",
     "`survey pre|mid|post`: post a programme survey here now",
 )
-LEADERS = ("`follow-up ...`: post a follow-up to this channel",)
+LEADERS = (
+    "`follow-up ...`: post a follow-up to this channel",
+    "`console`: your own link to the console, to plan and follow the programme in a browser",
+)
 LEADERS_ONLY = (
     "`ask answer N ...`: answer a forwarded question; it is posted with the question in the "
     "team's channel",
