@@ -6,9 +6,17 @@ Slack (Block Kit), Teams (Adaptive Cards) and the shell without being cut.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 # Slack's header block caps at 150 characters; titles become headers.
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
@@ -18,6 +26,15 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 BlockText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)]
 # Urls live in buttons and links; Slack caps a button url at 3,000 characters.
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=3000)]
+
+# How the bot marks text the project wrote beside the toolkit's own, the same in every pack and on
+# every platform; items carry `adapted: true` and renderers append this.
+ADAPTED_MARK = "(our adaptation)"
+# An item's text leaves room for the mark within one block of text.
+ItemText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=3000 - len(ADAPTED_MARK) - 1),
+]
 
 Sector = Literal["Mind", "Spirit", "Strength", "Heart"]
 Audience = Literal["healthcare", "schools"]
@@ -36,6 +53,51 @@ class Link(Strict):
     title: Title
     url: Url
     source: Title = Field(description="Where the address was found, so nobody invents one.")
+
+
+class _ItemFields(Strict):
+    text: ItemText
+    adapted: bool = False
+
+
+class Item(str):
+    """One entry of a list the toolkit gives (a component, a leadership consideration).
+
+    In YAML an entry is a plain string (the toolkit's own) or a mapping with `text` and
+    `adapted: true` (an item the project added). The item is the text as the bot says it, so an
+    added item carries the mark wherever it is shown; `text` is the wording without it.
+    """
+
+    text: str
+    adapted: bool
+
+    def __new__(cls, text: str, adapted: bool = False) -> Item:
+        item = super().__new__(cls, f"{text} {ADAPTED_MARK}" if adapted else text)
+        item.text = text
+        item.adapted = adapted
+        return item
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        fields = core_schema.no_info_after_validator_function(
+            lambda parsed: cls(parsed.text, parsed.adapted), handler.generate_schema(_ItemFields)
+        )
+        return core_schema.no_info_before_validator_function(
+            cls._as_fields,
+            fields,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda item: {"text": item.text, "adapted": True} if item.adapted else item.text
+            ),
+        )
+
+    @staticmethod
+    def _as_fields(value: object) -> object:
+        if isinstance(value, Item):
+            return {"text": value.text, "adapted": value.adapted}
+        # A plain string is the toolkit's own item.
+        return {"text": value} if isinstance(value, str) else value
 
 
 class ActionStep(Strict):
@@ -143,8 +205,8 @@ class Section(Strict):
     circle_agendas: list[CircleAgenda] = Field(default_factory=list)
     visual: Visual | None = None
     handouts: list[Handout] = Field(default_factory=list)
-    leadership_considerations: list[BlockText] = Field(default_factory=list)
-    components: list[BlockText] = Field(default_factory=list)
+    leadership_considerations: list[Item] = Field(default_factory=list)
+    components: list[Item] = Field(default_factory=list)
     daily_prompts: list[BlockText] = Field(default_factory=list)
     checkin_question: Title | None = None
     # Whether the check-in asks how someone is doing: only then is a low answer followed by the
@@ -195,7 +257,7 @@ class SurveyQuestion(Strict):
 
 
 class Survey(Strict):
-    """A short programme survey: a few fixed questions, the same for every cohort."""
+    """A short program survey: a few fixed questions, the same for every cohort."""
 
     title: Title
     introduction: BlockText
@@ -210,7 +272,7 @@ class Survey(Strict):
 
 
 class Surveys(Strict):
-    """The pre, mid and post programme surveys, answered on one 0 to 5 scale."""
+    """The pre, mid and post program surveys, answered on one 0 to 5 scale."""
 
     scale: list[Label] = Field(min_length=6, max_length=6, description="Labels for 0 to 5.")
     pre: Survey

@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from content.models import Pack
+from content.models import ADAPTED_MARK, Item, Pack
 
 SOURCE_FILES = {
     "healthcare-section1-documents.txt",
@@ -41,6 +42,7 @@ APPENDIX_TOPICS = {
     "stress-through-the-career-cycle",
 }
 WELLNESS_SECTORS = {8: "Mind", 9: "Spirit", 10: "Strength", 11: "Heart"}
+ITEM = TypeAdapter(Item)
 
 
 @pytest.fixture(scope="module", params=BUILTIN_PACKS)
@@ -129,9 +131,9 @@ def test_each_packs_daily_prompts_are_unique(pack: Pack) -> None:
 
 def test_every_section_has_the_leaders_components_checklist(pack: Pack) -> None:
     for section in pack.sections:
-        checklist = " ".join(section.components).lower()
+        listed = " ".join(component.text for component in section.components).lower()
         for component in ("ahead", "leader", "visual", "between circles", "survey"):
-            assert component in checklist, (section.number, component)
+            assert component in listed, (section.number, component)
 
 
 def test_sections_the_sources_only_outline_are_marked_as_adapted(pack: Pack) -> None:
@@ -348,6 +350,14 @@ def test_every_survey_question_is_marked_as_the_projects_own(pack: Pack) -> None
     assert pack.surveys is not None
     surveys = (pack.surveys.pre, pack.surveys.mid, pack.surveys.post)
     assert all(question.adapted for survey in surveys for question in survey.questions)
+
+
+def test_a_list_item_is_plain_text_or_text_flagged_as_the_projects_own() -> None:
+    toolkit = ITEM.validate_python("Hang visual in common areas")
+    ours = ITEM.validate_python({"text": "Share the support line.", "adapted": True})
+    assert (toolkit.adapted, toolkit) == (False, "Hang visual in common areas")
+    assert (ours.adapted, ours.text) == (True, "Share the support line.")
+    assert ours == f"Share the support line. {ADAPTED_MARK}"
 
 
 def test_additions_to_the_leaders_lists_say_they_are_ours(pack: Pack) -> None:
