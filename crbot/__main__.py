@@ -136,6 +136,10 @@ async def _serve_platforms(
     from crbot import web
 
     mounts = [mount for platform in platforms for mount in platform.mounts]
+    if bot.settings.public_url:
+        from crbot.console.app import console_mount
+
+        mounts.append(console_mount(bot.core, bot.settings.public_url))
     app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
     stop_web = await web.serve(app, "0.0.0.0", bot.settings.port)
     started: list[Platform] = []

@@ -1,0 +1,166 @@
+"""The console's programme page in words: each section's circle and every post, in the cohort's
+time zone, with a warning for anything planned in the past that did not go out.
+
+Built from the rollout's plan (what the cadence makes of its circles) and the delivery ledger
+(what was sent), read here and never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.rollouts.plan import LABELS, PlannedPost, title, zone_of
+from bot.rollouts.store import RolloutRecord
+from bot.storage.tables import DeliveryRow
+from content.models import Pack
+
+# A post due this recently may still be on its way: the scheduler sweeps once a minute.
+ON_ITS_WAY = timedelta(minutes=5)
+# What became of a post planned in the past that did not go out, by its ledger status.
+PAST_WORDS = {
+    None: "was already past when it was planned, so it will not be posted",
+    "planned": "is overdue and has not been posted yet",
+    "sending": "is overdue and has not been posted yet",
+    "missed": "was missed and will not be posted",
+    "failed": "could not be posted",
+    "uncertain": "may not have gone out",
+    "skipped": "was skipped",
+    "cancelled": "was cancelled",
+}
+PLACE_CHARS = 64
+STATUS_WORDS = {"active": "running", "paused": "paused", "cancelled": "cancelled", "ended": "ended"}
+
+
+@dataclass(frozen=True)
+class PostLine:
+    """One post: when, what, and how it stands (`planned`, `posted` or `warning`)."""
+
+    when: str
+    what: str
+    state: str
+    note: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """`Tue 13 Jan, 9:00: wellness practice for section 3`."""
+        return f"{self.when}: {self.what}"
+
+
+@dataclass(frozen=True)
+class SectionLine:
+    """A section on the timeline: its circle (or why there is none) and its posts."""
+
+    number: int
+    title: str
+    circle: str  # when, in words, or "" when there is no circle
+    state: str  # planned, held, skipped, unplanned
+    posts: tuple[PostLine, ...]
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One channel's rollout as the console shows it."""
+
+    rollout_id: str
+    place: str
+    timezone: str
+    status: str
+    sections: tuple[SectionLine, ...]
+    sustaining: tuple[PostLine, ...]
+    warnings: tuple[PostLine, ...]
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """`Tue 13 Jan, 9:00`, with the year only when it is not this one; `moment` is local."""
+    year = f" {moment.year}" if moment.year != now.astimezone(moment.tzinfo).year else ""
+    return f"{moment:%a} {moment.day} {moment:%b}{year}, {moment.hour}:{moment:%M}"
+
+
+def what(pack: Pack, post: PlannedPost) -> str:
+    """`wellness practice for section 3`, `pre-programme survey`, `monthly check-in`."""
+    if post.kind in LABELS and not post.detail:
+        label = LABELS[post.kind]
+        return f"{label[0].lower()}{label[1:]} for section {post.section}"
+    words = title(pack, post.kind, post.section, post.detail)
+    return f"{words[0].lower()}{words[1:]}"
+
+
+async def ledger_statuses(
+    sessions: async_sessionmaker[Any], tenant: str, rollout_id: str
+) -> dict[str, str]:
+    """Each of the rollout's ledger rows' status, by key (read only)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(DeliveryRow.key, DeliveryRow.status).where(
+                DeliveryRow.tenant_id == tenant, DeliveryRow.rollout_id == rollout_id
+            )
+        )
+        return {key: status for key, status in rows.all()}
+
+
+def programme(
+    rollout: RolloutRecord,
+    posts: Sequence[PlannedPost],
+    statuses: Mapping[str, str],
+    pack: Pack,
+    now: datetime,
+) -> Programme:
+    """The rollout's timeline: the pack's sections in order, each with its circle and posts."""
+    zone = zone_of(rollout.timezone)
+    lines: dict[int, list[PostLine]] = {}
+    sustaining: list[PostLine] = []
+    warnings: list[PostLine] = []
+    for post in posts:
+        status = statuses.get(post.key(rollout.id, rollout.address))
+        line = _line(post, status, pack, now)
+        if line.state == "warning":
+            warnings.append(line)
+        if post.detail == "sustain" or post.kind == "agreements":
+            sustaining.append(line)
+        else:
+            lines.setdefault(post.section, []).append(line)
+    circles = {circle.section: circle for circle in rollout.circles}
+    sections = []
+    for section in pack.sections:
+        circle = circles.get(section.number)
+        if circle is None:
+            circle_words, state = "", "unplanned"
+        else:
+            local = circle.local.replace(tzinfo=zone)
+            circle_words = when(local, now)
+            held = local <= now.astimezone(zone)
+            state = "skipped" if circle.skipped else "held" if held else "planned"
+        sections.append(
+            SectionLine(
+                section.number,
+                section.title,
+                circle_words,
+                state,
+                tuple(lines.get(section.number, ())),
+            )
+        )
+    return Programme(
+        rollout_id=rollout.id,
+        # A Slack channel id reads as itself; a long platform reference is cut, not parsed.
+        place=rollout.address if len(rollout.address) <= PLACE_CHARS else "a channel",
+        timezone=rollout.timezone,
+        status=STATUS_WORDS.get(rollout.status, rollout.status),
+        sections=tuple(sections),
+        sustaining=tuple(sustaining),
+        warnings=tuple(warnings),
+    )
+
+
+def _line(post: PlannedPost, status: str | None, pack: Pack, now: datetime) -> PostLine:
+    words, said = when(post.local, now), what(pack, post)
+    if status == "sent":
+        return PostLine(words, said, "posted")
+    if post.due_at > now or (status in ("planned", "sending") and post.due_at > now - ON_ITS_WAY):
+        return PostLine(words, said, "planned")
+    return PostLine(words, said, "warning", PAST_WORDS.get(status, f"is {status}"))

@@ -1,0 +1,221 @@
+"""The console's routes on the bot's one web server: sign-in from a chat link, the pages, sign-out.
+
+Every page is rendered on the server; the only script a page could load would come from here
+(the Content-Security-Policy allows nothing else), and none is needed yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.console.access import (
+    CONSOLE_ROLES,
+    ConsoleAccess,
+    ConsoleSession,
+    csrf_matches,
+    csrf_token,
+)
+from bot.console.programme import ledger_statuses, programme
+from bot.console.signin import SIGNIN_PATH
+from bot.ports import Clock
+from bot.rollouts.service import Rollouts
+from bot.storage.teams import TeamRecord
+from content.loader import LoadedPack
+from crbot.console.pages import STATIC, render
+from crbot.web import Mount
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "crbot_console"
+# Set by the sign-in page and checked when its form comes back: another site cannot sign a
+# browser in to someone else's session, since it can neither read nor set this cookie.
+SIGNIN_COOKIE = "crbot_console_signin"
+PREFIX = "/console"
+# The tokens the bot hands out are 43 characters; anything far longer is not one.
+TOKEN_CHARS = 100
+HEADERS = {
+    # Pages load only what this server serves, and no other site may frame them.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # The sign-in page's address holds a token: no page tells another site where it came from.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class ConsoleServices(Protocol):
+    """What the console reads from the running bot."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def console(self) -> ConsoleAccess: ...
+
+    @property
+    def rollouts(self) -> Rollouts: ...
+
+    async def team(self, tenant: str) -> TeamRecord: ...
+
+    def pack_of(self, team: TeamRecord) -> LoadedPack: ...
+
+    async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A signed-in person on this request: their session and its cookie's form token."""
+
+    session: ConsoleSession
+    roles: frozenset[str]
+    csrf: str
+
+
+Page = Callable[[web.Request, Visitor], Awaitable[web.StreamResponse]]
+
+
+def console_mount(services: ConsoleServices, public_url: str) -> Mount:
+    """The console's routes, for `crbot.web.build_app`."""
+    secure = public_url.startswith("https://")
+    handlers = _Handlers(services, secure)
+
+    def mount(app: web.Application) -> None:
+        app.router.add_get(SIGNIN_PATH, handlers.signin_page)
+        app.router.add_post(SIGNIN_PATH, handlers.signin)
+        app.router.add_get(f"{PREFIX}/", handlers.signed_in(handlers.programme))
+        app.router.add_get(PREFIX, handlers.to_console)
+        app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
+        app.router.add_static(f"{PREFIX}/static", STATIC, append_version=True)
+
+    return mount
+
+
+def page(template: str, *, status: int = 200, **values: object) -> web.Response:
+    """A rendered page with the console's headers."""
+    return web.Response(
+        text=render(template, **values),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers=HEADERS,
+    )
+
+
+def message(title: str, words: str, *, status: int) -> web.Response:
+    """A page that only says something: a used link, a signed-out browser."""
+    return page("message.html", status=status, title=title, words=words)
+
+
+class _Handlers:
+    def __init__(self, services: ConsoleServices, secure: bool) -> None:
+        self.services = services
+        self.secure = secure
+
+    def _cookie(self, response: web.StreamResponse, name: str, value: str, age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=age,
+            path=PREFIX,
+            httponly=True,
+            secure=self.secure,
+            samesite="Lax",
+        )
+
+    async def to_console(self, _: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{PREFIX}/", headers=HEADERS)
+
+    async def signin_page(self, request: web.Request) -> web.StreamResponse:
+        """The link's landing page: a button, so that a link preview fetching it spends nothing."""
+        token = request.query.get("token", "")
+        if not token or len(token) > TOKEN_CHARS:
+            return message("This link isn't complete", NEW_LINK, status=400)
+        check = secrets.token_urlsafe(16)
+        response = page("signin.html", token=token, check=check)
+        self._cookie(response, SIGNIN_COOKIE, check, 600)
+        return response
+
+    async def signin(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        token, check = str(form.get("token", "")), str(form.get("check", ""))
+        cookie = request.cookies.get(SIGNIN_COOKIE, "")
+        if not cookie or not secrets.compare_digest(cookie.encode(), check.encode()):
+            log.info("console sign-in refused: form not from the sign-in page")
+            return message("Please open your link again", NEW_LINK, status=400)
+        opened = await self.services.console.redeem(token[:TOKEN_CHARS], self.services.clock.now())
+        if opened is None:
+            log.info("console sign-in refused: link used, expired or unknown")
+            return message("This link has been used or has expired", NEW_LINK, status=400)
+        session_token, session = opened
+        log.info("console signed in", extra={"tenant": session.tenant})
+        response = web.HTTPSeeOther(f"{PREFIX}/", headers=HEADERS)
+        age = int((session.expires_at - self.services.clock.now()).total_seconds())
+        self._cookie(response, SESSION_COOKIE, session_token, age)
+        response.del_cookie(SIGNIN_COOKIE, path=PREFIX)
+        # aiohttp wants a redirect raised; it keeps the cookies set on it.
+        raise response
+
+    def signed_in(self, handler: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The page for a signed-in facilitator or leader; anyone else is told how to sign in.
+        A form must carry its session's token."""
+
+        async def checked(request: web.Request) -> web.StreamResponse:
+            token = request.cookies.get(SESSION_COOKIE, "")
+            services = self.services
+            session = await services.console.session(token, services.clock.now()) if token else None
+            if session is None:
+                return message("Please sign in", SIGN_IN, status=401)
+            roles = await services.roles_of(session.tenant, session.user_id)
+            if not roles & CONSOLE_ROLES:
+                log.info("console refused: no role any more", extra={"tenant": session.tenant})
+                return message("The console is for facilitators and leaders", NO_ROLE, status=403)
+            if request.method == "POST":
+                form = await request.post()
+                if not csrf_matches(token, str(form.get("csrf", ""))):
+                    log.info(
+                        "console form refused: bad form token", extra={"tenant": session.tenant}
+                    )
+                    return message("Please try that again", RELOAD, status=403)
+            return await handler(request, Visitor(session, roles, csrf_token(token)))
+
+        return checked
+
+    async def programme(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        services, tenant = self.services, visitor.session.tenant
+        pack = services.pack_of(await services.team(tenant)).pack
+        now = services.clock.now()
+        store = services.rollouts.store
+        shown = []
+        for rollout in await store.listing(tenant):
+            if rollout.status not in ("active", "paused"):
+                continue
+            statuses = await ledger_statuses(store.sessions, tenant, rollout.id)
+            posts = services.rollouts.posts(rollout, pack)
+            shown.append(programme(rollout, posts, statuses, pack, now))
+        return page("programme.html", visitor=visitor, programmes=shown, pack_title=pack.info.title)
+
+    async def signout(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        await self.services.console.end(request.cookies.get(SESSION_COOKIE, ""))
+        log.info("console signed out", extra={"tenant": visitor.session.tenant})
+        response = message("You have signed out", SIGNED_OUT, status=200)
+        response.del_cookie(SESSION_COOKIE, path=PREFIX)
+        return response
+
+
+NEW_LINK = "Type `console` to the bot in chat, and it will send you a new link."
+SIGN_IN = "To open the console, type `console` to the bot in chat: it sends you a link."
+NO_ROLE = (
+    "You no longer facilitate or lead in this team, so the console is closed to you. "
+    "An administrator can change that."
+)
+RELOAD = "That form had gone stale. Go back, reload the page and try again."
+SIGNED_OUT = "You have signed out of the console. Type `console` in chat to come back."

@@ -1,0 +1,97 @@
+"""The console served over real HTTP on 127.0.0.1, with a team channel whose bot sends the links."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from bot.messages import Link, Reply
+from content.loader import LoadedPack
+from crbot.console.app import console_mount
+from crbot.web import build_app
+from tests.conftest import Chat, FakePort, FrozenClock, build_core
+
+ROLES = {"fran": "facilitator", "lee": "leader"}
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+@dataclass
+class ConsoleSite:
+    """The running console: where it is, the core behind it, and a channel to ask for links."""
+
+    url: str
+    core: Core
+    chat: Chat
+
+    async def link(self, user: str = "fran") -> str:
+        """The link the bot sends `user` when they type `console`."""
+        return link_of(await self.chat.say(user, "console"))
+
+
+def link_of(reply: Reply) -> str:
+    """The one link in a reply."""
+    (link,) = [block for block in reply.blocks if isinstance(block, Link)]
+    return link.url
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """A page's hidden form fields, as the browser would send them back."""
+    return dict(HIDDEN.findall(html))
+
+
+@asynccontextmanager
+async def console_site(
+    engine: AsyncEngine,
+    clock: FrozenClock,
+    packs: dict[str, LoadedPack],
+    *,
+    scheme: str = "http",
+    **options: Any,
+) -> AsyncIterator[ConsoleSite]:
+    """The console on a port of its own; links point at it (as `scheme`, for cookie checks)."""
+    # The socket is bound first, so the links can name its port before the server starts.
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    public = url.replace("http", scheme, 1)
+    core = build_core(engine, clock, packs, public_url=public, role_bootstrap=ROLES, **options)
+    runner = web.AppRunner(build_app(engine, [console_mount(core, public)]))
+    await runner.setup()
+    await web.SockSite(runner, listening).start()
+    try:
+        yield ConsoleSite(url, core, Chat(core, FakePort()))
+    finally:
+        await runner.cleanup()
+
+
+def local(link: str, site: ConsoleSite) -> str:
+    """A link as this machine reaches it (an https link is served over plain HTTP here)."""
+    parts = urlsplit(link)
+    return f"{site.url}{parts.path}?{parts.query}"
+
+
+async def sign_in(client: aiohttp.ClientSession, site: ConsoleSite, link: str) -> str:
+    """Open the link and press its button, as a person would; returns the page reached."""
+    async with client.get(local(link, site)) as landing:
+        assert landing.status == 200
+        fields = hidden_fields(await landing.text())
+    async with client.post(f"{site.url}/console/signin", data=fields) as signed_in:
+        assert signed_in.status == 200, await signed_in.text()
+        assert signed_in.url.path == "/console/"
+        return await signed_in.text()
+
+
+def browser_client() -> aiohttp.ClientSession:
+    """A client that keeps cookies from 127.0.0.1 (aiohttp refuses IP hosts' cookies by default)."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
