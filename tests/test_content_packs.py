@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
+from bot.rollouts.posts import checklist
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
 from content.models import ADAPTED_MARK, Item, Pack
 
@@ -41,6 +42,8 @@ APPENDIX_TOPICS = {
     "staff-disclosure-or-crisis",
     "stress-through-the-career-cycle",
 }
+# The outline separates the self-care titles from their sector with an en dash.
+EN_DASH = "\u2013"
 WELLNESS_SECTORS = {8: "Mind", 9: "Spirit", 10: "Strength", 11: "Heart"}
 ITEM = TypeAdapter(Item)
 
@@ -269,8 +272,7 @@ def test_section_titles_follow_the_toolkit_outline(pack: Pack) -> None:
 
 
 # The health-care titles as the toolkit gives them: its own for Sections 1 and 2, the outline's
-# wording for the rest, in the pack's sentence case (a colon for the outline's dash, which the
-# renderer's font lacks).
+# wording for the rest, in the pack's sentence case.
 HEALTHCARE_TITLES = {
     1: "Compassion in action",
     2: "What are we talking about? Wellness, compassion fatigue and compassion resilience",
@@ -280,7 +282,7 @@ HEALTHCARE_TITLES = {
     6: "Setting compassionate boundaries based on priorities",
     7: "Creating staff culture agreements",
     **{
-        number: f"Practicing self-care strategies: {sector}"
+        number: f"Practicing self-care strategies {EN_DASH} {sector}"
         for number, sector in WELLNESS_SECTORS.items()
     },
     12: "Making compassionate connections with the second tier"
@@ -288,8 +290,7 @@ HEALTHCARE_TITLES = {
 }
 
 
-# The schools titles as the schools presentation's content outline gives them. The renderer's font
-# has no en dash, so the self-care titles use a spaced hyphen where the outline has one.
+# The schools titles as the schools presentation's content outline gives them.
 SCHOOLS_TITLES = {
     1: "Putting Compassion into Action",
     2: "Defining Wellness, Compassion Fatigue, Self-Compassion, Compassion Resilience",
@@ -299,19 +300,15 @@ SCHOOLS_TITLES = {
     6: "Setting Compassionate Boundaries Based on Priorities",
     7: "Creating Staff Culture Agreements",
     **{
-        number: f"Practicing Self-Care Strategies - {sector}"
+        number: f"Practicing Self-Care Strategies {EN_DASH} {sector}"
         for number, sector in WELLNESS_SECTORS.items()
     },
     12: "Making Compassionate Connections with the Second Tier"
     " (families, community supports, etc.)",
 }
 TITLES = {"healthcare": HEALTHCARE_TITLES, "schools": SCHOOLS_TITLES}
-# How each pack marks its own text where the schema has no `adapted` flag.
-OURS = ("Our addition", "(our adaptation)")
-
-
-def _ours(text: str) -> bool:
-    return any(marker in text for marker in OURS)
+# Wordings that once marked the project's own text inline, before list items had `adapted`.
+OLD_MARKERS = ("our addition", "a note of our own")
 
 
 def test_the_section_titles_are_the_toolkits_own(pack: Pack) -> None:
@@ -327,22 +324,28 @@ def test_the_cycle_of_compassion_fatigue_has_the_toolkits_three_stages(pack: Pac
     assert "Renewal:" not in handouts
 
 
-def test_the_schools_pack_marks_renewal_as_its_own_wherever_it_names_it(schools: Pack) -> None:
-    texts = _strings(schools.model_dump(include={"sections", "appendix"}))
-    renewal = [text for text in texts if "renewal" in text.lower()]
-    assert renewal
-    assert all("our adaptation" in text for text in renewal)
-
-
-def test_the_healthcare_system_stress_document_is_described_as_the_leaders_note_does(
-    healthcare: Pack,
+def test_neither_pack_adds_a_renewal_stage_and_each_marks_the_way_out_as_its_own(
+    pack: Pack,
 ) -> None:
-    section = healthcare.section(4)
+    texts = _strings(pack.model_dump(include={"sections", "appendix"}))
+    assert [text for text in texts if "renewal" in text.lower()] == []
+    way_out = [text for text in texts if "way out of the cycle" in text]
+    assert way_out
+    assert all("our adaptation" in text for text in way_out)
+
+
+def test_the_system_stress_document_is_described_as_the_leaders_note_does(pack: Pack) -> None:
+    # The note names "sources of system stress from a school perspective and protective factors
+    # under leaderships' control", and lists none of them.
+    section = pack.section(4)
     assert section is not None
-    text = " ".join([*section.leadership_considerations, *(h.text for h in section.handouts)])
-    assert "from a school perspective" in text
-    assert "health and human services perspective" not in text
-    assert "reasonable workloads" not in text
+    (handout,) = [h for h in section.handouts if "system stress" in h.title]
+    for text in (handout.text, " ".join(section.leadership_considerations)):
+        flat = " ".join(text.split())
+        assert "system stress from a school perspective and the protective factors" in flat
+        assert "under leadership's control" in flat
+        assert ": clear expectations" not in flat and "reasonable workloads" not in flat
+    assert "health and human services perspective" not in " ".join(_strings(pack.model_dump()))
 
 
 def test_every_survey_question_is_marked_as_the_projects_own(pack: Pack) -> None:
@@ -360,28 +363,87 @@ def test_a_list_item_is_plain_text_or_text_flagged_as_the_projects_own() -> None
     assert ours == f"Share the support line. {ADAPTED_MARK}"
 
 
-def test_additions_to_the_leaders_lists_say_they_are_ours(pack: Pack) -> None:
+def test_the_leaders_lists_flag_exactly_what_the_project_added(pack: Pack) -> None:
+    # The note to leaders gives seven components for every section and three leadership items
+    # for each of Sections 8 to 11; anything more is ours and says `adapted: true`.
+    for section in pack.sections:
+        assert len([c for c in section.components if not c.adapted]) == 7, section.number
     for number in range(8, 12):
         section = pack.section(number)
         assert section is not None
-        toolkit = [item for item in section.leadership_considerations if not _ours(item)]
-        assert len(toolkit) == 3, number
+        assert len([c for c in section.leadership_considerations if not c.adapted]) == 3, number
+        assert any(c.adapted for c in section.leadership_considerations), number
+    listed = [*(c for s in pack.sections for c in s.components)]
+    listed += [c for s in pack.sections for c in s.leadership_considerations]
+    assert [c.text for c in listed if ADAPTED_MARK in c.text] == []
+
+
+def test_no_text_in_either_pack_uses_an_old_marker_for_its_own_wording(pack: Pack) -> None:
+    texts = [text.lower() for text in _strings(pack.model_dump())]
+    assert [text for text in texts if any(marker in text for marker in OLD_MARKERS)] == []
+
+
+def test_the_checklist_marks_the_projects_components_and_only_those(pack: Pack) -> None:
     for section in pack.sections:
-        assert len([c for c in section.components if not _ours(c)]) == 7, section.number
+        reply = checklist(pack, section.number, {}, "Monday")
+        lines = [line for line in reply.plain_text().splitlines() if line.lstrip("• ")[:1] == "☐"]
+        marked = [ADAPTED_MARK in line for line in lines]
+        assert marked == [c.adapted for c in section.components], section.number
 
 
-def test_each_pack_credits_the_steps_the_same_way_everywhere(pack: Pack) -> None:
-    credit = "Monica Worline, Awakening Compassion at Work (2017), and Beth Lown, The Schwartz"
-    section = pack.section(1)
-    assert section is not None and section.introduction is not None
-    assert credit in " ".join(section.introduction.split())
-    assert credit in " ".join(" ".join(c.text for c in pack.info.credits).split())
+STEPS_CREDIT = (
+    "combined from the works of Monica Worline, Awakening Compassion at Work (2017), and Beth Lown,"
+    " The Schwartz Center for Compassionate Healthcare (2014)"
+)
 
 
-def test_each_pack_spells_program_one_way_and_links_without_double_slashes(pack: Pack) -> None:
+def test_each_pack_credits_the_steps_in_the_same_words_everywhere(pack: Pack) -> None:
+    texts = [" ".join(text.split()) for text in _strings(pack.model_dump())]
+    crediting = [text for text in texts if "Worline" in text]
+    assert len(crediting) == 2  # the pack's credits and the Section 1 introduction
+    assert all(STEPS_CREDIT in text for text in crediting)
+    assert all(
+        f"The six Compassionate Action Steps, {STEPS_CREDIT}, are" in text
+        or f"The Compassionate Action Steps, {STEPS_CREDIT}." in text
+        for text in crediting
+    )
+
+
+def test_each_pack_spells_program_as_the_sources_do(pack: Pack) -> None:
+    # The toolkit writes American English ("behavior", "center", "program").
     words = " ".join(_strings(pack.model_dump())).lower()
-    assert "programme" not in words
-    assert not [link.key for link in pack.links if "//" in link.url.partition("://")[2]]
+    assert re.findall(r"programmes?\b", words) == []
+    assert "program" in words
+
+
+def test_no_link_in_either_pack_has_a_double_slash_in_its_path(pack: Pack) -> None:
+    # The extracted sources carry "org//media/"; the addresses themselves have one slash.
+    urls = [link.url for link in pack.links]
+    urls += [
+        url
+        for text in _strings(pack.model_dump(exclude={"links"}))
+        for url in re.findall(r"https?://\S+", text)
+    ]
+    assert [url for url in urls if "//" in url.partition("://")[2]] == []
+
+
+def test_the_schools_pack_says_schedules_once_in_section_4_and_never_charting(
+    schools: Pack,
+) -> None:
+    section = schools.section(4)
+    assert section is not None
+    words = " ".join(_strings(section.model_dump(exclude={"daily_prompts"}))).lower()
+    assert len(re.findall(r"\bschedules\b", words)) == 1
+    assert "charting" not in " ".join(_strings(schools.model_dump())).lower()
+
+
+def test_titles_keep_the_outlines_dash_and_handouts_their_colons(pack: Pack) -> None:
+    for number in WELLNESS_SECTORS:
+        section = pack.section(number)
+        assert section is not None and f" {EN_DASH} " in section.title, number
+    titles = [h.title for s in pack.sections for h in s.handouts]
+    assert "My Wellness Compass: a one-page reflection" in titles
+    assert "The ProQOL: Professional Quality of Life measure" in titles
 
 
 def test_the_schools_pack_notes_the_presentations_cultivate_compassion(schools: Pack) -> None:
@@ -389,6 +451,22 @@ def test_the_schools_pack_notes_the_presentations_cultivate_compassion(schools: 
     assert section is not None and section.introduction is not None
     assert "Cultivate compassion" in schools.steps[3].text
     assert "Cultivate compassion" in section.introduction
+
+
+def test_the_break_for_our_spirit_is_credited_to_where_the_presentation_puts_it(
+    pack: Pack,
+) -> None:
+    # The schools presentation offers it after the Section 1 scenario; Section 9 returns to it
+    # and says that doing so is ours.
+    section = pack.section(9)
+    assert section is not None and section.key_activity and section.wellness_practice
+    for text in (section.key_activity.text, section.wellness_practice.text):
+        flat = " ".join(text.split())
+        assert "break for our SPIRIT" in flat and "Section 1" in flat and "our adaptation" in flat
+    assert "A break for our SPIRIT" not in (
+        section.key_activity.title,
+        section.wellness_practice.title,
+    )
 
 
 def test_the_schools_break_for_our_spirit_follows_the_section_1_scenario(schools: Pack) -> None:
