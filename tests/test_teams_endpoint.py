@@ -81,7 +81,12 @@ async def test_a_check_in_answer_updates_the_poll_card_in_place_and_thanks_priva
     await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
     [posted] = bot_connector.new_threads()
     choices = posted.card["body"][2]["actions"]
-    assert len(choices) == 6 and all(a["type"] == "Action.Submit" for a in choices)
+    # Universal Actions, each falling back to a plain submit (as a host before them sends).
+    assert [a["type"] for a in choices] == ["Action.Execute"] * 6
+    assert all(
+        a["fallback"] == {"type": "Action.Submit", "title": a["title"], "data": a["data"]}
+        for a in choices
+    )
     answer = activity(
         bot_connector,
         kind="channel",

@@ -28,7 +28,7 @@ from adapters.teams.port import (
     delivery_error,
 )
 from adapters.teams.references import ReferenceStore
-from adapters.teams.render import COMMAND_KEY, SHARE_KEY, form_answers, share_data
+from adapters.teams.render import SHARE_KEY, command_of, form_answers, share_data
 from bot import metrics
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
@@ -125,7 +125,7 @@ def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
         # A card's Action.Submit: the button's command, and what its form's inputs held.
         if not isinstance(value, dict):
             return None
-        command = value.get(COMMAND_KEY)
+        command = command_of(value)
         if not isinstance(command, str) or not command or len(command) > MAX_COMMAND_CHARS:
             return None
         return Incoming(

@@ -2,25 +2,37 @@
 
 Buttons become `Action.Submit` whose data carries the button's command, so a click arrives as a
 message activity with `value`; a button with a form opens its inputs in place (`Action.ShowCard`).
+How buttons are fitted to what Teams shows is `buttons.py`; a poll's answers are Universal
+Actions (`Action.Execute`), so the card pressed can be answered in place (`execute.py`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from adapters.teams.buttons import (
+    COMMAND_KEY,
+    FORM_KEY,
+    INPUT_PREFIX,
+    Actions,
+    Places,
+    execute,
+    field_name,
+    picked,
+    rows,
+    submit_data,
+)
 from bot.messages import (
     Block,
     Bullets,
-    Button,
     Buttons,
     Context,
     Divider,
     File,
-    FormField,
     Heading,
     Image,
     Link,
@@ -29,14 +41,12 @@ from bot.messages import (
     Text,
 )
 
+__all__ = ["COMMAND_KEY", "FORM_KEY", "INPUT_PREFIX", "Places"]
+
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
 # Teams refuses bot messages near 100 KB (413 MessageSizeTooBig); PLATFORM.md says keep <= 80 KB.
 MAX_CARD_BYTES = 80_000
-# Input ids carry a prefix, so a form field can never be mistaken for the command.
-INPUT_PREFIX = "in_"
-COMMAND_KEY = "command"
-FORM_KEY = "crbot_form"
 # A "Share in channel" click carries the command again and the channel it was asked from.
 SHARE_KEY = "crbot_share"
 SHARE_LABEL = "Share in channel"
@@ -49,77 +59,44 @@ NO_PICTURES: Pictures = MappingProxyType({})
 
 # Core text marks *bold* and _italic_ the Slack way; Adaptive Card markdown wants **bold**.
 _BOLD = re.compile(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])")
+# Teams' TextBlock markdown has no code spans: a `command` would show its backticks.
+_CODE = re.compile(r"`([^`\n]+)`")
+# A poll's answer label is "3 · Three fingers": the number goes on the button, the rest below.
+_MEANING = " · "
 
 
 def markdown(text: str) -> str:
-    """Core marks to Adaptive Card markdown."""
-    return _BOLD.sub(r"**\1**", text)
+    """Core marks to Adaptive Card markdown: *bold* and `commands` both become **bold**."""
+    return _CODE.sub(r"**\1**", _BOLD.sub(r"**\1**", text))
 
 
 def _text(text: str, **style: Any) -> Json:
     return {"type": "TextBlock", "text": markdown(text), "wrap": True, **style}
 
 
-def submit_data(button: Button) -> Json:
-    """What a click sends back in the activity's `value`."""
-    data: Json = {COMMAND_KEY: button.command}
-    if button.form is not None:
-        data[FORM_KEY] = True
-    return data
-
-
-Places = Sequence[tuple[str, str]]
-
-
-def _input(field: FormField, places: Places) -> Json:
-    common: Json = {
-        "id": INPUT_PREFIX + field.name,
-        "label": field.label,
-        "isRequired": not field.optional,
-    }
-    if field.initial is not None:
-        common["value"] = field.initial
-    if field.kind == "select" or (field.kind == "timezone" and field.options):
-        choices = [{"title": option, "value": option} for option in field.options]
-        return {"type": "Input.ChoiceSet", "style": "compact", "choices": choices, **common}
-    if field.kind == "date":
-        return {"type": "Input.Date", **common}
-    if field.kind == "time":
-        return {"type": "Input.Time", **common}
-    if field.kind == "channel" and places:
-        # Cards have no channel picker: offer the channels and chats the bot has been added to.
-        choices = [{"title": title, "value": address} for title, address in places]
-        return {"type": "Input.ChoiceSet", "style": "compact", "choices": choices, **common}
-    multiline = field.kind == "long_text"
-    return {"type": "Input.Text", "isMultiline": multiline, "maxLength": field.max_length, **common}
-
-
-def action(button: Button, places: Places = ()) -> Json:
-    """A button as a card action: a plain submit, or a form shown in place with its own submit."""
-    submit: Json = {"type": "Action.Submit", "title": button.label, "data": submit_data(button)}
-    if button.form is None:
-        return submit
-    form = button.form
-    submit["title"] = form.submit_label
-    card: Json = {
-        "type": "AdaptiveCard",
-        "body": [_text(form.title, weight="Bolder"), *(_input(f, places) for f in form.fields)],
-        "actions": [submit],
-    }
-    return {"type": "Action.ShowCard", "title": button.label, "card": card}
-
-
 def _poll(poll: Poll) -> list[Json]:
+    """The question, the answers as numbered buttons in one row, what each number means, and
+    the count line on its own, wrapping (a row of six long titles is cut to "1 · On…")."""
+    answers = []
+    legend = []
+    for option in poll.options:
+        number, _, meaning = option.label.partition(_MEANING)
+        answers.append(execute(number, submit_data(option)))
+        if meaning:
+            legend.append({"title": number, "value": meaning})
     return [
         _text(poll.question, weight="Bolder"),
-        {"type": "ActionSet", "actions": [action(b) for b in poll.options]},
+        *({"type": "ActionSet", "actions": row} for row in rows(answers)),
+        *([{"type": "FactSet", "facts": legend, "spacing": "Small"}] if legend else []),
         _text(poll.count_line),
         *([_text(poll.privacy_line, isSubtle=True, size="Small")] if poll.privacy_line else []),
     ]
 
 
-def element(block: Block, places: Places = (), pictures: Pictures = NO_PICTURES) -> list[Json]:
-    """One block as card elements; a block this renderer does not know becomes its text."""
+def element(block: Block, actions: Actions, pictures: Pictures = NO_PICTURES) -> list[Json]:
+    """One block as card elements; a block this renderer does not know becomes its text.
+
+    `actions` builds the card's buttons, so that no two of its inputs share an id."""
     if isinstance(block, Heading):
         return [_text(block.text, size="Large", weight="Bolder")]
     if isinstance(block, Text):
@@ -129,7 +106,7 @@ def element(block: Block, places: Places = (), pictures: Pictures = NO_PICTURES)
         lines = [f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True)]
         return [_text("\n".join(lines))]
     if isinstance(block, Buttons):
-        return [{"type": "ActionSet", "actions": [action(b, places) for b in block.buttons]}]
+        return actions.row_sets(block.buttons)
     if isinstance(block, Poll):
         return _poll(block)
     if isinstance(block, Divider):
@@ -193,13 +170,17 @@ def card(
         submit = {"type": "Action.Submit", "title": SHARE_LABEL, "data": share}
         tail = [{"type": "ActionSet", "actions": [submit]}]
     blocks = list(reply.blocks)
-    body = [item for block in blocks for item in element(block, places, pictures)]
-    result = _card([*(body or [_text(reply.summary)]), *tail])
+    result = _card([*(_body(blocks, places, pictures) or [_text(reply.summary)]), *tail])
     while size(result) > MAX_CARD_BYTES and blocks:
         blocks.pop()
-        body = [item for block in blocks for item in element(block, places, pictures)]
+        body = _body(blocks, places, pictures)
         result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small"), *tail])
     return result
+
+
+def _body(blocks: list[Block], places: Places, pictures: Pictures) -> list[Json]:
+    actions = Actions(places)
+    return [item for block in blocks for item in element(block, actions, pictures)]
 
 
 def attachment(
@@ -212,8 +193,13 @@ def attachment(
 def form_answers(value: dict[str, Any]) -> dict[str, str] | None:
     """The inputs a submit carried, by field name; None when the button had no form."""
     answers = {
-        key[len(INPUT_PREFIX) :]: "" if item is None else str(item)
+        name: "" if item is None else str(item)
         for key, item in value.items()
-        if key.startswith(INPUT_PREFIX)
+        if (name := field_name(key)) is not None
     }
     return answers if answers or value.get(FORM_KEY) else None
+
+
+def command_of(value: dict[str, Any]) -> object:
+    """The command a click carried: its button's, or the one chosen among several."""
+    return value.get(COMMAND_KEY) or picked(value)
