@@ -1,0 +1,148 @@
+"""The console in headless Chromium: signed in through the link the bot sent, read as a person
+would, with no console error and no serious accessibility violation (axe-core).
+
+Locally these skip, saying what is missing, when Chromium, Playwright or axe-core (`npm ci` in
+tests/console) is not there; CI sets CRBOT_CONSOLE_BROWSER_REQUIRED=1, which makes a missing
+piece a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from content.loader import LoadedPack
+from tests.conftest import FrozenClock
+from tests.console_site import ConsoleSite, console_site
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
+HERE = Path(__file__).parent / "console"
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CRBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRED = os.environ.get("CRBOT_CONSOLE_BROWSER_REQUIRED") == "1"
+# What axe-core calls the violations that stop a person using the page.
+BLOCKING = ("serious", "critical")
+
+
+def missing_prerequisites() -> list[str]:
+    """What the browser tests need and this machine lacks, each with how to get it."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append("Chromium (apt-get install chromium chromium-driver)")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        missing.append("Playwright for Python (pip install -e '.[test]')")
+    if not AXE.exists():
+        missing.append("axe-core (npm ci in tests/console)")
+    return missing
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (no browser download)."""
+    missing = missing_prerequisites()
+    if missing:
+        words = "the console's browser tests need " + ", ".join(missing)
+        if REQUIRED:
+            pytest.fail(words + " (CRBOT_CONSOLE_BROWSER_REQUIRED=1)")
+        pytest.skip(words)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        # Chromium's sandbox needs user namespaces a container or root session may not have.
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def running(
+    browser: Browser, engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
+) -> AsyncIterator[tuple[Browser, ConsoleSite]]:
+    """The browser, and the console on 127.0.0.1 for it to visit."""
+    async with console_site(engine, clock, packs) as site:
+        yield browser, site
+
+
+class Watched:
+    """A page whose console errors, uncaught exceptions and failed loads are all written down."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url}"))
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        # The refusals a test provokes on purpose are checked by status; anything else is a fault.
+        if response.status >= 400:
+            self.problems.append(f"{response.status}: {response.url}")
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands, one line each."""
+    # Evaluated rather than added as a <script>: the console's policy rightly refuses scripts
+    # from anywhere else, and the test must not loosen it.
+    await page.evaluate(AXE.read_text() + "\n;true")
+    found = await page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{item['id']} ({item['impact']}): {item['help']} at "
+        + ", ".join(str(node["target"]) for node in item["nodes"])
+        for item in found
+        if item["impact"] in BLOCKING
+    ]
+
+
+async def test_a_facilitator_signs_in_with_the_bots_link_and_reads_the_programme(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    await site.chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    await site.chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
+    link = await site.link()
+    page = await browser.new_page()
+    watched = Watched(page)
+    await page.goto(link)
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Open the console").click()
+    await page.wait_for_url(f"{site.url}/console/")
+    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    section = page.get_by_role("listitem").filter(has_text="Section 1:").first
+    assert "Circle: Tue 23 Mar, 9:00." in await section.inner_text()
+    await section.get_by_text("posts").first.click()
+    await page.get_by_text("Thu 25 Mar, 9:00: wellness practice for section 1").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+
+
+async def test_signing_out_in_the_browser_closes_the_console(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    page = await browser.new_page()
+    watched = Watched(page)
+    await page.goto(await site.link())
+    await page.get_by_role("button", name="Open the console").click()
+    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("heading", name="You have signed out").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+    response = await page.goto(f"{site.url}/console/")
+    assert response is not None and response.status == 401
+    assert "type `console`" in await page.inner_text("main")
