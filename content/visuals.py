@@ -26,6 +26,18 @@ from PIL.PngImagePlugin import PngInfo
 
 from content.loader import load_pack
 from content.models import Pack, Section
+from content.palette import (
+    ACCENTS,
+    HEADER_INK,
+    INK,
+    NAVY,
+    PAPER,
+    SECTOR_COLOURS,
+    SOFT_INK,
+    WHITE,
+    sector_colours,
+)
+from content.typesetting import Font, drawable, wrap, wrap_title
 
 # A4 portrait at 150 dpi: prints cleanly, and at phone width the body type is still ~13 px.
 WIDTH, HEIGHT = 1240, 1754
@@ -33,25 +45,6 @@ MARGIN = 80
 # Few colours keep the palette PNG small; the quantizer keeps the anti-aliased edges of the type.
 PALETTE_COLOURS = 48
 
-PAPER = (251, 248, 242)
-INK = (33, 37, 41)
-SOFT_INK = (84, 90, 97)
-NAVY = (31, 58, 95)
-WHITE = (255, 255, 255)
-ACCENTS = (
-    (42, 127, 127),
-    (224, 122, 95),
-    (61, 90, 128),
-    (129, 100, 170),
-    (200, 150, 40),
-    (176, 84, 112),
-)
-SECTOR_COLOURS = {
-    "Mind": (61, 90, 128),
-    "Spirit": (129, 100, 170),
-    "Strength": (42, 157, 143),
-    "Heart": (224, 111, 81),
-}
 # Compass wedges as (start, end) degrees in Pillow's convention: 0 is three o'clock, clockwise.
 SECTOR_WEDGES = {
     "Mind": (225, 315),
@@ -61,7 +54,12 @@ SECTOR_WEDGES = {
 }
 # Tried in turn until the content fits the page.
 SCALES = (1.25, 1.16, 1.08, 1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56)
-STEPS_CREDIT = "Combined from the works of Monica Worline (2017) and Beth Lown (2014)"
+STEPS_CREDIT = (
+    "Steps combined from the works of Monica Worline, Awakening Compassion at Work (2017), and Beth"
+    " Lown, The Schwartz Center for Compassionate Healthcare (2014)"
+)
+# The posters are crbot's drawing of the toolkit's content, not the toolkit's own documents.
+CREDIT = "Adapted from the Compassion Resilience Toolkit · compassionresiliencetoolkit.org"
 
 
 class _Overflow(Exception):
@@ -69,7 +67,7 @@ class _Overflow(Exception):
 
 
 @lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -81,26 +79,17 @@ class _Page:
     draw: ImageDraw.ImageDraw
     scale: float
 
-    def font(self, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    def font(self, size: int) -> Font:
         return _font(max(12, round(size * self.scale)))
 
     def gap(self, pixels: int) -> int:
         return round(pixels * self.scale)
 
     def wrap(self, text: str, size: int, width: int) -> list[str]:
-        font = self.font(size)
-        lines: list[str] = []
-        for paragraph in text.splitlines() or [""]:
-            line = ""
-            for word in paragraph.split():
-                candidate = f"{line} {word}".strip()
-                if not line or font.getlength(candidate) <= width:
-                    line = candidate
-                else:
-                    lines.append(line)
-                    line = word
-            lines.append(line)
-        return lines
+        return wrap(self.font(size), drawable(text), width)
+
+    def title_lines(self, text: str, size: int, width: int) -> list[str]:
+        return wrap_title(self.font(size), drawable(text), width)
 
     def line_height(self, size: int) -> int:
         return round(size * self.scale * 1.28)
@@ -121,7 +110,7 @@ class _Page:
     def centred(
         self, cx: float, cy: float, text: str, size: int, fill: tuple[int, int, int]
     ) -> None:
-        self.draw.text((cx, cy), text, font=self.font(size), fill=fill, anchor="mm")
+        self.draw.text((cx, cy), drawable(text), font=self.font(size), fill=fill, anchor="mm")
 
 
 def _caption_lines(section: Section) -> list[tuple[str, str]]:
@@ -140,7 +129,8 @@ def _caption_lines(section: Section) -> list[tuple[str, str]]:
     return pairs
 
 
-def _layout(pack: Pack, section: Section) -> str:
+def layout(pack: Pack, section: Section) -> str:
+    """How the section's visual is drawn: "steps", "compass", "cycle" or "panels"."""
     labels = {label for label, _ in _caption_lines(section)}
     if section.number == 1:
         return "steps"
@@ -153,13 +143,13 @@ def _layout(pack: Pack, section: Section) -> str:
 
 def _header(page: _Page, pack: Pack, section: Section) -> int:
     assert section.visual is not None
-    width = WIDTH - 2 * MARGIN
-    title_lines = page.wrap(section.visual.title, 76, width)
+    title_lines = _title_lines(page, section)["header"]
     top = page.gap(56)
     height = top + page.line_height(30) + page.gap(14)
     height += len(title_lines) * page.line_height(76) + page.gap(48)
     page.draw.rectangle((0, 0, WIDTH, height), fill=NAVY)
-    page.draw.text((MARGIN, top), pack.info.title.upper(), font=page.font(30), fill=(200, 214, 230))
+    pack_title = drawable(pack.info.title.upper())
+    page.draw.text((MARGIN, top), pack_title, font=page.font(30), fill=HEADER_INK)
     y = top + page.line_height(30) + page.gap(14)
     for line in title_lines:
         page.draw.text((MARGIN, y), line, font=page.font(76), fill=WHITE)
@@ -167,19 +157,41 @@ def _header(page: _Page, pack: Pack, section: Section) -> int:
     return height + page.gap(56)
 
 
+def _title_lines(page: _Page, section: Section) -> dict[str, list[str]]:
+    """The poster's two titles as drawn: the visual's in the header, the section's in the footer."""
+    assert section.visual is not None
+    width = WIDTH - 2 * MARGIN
+    return {
+        "header": page.title_lines(section.visual.title, 76, width),
+        "footer": page.title_lines(f"Section {section.number} · {section.title}", 30, width),
+    }
+
+
+def title_lines(section: Section, scale: float) -> dict[str, list[str]]:
+    """The header and footer titles of a section's visual as they wrap at a type scale."""
+    image = Image.new("RGB", (1, 1))
+    return _title_lines(_Page(image, ImageDraw.Draw(image), scale), section)
+
+
+def credit_line(section: Section) -> str:
+    """The footer's credit: adapted from the toolkit, and for Section 1 whose steps they are."""
+    return f"{STEPS_CREDIT} · {CREDIT}" if section.number == 1 else CREDIT
+
+
 def _footer(page: _Page, pack: Pack, section: Section) -> int:
     """Draw the footer; return the y above which content must stay."""
     width = WIDTH - 2 * MARGIN
-    lines = [f"Section {section.number} · {section.title}"]
-    credit = "Compassion Resilience Toolkit · compassionresiliencetoolkit.org"
-    if section.number == 1:
-        credit = f"{STEPS_CREDIT} · {credit}"
-    height = page.text_height(lines[0], 30, width) + page.text_height(credit, 26, width)
+    title = _title_lines(page, section)["footer"]
+    credit = credit_line(section)
+    height = len(title) * page.line_height(30) + page.text_height(credit, 26, width)
     top = HEIGHT - page.gap(60) - height
     page.draw.line(
         (MARGIN, top - page.gap(24), WIDTH - MARGIN, top - page.gap(24)), fill=NAVY, width=3
     )
-    y = page.text_block(MARGIN, top, lines[0], 30, width, NAVY)
+    y = top
+    for line in title:
+        page.draw.text((MARGIN, y), line, font=page.font(30), fill=NAVY)
+        y += page.line_height(30)
     page.text_block(MARGIN, y, credit, 26, width, SOFT_INK)
     return top - page.gap(48)
 
@@ -199,7 +211,7 @@ def _steps(page: _Page, pack: Pack, top: int, bottom: int) -> int:
         cy = y + badge // 2
         page.draw.ellipse((MARGIN, cy - badge // 2, MARGIN + badge, cy + badge // 2), fill=colour)
         page.centred(MARGIN + badge / 2, cy, str(step.number), 60, WHITE)
-        page.draw.text((text_x, y), step.name, font=page.font(54), fill=colour)
+        page.draw.text((text_x, y), drawable(step.name), font=page.font(54), fill=colour)
         page.text_block(text_x, y + page.line_height(54), step.line, 40, width, INK)
         y += max(height, badge) + gap
     return y
@@ -258,13 +270,11 @@ def _compass(page: _Page, section: Section, top: int, bottom: int) -> int:
     cx, cy = WIDTH // 2, top + radius
     box = (cx - radius, cy - radius, cx + radius, cy + radius)
     for name, (start, end) in SECTOR_WEDGES.items():
-        colour = SECTOR_COLOURS[name]
-        if highlight and name != highlight:
-            colour = _tint(colour, 0.55)
-        page.draw.pieslice(box, start, end, fill=colour, outline=WHITE, width=6)
+        fill, ink = sector_colours(name, highlight)
+        page.draw.pieslice(box, start, end, fill=fill, outline=WHITE, width=6)
         middle = math.radians((start + end) / 2)
         lx, ly = cx + 0.62 * radius * math.cos(middle), cy + 0.62 * radius * math.sin(middle)
-        page.centred(lx, ly, name, 46 if name == highlight else 40, WHITE)
+        page.centred(lx, ly, name, 46 if name == highlight else 40, ink)
     hub = page.gap(46)
     page.draw.ellipse((cx - hub, cy - hub, cx + hub, cy + hub), fill=PAPER, outline=NAVY, width=4)
     page.draw.polygon(
@@ -289,7 +299,7 @@ def _compact(page: _Page, y: int, label: str, text: str, colour: tuple[int, int,
     """A one-line-label row for the sectors that are not the focus."""
     font = page.font(36)
     label_width = round(font.getlength(f"{label}  "))
-    page.draw.text((MARGIN + page.gap(14), y), label, font=font, fill=colour)
+    page.draw.text((MARGIN + page.gap(14), y), drawable(label), font=font, fill=colour)
     x = MARGIN + page.gap(14) + label_width
     end = page.text_block(x, y, text, 36, WIDTH - MARGIN - x, SOFT_INK)
     return end + page.gap(16)
@@ -343,40 +353,43 @@ def _cycle(page: _Page, section: Section, top: int, bottom: int) -> int:
     return y
 
 
-def _tint(colour: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
-    r, g, b = (round(c + (255 - c) * amount) for c in colour)
-    return (r, g, b)
-
-
 def _draw(pack: Pack, section: Section, scale: float) -> Image.Image:
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     page = _Page(image, ImageDraw.Draw(image), scale)
     top = _header(page, pack, section)
     bottom = _footer(page, pack, section)
-    layout = _layout(pack, section)
-    if layout == "steps":
+    drawn = layout(pack, section)
+    if drawn == "steps":
         _steps(page, pack, top, bottom)
-    elif layout == "compass":
+    elif drawn == "compass":
         _compass(page, section, top, bottom)
-    elif layout == "cycle":
+    elif drawn == "cycle":
         _cycle(page, section, top, bottom)
     else:
         _panels(page, _caption_lines(section), top, bottom)
     return image
 
 
+def _fitted(pack: Pack, section: Section) -> tuple[Image.Image, float]:
+    """The visual drawn at the largest type scale that fits the page, and that scale."""
+    for scale in SCALES:
+        try:
+            return _draw(pack, section, scale), scale
+        except _Overflow:
+            continue
+    raise ValueError(f"section {section.number}: the visual's caption is too long for one page")
+
+
+def scale_used(pack: Pack, section: Section) -> float:
+    """The type scale the section's visual is drawn at."""
+    return _fitted(pack, section)[1]
+
+
 def render_visual(pack: Pack, section: Section) -> bytes:
     """The section's visual as PNG bytes (A4 portrait at 150 dpi, palette colours)."""
     if section.visual is None:
         raise ValueError(f"section {section.number} has no visual")
-    for scale in SCALES:
-        try:
-            image = _draw(pack, section, scale)
-            break
-        except _Overflow:
-            continue
-    else:
-        raise ValueError(f"section {section.number}: the visual's caption is too long for one page")
+    image, _ = _fitted(pack, section)
     quantized = image.quantize(
         colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
