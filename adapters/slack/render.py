@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ MESSAGE_TEXT = 3000
 # Slack answers msg_blocks_too_long near 13k characters in total, below every listed limit
 # (slackapi/bolt-js #2509), so a message is closed well before that.
 MESSAGE_CHARS = 11_000
+ACTIONS_CHARS = MESSAGE_CHARS // 2
 
 BUTTON_ACTION = "crbot.button"
 FORM_ACTION = "crbot.form"
@@ -59,6 +61,7 @@ SHARE_PREFIX = "share:"
 FORM_CALLBACK = "crbot.form"
 FIELD_ACTION = "value"
 SHARE_LABEL = "Share in channel"
+NOTHING = "Nothing to show here yet."
 SHORTENED = "There's more: ask me again in a message, or type the command in a DM."
 
 
@@ -95,12 +98,19 @@ def form_digest(form: Form) -> str:
     return hashlib.sha256(form.model_dump_json().encode()).hexdigest()[:32]
 
 
-def _plain(text: str, limit: int) -> Json:
-    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
+def _plain(text: str, limit: int, blank: str = "…") -> Json:
+    # Slack refuses a blank text object wherever one is required (a label, a title, a header).
+    shown = text if text.strip() else (blank if blank.strip() else "…")
+    return {"type": "plain_text", "text": cut(shown, limit), "emoji": True}
+
+
+def _pieces(text: str) -> list[str]:
+    # Slack refuses a section or context element with blank text, so blank pieces are left out.
+    return [piece for piece in chunks(text) if piece.strip()]
 
 
 def _sections(text: str) -> list[Json]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in chunks(text)]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in _pieces(text)]
 
 
 @dataclass
@@ -117,12 +127,12 @@ class _Builder:
     buttons: int = 0
 
     def button(self, button: Button) -> Json | None:
-        if len(button.command) > BUTTON_VALUE:
-            return None  # a cut command would do something else; better no button
+        if not button.command.strip() or len(button.command) > BUTTON_VALUE:
+            return None  # a cut command would do something else, an empty one nothing
         self.buttons += 1
         element: Json = {
             "type": "button",
-            "text": _plain(button.label, BUTTON_TEXT),
+            "text": _plain(button.label, BUTTON_TEXT, blank=button.typed or button.command),
             "value": button.command,
             "action_id": f"{BUTTON_ACTION}.{self.buttons}",
         }
@@ -135,18 +145,24 @@ class _Builder:
         return element
 
     def actions(self, buttons: tuple[Button, ...], block_id: str | None = None) -> None:
-        elements = [e for e in (self.button(b) for b in buttons) if e is not None]
-        for start in range(0, len(elements), ACTIONS_ELEMENTS):
-            block: Json = {
-                "type": "actions",
-                "elements": elements[start : start + ACTIONS_ELEMENTS],
-            }
-            if block_id is not None and start == 0:
+        rows: list[list[Json]] = [[]]
+        chars = 0
+        for element in (e for e in (self.button(b) for b in buttons) if e is not None):
+            size = _size(element)
+            # A row of long commands could outgrow a whole message, which no split then fixes.
+            if rows[-1] and (len(rows[-1]) >= ACTIONS_ELEMENTS or chars + size > ACTIONS_CHARS):
+                rows.append([])
+                chars = 0
+            rows[-1].append(element)
+            chars += size
+        for number, row in enumerate(r for r in rows if r):
+            block: Json = {"type": "actions", "elements": row}
+            if block_id is not None and number == 0:
                 block["block_id"] = block_id
             self.blocks.append(block)
 
     def context(self, text: str) -> None:
-        pieces = chunks(escape(text))
+        pieces = _pieces(escape(text))
         for start in range(0, len(pieces), CONTEXT_ELEMENTS):
             elements = [
                 {"type": "mrkdwn", "text": p} for p in pieces[start : start + CONTEXT_ELEMENTS]
@@ -155,7 +171,8 @@ class _Builder:
 
     def add(self, block: Block) -> None:
         if isinstance(block, Heading):
-            self.blocks.append({"type": "header", "text": _plain(block.text, HEADER_TEXT)})
+            if block.text.strip():
+                self.blocks.append({"type": "header", "text": _plain(block.text, HEADER_TEXT)})
         elif isinstance(block, Text):
             self.blocks.extend(_sections(escape(block.text)))
         elif isinstance(block, Bullets):
@@ -290,7 +307,8 @@ def surface_blocks(reply: Reply) -> tuple[list[Json], dict[str, Form]]:
     builder = _Builder(upload_files=False)
     for block in reply.blocks:
         builder.add(block)
-    blocks = builder.blocks
+    # A view needs at least one block; a reply with none shows its summary.
+    blocks = builder.blocks or _sections(escape(reply.summary)) or _sections(NOTHING)
     if len(blocks) > SURFACE_BLOCKS:
         note = {"type": "context", "elements": [{"type": "mrkdwn", "text": SHORTENED}]}
         blocks = [*blocks[: SURFACE_BLOCKS - 1], note]
@@ -301,6 +319,10 @@ def home_view(reply: Reply) -> tuple[Json, dict[str, Form]]:
     """The App Home tab for a reply."""
     blocks, forms = surface_blocks(reply)
     return {"type": "home", "blocks": blocks}, forms
+
+
+_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 def _option(text: str) -> Json:
@@ -322,11 +344,12 @@ def _element(item: FormField) -> Json:
         }
     elif item.kind == "date":
         element = {"type": "datepicker"}
-        if item.initial:
+        # Slack refuses the whole view over an initial date or time of another shape.
+        if item.initial and _DATE.fullmatch(item.initial):
             element["initial_date"] = item.initial
     elif item.kind == "time":
         element = {"type": "timepicker"}
-        if item.initial:
+        if item.initial and _TIME.fullmatch(item.initial):
             element["initial_time"] = item.initial
     else:
         element = {
@@ -335,7 +358,7 @@ def _element(item: FormField) -> Json:
             "max_length": min(item.max_length, SECTION_TEXT),
         }
         if item.initial:
-            element["initial_value"] = item.initial
+            element["initial_value"] = item.initial[: element["max_length"]]
     element["action_id"] = FIELD_ACTION
     return element
 
@@ -352,6 +375,8 @@ def modal(form: Form, metadata: str) -> Json:
         }
         for item in form.fields[:SURFACE_BLOCKS]
     ]
+    # A form with nothing to fill in still needs a block: it asks to confirm, by its title.
+    blocks = blocks or _sections(escape(form.title)) or _sections(NOTHING)
     return {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
