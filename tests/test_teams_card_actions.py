@@ -85,24 +85,74 @@ async def test_an_action_execute_in_a_channel_sends_a_private_reply_privately_an
     assert reply.conversation == "a:personal-29:user-ada"
 
 
-async def test_a_check_in_answered_by_action_execute_updates_the_poll_and_answers_alike(
+def texts(card: Json) -> list[str]:
+    """Every TextBlock's text on a card, shown cards included."""
+    found: list[str] = []
+    if isinstance(card, dict):
+        for key, item in card.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                found += texts(item)
+    elif isinstance(card, list):
+        for item in card:
+            found += texts(item)
+    return found
+
+
+async def test_a_check_in_answered_by_action_execute_updates_the_poll_and_confirms_to_the_presser(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
 ) -> None:
     await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
     [posted] = bot_connector.new_threads()
     choices = posted.card["body"][2]["actions"]
+    bot_connector.calls.clear()
 
     answers = []
     for user, choice in (("29:user-cy", 0), ("29:user-dee", 5)):
         body = execute(bot_connector, kind="channel", user=user, data=choices[choice]["data"])
+        body["replyToId"] = posted.activity_id
         answers.append(await invoke(teams_endpoint, body))
 
-    # A low answer and a high one look the same to Teams; the poll card counts both.
-    assert answers[0] == answers[1]
-    assert answers[0][0] == 200 and answers[0][1]["type"] == MESSAGE
-    updated = bot_connector.of_kind("update")[-1]
+    # The card pressed is answered in place, for the presser alone: the poll as it now is,
+    # the number they chose, and (after a low answer) the support note.
+    said = ("**0 · Fist**", "**5 · Five fingers**")
+    for (status, answer), chose in zip(answers, said, strict=True):
+        assert status == 200 and answer["type"] == CARD
+        words = texts(answer["value"])
+        assert any(chose in line for line in words) and "Only you can see this." in words
+        assert any("people have answered" in line or "person has" in line for line in words)
+    assert "Call the EAP at 555-0100." in texts(answers[0][1]["value"])
+    assert "Call the EAP at 555-0100." not in texts(answers[1][1]["value"])
+    # Everyone's copy is updated in place, with counts only; nothing new is posted.
+    updates = bot_connector.of_kind("update")
+    assert [u.activity_id for u in updates] == [posted.activity_id] * 2
+    shared = " ".join(updates[-1].texts())
+    assert "2 people have answered. Figures appear once 3 people have answered." in shared
+    assert not any(chose in shared for chose in said) and "EAP" not in shared
+    assert bot_connector.of_kind("send", "reply", "create") == []
+
+
+async def test_answering_a_private_copy_of_the_poll_confirms_in_the_copy_and_updates_the_poll(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector
+) -> None:
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
+    [posted] = bot_connector.new_threads()
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("checkin")))
+    [copy] = bot_connector.of_kind("send", "reply", "create")[-1:]
+    assert copy.conversation == "a:personal-29:user-ada"
+    bot_connector.calls.clear()
+    three = copy.card["body"][2]["actions"][3]["data"]
+
+    status, answer = await invoke(teams_endpoint, execute(bot_connector, data=three))
+
+    assert status == 200 and answer["type"] == CARD
+    words = texts(answer["value"])
+    assert any("**3 · Three fingers**" in line for line in words)
+    assert "1 person has answered. Figures appear once 3 people have answered." in words
+    [updated] = bot_connector.of_kind("update")
     assert updated.activity_id == posted.activity_id
-    assert "2 people have answered. Figures appear once 3 people have answered." in updated.texts()
+    assert bot_connector.of_kind("send", "reply", "create") == []
 
 
 async def test_an_action_execute_carries_its_form_answers_to_the_core(

@@ -19,7 +19,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import FileConsentCardResponse
 
-from adapters.teams import files, invokes
+from adapters.teams import execute, files, invokes
 from adapters.teams.port import (
     TENANT_PREFIX,
     UNEXPECTED,
@@ -33,6 +33,7 @@ from bot import metrics
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
 from bot.messages import Incoming, Person, Reply, Target
+from bot.ports import ChatPort
 from bot.storage.seen import SeenRequests
 from bot.wording import kind_reply, sorry_reply
 
@@ -216,7 +217,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if isinstance(share, str):
             await self._share(turn_context, incoming, share)
             return invokes.message(DONE)
-        reply = await self._reply(incoming)
+        watching = execute.UpdatesSeen(self._port)
+        reply = await self._reply(incoming, watching)
+        if watching.updated and reply.private:
+            # The click changed a card (a poll): everyone's copy is updated; the card pressed
+            # shows the presser alone that update, their answer and their private reply.
+            shown = execute.in_place(watching.updated[-1], reply, incoming.text)
+            answer = await self._port.activity(incoming.person.tenant, shown)
+            return invokes.card(answer.attachments[0].content)
         if kind_of(activity) == "personal":
             shown = await self._port.activity(incoming.person.tenant, reply, personal=True)
             if len(shown.attachments) == 1:
@@ -229,11 +237,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         privately = await self._deliver(turn_context, incoming, reply)
         return invokes.message(REPLIED_PRIVATELY if privately else DONE)
 
-    async def _reply(self, incoming: Incoming) -> Reply:
+    async def _reply(self, incoming: Incoming, port: ChatPort | None = None) -> Reply:
         if incoming.text.lower() in HOME_WORDS:
             # Teams has no App Home: its stand-in is this card, sent to the personal chat.
             return (await self._core.home(incoming.person)).model_copy(update={"private": True})
-        return await self._core.handle(incoming, self._port)
+        return await self._core.handle(incoming, port or self._port)
 
     async def on_teams_members_added_dispatch(
         self, members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
