@@ -182,7 +182,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if isinstance(share, str) and incoming.via_button:
             await self._share(turn_context, incoming, share)
             return
-        await self._deliver(turn_context, incoming, await self._reply(incoming))
+        reply = await self._reply(incoming)
+        # A button (not a form: the card it was written on stays) pressed in the personal chat.
+        pressed = activity.reply_to_id if incoming.via_button and incoming.form is None else None
+        if (
+            pressed
+            and kind_of(activity) == "personal"
+            and await self._port.replace_pressed(turn_context, pressed, incoming.person, reply)
+        ):
+            return
+        await self._deliver(turn_context, incoming, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Universal Actions and file consent; any other invoke gets an empty answer."""

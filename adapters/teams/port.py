@@ -205,6 +205,29 @@ class TeamsPort:
 
         await self._retrying(lambda: self._continue(reference, replace), ref.tenant, ref.address)
 
+    async def replace_pressed(
+        self, context: TurnContext, pressed: str, person: Person, reply: Reply
+    ) -> bool:
+        """Put a click's answer in place of the card pressed in the person's personal chat, as
+        a private page turns on Slack, so the click shows where it was made; whether it did.
+
+        Only for the personal chat: elsewhere the card pressed is everyone's. A reply offering
+        files stays a message of its own, its offers being cards of their own.
+        """
+        activity = await self.activity(person.tenant, reply, personal=True)
+        if len(activity.attachments) != 1:
+            return False
+        activity.id = pressed
+        try:
+            await context.update_activity(activity)
+        except Exception as error:
+            # Too old, or not the bot's: the answer still arrives, as a new message.
+            status = delivery_error(error).reason
+            context_ids = {"tenant": person.tenant, "platform": "teams", "status": status}
+            log.info("pressed card not replaced; answering with a message", extra=context_ids)
+            return False
+        return True
+
     async def send_private(
         self, person: Person, reply: Reply, *, share: Json | None = None
     ) -> MessageRef:
