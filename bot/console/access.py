@@ -135,3 +135,16 @@ class ConsoleAccess:
             await session.execute(
                 delete(ConsoleSessionRow).where(ConsoleSessionRow.digest == digest(session_token))
             )
+
+
+def seal(session_token: str, text: str) -> str:
+    """A seal on words the console shows after a redirect, so that only the session's own
+    changes are shown, never words another site put in a link."""
+    return hmac.new(
+        session_token.encode(), b"console-notice:" + text.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def seal_matches(session_token: str, text: str, given: str) -> bool:
+    """Whether a seal is the session's own for these words, compared in constant time."""
+    return hmac.compare_digest(seal(session_token, text).encode(), given.encode(errors="replace"))

@@ -61,6 +61,9 @@ class SectionLine:
     circle: str  # when, in words, or "" when there is no circle
     state: str  # planned, held, skipped, unplanned
     posts: tuple[PostLine, ...]
+    # The circle's local date and time as a date picker holds them (`2027-03-23`, `09:00`).
+    date: str = ""
+    time: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,11 @@ def programme(
     sections = []
     for section in pack.sections:
         circle = circles.get(section.number)
+        picked = ("", "")
         if circle is None:
             circle_words, state = "", "unplanned"
         else:
+            picked = (f"{circle.local:%Y-%m-%d}", f"{circle.local:%H:%M}")
             local = circle.local.replace(tzinfo=zone)
             circle_words = when(local, now)
             held = local <= now.astimezone(zone)
@@ -143,6 +148,7 @@ def programme(
                 circle_words,
                 state,
                 tuple(lines.get(section.number, ())),
+                *picked,
             )
         )
     return Programme(

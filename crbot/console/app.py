@@ -9,25 +9,15 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 from aiohttp import web
 
-from bot.console.access import (
-    CONSOLE_ROLES,
-    ConsoleAccess,
-    ConsoleSession,
-    csrf_matches,
-    csrf_token,
-)
+from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
 from bot.console.programme import ledger_statuses, programme
 from bot.console.signin import SIGNIN_PATH
-from bot.ports import Clock
-from bot.rollouts.service import Rollouts
-from bot.storage.teams import TeamRecord
-from content.loader import LoadedPack
-from crbot.console.pages import STATIC, render
+from crbot.console.actions import Actions, notice_of
+from crbot.console.context import ConsoleServices, Page, Visitor
+from crbot.console.pages import HEADERS, STATIC, message, page
 from crbot.web import Mount
 
 log = logging.getLogger(__name__)
@@ -39,54 +29,14 @@ SIGNIN_COOKIE = "crbot_console_signin"
 PREFIX = "/console"
 # The tokens the bot hands out are 43 characters; anything far longer is not one.
 TOKEN_CHARS = 100
-HEADERS = {
-    # Pages load only what this server serves, and no other site may frame them.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    # The sign-in page's address holds a token: no page tells another site where it came from.
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-class ConsoleServices(Protocol):
-    """What the console reads from the running bot."""
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def console(self) -> ConsoleAccess: ...
-
-    @property
-    def rollouts(self) -> Rollouts: ...
-
-    async def team(self, tenant: str) -> TeamRecord: ...
-
-    def pack_of(self, team: TeamRecord) -> LoadedPack: ...
-
-    async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]: ...
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """A signed-in person on this request: their session and its cookie's form token."""
-
-    session: ConsoleSession
-    roles: frozenset[str]
-    csrf: str
-
-
-Page = Callable[[web.Request, Visitor], Awaitable[web.StreamResponse]]
+CHANGE_PATH = PREFIX + "/programme/{rollout:[0-9a-f]{1,36}}/{action:[a-z]{1,10}}"
 
 
 def console_mount(services: ConsoleServices, public_url: str) -> Mount:
     """The console's routes, for `crbot.web.build_app`."""
     secure = public_url.startswith("https://")
     handlers = _Handlers(services, secure)
+    actions = Actions(services, SESSION_COOKIE)
 
     def mount(app: web.Application) -> None:
         app.router.add_get(SIGNIN_PATH, handlers.signin_page)
@@ -94,25 +44,11 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(f"{PREFIX}/", handlers.signed_in(handlers.programme))
         app.router.add_get(PREFIX, handlers.to_console)
         app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
-        app.router.add_static(f"{PREFIX}/static", STATIC, append_version=True)
+        app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
+        app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
+        app.router.add_static(f"{PREFIX}/static", STATIC)
 
     return mount
-
-
-def page(template: str, *, status: int = 200, **values: object) -> web.Response:
-    """A rendered page with the console's headers."""
-    return web.Response(
-        text=render(template, **values),
-        status=status,
-        content_type="text/html",
-        charset="utf-8",
-        headers=HEADERS,
-    )
-
-
-def message(title: str, words: str, *, status: int) -> web.Response:
-    """A page that only says something: a used link, a signed-out browser."""
-    return page("message.html", status=status, title=title, words=words)
 
 
 class _Handlers:
@@ -201,7 +137,14 @@ class _Handlers:
             statuses = await ledger_statuses(store.sessions, tenant, rollout.id)
             posts = services.rollouts.posts(rollout, pack)
             shown.append(programme(rollout, posts, statuses, pack, now))
-        return page("programme.html", visitor=visitor, programmes=shown, pack_title=pack.info.title)
+        token = request.cookies.get(SESSION_COOKIE, "")
+        return page(
+            "programme.html",
+            visitor=visitor,
+            programmes=shown,
+            pack_title=pack.info.title,
+            notice=notice_of(request.query, token),
+        )
 
     async def signout(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         await self.services.console.end(request.cookies.get(SESSION_COOKIE, ""))

@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from content.loader import LoadedPack
-from tests.conftest import FrozenClock
-from tests.console_site import ConsoleSite, console_site
+from tests.console.site import ConsoleSite, plan_two_sections
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-HERE = Path(__file__).parent / "console"
+HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CRBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("CRBOT_CONSOLE_BROWSER_REQUIRED") == "1"
@@ -65,12 +62,10 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def running(
-    browser: Browser, engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
-) -> AsyncIterator[tuple[Browser, ConsoleSite]]:
-    """The browser, and the console on 127.0.0.1 for it to visit."""
-    async with console_site(engine, clock, packs) as site:
-        yield browser, site
+async def running(browser: Browser, site: ConsoleSite) -> tuple[Browser, ConsoleSite]:
+    """The browser, and the console for it to visit with sections 1 and 2 planned."""
+    await plan_two_sections(site)
+    return browser, site
 
 
 class Watched:
@@ -108,20 +103,23 @@ async def accessibility_violations(page: Page) -> list[str]:
     ]
 
 
+async def open_console(browser: Browser, site: ConsoleSite, user: str = "fran") -> Watched:
+    """A new page signed in as a person would: the link the bot sent, then its button."""
+    page = await browser.new_page()
+    watched = Watched(page)
+    await page.goto(await site.link(user))
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Open the console").click()
+    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    assert page.url == f"{site.url}/console/"
+    return watched
+
+
 async def test_a_facilitator_signs_in_with_the_bots_link_and_reads_the_programme(
     running: tuple[Browser, ConsoleSite],
 ) -> None:
-    browser, site = running
-    await site.chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
-    await site.chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
-    link = await site.link()
-    page = await browser.new_page()
-    watched = Watched(page)
-    await page.goto(link)
-    assert await accessibility_violations(page) == []
-    await page.get_by_role("button", name="Open the console").click()
-    await page.wait_for_url(f"{site.url}/console/")
-    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    watched = await open_console(*running)
+    page = watched.page
     section = page.get_by_role("listitem").filter(has_text="Section 1:").first
     assert "Circle: Tue 23 Mar, 9:00." in await section.inner_text()
     await section.get_by_text("posts").first.click()
@@ -134,11 +132,8 @@ async def test_signing_out_in_the_browser_closes_the_console(
     running: tuple[Browser, ConsoleSite],
 ) -> None:
     browser, site = running
-    page = await browser.new_page()
-    watched = Watched(page)
-    await page.goto(await site.link())
-    await page.get_by_role("button", name="Open the console").click()
-    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    watched = await open_console(browser, site)
+    page = watched.page
     await page.get_by_role("button", name="Sign out").click()
     await page.get_by_role("heading", name="You have signed out").wait_for()
     assert await accessibility_violations(page) == []
@@ -146,3 +141,29 @@ async def test_signing_out_in_the_browser_closes_the_console(
     response = await page.goto(f"{site.url}/console/")
     assert response is not None and response.status == 401
     assert "type `console`" in await page.inner_text("main")
+
+
+async def test_a_facilitator_moves_a_circle_then_skips_a_section_and_undoes_it(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    watched = await open_console(*running)
+    page = watched.page
+    first = page.get_by_role("listitem").filter(has_text="Section 1:").first
+    await first.get_by_text("Move or skip this circle").click()
+    await first.get_by_label("Date").fill("2027-03-30")
+    await first.get_by_label("Time").fill("10:00")
+    assert await accessibility_violations(page) == []
+    await first.get_by_role("button", name="Move the circle").click()
+    await page.get_by_text("Section 1's circle is now Tue 30 Mar, 10:00").wait_for()
+    second = page.get_by_role("listitem").filter(has_text="Section 2:").first
+    await second.get_by_text("Move or skip this circle").click()
+    await second.get_by_role("link", name="Skip section 2…").click()
+    await page.get_by_role("heading", name="Are you sure?").wait_for()
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Skip it").click()
+    await page.get_by_role("status").get_by_text("Section 2 is skipped").wait_for()
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Undo").click()
+    await page.get_by_role("status").get_by_text("Section 2 is back on the plan").wait_for()
+    assert "Circle: Tue 20 Apr, 9:00." in await page.inner_text("main")
+    assert watched.problems == []

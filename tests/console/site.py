@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,9 +46,70 @@ def link_of(reply: Reply) -> str:
     return link.url
 
 
-def hidden_fields(html: str) -> dict[str, str]:
+def hidden_fields(page: str) -> dict[str, str]:
     """A page's hidden form fields, as the browser would send them back."""
-    return dict(HIDDEN.findall(html))
+    return dict(HIDDEN.findall(page))
+
+
+def page_words(page: str) -> str:
+    """A page's words, as read: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+async def plan_two_sections(site: ConsoleSite) -> None:
+    """Sections 1 and 2 planned from chat, on Tuesdays 23 March and 20 April 2027."""
+    await site.chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    await site.chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
+
+
+@dataclass
+class Form:
+    """A form on a page: where it posts, and the fields it would send as it stands."""
+
+    action: str
+    fields: dict[str, str]
+    button: str = ""
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[Form] = []
+        self._open: Form | None = None
+        self._in_button = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = {name: value or "" for name, value in attrs}
+        if tag == "form" and given.get("method") == "post":
+            self._open = Form(given.get("action", ""), {})
+        elif tag == "input" and self._open is not None and "name" in given:
+            self._open.fields[given["name"]] = given.get("value", "")
+        elif tag == "button" and self._open is not None:
+            self._in_button = True
+
+    def handle_data(self, data: str) -> None:
+        if self._in_button and self._open is not None:
+            self._open.button += data.strip()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button":
+            self._in_button = False
+        elif tag == "form" and self._open is not None:
+            self.found.append(self._open)
+            self._open = None
+
+
+def forms(page: str) -> list[Form]:
+    """Every form on a page that posts."""
+    parser = _Forms()
+    parser.feed(page)
+    return parser.found
+
+
+def form(page: str, button: str) -> Form:
+    """The one form whose button says `button`."""
+    (found,) = [each for each in forms(page) if each.button == button]
+    return found
 
 
 @asynccontextmanager

@@ -3,46 +3,30 @@
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from content.loader import LoadedPack
 from tests.conftest import FrozenClock
-from tests.console_site import (
+from tests.console.site import (
     ConsoleSite,
     browser_client,
     console_site,
     hidden_fields,
     local,
+    page_words,
+    plan_two_sections,
     sign_in,
 )
-
-
-@pytest.fixture
-async def site(
-    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
-) -> AsyncIterator[ConsoleSite]:
-    """The console on 127.0.0.1, over plain HTTP."""
-    async with console_site(engine, clock, packs) as running:
-        yield running
-
-
-def text_of(page: str) -> str:
-    """A page's words, as read: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 async def test_a_link_from_chat_signs_in_and_shows_every_post_in_the_teams_words(
     site: ConsoleSite,
 ) -> None:
     # Monday 15 March 2027; the first circles on Tuesday 23 March and Tuesday 20 April.
-    await site.chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
-    await site.chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
+    await plan_two_sections(site)
     async with browser_client() as client:
-        words = text_of(await sign_in(client, site, await site.link()))
+        words = page_words(await sign_in(client, site, await site.link()))
     assert "Section 1: " in words and "Section 12: " in words
     assert "Circle: Tue 23 Mar, 9:00." in words
     assert "Circle: Tue 20 Apr, 9:00." in words
@@ -60,7 +44,7 @@ async def test_a_post_planned_in_the_past_is_named_with_a_warning(
     await site.chat.say("fran", "schedule 1 2027-03-19 09:00 Europe/London")
     clock.advance(days=2, hours=1)  # Wednesday 10:00: the 9:00 checklist is overdue, unsent
     async with browser_client() as client:
-        words = text_of(await sign_in(client, site, await site.link()))
+        words = page_words(await sign_in(client, site, await site.link()))
     assert "Needs your attention" in words
     assert (
         "Fri 12 Mar, 9:00: pre-programme survey was already past when it was planned, "
@@ -186,6 +170,6 @@ async def test_the_console_shows_only_the_signed_in_persons_own_team(site: Conso
     await site.core.teams.grant("test:other", "olga", "facilitator")
     await other.say("olga", "schedule 1 2027-03-23 09:00 America/Chicago")
     async with browser_client() as client:
-        words = text_of(await sign_in(client, site, await site.link()))
+        words = page_words(await sign_in(client, site, await site.link()))
     assert "Europe/London" in words and "#circle" in words
     assert "America/Chicago" not in words and "#theirs" not in words
