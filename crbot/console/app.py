@@ -15,6 +15,8 @@ from aiohttp import web
 from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
 from bot.console.programme import ledger_statuses, programme
 from bot.console.signin import SIGNIN_PATH
+from bot.console.trend import trend
+from bot.features.insights import nothing_shown_line, weekly_rows
 from crbot.console.actions import Actions, notice_of
 from crbot.console.context import ConsoleServices, Page, Visitor
 from crbot.console.pages import HEADERS, STATIC, message, page
@@ -44,6 +46,7 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(f"{PREFIX}/", handlers.signed_in(handlers.programme))
         app.router.add_get(PREFIX, handlers.to_console)
         app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
+        app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
         app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
         app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
         app.router.add_static(f"{PREFIX}/static", STATIC)
@@ -146,6 +149,22 @@ class _Handlers:
             notice=notice_of(request.query, token),
         )
 
+    async def trend(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """How it is going: the figures `report` gives facilitators, drawn, from releases only."""
+        if not visitor.may_change:
+            return message("How it is going is for facilitators", FACILITATORS_ONLY, status=403)
+        services, tenant = self.services, visitor.session.tenant
+        team = await services.team(tenant)
+        rows = weekly_rows(await services.polls.releases(tenant), by_place=False)
+        return page(
+            "trend.html",
+            visitor=visitor,
+            trend=trend(rows, team.min_group_size),
+            answered=bool(rows),
+            nothing_shown=nothing_shown_line(team.min_group_size),
+            group_size=team.min_group_size,
+        )
+
     async def signout(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         await self.services.console.end(request.cookies.get(SESSION_COOKIE, ""))
         log.info("console signed out", extra={"tenant": visitor.session.tenant})
@@ -159,6 +178,10 @@ SIGN_IN = "To open the console, type `console` to the bot in chat: it sends you 
 NO_ROLE = (
     "You no longer facilitate or lead in this team, so the console is closed to you. "
     "An administrator can change that."
+)
+FACILITATORS_ONLY = (
+    "The team's check-in figures are for its facilitators, as in chat's `report`; "
+    "the programme is open to you."
 )
 RELOAD = "That form had gone stale. Go back, reload the page and try again."
 SIGNED_OUT = "You have signed out of the console. Type `console` in chat to come back."

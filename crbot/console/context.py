@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.console.access import ConsoleAccess, ConsoleSession
 from bot.ports import Clock
 from bot.rollouts.service import Rollouts
+from bot.storage.polls import PollStore
 from bot.storage.teams import TeamRecord
 from content.loader import LoadedPack
 
@@ -26,6 +27,9 @@ class ConsoleServices(Protocol):
 
     @property
     def rollouts(self) -> Rollouts: ...
+
+    @property
+    def polls(self) -> PollStore: ...
 
     async def team(self, tenant: str) -> TeamRecord: ...
 

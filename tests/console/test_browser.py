@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.console.site import ConsoleSite, plan_two_sections
+from tests.test_two_way_loop import answer_week
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -25,6 +26,8 @@ HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CRBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("CRBOT_CONSOLE_BROWSER_REQUIRED") == "1"
+# Where to save each page the tests reach, for the facilitator's guide (docs/console/); unset: none.
+SCREENSHOTS = os.environ.get("CRBOT_CONSOLE_SCREENSHOTS")
 # What axe-core calls the violations that stop a person using the page.
 BLOCKING = ("serious", "critical")
 
@@ -103,11 +106,18 @@ async def accessibility_violations(page: Page) -> list[str]:
     ]
 
 
+async def screenshot(page: Page, name: str) -> None:
+    """Keep the page as a person sees it, when CRBOT_CONSOLE_SCREENSHOTS names a folder."""
+    if SCREENSHOTS:
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
 async def open_console(browser: Browser, site: ConsoleSite, user: str = "fran") -> Watched:
     """A new page signed in as a person would: the link the bot sent, then its button."""
     page = await browser.new_page()
     watched = Watched(page)
     await page.goto(await site.link(user))
+    await screenshot(page, "sign-in")
     assert await accessibility_violations(page) == []
     await page.get_by_role("button", name="Open the console").click()
     await page.get_by_role("heading", name="Programme", level=1).wait_for()
@@ -124,6 +134,7 @@ async def test_a_facilitator_signs_in_with_the_bots_link_and_reads_the_programme
     assert "Circle: Tue 23 Mar, 9:00." in await section.inner_text()
     await section.get_by_text("posts").first.click()
     await page.get_by_text("Thu 25 Mar, 9:00: wellness practice for section 1").wait_for()
+    await screenshot(page, "programme")
     assert await accessibility_violations(page) == []
     assert watched.problems == []
 
@@ -152,6 +163,7 @@ async def test_a_facilitator_moves_a_circle_then_skips_a_section_and_undoes_it(
     await first.get_by_text("Move or skip this circle").click()
     await first.get_by_label("Date").fill("2027-03-30")
     await first.get_by_label("Time").fill("10:00")
+    await screenshot(page, "move")
     assert await accessibility_violations(page) == []
     await first.get_by_role("button", name="Move the circle").click()
     await page.get_by_text("Section 1's circle is now Tue 30 Mar, 10:00").wait_for()
@@ -159,11 +171,31 @@ async def test_a_facilitator_moves_a_circle_then_skips_a_section_and_undoes_it(
     await second.get_by_text("Move or skip this circle").click()
     await second.get_by_role("link", name="Skip section 2…").click()
     await page.get_by_role("heading", name="Are you sure?").wait_for()
+    await screenshot(page, "skip-confirm")
     assert await accessibility_violations(page) == []
     await page.get_by_role("button", name="Skip it").click()
     await page.get_by_role("status").get_by_text("Section 2 is skipped").wait_for()
+    await screenshot(page, "skip-undo")
     assert await accessibility_violations(page) == []
     await page.get_by_role("button", name="Undo").click()
     await page.get_by_role("status").get_by_text("Section 2 is back on the plan").wait_for()
     assert "Circle: Tue 20 Apr, 9:00." in await page.inner_text("main")
+    assert watched.problems == []
+
+
+async def test_a_facilitator_sees_how_it_is_going_as_a_chart_with_words_for_it(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    await answer_week(site.chat, site.core, {"a": 4, "b": 2, "c": 5})
+    watched = await open_console(browser, site)
+    page = watched.page
+    await page.get_by_role("link", name="How it is going").click()
+    await page.get_by_role("heading", name="How it is going", level=1).wait_for()
+    chart = page.get_by_role("img", name="Check-ins by week")
+    assert await chart.is_visible()
+    await screenshot(page, "how-it-is-going")
+    described = await page.locator("#trend-desc").text_content()
+    assert described is not None and "Week of 15 Mar: 3 answers" in described
+    assert await accessibility_violations(page) == []
     assert watched.problems == []
