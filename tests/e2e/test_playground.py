@@ -76,6 +76,20 @@ def test_a_checkin_answered_from_its_private_copy_confirms_in_the_card_clicked(
     expect(poll).not_to_contain_text(re.compile("you chose", re.I))
 
 
+def test_a_checkin_answered_in_the_channel_updates_its_poll_in_place(teams: TeamsClient) -> None:
+    teams.channel_view()
+    thread = teams.post("checkin")
+    poll = thread.locator(CARD).first
+    expect(poll.get_by_role("button", name=re.compile(r"^2\b"))).to_be_visible()
+    before = poll.inner_text()
+    teams.click(poll, re.compile(r"^2\b"))
+    # The count changes on the poll itself: no new message in the thread, and it stays
+    # answerable, so the answer can be changed.
+    expect(poll).not_to_have_text(before)
+    expect(thread.locator(CARD)).to_have_count(1)
+    expect(poll.get_by_role("button", name=re.compile(r"^4\b"))).to_be_visible()
+
+
 def test_help_for_a_facilitator_names_the_facilitators_commands(teams: TeamsClient) -> None:
     teams.say("help")
     card = teams.last_card()
