@@ -73,7 +73,8 @@ class Checkins:
         poll = await self._polls.current(team.tenant_id, place.address)
         if poll is None:
             await self.open(pack, team, policy, place, port)
-            words = "I've posted a check-in here. Choose a number from 0 to 5 to answer."
+            # Said privately, which may be in another chat (a personal one), where "here" is wrong.
+            words = "I've posted a check-in where you asked. Choose a number from 0 to 5 to answer."
             return Reply.saying(words)
         published = await self._polls.published(team.tenant_id, poll.id, policy)
         return render_poll(pack, poll, published).model_copy(update={"private": True})
