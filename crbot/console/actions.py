@@ -19,7 +19,7 @@ from bot.console.changes import ACTIONS, CONFIRMED, Change, apply, question
 from bot.rollouts.plan import PlanError
 from bot.rollouts.store import RolloutRecord
 from content.models import Pack
-from crbot.console.context import ConsoleServices, Visitor
+from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, message, page
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ class Actions:
         if not visitor.may_change:
             return message("Only facilitators change the programme", READ_ONLY, status=403)
         rollout = await self._rollout(request, visitor)
-        change = change_of(request.match_info["action"], await request.post())
+        # The form was read and checked on the way in (its token), so it is one.
+        change = change_of(request.match_info["action"], await read_form(request) or {})
         services = self.services
         try:
             done = await apply(

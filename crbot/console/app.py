@@ -7,6 +7,7 @@ Every page is rendered on the server; the only script a page could load would co
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +19,7 @@ from bot.console.signin import SIGNIN_PATH
 from bot.console.trend import trend
 from bot.features.insights import nothing_shown_line, weekly_rows
 from crbot.console.actions import Actions, notice_of
-from crbot.console.context import ConsoleServices, Page, Visitor
+from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.pages import HEADERS, STATIC, message, page
 from crbot.web import Mount
 
@@ -29,8 +30,8 @@ SESSION_COOKIE = "crbot_console"
 # browser in to someone else's session, since it can neither read nor set this cookie.
 SIGNIN_COOKIE = "crbot_console_signin"
 PREFIX = "/console"
-# The tokens the bot hands out are 43 characters; anything far longer is not one.
-TOKEN_CHARS = 100
+# The tokens the bot hands out are 43 URL-safe characters; anything else is not one.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 CHANGE_PATH = PREFIX + "/programme/{rollout:[0-9a-f]{1,36}}/{action:[a-z]{1,10}}"
 
 
@@ -76,7 +77,7 @@ class _Handlers:
     async def signin_page(self, request: web.Request) -> web.StreamResponse:
         """The link's landing page: a button, so that a link preview fetching it spends nothing."""
         token = request.query.get("token", "")
-        if not token or len(token) > TOKEN_CHARS:
+        if not TOKEN.fullmatch(token):
             return message("This link isn't complete", NEW_LINK, status=400)
         check = secrets.token_urlsafe(16)
         response = page("signin.html", token=token, check=check)
@@ -84,13 +85,18 @@ class _Handlers:
         return response
 
     async def signin(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        form = await read_form(request)
+        if form is None:
+            return message("Please open your link again", NEW_LINK, status=400)
         token, check = str(form.get("token", "")), str(form.get("check", ""))
         cookie = request.cookies.get(SIGNIN_COOKIE, "")
         if not cookie or not secrets.compare_digest(cookie.encode(), check.encode()):
             log.info("console sign-in refused: form not from the sign-in page")
             return message("Please open your link again", NEW_LINK, status=400)
-        opened = await self.services.console.redeem(token[:TOKEN_CHARS], self.services.clock.now())
+        known = TOKEN.fullmatch(token) is not None
+        opened = (
+            await self.services.console.redeem(token, self.services.clock.now()) if known else None
+        )
         if opened is None:
             log.info("console sign-in refused: link used, expired or unknown")
             return message("This link has been used or has expired", NEW_LINK, status=400)
@@ -118,8 +124,8 @@ class _Handlers:
                 log.info("console refused: no role any more", extra={"tenant": session.tenant})
                 return message("The console is for facilitators and leaders", NO_ROLE, status=403)
             if request.method == "POST":
-                form = await request.post()
-                if not csrf_matches(token, str(form.get("csrf", ""))):
+                form = await read_form(request)
+                if form is None or not csrf_matches(token, str(form.get("csrf", ""))):
                     log.info(
                         "console form refused: bad form token", extra={"tenant": session.tenant}
                     )

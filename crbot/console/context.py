@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +15,17 @@ from bot.rollouts.service import Rollouts
 from bot.storage.polls import PollStore
 from bot.storage.teams import TeamRecord
 from content.loader import LoadedPack
+
+log = logging.getLogger(__name__)
+
+
+async def read_form(request: web.Request) -> Mapping[str, object] | None:
+    """A posted form, or None when the body is not one (bytes that are not UTF-8, say)."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, ValueError):
+        log.info("console request refused: a body that is not a form")
+        return None
 
 
 class ConsoleServices(Protocol):
