@@ -2,53 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # The slash command doubles as a prefix: `compassion-steps checkin 4` is `checkin 4`.
 PREFIX = "compassion-steps"
-NAMES = frozenset(
-    {
-        "steps",
-        "tips",
-        "scenario",
-        "next",
-        "back",
-        "reflect",
-        "reflections",
-        "practice",
-        "prompt",
-        "checkin",
-        "section",
-        "help",
-        "follow-up",
-        "schedule",
-        "rollout",
-        "ask",
-        "asks",
-        "suggest",
-        "report",
-        "privacy",
-        "drivers",
-        "agreements",
-        "survey",
-        "console",
-    }
-)
-ALIASES = {
-    "step": "steps",
-    "scenarios": "scenario",
-    "check-in": "checkin",
-    "poll": "checkin",
-    "previous": "back",
-    "?": "help",
-    "start": "help",
-    "followup": "follow-up",
-    "compassion-ask": "ask",
-    "what-would-help": "suggest",
-    "driver": "drivers",
-    "agreement": "agreements",
-    "surveys": "survey",
-}
 # Hellos and thanks, typed whole, answered warmly; the command's argument says which.
 GREETINGS = {
     "hi": "hello",
@@ -86,31 +44,57 @@ class Command:
     rest: str
 
 
-def parse(text: str) -> Command:
-    """Read one line; unknown words become the command `unknown`."""
-    line = " ".join(text.strip().split())
-    if line.startswith("/"):
-        line = line[1:]
-    words = line.split(" ") if line else []
-    if not words:
-        return Command("steps", (), "")
-    head = words[0].lower()
-    said = " ".join(words[1:] if head == PREFIX else words).lower()
-    greeting = GREETINGS.get(said.rstrip(GREETING_PUNCTUATION))
-    if greeting is not None:
-        # Only the kind is kept: nothing of what was typed travels further.
-        return Command("greeting", (greeting,), "")
-    if head == PREFIX:
-        if len(words) == 1:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The command names and aliases a line is read with (from the declared commands)."""
+
+    names: frozenset[str]
+    aliases: Mapping[str, str]
+
+    def parse(self, text: str) -> Command:
+        """Read one line; unknown words become the command `unknown`."""
+        line = " ".join(text.strip().split())
+        if line.startswith("/"):
+            line = line[1:]
+        words = line.split(" ") if line else []
+        if not words:
             return Command("steps", (), "")
-        following = words[1].lower()
-        following = ALIASES.get(following, following)
-        if following in NAMES and following != "steps":
-            words = words[1:]
-            head = following
-        else:
-            return Command("steps", tuple(w.lower() for w in words[1:]), " ".join(words[1:]))
-    head = ALIASES.get(head, head)
-    if head not in NAMES:
-        return Command("unknown", tuple(words), line)
-    return Command(head, tuple(w.lower() for w in words[1:]), " ".join(words[1:]))
+        head = words[0].lower()
+        said = " ".join(words[1:] if head == PREFIX else words).lower()
+        greeting = GREETINGS.get(said.rstrip(GREETING_PUNCTUATION))
+        if greeting is not None:
+            # Only the kind is kept: nothing of what was typed travels further.
+            return Command("greeting", (greeting,), "")
+        if head == PREFIX:
+            if len(words) == 1:
+                return Command("steps", (), "")
+            following = words[1].lower()
+            following = self.aliases.get(following, following)
+            if following in self.names and following != "steps":
+                words = words[1:]
+                head = following
+            else:
+                return Command("steps", tuple(w.lower() for w in words[1:]), " ".join(words[1:]))
+        head = self.aliases.get(head, head)
+        if head not in self.names:
+            return Command("unknown", tuple(words), line)
+        return Command(head, tuple(w.lower() for w in words[1:]), " ".join(words[1:]))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One help line: what to type (after the command's prefix) and what it does."""
+
+    typed: str
+    does: str
+    # Who sees the line in help; empty: everyone.
+    shown_to: frozenset[str] = frozenset()
+
+
+def typed_as(words: str, prefix: str) -> str:
+    """`words` as a person must type them where `prefix` says commands start."""
+    # The slash command is itself the steps' name: `/compassion-steps 3`, never
+    # `/compassion-steps compassion-steps 3`.
+    if words.startswith(PREFIX) and prefix.strip() == f"/{PREFIX}":
+        return f"/{words}"
+    return f"{prefix}{words}"

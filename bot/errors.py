@@ -42,3 +42,7 @@ class DeliveryError(Exception):
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+class ConfigError(Exception):
+    """Configuration that stops start-up; its message is one line naming the variable."""

@@ -51,6 +51,10 @@ class Incoming(_Frozen):
     # The place belongs to one person (a direct message): anonymous items never keep it, and
     # nothing anonymous is posted back to it.
     private_place: bool = False
+    # What a command is typed after here: `/compassion-steps ` in a Slack channel, `@crbot ` in a
+    # Teams channel, nothing in a direct message or the shell. Help and hints use it, because a
+    # bare `ask ...` typed in a channel is posted to everyone and never reaches the bot.
+    prefix: str = ""
 
 
 class Heading(_Frozen):

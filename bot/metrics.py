@@ -17,15 +17,14 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.commands import NAMES
-
 log = logging.getLogger(__name__)
 
 PLATFORMS = frozenset({"slack", "teams", "shell"})
 OTHER = "other"
 REQUEST_OUTCOMES = frozenset({"served", "refused", "failed"})
 DELIVERY_OUTCOMES = frozenset({"sent", "retried", "failed"})
-COMMANDS = NAMES | {"unknown"}
+# The declared commands' names, given by the router once the handlers are found.
+COMMANDS: set[str] = {"unknown"}
 # Slack wants an answer within 3 s, so the buckets are fine below it and coarse above.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 # Every label name a crbot metric may carry (the histograms add `le`).
@@ -125,6 +124,11 @@ class RequestTiming:
         elapsed = time.perf_counter() - self._started
         _command_seconds(self._command).observe(elapsed)
         _requests(platform_of(self._tenant), self.outcome).inc()
+
+
+def name_commands(names: frozenset[str]) -> None:
+    """The command labels requests may carry: the declared commands, and `unknown`."""
+    COMMANDS.update(names)
 
 
 @functools.cache

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.settings import ConfigError
+from bot.errors import ConfigError
 from bot.storage.tables import TeamRow
-
-if TYPE_CHECKING:
-    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -158,13 +155,3 @@ class RoleBootstrap:
             "CRBOT_LEADERS (they hold only in the first tenant); qualify them as <tenant>:<user>",
             extra={"tenant": tenant},
         )
-
-
-async def holders(core: Core, tenant: str, role: str) -> list[str]:
-    """Everyone holding `role` in the tenant: granted and stored, or given in configuration."""
-    # A tenant the bot works for (the scheduler's, too) has its team row first, so that the
-    # first tenant the bot meets is the first in `teams`; after the first, a cached read.
-    await core.team(tenant)
-    stored = await core.teams.holders(tenant, role)
-    given = await core.role_bootstrap.holders(tenant, role)
-    return sorted({*stored, *given})

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import ConfigError as ConfigError  # where callers have always found it
 from bot.pseudonyms import FIX, secret_problem
-
-if TYPE_CHECKING:
-    from bot.roles import RoleBootstrap
+from bot.roles import RoleBootstrap
 
 # No team may publish figures about fewer people than this, whatever its settings say.
 MIN_GROUP_FLOOR = 3
@@ -145,14 +144,7 @@ class Settings(BaseSettings):
 
     def role_bootstrap(self) -> RoleBootstrap:
         """The roles CRBOT_FACILITATORS and CRBOT_LEADERS give (raises ConfigError if malformed)."""
-        # Imported here: bot.roles raises this module's ConfigError.
-        from bot.roles import RoleBootstrap
-
         return RoleBootstrap.parse(self.facilitators, self.leaders)
-
-
-class ConfigError(Exception):
-    """Configuration that stops start-up; its message is one line naming the variable."""
 
 
 def _variable_name(field: str) -> str:

@@ -98,7 +98,9 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
         platforms = [] if user is not None else configured_platforms(bot)
         shell_person = Person(tenant=tenant_of(team or "local"), user_id=user or "me")
         scheduling = await _start_scheduler(bot, platforms, shell_person)
-        sweeping = asyncio.create_task(retention.run_daily(bot.core, settings.retention_days, stop))
+        sweeping = asyncio.create_task(
+            retention.run_daily(bot.core.services, settings.retention_days, stop)
+        )
         if not platforms:
             if user is None:
                 log.info("no Slack or Teams credentials set: running the local shell")

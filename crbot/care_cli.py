@@ -11,9 +11,9 @@ from pathlib import Path
 
 from adapters.shell.port import ShellPort
 from adapters.shell.session import tenant_of
-from bot import loop
 from bot.errors import DeliveryError
 from bot.features import followups, insights, surveys
+from bot.handlers import report
 from bot.messages import Person, Target
 from bot.ports import ChatPort
 from bot.settings import Settings
@@ -76,7 +76,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if args.command == "import":
             return await _import(bot, args.file)
-        await retention.sweep(bot.core, settings.retention_days)
+        await retention.sweep(bot.core.services, settings.retention_days)
         _say(f"raw answers older than {settings.retention_days} days deleted")
         return 0
     finally:
@@ -85,7 +85,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     tenant = _tenant(args.team)
-    rows, size = await loop.report_rows(bot.core, tenant, args.channel)
+    rows, size = await report.report_rows(bot.core.services, tenant, args.channel)
     if not rows:
         _say("no check-ins answered yet")
     for row in rows:
@@ -101,7 +101,7 @@ async def _report(bot: runtime.Runtime, args: argparse.Namespace) -> int:
         scope = f"in {args.channel}" if args.channel else "across the team"
         png = await asyncio.to_thread(insights.to_png, rows, f"Check-ins {scope}")
         await asyncio.to_thread(args.png.write_bytes, png)
-    answers = await loop.survey_rows(bot.core, tenant, args.channel, size)
+    answers = await report.survey_rows(bot.core.services, tenant, args.channel, size)
     for answer in answers:
         _say(surveys.row_line(answer, size))
     if args.surveys_csv:

@@ -1,4 +1,4 @@
-"""Deleting raw check-in answers once they are older than the retention period."""
+"""Deleting what the bot holds about people once it is older than the retention period."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from bot.core import Core
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -15,18 +15,21 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY = timedelta(hours=24)
 
 
-async def sweep(core: Core, days: int) -> int:
-    """Delete raw answers older than `days`; counts stay. Returns how many went."""
-    deleted = await core.polls.purge_before(core.clock.now() - timedelta(days=days))
-    log.info("retention sweep deleted %d raw answers", deleted)
+async def sweep(services: Services, days: int) -> int:
+    """Delete what each personal-data store keeps no longer than `days`; released figures stay."""
+    cutoff = services.clock.now() - timedelta(days=days)
+    deleted = 0
+    for store in services.personal:
+        deleted += await store.expire(cutoff)
+    log.info("retention sweep deleted %d rows", deleted)
     return deleted
 
 
-async def run_daily(core: Core, days: int, stop: asyncio.Event) -> None:
+async def run_daily(services: Services, days: int, stop: asyncio.Event) -> None:
     """Sweep at start and then daily until `stop` is set; a failed sweep is retried next time."""
     while not stop.is_set():
         try:
-            await sweep(core, days)
+            await sweep(services, days)
         except Exception:
             log.exception("retention sweep failed; will retry")
         with contextlib.suppress(TimeoutError):

@@ -9,17 +9,18 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot import logcontext, metrics
-from bot.core import Core
 from bot.messages import Target
 from bot.ports import ChatPort
 from bot.rollouts import leaders, posts, uncertain
+from bot.rollouts.kinds import Kind
 from bot.rollouts.store import RolloutRecord
+from bot.services import Services
 from scheduler.ledger import Claimed, Ledger, Missed, Outcome
 
 log = logging.getLogger(__name__)
 
 
-async def settle_left_behind(core: Core, ledger: Ledger, ports: Mapping[str, ChatPort]) -> None:
+async def settle_left_behind(core: Services, ledger: Ledger, ports: Mapping[str, ChatPort]) -> None:
     """Settle rows still `sending` under a lease that has ended (expired or handed back)."""
     left: dict[str, list[Claimed]] = {}
     for row in await ledger.stale():
@@ -49,7 +50,7 @@ async def settle_left_behind(core: Core, ledger: Ledger, ports: Mapping[str, Cha
 
 
 async def report_missed(
-    core: Core, ledger: Ledger, ports: Mapping[str, ChatPort], now: datetime, grace: timedelta
+    core: Services, ledger: Ledger, ports: Mapping[str, ChatPort], now: datetime, grace: timedelta
 ) -> None:
     """Mark posts beyond the grace window missed, and tell their facilitators how many."""
     by_rollout: dict[str, list[Missed]] = {}
@@ -72,13 +73,13 @@ async def report_missed(
         await posts.tell_facilitators(core, port, rollout, words)
         # Whoever scheduled a follow-up would otherwise believe it went out.
         for row in missed:
-            if row.kind == leaders.FOLLOW_UP_KIND:
+            if row.kind == Kind.FOLLOW_UP:
                 with logcontext.delivery(row.id):
                     await leaders.tell_missed(port, rollout, row.section, row.due_at, row.body)
 
 
 async def given_up(
-    core: Core, port: ChatPort, rollout: RolloutRecord, outcome: Outcome, row: Claimed
+    core: Services, port: ChatPort, rollout: RolloutRecord, outcome: Outcome, row: Claimed
 ) -> Outcome:
     """Tell the facilitators when a post failed for good; returns the outcome as it was."""
     if outcome.status == "failed":

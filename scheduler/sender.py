@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot import logcontext, metrics
-from bot.core import Core
 from bot.errors import DeliveryError
 from bot.ports import ChatPort
 from bot.rollouts import posts
 from bot.rollouts.store import RolloutRecord
+from bot.services import Services
 from bot.storage.teams import TeamRecord
 from scheduler import recovery
 from scheduler.leader import Lease
@@ -49,7 +49,7 @@ class Sender:
     def __init__(
         self,
         *,
-        core: Core,
+        core: Services,
         ledger: Ledger,
         ports: Mapping[str, ChatPort],
         instance: str,

@@ -29,8 +29,8 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
-from bot.core import Core
 from bot.ports import ChatPort
+from bot.services import Services
 from scheduler import jobs
 from scheduler.leader import (
     LEASE_SECONDS,
@@ -292,7 +292,7 @@ class SchedulerService:
 
 
 def build(
-    core: Core,
+    core: Services,
     engine: AsyncEngine,
     database_url: str,
     ports: Mapping[str, ChatPort],

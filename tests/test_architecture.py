@@ -44,3 +44,32 @@ def test_the_import_linter_contracts_hold() -> None:
     assert lint is not None, "import-linter is a test dependency"
     result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_imports_itself_through_others_type_checking_imports_included() -> None:
+    import grimp
+
+    packages = ("bot", "content", "adapters", "scheduler", "crbot")
+    graph = grimp.build_graph(*packages)
+    ours = {module for module in graph.modules if module.split(".")[0] in packages}
+    circles = [
+        (module, imported)
+        for module in sorted(ours)
+        for imported in sorted(graph.find_modules_directly_imported_by(module) & ours)
+        # A package's own __init__ importing its children is how packages work, not a circle.
+        if not imported.startswith(f"{module}.")
+        and graph.find_shortest_chain(importer=imported, imported=module) is not None
+    ]
+    assert circles == []
+
+
+def test_each_handler_module_declares_its_commands_and_nothing_else_routes() -> None:
+    from bot.handlers import discover, specs
+
+    names = [spec.name for spec in specs()]
+    assert len(names) == len(set(names))
+    registry = discover()
+    assert {"help", "home", "checkin", "ask", "privacy"} <= registry.names
+    core_source = (ROOT / "bot" / "core.py").read_text()
+    # The router looks commands up; it names none of them.
+    assert "if name ==" not in core_source and "LOOP_ROUTES" not in core_source

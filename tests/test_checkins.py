@@ -132,4 +132,7 @@ def test_no_poll_store_method_returns_an_individual_answer() -> None:
             "Published",
             "int",
             "list[PollFigures]",
+            # What `privacy show-me` and `delete-me` tell the person themselves: counts only.
+            "tuple[str, ...]",
+            "Forgotten",
         }, name

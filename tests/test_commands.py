@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import parse
+from bot.handlers import discover
+
+parse = discover().parse
 
 
 def test_the_bare_slash_command_means_all_six_steps() -> None:

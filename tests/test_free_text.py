@@ -8,11 +8,15 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.commands import ALIASES, GREETINGS, NAMES, PREFIX, parse
+from bot.commands import GREETINGS, PREFIX
 from bot.core import Core
+from bot.handlers import discover
 from bot.messages import Buttons, Reply
 from tests.conftest import Chat, FrozenClock
 from tests.fakes.slack_api import running_slack
+
+VOCABULARY = discover().vocabulary
+NAMES, ALIASES, parse = VOCABULARY.names, VOCABULARY.aliases, VOCABULARY.parse
 
 
 def commands_offered(reply: Reply) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.errors import DeliveryError
+from bot.features.checkins import Checkins
 from bot.messages import Buttons, MessageRef, Person, Reply, Target
 from bot.rollouts import posts
 from bot.rollouts.plan import Circle, parse_local
@@ -85,7 +86,7 @@ async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_fol
     await plan(core)
     team = await core.team(TENANT)
     pack = core.packs["healthcare"].pack
-    poll = await core.checkins.open(
+    poll = await Checkins(core.polls, core.pseudonyms, core.clock).open(
         pack, team, core.policy(team), Target(tenant=TENANT, address="C0"), port
     )
     answering = Chat(core, port, channel="C0")

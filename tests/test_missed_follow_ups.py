@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
-from bot.rollouts.leaders import FOLLOW_UP_KIND
+from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
 from bot.rollouts.store import Spawned
 from bot.storage.tables import DeliveryRow
@@ -68,7 +68,7 @@ async def test_a_missed_follow_up_is_told_privately_to_whoever_scheduled_it_with
 ) -> None:
     caplog.set_level(logging.INFO)
     await schedule(core, engine, port, clock)
-    ((_, _, body),) = await rows_of(engine, FOLLOW_UP_KIND)
+    ((_, _, body),) = await rows_of(engine, Kind.FOLLOW_UP)
     assert json.loads(body or "")["by"] == "lee"
 
     clock.advance(**OFFLINE_UNTIL)
@@ -76,7 +76,7 @@ async def test_a_missed_follow_up_is_told_privately_to_whoever_scheduled_it_with
     await sender.run_due()
 
     assert not [r for _, r in port.sent if WORDS in r.plain_text()]
-    assert [status for _, status, _ in await rows_of(engine, FOLLOW_UP_KIND)] == ["missed"]
+    assert [status for _, status, _ in await rows_of(engine, Kind.FOLLOW_UP)] == ["missed"]
     ((user, notice),) = missed_notices(port)
     text = notice.plain_text()
     assert user == "lee" and notice.private
@@ -118,7 +118,7 @@ async def test_a_follow_up_scheduled_before_its_author_was_kept_is_told_to_facil
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
     await schedule(core, engine, port, clock)
-    ((key, _, body),) = await rows_of(engine, FOLLOW_UP_KIND)
+    ((key, _, body),) = await rows_of(engine, Kind.FOLLOW_UP)
     old = {k: v for k, v in json.loads(body or "").items() if k != "by"}
     async with engine.begin() as connection:
         await connection.execute(
@@ -154,8 +154,8 @@ async def test_an_unreachable_leader_or_an_unreadable_row_stops_nothing_and_logs
     rollout = (await core.rollouts.store.listing(TENANT))[0]
     # A second follow-up whose stored body cannot be read at all.
     broken = Spawned(
-        key=f"{rollout.id}:{FOLLOW_UP_KIND}:1:2027-03-26:broken",
-        kind=FOLLOW_UP_KIND,
+        key=f"{rollout.id}:{Kind.FOLLOW_UP}:1:2027-03-26:broken",
+        kind=Kind.FOLLOW_UP,
         section=1,
         local_date=parse_local("2027-03-26T16:00").date(),
         due_at=clock.now() + timedelta(days=2, hours=7),
@@ -171,7 +171,7 @@ async def test_an_unreachable_leader_or_an_unreadable_row_stops_nothing_and_logs
 
     assert missed_notices(port) == []
     assert [u for u, _ in told_facilitators(port)] == ["fran"]
-    assert sorted(s for _, s, _ in await rows_of(engine, FOLLOW_UP_KIND)) == ["missed", "missed"]
+    assert sorted(s for _, s, _ in await rows_of(engine, Kind.FOLLOW_UP)) == ["missed", "missed"]
     unreachable = [r for r in caplog.records if "could not tell a leader" in r.getMessage()]
     unreadable = [r for r in caplog.records if "unreadable body" in r.getMessage()]
     assert len(unreachable) == 1 and len(unreadable) == 1
@@ -191,7 +191,7 @@ async def test_two_schedulers_expiring_at_once_each_learn_of_a_missed_row_only_o
     )
     missed = [*first, *second]
     assert len({row.id for row in missed}) == len(missed) > 1
-    (follow_up,) = [row for row in missed if row.kind == FOLLOW_UP_KIND]
+    (follow_up,) = [row for row in missed if row.kind == Kind.FOLLOW_UP]
     assert json.loads(follow_up.body or "")["text"] == WORDS
     assert follow_up.due_at == parse_local("2027-03-26T16:30").replace(tzinfo=UTC)
     assert (await Ledger(engine).counts())["missed"] == len(missed)

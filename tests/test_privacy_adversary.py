@@ -30,9 +30,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot import loop, metrics
+from bot import metrics
 from bot.core import Core
 from bot.features import insights, surveys
+from bot.handlers import report
 from bot.messages import Incoming, Person, Reply, Target
 from bot.release import SENSITIVITY, status_line
 from bot.storage.engine import create_engine
@@ -120,10 +121,10 @@ class Run:
             published = await self.core.polls.published(TENANT, question.id, policy)
             seen[f"fresh question {question.position}"] = status_line(published)
         seen["report"] = (await self.say(FACILITATOR, CHANNELS[0], "report")).plain_text()
-        rows, size = await loop.report_rows(self.core, TENANT, None)
+        rows, size = await report.report_rows(self.core.services, TENANT, None)
         seen["csv"] = insights.to_csv(rows)
         seen["chart"] = repr([(r.week, r.answered, r.mean) for r in insights.shown_weeks(rows)])
-        answers = await loop.survey_rows(self.core, TENANT, None, size)
+        answers = await report.survey_rows(self.core.services, TENANT, None, size)
         seen["survey csv"] = surveys.to_csv(answers)
         home = await self.core.home(Person(tenant=TENANT, user_id=FACILITATOR))
         seen["home"] = home.plain_text()

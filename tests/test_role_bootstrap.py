@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.errors import ErrorCode
-from bot.loop import holders
 from bot.roles import RoleBootstrap
 from bot.rollouts import posts
 from bot.rollouts.leaders import leaders_of
@@ -198,8 +197,8 @@ async def test_the_fan_outs_include_a_qualified_id_in_its_tenant_only(
     theirs = await core.rollouts.store.for_place("slack:T2", "C1")
     assert ours is not None and theirs is not None
 
-    assert await holders(core, "slack:T1", "facilitator") == ["U1", "U8"]
-    assert await holders(core, "slack:T2", "facilitator") == ["U9"]
+    assert await core.services.holders("slack:T1", "facilitator") == ["U1", "U8"]
+    assert await core.services.holders("slack:T2", "facilitator") == ["U9"]
     assert await leaders_of(core, "slack:T1") == ["L1"]
     assert await leaders_of(core, "slack:T2") == []
     assert await posts.facilitators(core, ours) == ["U1", "U8"]
@@ -230,7 +229,7 @@ async def test_a_plain_id_holds_in_the_one_tenant_the_database_has(
     reply = await chat.say("U1", "section 2")
 
     assert "The team is now on Section 2." in reply.plain_text()
-    assert await holders(bot.core, "slack:T1", "facilitator") == ["U1"]
+    assert await bot.core.services.holders("slack:T1", "facilitator") == ["U1"]
 
 
 async def test_a_second_tenant_that_appears_later_never_gets_a_plain_ids_role(
@@ -248,10 +247,10 @@ async def test_a_second_tenant_that_appears_later_never_gets_a_plain_ids_role(
         assert "Section 2" in (await first.say("U1", "section 2")).plain_text()
         assert NOT_ALLOWED in (await second.say("U1", "section 2")).plain_text()
         assert NOT_ALLOWED in (await second.say("U1", "report")).plain_text()
-        assert await holders(bot.core, "slack:T2", "facilitator") == []
+        assert await bot.core.services.holders("slack:T2", "facilitator") == []
         assert await leaders_of(bot.core, "slack:T2") == []
 
-    assert await holders(bot.core, "slack:T1", "facilitator") == ["U1"]
+    assert await bot.core.services.holders("slack:T1", "facilitator") == ["U1"]
     assert await leaders_of(bot.core, "slack:T1") == ["L1"]
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1

@@ -164,10 +164,10 @@ async def test_an_action_execute_carries_its_form_answers_to_the_core(
     status, _ = await invoke(teams_endpoint, execute(bot_connector, data=data))
 
     assert status == 200
-    reflections = await core.scenarios.reflections(
-        TEAMS_TENANT, core.pseudonyms.of(TEAMS_TENANT, "29:user-ada")
+    reflections = await core.services.walkthroughs.reflections_of(
+        TEAMS_TENANT, core.services.pseudonyms.of(TEAMS_TENANT, "29:user-ada")
     )
-    assert "I would listen first." in reflections.plain_text()
+    assert "I would listen first." in [reflection.text for reflection in reflections]
 
 
 async def test_an_action_execute_without_a_command_is_answered_kindly_and_the_card_stays(

@@ -69,10 +69,10 @@ async def test_a_card_submit_sends_the_buttons_command_and_its_form_answers_to_t
     status = await teams_endpoint.post(activity(bot_connector, value=value))
 
     assert status == 201
-    reflections = await core.scenarios.reflections(
-        TEAMS_TENANT, core.pseudonyms.of(TEAMS_TENANT, "29:user-ada")
+    reflections = await core.services.walkthroughs.reflections_of(
+        TEAMS_TENANT, core.services.pseudonyms.of(TEAMS_TENANT, "29:user-ada")
     )
-    assert "I would listen first." in reflections.plain_text()
+    assert "I would listen first." in [reflection.text for reflection in reflections]
 
 
 async def test_a_check_in_answer_updates_the_poll_card_in_place_and_thanks_privately(

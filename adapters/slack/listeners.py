@@ -97,6 +97,10 @@ def _channel(body: Json) -> str | None:
     return str(channel) if channel else None
 
 
+# In a channel only the slash command reaches the bot; a direct message takes the bare words.
+SLASH_PREFIX = "/compassion-steps "
+
+
 def _person(body: Json) -> Person:
     name = body.get("user_name") or (body.get("user") or {}).get("username")
     return Person(tenant=_tenant(body), user_id=_user(body), display_name=name)
@@ -115,12 +119,13 @@ def _private(body: Json) -> bool:
 
 
 def _incoming(body: Json, text: str, **extra: Any) -> Incoming:
-    person = _person(body)
+    person, private = _person(body), _private(body)
     return Incoming(
         person=person,
         place=Target(tenant=person.tenant, address=_channel(body) or person.user_id),
         text=text,
-        private_place=_private(body),
+        private_place=private,
+        prefix="" if private else SLASH_PREFIX,
         **extra,
     )
 

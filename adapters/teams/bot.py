@@ -51,8 +51,8 @@ DONE = "Done."
 
 # A typed command is one line; anything far longer is not one, whatever it says.
 MAX_COMMAND_CHARS = 4000
-# What opens the person's home card (Slack shows the same in its App Home tab).
-HOME_WORDS = frozenset({"home", "compassion-steps home"})
+# In a channel the bot hears only what mentions it; a personal chat takes the bare words.
+MENTION_PREFIX = "@crbot "
 _MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 # Proactive turns (continue/create conversation) must let their errors reach the port.
 PROACTIVE_EVENTS = frozenset(
@@ -136,11 +136,15 @@ def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
             form=form_answers(value),
             via_button=True,
             private_place=private,
+            prefix="" if private else MENTION_PREFIX,
         )
     text = command_text(activity)
     if len(text) > MAX_COMMAND_CHARS:
         return None
-    return Incoming(person=person, place=place, text=text or "help", private_place=private)
+    prefix = "" if private else MENTION_PREFIX
+    return Incoming(
+        person=person, place=place, text=text or "help", private_place=private, prefix=prefix
+    )
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -247,9 +251,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         return invokes.message(REPLIED_PRIVATELY if privately else DONE)
 
     async def _reply(self, incoming: Incoming, port: ChatPort | None = None) -> Reply:
-        if incoming.text.lower() in HOME_WORDS:
-            # Teams has no App Home: its stand-in is this card, sent to the personal chat.
-            return (await self._core.home(incoming.person)).model_copy(update={"private": True})
+        # `home` is a core command like any other: Teams has no App Home, and the private
+        # reply it makes goes to the person's personal chat.
         return await self._core.handle(incoming, port or self._port)
 
     async def on_teams_members_added_dispatch(

@@ -8,9 +8,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot import loop
-from bot.commands import number
-from bot.errors import CrbotError, ErrorCode
 from bot.messages import (
     Bullets,
     Button,
@@ -20,13 +17,12 @@ from bot.messages import (
     FormField,
     Heading,
     Reply,
-    Target,
     Text,
 )
 from bot.storage.agreements import Agreement
 
 if TYPE_CHECKING:
-    from bot.core import Core, Turn
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -118,96 +114,12 @@ def one_for(agreed: Sequence[str], day: date) -> str | None:
     return agreed[day.toordinal() % len(agreed)] if agreed else None
 
 
-async def with_agreement(core: Core, tenant: str, place: str, prompt: Reply, day: date) -> Reply:
+async def with_agreement(
+    services: Services, tenant: str, place: str, prompt: Reply, day: date
+) -> Reply:
     """A daily prompt with one of the cohort's agreements under it, once there are any."""
-    chosen = one_for(await core.agreements.agreed(tenant, place), day)
+    chosen = one_for(await services.agreements.agreed(tenant, place), day)
     if chosen is None:
         return prompt
     note = Context(text=f"One of our agreements: “{chosen}”")
     return prompt.model_copy(update={"blocks": (*prompt.blocks, note)})
-
-
-async def agreements(core: Core, turn: Turn) -> Reply:
-    """`agreements [propose TEXT | star N | unstar N | agree N | drop N | post]`."""
-    args, tenant = turn.command.args, turn.team.tenant_id
-    place = turn.incoming.place.address
-    action = args[0] if args else ""
-    if action == "propose":
-        return await _propose(core, turn)
-    if action == "post":
-        loop.require(turn, "facilitator")
-        return await _post_list(core, turn, place, "Posted and pinned the agreed list.")
-    if action in ("star", "unstar", "agree", "drop"):
-        return await _act(core, turn, action)
-    return overview(await core.agreements.of_place(tenant, place), turn.roles)
-
-
-async def _propose(core: Core, turn: Turn) -> Reply:
-    form = turn.incoming.form or {}
-    typed = turn.command.rest.split(maxsplit=1)
-    text = form.get("text", typed[1] if len(typed) > 1 else "").strip()
-    if not text:
-        return Reply.saying(
-            "Write it after the word, for example `agreements propose We assume good intent`."
-        )
-    if len(text) > MAX_AGREEMENT:
-        raise CrbotError(ErrorCode.TOO_LONG)
-    tenant, place = turn.team.tenant_id, turn.incoming.place.address
-    proposal = await core.agreements.propose(tenant, place, text, core.clock.now())
-    await turn.port.send(Target(tenant=tenant, address=place), proposal_post(proposal))
-    log.info("agreement proposed", extra={"tenant": tenant, "item": proposal.id})
-    return Reply.saying(f"Proposed anonymously as #{proposal.id}, and shared for stars.")
-
-
-async def _act(core: Core, turn: Turn, action: str) -> Reply:
-    args, tenant = turn.command.args, turn.team.tenant_id
-    agreement_id = number(args[1]) if len(args) > 1 else None
-    if agreement_id is None:
-        return Reply.saying(
-            f"Name the agreement by its number, for example `agreements {action} 2`."
-        )
-    found = await core.agreements.get(tenant, agreement_id)
-    if found is None or found.status == "dropped":
-        return Reply.saying(f"There's no agreement #{agreement_id}. Type `agreements` to see them.")
-    now = core.clock.now()
-    if action == "star":
-        if found.status != "proposed":
-            return Reply.saying(f"#{found.id} is already agreed. Thank you for backing it.")
-        await core.agreements.star(tenant, found.id, turn.person, now)
-        stars = (await core.agreements.get(tenant, found.id) or found).stars
-        return Reply(
-            summary=f"Starred #{found.id}",
-            blocks=(
-                Text(text=f"Starred #{found.id}: ★ {stars} so far. Only the count is shown."),
-                Buttons(
-                    buttons=(
-                        Button(label="Take my star back", command=f"agreements unstar {found.id}"),
-                    )
-                ),
-            ),
-        )
-    if action == "unstar":
-        await core.agreements.unstar(tenant, found.id, turn.person)
-        return Reply.saying(f"Your star on #{found.id} is taken back.")
-    loop.require(turn, "facilitator")
-    if action == "agree":
-        await core.agreements.set_status(tenant, found.id, "agreed", now)
-        return await _post_list(
-            core, turn, found.place, f"Agreed #{found.id}; the list is posted and pinned."
-        )
-    await core.agreements.set_status(tenant, found.id, "dropped", now)
-    if found.status == "agreed":
-        return await _post_list(
-            core, turn, found.place, f"Dropped #{found.id}; the new list is posted and pinned."
-        )
-    return Reply.saying(f"Dropped proposal #{found.id}.")
-
-
-async def _post_list(core: Core, turn: Turn, place: str, words: str) -> Reply:
-    tenant = turn.team.tenant_id
-    agreed = await core.agreements.agreed(tenant, place)
-    if not agreed:
-        return Reply.saying("Nothing is agreed yet, so there is no list to post.")
-    await turn.port.send(Target(tenant=tenant, address=place), agreed_list(agreed))
-    log.info("agreements posted", extra={"tenant": tenant, "count": len(agreed)})
-    return Reply.saying(words)

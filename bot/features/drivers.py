@@ -3,12 +3,6 @@ change each driver, with leadership's answers and progress reported back to the 
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING
-
-from bot import loop
-from bot.commands import number
-from bot.errors import CrbotError, ErrorCode
 from bot.messages import (
     Bullets,
     Button,
@@ -18,15 +12,9 @@ from bot.messages import (
     FormField,
     Heading,
     Reply,
-    Target,
     Text,
 )
 from bot.storage.drivers import Driver
-
-if TYPE_CHECKING:
-    from bot.core import Core, Turn
-
-log = logging.getLogger(__name__)
 
 # Short enough that a board of a few dozen drivers stays one readable message.
 MAX_DRIVER = 300
@@ -55,8 +43,8 @@ _CATEGORY_WORDS = {
     "none": "cannot",
 }
 _ANSWER_WORDS = {"now": "this-year", "later": "next-year", "no": "unlikely", "never": "unlikely"}
-ANONYMOUS = "Added anonymously: nobody, leaders and facilitators included, can see who added what."
 MAY_POST_PROGRESS = ("leader", "facilitator")
+ANONYMOUS = "Added anonymously: nobody, leaders and facilitators included, can see who added what."
 
 
 def _key(word: str, labels: dict[str, str], words: dict[str, str]) -> str | None:
@@ -165,7 +153,7 @@ def _item_buttons(driver: Driver, roles: frozenset[str], may_sort: bool) -> list
     ]
 
 
-def _sort_buttons(driver_id: int) -> Buttons:
+def sort_buttons(driver_id: int) -> Buttons:
     return Buttons(
         buttons=tuple(
             Button(label=label, command=f"drivers sort {driver_id} {key}")
@@ -206,148 +194,3 @@ def progress_post(driver: Driver, text: str) -> Reply:
             Context(text="See the whole board with `drivers`."),
         ),
     )
-
-
-def _checked(text: str, limit: int, example: str) -> str | Reply:
-    text = text.strip()
-    if not text:
-        return Reply.saying(f"Write it after the word, for example `{example}`.")
-    if len(text) > limit:
-        raise CrbotError(ErrorCode.TOO_LONG)
-    return text
-
-
-def _typed_after(turn: Turn, words: int) -> str:
-    """What was typed after the first `words` words following the command."""
-    parts = turn.command.rest.split(maxsplit=words)
-    return parts[words] if len(parts) > words else ""
-
-
-async def _driver(core: Core, turn: Turn) -> Driver | Reply:
-    """The driver a command names, or a kind reply saying there is none."""
-    args = turn.command.args
-    driver_id = number(args[1]) if len(args) > 1 else None
-    if driver_id is None:
-        return Reply.saying(f"Name the driver by its number, for example `drivers {args[0]} 3`.")
-    found = await core.drivers.get(turn.team.tenant_id, driver_id)
-    if found is None:
-        return Reply.saying(
-            f"There's no driver #{driver_id} on the board. Type `drivers` to see it."
-        )
-    return found
-
-
-def _chosen(turn: Turn, field: str, position: int) -> str:
-    """A form's answer, or the word typed at `position`."""
-    form = turn.incoming.form or {}
-    if field in form:
-        return form[field]
-    args = turn.command.args
-    return args[position] if len(args) > position else ""
-
-
-async def drivers(core: Core, turn: Turn) -> Reply:
-    """`drivers [add TEXT | sort N WHERE | answer N ANSWER | progress N TEXT]`."""
-    args, tenant = turn.command.args, turn.team.tenant_id
-    action = args[0] if args else ""
-    if action == "add":
-        return await _add(core, turn)
-    if action == "sort":
-        return await _sort(core, turn)
-    if action == "answer":
-        return await _answer(core, turn)
-    if action == "progress":
-        return await _progress(core, turn)
-    place = turn.incoming.place.address
-    items = await core.drivers.board(tenant, place)
-    mine = await core.drivers.own_ids(tenant, turn.person)
-    may_sort = {d.id for d in items if d.id in mine or "facilitator" in turn.roles}
-    return board(items, turn.roles, frozenset(may_sort))
-
-
-async def _add(core: Core, turn: Turn) -> Reply:
-    form = turn.incoming.form or {}
-    typed = form.get("text", _typed_after(turn, 1))
-    text = _checked(typed, MAX_DRIVER, "drivers add Short staffing on weekends")
-    if isinstance(text, Reply):
-        return text
-    category = category_of(form.get("control", "")) or "unsorted"
-    tenant = turn.team.tenant_id
-    place = turn.incoming.place.address
-    added = await core.drivers.add(tenant, place, text, category, turn.person, core.clock.now())
-    log.info("driver added", extra={"tenant": tenant, "item": added.id})
-    if category == "unsorted":
-        return Reply(
-            summary=f"Added #{added.id}, anonymously",
-            blocks=(
-                Text(text=f"Added anonymously as #{added.id}. Who can change it?"),
-                _sort_buttons(added.id),
-                Context(text=ANONYMOUS),
-            ),
-        )
-    return Reply.saying(
-        f"Added anonymously as #{added.id}, under “{CATEGORIES[category]}”.", ANONYMOUS
-    )
-
-
-async def _sort(core: Core, turn: Turn) -> Reply:
-    driver = await _driver(core, turn)
-    if isinstance(driver, Reply):
-        return driver
-    tenant = turn.team.tenant_id
-    facilitator = "facilitator" in turn.roles
-    if not facilitator and not await core.drivers.added_by(tenant, driver.id, turn.person):
-        return Reply.saying("Only the person who added a driver, or a facilitator, can sort it.")
-    if driver.answer is not None and not facilitator:
-        return Reply.saying(
-            f"Leadership has answered #{driver.id}, so it stays where it is; "
-            "a facilitator can still move it."
-        )
-    category = category_of(_chosen(turn, "control", 2))
-    if category is None:
-        return Reply(
-            summary=f"Where does #{driver.id} sit?",
-            blocks=(Text(text=f"Who can change #{driver.id}?"), _sort_buttons(driver.id)),
-        )
-    await core.drivers.sort(tenant, driver.id, category)
-    return Reply.saying(f"Moved #{driver.id} to “{CATEGORIES[category]}”.")
-
-
-async def _answer(core: Core, turn: Turn) -> Reply:
-    loop.require(turn, "leader")
-    driver = await _driver(core, turn)
-    if isinstance(driver, Reply):
-        return driver
-    if driver.category != "leadership" and driver.answer is None:
-        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
-    answer = answer_of(_chosen(turn, "answer", 2))
-    if answer is None:
-        choices = ", ".join(f"`drivers answer {driver.id} {key}`" for key in ANSWERS)
-        return Reply.saying(f"Answer with one of {choices}.")
-    tenant = turn.team.tenant_id
-    await core.drivers.answer(tenant, driver.id, answer, core.clock.now())
-    await turn.port.send(Target(tenant=tenant, address=driver.place), answer_post(driver, answer))
-    log.info("driver answered", extra={"tenant": tenant, "item": driver.id})
-    moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
-    return Reply.saying(f"Posted your answer on #{driver.id} to the team{moved}.")
-
-
-async def _progress(core: Core, turn: Turn) -> Reply:
-    loop.require(turn, *MAY_POST_PROGRESS)
-    driver = await _driver(core, turn)
-    if isinstance(driver, Reply):
-        return driver
-    if driver.category != "leadership":
-        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
-    form = turn.incoming.form or {}
-    text = _checked(
-        form.get("text", _typed_after(turn, 2)),
-        MAX_PROGRESS,
-        f"drivers progress {driver.id} We have started ...",
-    )
-    if isinstance(text, Reply):
-        return text
-    tenant = turn.team.tenant_id
-    await core.drivers.record_progress(tenant, driver.id, text, core.clock.now())
-    await turn.port.send(Target(tenant=tenant, address=driver.place), progress_post(driver, text))
-    return Reply.saying(f"Posted progress on #{driver.id} to the team.")

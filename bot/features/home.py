@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.commands import Usage
 from bot.features.help import help_reply
 from bot.messages import (
     Block,
@@ -185,9 +188,9 @@ def home(
     return Reply(summary="Compassion resilience, between circles", blocks=tuple(blocks))
 
 
-def welcome(pack: Pack) -> Reply:
+def welcome(pack: Pack, lines: Sequence[Usage], prefix: str) -> Reply:
     """The message when the bot joins a channel or a person joins a program channel."""
-    helped = help_reply(frozenset({"staff"}), pack.info.title)
+    helped = help_reply(lines, prefix, pack.info.title)
     intro = Text(
         text=(
             "This channel is part of a compassion resilience program. Between circles I'll share "

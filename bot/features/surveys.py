@@ -8,10 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import loop
 from bot.features import insights
-from bot.features.checkins import ANSWERS
-from bot.messages import Button, Context, Heading, MessageRef, Poll, Reply, Target, Text
+from bot.messages import Button, Context, Heading, Poll, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.release import Figures, combined, figures_line, status_line
 from bot.storage.polls import FIST_TO_FIVE
@@ -19,7 +17,7 @@ from bot.storage.surveys import QuestionFigures, SurveyQuestion
 from content.models import Pack
 
 if TYPE_CHECKING:
-    from bot.core import Core, Turn
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -81,78 +79,39 @@ def render(
     )
 
 
-async def _current(core: Core, tenant: str, questions: list[SurveyQuestion], size: int) -> Reply:
+async def current(
+    services: Services, tenant: str, questions: list[SurveyQuestion], size: int
+) -> Reply:
     """The round's message as it stands now."""
-    pack = core.pack_of(await core.team(tenant)).pack
+    pack = services.pack_of(await services.team(tenant)).pack
     scale = list(pack.surveys.scale) if pack.surveys else [str(v) for v in FIST_TO_FIVE]
     survey = pack.surveys.named(questions[0].survey) if pack.surveys else None
     # A pack that lost its surveys since still shows the questions as they were posted.
     title = survey.title if survey else SUMMARY
     introduction = survey.introduction if survey else "Answer from 0 (not at all) to 5."
-    policy = core.policy(await core.team(tenant))
+    policy = services.policy(await services.team(tenant))
     lines = [
-        status_line(await core.polls.published(tenant, q.id, policy), explain=False)
+        status_line(await services.polls.published(tenant, q.id, policy), explain=False)
         for q in questions
     ]
     return render(scale, title, introduction, questions, lines, policy.group_size)
 
 
 async def post(
-    core: Core, port: ChatPort, tenant: str, pack: Pack, place: str, which: str
+    services: Services, port: ChatPort, tenant: str, pack: Pack, place: str, which: str
 ) -> str | None:
     """Post the pack's `which` survey to `place`; None when the pack has no such survey."""
     survey = pack.surveys.named(which) if pack.surveys else None
     if survey is None:
         return None
     texts = [question.text for question in survey.questions]
-    questions = await core.surveys.open_round(tenant, place, which, texts, core.clock.now())
-    size = (await core.team(tenant)).min_group_size
-    reply = await _current(core, tenant, questions, size)
+    questions = await services.surveys.open_round(tenant, place, which, texts, services.clock.now())
+    size = (await services.team(tenant)).min_group_size
+    reply = await current(services, tenant, questions, size)
     ref = await port.send(Target(tenant=tenant, address=place), reply)
-    await core.surveys.set_message(tenant, questions[0].round_id, ref.message_id)
+    await services.surveys.set_message(tenant, questions[0].round_id, ref.message_id)
     log.info("survey posted", extra={"tenant": tenant, "survey": which})
     return ref.message_id
-
-
-async def survey(core: Core, turn: Turn) -> Reply:
-    """`survey` (the one here), `survey pre|mid|post` (post it now), `survey N ANSWER`."""
-    args, tenant = turn.command.args, turn.team.tenant_id
-    place = turn.incoming.place.address
-    if args and args[0] in ORDER:
-        loop.require(turn, "facilitator")
-        if await post(core, turn.port, tenant, turn.pack, place, args[0]) is None:
-            return Reply.saying("This team's content pack has no programme surveys.")
-        return Reply.saying(f"Posted the {args[0]}-programme survey here.")
-    if len(args) >= 2:
-        return await _answer(core, turn)
-    questions = await core.surveys.latest_round(tenant, place)
-    if not questions:
-        return Reply.saying("No survey has been posted here yet.")
-    reply = await _current(core, tenant, questions, turn.team.min_group_size)
-    return reply.model_copy(update={"private": True})
-
-
-async def _answer(core: Core, turn: Turn) -> Reply:
-    args, tenant = turn.command.args, turn.team.tenant_id
-    which, value = args[0], args[1]
-    if value not in ANSWERS:
-        return Reply.saying("A survey answer is a number from 0 to 5, for example `survey 2 4`.")
-    question: SurveyQuestion | None
-    if which.isascii() and which.isdigit():
-        latest = await core.surveys.latest_round(tenant, turn.incoming.place.address)
-        question = next((q for q in latest if q.position == int(which)), None)
-    else:
-        question = await core.surveys.question(tenant, turn.command.rest.split()[0])
-    if question is None:
-        return Reply.saying("I couldn't find that survey question here. Type `survey` to see it.")
-    policy = core.policy(turn.team)
-    await core.polls.answer(tenant, question.id, turn.person, int(value), core.clock.now(), policy)
-    if question.message_id is not None:
-        questions = await core.surveys.round_of(tenant, question.round_id)
-        reply = await _current(core, tenant, questions, turn.team.min_group_size)
-        ref = MessageRef(tenant=tenant, address=question.place, message_id=question.message_id)
-        await turn.port.update(ref, reply)
-    return Reply.saying(THANKS, privacy_note(turn.team.min_group_size))
 
 
 @dataclass(frozen=True)

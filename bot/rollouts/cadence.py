@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.settings import ConfigError
+from bot.errors import ConfigError
 
 DEFAULT_CADENCE = Path(__file__).resolve().parent / "cadence.yaml"
 

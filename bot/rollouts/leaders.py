@@ -34,15 +34,15 @@ from bot.messages import (
 )
 from bot.ports import ChatPort
 from bot.release import Published, status_line
-from bot.roles import holders
+from bot.rollouts.kinds import Due, Kind
 from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
 from bot.rollouts.store import RolloutRecord, Spawned, utc
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
 
 if TYPE_CHECKING:
-    from bot.core import Core, Turn
-    from bot.rollouts.posts import Due
+    from bot.services import Services
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +52,33 @@ ROLLOUT_REF = "rollout:"
 # Without a time, a scheduled follow-up goes out at the start of the team's working day.
 DEFAULT_TIME = time(9, 0)
 SCHEDULE_HORIZON = timedelta(days=180)
-NOTE_KIND = "leader-dm"
-FOLLOW_UP_KIND = "follow-up"
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-async def leaders_of(core: Core, tenant: str) -> list[str]:
+async def leaders_of(services: Services, tenant: str) -> list[str]:
     """Everyone who leads in the tenant: stored roles and configuration."""
-    return await holders(core, tenant, "leader")
+    return await services.holders(tenant, "leader")
 
 
-async def spread(core: Core, rollout: RolloutRecord, due: Due) -> None:
+async def spread(services: Services, rollout: RolloutRecord, due: Due) -> None:
     """Turn the planned note into one ledger row per leader, sent (and retried) on its own."""
-    now = core.clock.now()
+    now = services.clock.now()
     added = 0
-    for leader in await leaders_of(core, rollout.tenant_id):
+    for leader in await leaders_of(services, rollout.tenant_id):
         row = Spawned(
             key=f"{due.key}:{_digest(leader)}",
-            kind=NOTE_KIND,
+            kind=Kind.LEADER_DM,
             section=due.section,
             local_date=due.local_date,
             due_at=now,
             body={"leader": leader},
         )
-        added += await core.rollouts.store.spawn(rollout.tenant_id, rollout.id, due.address, row)
+        added += await services.rollouts.store.spawn(
+            rollout.tenant_id, rollout.id, due.address, row
+        )
     log.info(
         "leader notes planned",
         extra={"tenant": rollout.tenant_id, "job_id": rollout.id, "status": str(added)},
@@ -165,13 +165,20 @@ def note(pack: Pack, rollout: RolloutRecord, number: int, published: Published |
 
 
 async def send_note(
-    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack, team: TeamRecord
+    services: Services,
+    port: ChatPort,
+    rollout: RolloutRecord,
+    due: Due,
+    pack: Pack,
+    team: TeamRecord,
 ) -> str:
     """Send one leader their note; returns the message id."""
     leader = json.loads(due.body or "{}")["leader"]
-    poll = await core.polls.current(rollout.tenant_id, rollout.address)
+    poll = await services.polls.current(rollout.tenant_id, rollout.address)
     published = (
-        await core.polls.published(rollout.tenant_id, poll.id, core.policy(team)) if poll else None
+        await services.polls.published(rollout.tenant_id, poll.id, services.policy(team))
+        if poll
+        else None
     )
     reply = note(pack, rollout, due.section, published)
     ref = await port.send_private(Person(tenant=rollout.tenant_id, user_id=leader), reply)
@@ -244,13 +251,11 @@ def from_note(turn: Turn) -> bool:
     return turn.incoming.form is not None and bool(args) and args[0].startswith(ROLLOUT_REF)
 
 
-async def follow_up(core: Core, turn: Turn) -> Reply:
+async def follow_up(services: Services, turn: Turn) -> Reply:
     """Post the leader's follow-up to their team's channel now, or schedule it."""
-    if not turn.roles & followups.MAY_POST:
-        raise CrbotError(ErrorCode.NOT_ALLOWED)
     args, form = turn.command.args, turn.incoming.form or {}
     tenant = turn.team.tenant_id
-    rollout = await core.rollouts.store.get(tenant, args[0].removeprefix(ROLLOUT_REF))
+    rollout = await services.rollouts.store.get(tenant, args[0].removeprefix(ROLLOUT_REF))
     if rollout is None or rollout.status not in ("active", "paused"):
         return Reply.saying(
             "That team's programme has ended, so I can't post there for you.",
@@ -269,23 +274,23 @@ async def follow_up(core: Core, turn: Turn) -> Reply:
     if len(text) > followups.MAX_FOLLOW_UP:
         raise CrbotError(ErrorCode.TOO_LONG)
     try:
-        local = _when(day, clock, rollout.timezone, core.clock.now())
+        local = _when(day, clock, rollout.timezone, services.clock.now())
     except PlanError as error:
         return Reply.saying(error.problems[0], "Nothing was scheduled.")
     person = turn.incoming.person
     section = (commands.number(args[1]) if len(args) > 1 else None) or 0
     due_at = to_utc(local, zone_of(rollout.timezone))
     row = Spawned(
-        key=f"{rollout.id}:{FOLLOW_UP_KIND}:{section}:{local.date().isoformat()}:"
+        key=f"{rollout.id}:{Kind.FOLLOW_UP}:{section}:{local.date().isoformat()}:"
         + _digest(person.user_id, due_at.isoformat(), text),
-        kind=FOLLOW_UP_KIND,
+        kind=Kind.FOLLOW_UP,
         section=section,
         local_date=local.date(),
         due_at=due_at,
         # `by`: whom to tell if the post is missed.
         body={"text": text, "author": person.display_name or person.user_id, "by": person.user_id},
     )
-    new = await core.rollouts.store.spawn(tenant, rollout.id, rollout.address, row)
+    new = await services.rollouts.store.spawn(tenant, rollout.id, rollout.address, row)
     log.info("follow-up scheduled", extra={"tenant": tenant, "job_id": rollout.id})
     when = _at(local, rollout.timezone)
     words = (

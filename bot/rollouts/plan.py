@@ -16,35 +16,10 @@ from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
 from bot.rollouts.cadence import Cadence, Offset
 from bot.rollouts.days import CohortCalendar
+from bot.rollouts.kinds import LABELS as LABELS
+from bot.rollouts.kinds import PLANNED as KINDS
 from content.models import Pack
 
-KINDS = (
-    "survey",
-    "intro",
-    "nudge",
-    "circle",
-    "leader-note",
-    "visual",
-    "practice",
-    "prompt",
-    "checkin",
-    "reminder",
-    "agreements",
-)
-LABELS = {
-    "intro": "Introduction",
-    "nudge": "Facilitator checklist",
-    "leader-note": "Note to leaders",
-    "visual": "Visual reminder",
-    "practice": "Wellness practice",
-    "prompt": "Daily prompt",
-    "checkin": "Check-in",
-    "reminder": "Check-in reminder",
-    # Rows made while sending (`bot.rollouts.store.SPAWNED_KINDS`).
-    "leader-dm": "Note to a leader",
-    "follow-up": "Scheduled follow-up",
-    "reminder-dms": "Check-in reminders",
-}
 # Kinds that prepare for a circle move earlier off a holiday; the rest move later.
 BEFORE_CIRCLE = frozenset({"intro", "nudge"})
 # Section 7 is where a team makes its culture agreements.

@@ -8,22 +8,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
+from bot.features.checkins import Checkins
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
-from bot.roles import holders
 from bot.rollouts import leaders, reminders
+from bot.rollouts.kinds import DETAILS as DETAILS
+from bot.rollouts.kinds import REPEATABLE as REPEATABLE
+from bot.rollouts.kinds import Due as Due
+from bot.rollouts.kinds import Kind
 from bot.rollouts.store import RolloutRecord
 from bot.storage.teams import TeamRecord
 from content.models import Pack, Section
 
 if TYPE_CHECKING:
-    from bot.core import Core
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +39,8 @@ TICKED_BY = {
     "prompt": ("connection", "prompt"),
     "survey": ("survey",),
 }
-# Kinds that only add rows to the ledger under fixed keys: doing one again adds nothing twice.
-REPEATABLE = frozenset({"leader-note", "reminder"})
 REPLY_CACHE_SIZE = 512
 _REPLIES: dict[tuple[str, str, str, int, date], Reply] = {}
-DETAILS = frozenset({"pre", "mid", "post", "sustain"})
 SURVEY_WORDS = {
     "pre": "Before we begin, please take a few minutes for the pre-programme survey your "
     "facilitators shared. It helps us shape the circles around what you need.",
@@ -48,33 +49,6 @@ SURVEY_WORDS = {
     "post": "Thank you for every circle. Please take a few minutes for the post-programme survey "
     "your facilitators shared, so the next cohort benefits from what you learned.",
 }
-
-
-@dataclass(frozen=True)
-class Due:
-    """One ledger row the scheduler has claimed, as the core needs it."""
-
-    key: str
-    tenant: str
-    rollout_id: str
-    kind: str  # `survey-pre`, `checkin-sustain`: the kind and its detail
-    section: int
-    local_date: date
-    address: str
-    # What a row made while sending carries (see `bot.rollouts.store.Spawned`), as JSON.
-    body: str | None = None
-
-    @property
-    def base_kind(self) -> str:
-        """The kind without its detail."""
-        head, _, tail = self.kind.rpartition("-")
-        return head if tail in DETAILS else self.kind
-
-    @property
-    def detail(self) -> str:
-        """Which survey (pre, mid, post), or `sustain` for a sustainment check-in."""
-        tail = self.kind.rpartition("-")[2]
-        return tail if tail in DETAILS else ""
 
 
 def _section(pack: Pack, number: int) -> Section:
@@ -174,21 +148,21 @@ def facilitator_notice(rollout: RolloutRecord, words: str) -> Reply:
     )
 
 
-async def facilitators(core: Core, rollout: RolloutRecord) -> list[str]:
+async def facilitators(services: Services, rollout: RolloutRecord) -> list[str]:
     """Who facilitates the rollout's team: stored roles, configuration, and its creator."""
-    people = set(await holders(core, rollout.tenant_id, "facilitator"))
+    people = set(await services.holders(rollout.tenant_id, "facilitator"))
     if rollout.created_by:
         people.add(rollout.created_by)
     return sorted(people)
 
 
 async def tell_facilitators(
-    core: Core, port: ChatPort, rollout: RolloutRecord, words: str | Reply
+    services: Services, port: ChatPort, rollout: RolloutRecord, words: str | Reply
 ) -> int:
     """Send every facilitator a private note (these words, or a reply); returns how many got it."""
     told = 0
     reply = words if isinstance(words, Reply) else facilitator_notice(rollout, words)
-    for user in await facilitators(core, rollout):
+    for user in await facilitators(services, rollout):
         try:
             person = Person(tenant=rollout.tenant_id, user_id=user)
             await port.send_private(person, reply)
@@ -200,7 +174,7 @@ async def tell_facilitators(
 
 
 async def deliver(
-    core: Core,
+    services: Services,
     port: ChatPort,
     rollout: RolloutRecord,
     due: Due,
@@ -213,39 +187,41 @@ async def deliver(
     `has_agreements` says whether the channel has agreed culture agreements, when the caller
     already knows (a fan-out asks once for all its channels); None looks them up.
     """
-    team = team or await core.team(rollout.tenant_id)
-    pack = core.pack_of(team).pack
+    team = team or await services.team(rollout.tenant_id)
+    pack = services.pack_of(team).pack
     place = Target(tenant=rollout.tenant_id, address=rollout.address)
     kind, detail = due.base_kind, due.detail
-    if kind == "checkin":
+    if kind == Kind.CHECKIN:
         section_team = replace(team, current_section=due.section)
-        poll = await core.checkins.open(pack, section_team, core.policy(team), place, port)
+        poll = await Checkins(services.polls, services.pseudonyms, services.clock).open(
+            pack, section_team, services.policy(team), place, port
+        )
         message_id = poll.message_id
-    elif kind == "leader-note":
-        await leaders.spread(core, rollout, due)
+    elif kind == Kind.LEADER_NOTE:
+        await leaders.spread(services, rollout, due)
         message_id = None
-    elif kind == leaders.NOTE_KIND:
-        message_id = await leaders.send_note(core, port, rollout, due, pack, team)
-    elif kind == leaders.FOLLOW_UP_KIND:
+    elif kind == Kind.LEADER_DM:
+        message_id = await leaders.send_note(services, port, rollout, due, pack, team)
+    elif kind == Kind.FOLLOW_UP:
         message_id = await leaders.post_scheduled(port, rollout, due)
-    elif kind == "reminder":
-        await reminders.spread(core, rollout, due)
+    elif kind == Kind.REMINDER:
+        await reminders.spread(services, rollout, due)
         message_id = None
-    elif kind == reminders.KIND:
+    elif kind == Kind.REMINDER_DMS:
         # Nothing is kept of who was reminded, not even the platform's message ids.
-        await reminders.send(core, port, rollout, due, pack, team)
+        await reminders.send(services, port, rollout, due, pack, team)
         message_id = None
-    elif kind == "nudge":
-        message_id = await _nudge(core, port, rollout, due, pack)
-    elif kind == "survey":
+    elif kind == Kind.NUDGE:
+        message_id = await _nudge(services, port, rollout, due, pack)
+    elif kind == Kind.SURVEY:
         # The pack's questions as polls, answerable in the post; a pack without surveys
         # keeps the reminder.
         message_id = (
-            await surveys.post(core, port, rollout.tenant_id, pack, rollout.address, detail)
+            await surveys.post(services, port, rollout.tenant_id, pack, rollout.address, detail)
             or (await port.send(place, survey(detail))).message_id
         )
-    elif kind == "agreements":
-        agreed = await core.agreements.agreed(rollout.tenant_id, rollout.address)
+    elif kind == Kind.AGREEMENTS:
+        agreed = await services.agreements.agreed(rollout.tenant_id, rollout.address)
         message_id = (await port.send(place, agreements(agreed))).message_id
     else:
         # A fan-out posts the same words to every channel: build each reply once.
@@ -255,47 +231,47 @@ async def deliver(
             if len(_REPLIES) > REPLY_CACHE_SIZE:
                 _REPLIES.clear()
             reply = _REPLIES[cache_key] = _public(kind, detail, pack, due)
-        if kind == "prompt" and has_agreements is not False:
+        if kind == Kind.PROMPT and has_agreements is not False:
             reply = await with_agreement(
-                core, rollout.tenant_id, rollout.address, reply, due.local_date
+                services, rollout.tenant_id, rollout.address, reply, due.local_date
             )
         message_id = (await port.send(place, reply)).message_id
     return message_id
 
 
 def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
-    if kind == "intro":
+    if kind == Kind.INTRO:
         return intro(pack, due.section)
-    if kind == "visual":
+    if kind == Kind.VISUAL:
         return visual(pack, due.section)
-    if kind == "practice":
+    if kind == Kind.PRACTICE:
         return sections.practice(pack, due.section).model_copy(update={"private": False})
-    if kind == "prompt":
+    if kind == Kind.PROMPT:
         prompt = sections.prompt(pack, due.section, due.local_date)
         return prompt.model_copy(update={"private": False})
     raise ValueError(f"unknown post kind {kind!r}")
 
 
 async def _nudge(
-    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack
+    services: Services, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack
 ) -> str | None:
-    done = await checklist_done(core, rollout, pack, due.section)
+    done = await checklist_done(services, rollout, pack, due.section)
     when = next((c.local for c in rollout.circles if c.section == due.section), None)
     circle = when.strftime("%A %d %B at %H:%M") if when else "its date"
     reply = checklist(pack, due.section, done, circle)
     first: str | None = None
-    for user in await facilitators(core, rollout):
+    for user in await facilitators(services, rollout):
         ref = await port.send_private(Person(tenant=rollout.tenant_id, user_id=user), reply)
         first = first or ref.message_id
     return first
 
 
 async def checklist_done(
-    core: Core, rollout: RolloutRecord, pack: Pack, section: int
+    services: Services, rollout: RolloutRecord, pack: Pack, section: int
 ) -> dict[int, str]:
     """A section's done checklist items: marked by a facilitator, or done by the bot's posts."""
-    done = await core.rollouts.store.ticked(rollout.tenant_id, rollout.id, section)
-    sent = await core.rollouts.store.sent_kinds(rollout.tenant_id, rollout.id, section)
+    done = await services.rollouts.store.ticked(rollout.tenant_id, rollout.id, section)
+    sent = await services.rollouts.store.sent_kinds(rollout.tenant_id, rollout.id, section)
     words = [word for kind in sent for word in TICKED_BY.get(kind.split("-")[0], ())]
     for index, component in enumerate(_section(pack, section).components):
         if index not in done and any(word in component.lower() for word in words):

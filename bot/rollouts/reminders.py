@@ -12,31 +12,24 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.errors import DeliveryError
 from bot.features.checkins import render_poll
 from bot.messages import Context, Poll, Reply, Target, Text
 from bot.ports import ChatPort
+from bot.rollouts.kinds import Due, Kind
 from bot.rollouts.store import RolloutRecord, Spawned, utc
-from bot.storage.tables import PollAnswerRow, PreferenceRow
 from bot.storage.teams import TeamRecord
-from bot.storage.upsert import upsert
 from content.models import Pack
 
 if TYPE_CHECKING:
-    from bot.core import Core, Turn
-    from bot.rollouts.posts import Due
+    from bot.services import Services
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
-KIND = "reminder-dms"
-PREFERENCE = "checkin_reminders"
 # A reminder is about this week's poll; an older one is left alone.
 FRESH = timedelta(days=7)
 TURN_OFF = "This is the only reminder for this check-in. Type `checkin reminders off` to stop them."
@@ -46,79 +39,16 @@ USAGE = (
 )
 
 
-class ReminderStore:
-    """Reminder preferences, and which of some pseudonyms answered a poll; within one tenant."""
-
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
-        self._sessions = sessions
-
-    async def set_wanted(self, tenant: str, person: str, wanted: bool, now: datetime) -> None:
-        """Turn a person's reminders on (the default, so nothing is kept) or off."""
-        async with self._sessions.begin() as session:
-            if wanted:
-                await session.execute(
-                    delete(PreferenceRow).where(
-                        PreferenceRow.tenant_id == tenant,
-                        PreferenceRow.person == person,
-                        PreferenceRow.name == PREFERENCE,
-                    )
-                )
-                return
-            values = {
-                "tenant_id": tenant,
-                "person": person,
-                "name": PREFERENCE,
-                "value": "off",
-                "updated_at": now,
-            }
-            keys = ["tenant_id", "person", "name"]
-            await upsert(session, PreferenceRow, values, keys=keys, update=["value", "updated_at"])
-
-    async def forget(self, tenant: str, person: str) -> int:
-        """Delete every preference a person set (`privacy delete-me`); returns how many."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                delete(PreferenceRow).where(
-                    PreferenceRow.tenant_id == tenant, PreferenceRow.person == person
-                )
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def turned_off(self, tenant: str, people: Collection[str]) -> set[str]:
-        """Which of these pseudonyms turned reminders off."""
-        return await self._among(
-            people,
-            PreferenceRow.person,
-            PreferenceRow.tenant_id == tenant,
-            PreferenceRow.name == PREFERENCE,
-            PreferenceRow.value == "off",
-        )
-
-    async def answered(self, tenant: str, poll_id: str, people: Collection[str]) -> set[str]:
-        """Which of these pseudonyms answered the poll (never what they answered)."""
-        return await self._among(
-            people,
-            PollAnswerRow.respondent,
-            PollAnswerRow.tenant_id == tenant,
-            PollAnswerRow.poll_id == poll_id,
-        )
-
-    async def _among(self, people: Collection[str], column: Any, *where: Any) -> set[str]:
-        if not people:
-            return set()
-        async with self._sessions() as session:
-            rows = await session.scalars(select(column).where(*where, column.in_(sorted(people))))
-            return set(rows.all())
-
-
-async def command(core: Core, turn: Turn) -> Reply:
+async def command(services: Services, turn: Turn) -> Reply:
     """`checkin reminders off` or `on`, for the person who types it."""
     args = turn.command.args
     choice = args[1] if len(args) > 1 else ""
     if choice not in ("on", "off"):
         return Reply.saying(USAGE)
     wanted = choice == "on"
-    await core.reminders.set_wanted(turn.team.tenant_id, turn.person, wanted, core.clock.now())
+    await services.reminders.set_wanted(
+        turn.team.tenant_id, turn.person, wanted, services.clock.now()
+    )
     if wanted:
         return Reply.saying("Check-in reminders are on: one private nudge per check-in at most.")
     return Reply.saying(
@@ -127,23 +57,23 @@ async def command(core: Core, turn: Turn) -> Reply:
     )
 
 
-async def spread(core: Core, rollout: RolloutRecord, due: Due) -> None:
+async def spread(services: Services, rollout: RolloutRecord, due: Due) -> None:
     """Plan the reminders for the channel's open poll, unless that poll has had them."""
-    now = core.clock.now()
+    now = services.clock.now()
     context = {"tenant": rollout.tenant_id, "job_id": rollout.id}
-    poll = await core.polls.current(rollout.tenant_id, rollout.address)
+    poll = await services.polls.current(rollout.tenant_id, rollout.address)
     if poll is None or now - utc(poll.opened_at) > FRESH:
         log.info("no recent check-in to remind about", extra=context)
         return
     row = Spawned(
-        key=f"{rollout.id}:{KIND}:{poll.id}",
-        kind=KIND,
+        key=f"{rollout.id}:{Kind.REMINDER_DMS}:{poll.id}",
+        kind=Kind.REMINDER_DMS,
         section=due.section,
         local_date=due.local_date,
         due_at=now,
         body={"poll": poll.id},
     )
-    if not await core.rollouts.store.spawn(rollout.tenant_id, rollout.id, due.address, row):
+    if not await services.rollouts.store.spawn(rollout.tenant_id, rollout.id, due.address, row):
         log.info("this check-in has had its reminder", extra=context)
 
 
@@ -158,11 +88,16 @@ def reminder(shown: Reply) -> Reply:
 
 
 async def send(
-    core: Core, port: ChatPort, rollout: RolloutRecord, due: Due, pack: Pack, team: TeamRecord
+    services: Services,
+    port: ChatPort,
+    rollout: RolloutRecord,
+    due: Due,
+    pack: Pack,
+    team: TeamRecord,
 ) -> None:
     """Remind, privately, each member who has not answered and has not turned reminders off."""
     tenant, context = rollout.tenant_id, {"tenant": rollout.tenant_id, "job_id": rollout.id}
-    poll = await core.polls.get(tenant, json.loads(due.body or "{}").get("poll", ""))
+    poll = await services.polls.get(tenant, json.loads(due.body or "{}").get("poll", ""))
     if poll is None:
         return
     try:
@@ -170,10 +105,10 @@ async def send(
     except (AttributeError, NotImplementedError):
         log.info("no check-in reminders: the platform cannot list members", extra=context)
         return
-    by_pseudonym = {core.pseudonyms.of(tenant, person.user_id): person for person in members}
-    answered = await core.reminders.answered(tenant, poll.id, by_pseudonym)
-    quiet = await core.reminders.turned_off(tenant, by_pseudonym)
-    published = await core.polls.published(tenant, poll.id, core.policy(team))
+    by_pseudonym = {services.pseudonyms.of(tenant, person.user_id): person for person in members}
+    answered = await services.reminders.answered(tenant, poll.id, by_pseudonym)
+    quiet = await services.reminders.turned_off(tenant, by_pseudonym)
+    published = await services.polls.published(tenant, poll.id, services.policy(team))
     reply = reminder(render_poll(pack, poll, published))
     sent = missed = 0
     # In pseudonym order: nothing about the order reflects who people are.

@@ -19,13 +19,15 @@ from bot import logcontext
 from bot.messages import Button, Buttons, Context, Reply, Text
 from bot.ports import ChatPort
 from bot.rollouts import posts
-from bot.rollouts.plan import LABELS, title, zone_of
+from bot.rollouts.kinds import LABELS, Due, split_kind
+from bot.rollouts.plan import title, zone_of
 from bot.rollouts.store import RolloutRecord, utc
 from bot.storage.tables import DeliveryRow
 from content.models import Pack
 
 if TYPE_CHECKING:
-    from bot.core import Core, Turn
+    from bot.services import Services
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,7 @@ def describe(
 ) -> str:
     """A post as the team knows it: `Daily prompt: Compassion in action, planned for Friday
     19 March at 09:30 (Europe/London)`."""
-    head, _, tail = kind.rpartition("-")
-    base, detail = (head, tail) if tail in posts.DETAILS else (kind, "")
+    base, detail = split_kind(kind)
     known = base in LABELS or base in ("survey", "agreements")
     what = title(pack, base, section, detail) if known else f"A post for Section {section}"
     if due is None:
@@ -83,26 +84,28 @@ def notice(pack: Pack, rollout: RolloutRecord, rows: list[Unsure]) -> Reply:
     return Reply(summary=NOTICE, blocks=tuple(blocks))
 
 
-async def tell(core: Core, port: ChatPort, rollout: RolloutRecord, rows: list[Unsure]) -> int:
+async def tell(
+    services: Services, port: ChatPort, rollout: RolloutRecord, rows: list[Unsure]
+) -> int:
     """Send the rollout's facilitators the notice; returns how many got it."""
-    pack = core.pack_of(await core.team(rollout.tenant_id)).pack
-    return await posts.tell_facilitators(core, port, rollout, notice(pack, rollout, rows))
+    pack = services.pack_of(await services.team(rollout.tenant_id)).pack
+    return await posts.tell_facilitators(services, port, rollout, notice(pack, rollout, rows))
 
 
-async def post_now(core: Core, turn: Turn, args: tuple[str, ...]) -> Reply:
+async def post_now(services: Services, turn: Turn, args: tuple[str, ...]) -> Reply:
     """Send one uncertain post of the facilitator's team, once."""
     chosen = args[0] if args else ""
     if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= ID_DIGITS):
         return Reply.saying("Press “Post it now” beside a post in my note to post it.")
-    tenant, row_id, now = turn.team.tenant_id, int(chosen), core.clock.now()
+    tenant, row_id, now = turn.team.tenant_id, int(chosen), services.clock.now()
     mine = (DeliveryRow.id == row_id, DeliveryRow.tenant_id == tenant)
-    async with core.rollouts.store.sessions() as session, session.begin():
+    async with services.rollouts.store.sessions() as session, session.begin():
         found = (
             await session.execute(select(DeliveryRow).where(*mine).with_for_update())
         ).scalar_one_or_none()
         if found is None or found.status != "uncertain":
             return _not_waiting(found.status if found else None)
-        row = posts.Due(
+        row = Due(
             found.key,
             tenant,
             found.rollout_id,
@@ -115,28 +118,28 @@ async def post_now(core: Core, turn: Turn, args: tuple[str, ...]) -> Reply:
         earlier, attempts, due_at = found.claimed_by, found.attempts, found.due_at
         # Held as a send in flight: a scheduler taking over meanwhile counts it uncertain again.
         found.status, found.claimed_by, found.claimed_at = "sending", CLAIMER, now
-    rollout = await core.rollouts.store.get(tenant, row.rollout_id)
+    rollout = await services.rollouts.store.get(tenant, row.rollout_id)
     what = describe(turn.pack, rollout, row.kind, row.section, due_at) if rollout else ""
     if rollout is None or rollout.status not in ("active", "paused"):
-        await _mark(core, row_id, "uncertain", claimed_by=earlier)
+        await _mark(services, row_id, "uncertain", claimed_by=earlier)
         return Reply.saying("That team's programme has ended, so I won't post there now.")
     token = posts.delivery_key.set(row.key)
     try:
         with logcontext.delivery(row_id):
-            message_id = await posts.deliver(core, turn.port, rollout, row, turn.team)
+            message_id = await posts.deliver(services, turn.port, rollout, row, turn.team)
     except BaseException:
         # Not made: it stays uncertain, and the button may be pressed again.
-        await _mark(core, row_id, "uncertain", claimed_by=earlier)
+        await _mark(services, row_id, "uncertain", claimed_by=earlier)
         raise
     finally:
         posts.delivery_key.reset(token)
-    await _mark(core, row_id, "sent", message_id=message_id, attempts=attempts + 1, sent_at=now)
+    await _mark(services, row_id, "sent", message_id=message_id, attempts=attempts + 1, sent_at=now)
     log.info("uncertain post made by a facilitator", extra={"tenant": tenant, "job_id": rollout.id})
     return Reply.saying(f"Posted in {rollout.address}: {what}.")
 
 
-async def _mark(core: Core, row_id: int, status: str, **values: object) -> None:
-    async with core.rollouts.store.sessions() as session, session.begin():
+async def _mark(services: Services, row_id: int, status: str, **values: object) -> None:
+    async with services.rollouts.store.sessions() as session, session.begin():
         await session.execute(
             update(DeliveryRow)
             .where(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import AgreementRow, AgreementStarRow
 from bot.storage.tokens import item_token
 from bot.storage.upsert import upsert
@@ -27,8 +28,10 @@ class Agreement:
     stars: int
 
 
-class AgreementStore:
+class AgreementStore(PersonalData):
     """Agreements and stars, within one tenant."""
+
+    tables = ("agreement_stars",)
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
@@ -160,3 +163,14 @@ class AgreementStore:
                     )
                 )
         return len(own)
+
+    async def held_about(self, tenant: str, person: str) -> tuple[str, ...]:
+        """How many stars they gave; only counts are ever shown."""
+        return (
+            f"Stars on proposed agreements: {await self.count_stars_of(tenant, person)}, marked "
+            "the same way; only counts are shown",
+        )
+
+    async def forget_person(self, tenant: str, person: str, deletion: Deletion) -> Forgotten:
+        """Every star they gave."""
+        return Forgotten(f"{await self.forget(tenant, person)} star(s) you gave")

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import AskRow, SuggestionRow
 from bot.storage.tokens import item_token
 
@@ -98,8 +99,11 @@ async def _claim(
     return taken
 
 
-class AskStore:
+class AskStore(PersonalData):
     """Asks and suggestions, within one tenant."""
+
+    # Suggestions waiting for a batch carry a token made from their author's pseudonym.
+    tables = ("suggestions",)
 
     def __init__(
         self, sessions: async_sessionmaker[Any], quiet_seconds: float = QUIET_SECONDS
@@ -288,3 +292,38 @@ class AskStore:
             texts = sorted(r.text for r in waiting)
         self._quiet.pop(tenant, None)
         return texts
+
+    async def held_about(self, tenant: str, person: str) -> tuple[str, ...]:
+        """Their suggestions still waiting for a batch; questions keep no link at all."""
+        async with self._sessions() as session:
+            waiting = len(await self._waiting_of(session, tenant, person))
+        return (
+            f"Suggestions waiting for enough people to write: {waiting}; once shared, and "
+            "questions (`ask`) always, they keep no link to you at all",
+        )
+
+    async def forget_person(self, tenant: str, person: str, deletion: Deletion) -> Forgotten:
+        """Their suggestions still waiting for a batch (shared ones keep no link to them)."""
+        async with self._sessions.begin() as session:
+            waiting = await self._waiting_of(session, tenant, person)
+            for row in waiting:
+                await session.delete(row)
+        return Forgotten(f"{len(waiting)} suggestion(s) waiting to be shared" if waiting else None)
+
+    async def _waiting_of(
+        self, session: AsyncSession, tenant: str, person: str
+    ) -> Sequence[SuggestionRow]:
+        released = await session.scalar(
+            select(func.count()).where(
+                SuggestionRow.tenant_id == tenant, SuggestionRow.released_at.is_not(None)
+            )
+        )
+        token = item_token(person, "suggestion-batch", released or 0)
+        found = await session.scalars(
+            select(SuggestionRow).where(
+                SuggestionRow.tenant_id == tenant,
+                SuggestionRow.released_at.is_(None),
+                SuggestionRow.author_token == token,
+            )
+        )
+        return found.all()

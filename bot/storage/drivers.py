@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import DriverRow
 from bot.storage.tokens import item_token
 
@@ -33,8 +34,10 @@ def _driver(row: DriverRow) -> Driver:
     return Driver(row.id, row.place, row.text, row.category, row.answer, row.progress)
 
 
-class DriverStore:
+class DriverStore(PersonalData):
     """Each cohort's board, within one tenant."""
+
+    columns = ("drivers.author_token",)
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
@@ -133,3 +136,14 @@ class DriverStore:
                 delete(DriverRow).where(DriverRow.tenant_id == tenant, DriverRow.id.in_(ids))
             )
         return len(ids)
+
+    async def held_about(self, tenant: str, person: str) -> tuple[str, ...]:
+        """How many drivers they added, never which to anyone else."""
+        return (
+            f"Drivers you added to a board: {await self.count_added_by(tenant, person)}, marked "
+            "so that only you can find them; nobody else can see who added what",
+        )
+
+    async def forget_person(self, tenant: str, person: str, deletion: Deletion) -> Forgotten:
+        """The drivers they added."""
+        return Forgotten(f"{await self.forget(tenant, person)} driver(s) you added")

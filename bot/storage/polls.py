@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.release import Published, Release, ReleasePolicy, release
+from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import (
     PollActorRow,
     PollAnswerRow,
@@ -54,8 +55,10 @@ def _record(row: PollRow) -> PollRecord:
     )
 
 
-class PollStore:
+class PollStore(PersonalData):
     """Polls and answers, always within one tenant."""
+
+    tables = ("poll_answers", "poll_actors")
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
@@ -260,6 +263,23 @@ class PollStore:
                     released += 1
                 await session.delete(row)
         return released
+
+    async def held_about(self, tenant: str, person: str) -> tuple[str, ...]:
+        """How many answers they have on record, never their values."""
+        return (
+            f"Check-in and survey answers: {await self.count_answers_of(tenant, person)}, stored "
+            "under a code made from your id with a secret key; they are only ever shown inside "
+            "figures about the whole group",
+        )
+
+    async def forget_person(self, tenant: str, person: str, deletion: Deletion) -> Forgotten:
+        """Their answers, each counted as acting on its poll (docs/PRIVACY.md)."""
+        gone = await self.forget(tenant, person, deletion.now, deletion.policy)
+        return Forgotten(f"{gone} check-in and survey answer(s)")
+
+    async def expire(self, before: datetime) -> int:
+        """Raw answers older than the retention period."""
+        return await self.purge_before(before)
 
 
 @dataclass(frozen=True)

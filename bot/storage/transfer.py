@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage import agreements, asks, drivers, polls, reminders, walkthroughs
+from bot.storage.personal import declared_columns, declared_tables
 from bot.storage.tables import Base
+
+# The stores that declare personal data, imported so that their declarations are known.
+DECLARING = (agreements, asks, drivers, polls, reminders, walkthroughs)
 
 FORMAT = "crbot-team-export/1"
 # In dependency order; nothing here holds an individual's answer or words.
@@ -37,7 +42,7 @@ TABLES = (
 # something under the pseudonym key of the installation that made them.
 SKIPPED_COLUMNS = {
     "deliveries": {"id", "claimed_by", "claimed_at"},
-    "drivers": {"id", "author_token"},
+    "drivers": {"id", *declared_columns().get("drivers", ())},
     "agreements": {"id"},
 }
 # Rows with ids the new installation assigns are recognised on a second import by what they say.
@@ -46,18 +51,9 @@ NATURAL_KEYS = {
     "drivers": ["place", "created_at", "text"],
     "agreements": ["place", "created_at", "text"],
 }
-NEVER_EXPORTED = (
-    "poll_answers",
-    # Exact counts from before releases existed, and who acted since the last release.
-    "poll_tallies",
-    "poll_actors",
-    "reflections",
-    "walkthroughs",
-    "asks",
-    "suggestions",
-    "agreement_stars",
-    "preferences",
-)
+# What is about people never leaves: every table a personal-data store declares, the
+# anonymous questions (people's own words), and exact counts from before releases existed.
+NEVER_EXPORTED = tuple(sorted(declared_tables() | {"asks", "poll_tallies"}))
 # This installation's own: platform credentials, OAuth states, forms and deliveries seen, and
 # which of its schedulers may send.
 LOCAL = (
@@ -68,6 +64,9 @@ LOCAL = (
     "seen_requests",
     "teams_conversation_references",
     "scheduler_leases",
+    # Sign-in links and sessions hold for this installation's console only.
+    "console_links",
+    "console_sessions",
 )
 
 

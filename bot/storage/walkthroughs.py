@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import ReflectionRow, WalkthroughRow
 from bot.storage.upsert import upsert
 
@@ -30,8 +31,10 @@ class Reflection:
     text: str
 
 
-class WalkthroughStore:
+class WalkthroughStore(PersonalData):
     """Walkthrough positions and reflections, keyed by pseudonym within a tenant."""
+
+    tables = ("walkthroughs", "reflections")
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
@@ -105,3 +108,17 @@ class WalkthroughStore:
                 )
             )
         return int(getattr(gone, "rowcount", 0) or 0)
+
+    async def held_about(self, tenant: str, person: str) -> tuple[str, ...]:
+        """Their reflections (counted) and where they are in a walkthrough."""
+        reflections = await self.reflections_of(tenant, person)
+        position = await self.position(tenant, person)
+        return (
+            f"Reflections: {len(reflections)} (only you can read them: `reflections`)",
+            "Walkthrough: "
+            + (f"scenario {position.scenario}, page {position.position}" if position else "none"),
+        )
+
+    async def forget_person(self, tenant: str, person: str, deletion: Deletion) -> Forgotten:
+        """Their reflections and walkthrough place."""
+        return Forgotten(f"{await self.forget(tenant, person)} reflection(s)")

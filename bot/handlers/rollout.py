@@ -1,22 +1,20 @@
-"""The facilitators' chat commands: `schedule` a section and change the channel's `rollout`."""
+"""Facilitators' chat commands: `schedule` a section and change the channel's `rollout`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.commands import number
-from bot.errors import CrbotError, ErrorCode
 from bot.messages import Bullets, Context, File, Heading, Reply, Text
+from bot.registry import FACILITATORS, CommandSpec, Usage
 from bot.rollouts import uncertain
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
 from bot.rollouts.store import RolloutRecord
-
-if TYPE_CHECKING:
-    from bot.core import Core, Turn
+from bot.services import Services
+from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +34,9 @@ def _refusal(error: PlanError) -> Reply:
     return Reply(summary=first, blocks=(Text(text=first), Bullets(items=tuple(error.problems))))
 
 
-async def schedule(core: Core, turn: Turn) -> Reply:
+async def schedule(turn: Turn) -> Reply:
     """Add or move a section's circle in this channel (a form's fields, or typed words)."""
-    if "facilitator" not in turn.roles:
-        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    services = turn.services
     form, args = turn.incoming.form, turn.command.rest.split()
     if form is not None:
         fields = [form.get(name, "") for name in ("section", "date", "time", "timezone")]
@@ -52,7 +49,7 @@ async def schedule(core: Core, turn: Turn) -> Reply:
     day, clock, zone = fields[1:]
     try:
         local = parse_local(f"{day}T{local_time(clock).isoformat(timespec='minutes')}")
-        rollout_id, created = await core.rollouts.schedule(
+        rollout_id, created = await services.rollouts.schedule(
             tenant=turn.team.tenant_id,
             address=address,
             section=section,
@@ -71,32 +68,31 @@ async def schedule(core: Core, turn: Turn) -> Reply:
     )
 
 
-async def rollout(core: Core, turn: Turn) -> Reply:
+async def rollout(turn: Turn) -> Reply:
     """Change or look at the rollout in this channel."""
-    if "facilitator" not in turn.roles:
-        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    services = turn.services
     tenant, args = turn.team.tenant_id, turn.command.args
     if args and args[0] == uncertain.POST_NOW:
         # From the facilitators' note, in a direct message: the post names its own rollout.
-        return await uncertain.post_now(core, turn, args[1:])
-    found = await core.rollouts.store.for_place(tenant, turn.incoming.place.address)
+        return await uncertain.post_now(services, turn, args[1:])
+    found = await services.rollouts.store.for_place(tenant, turn.incoming.place.address)
     if found is None:
         return Reply.saying("There's no rollout in this channel yet.", USAGE)
     verb = args[0] if args else "preview"
     try:
-        return await _change(core, turn, found, verb, list(args[1:]))
+        return await _change(services, turn, found, verb, list(args[1:]))
     except PlanError as error:
         return _refusal(error)
 
 
 async def _change(
-    core: Core, turn: Turn, found: RolloutRecord, verb: str, args: list[str]
+    services: Services, turn: Turn, found: RolloutRecord, verb: str, args: list[str]
 ) -> Reply:
-    store, tenant = core.rollouts.store, found.tenant_id
+    store, tenant = services.rollouts.store, found.tenant_id
     if verb == "preview":
-        return preview(core, turn, found)
+        return preview(services, turn, found)
     if verb == "calendar":
-        return await calendar(core, turn, found)
+        return await calendar(services, turn, found)
     if verb in ("pause", "resume", "end"):
         status = {"pause": "paused", "resume": "active", "end": "ended"}[verb]
         await store.set_status(
@@ -106,11 +102,11 @@ async def _change(
     numbers = [number(arg) for arg in args]
     chosen = numbers[0] if numbers else None
     if verb == "skip" and chosen is not None:
-        await core.rollouts.skip(found, chosen, turn.pack)
+        await services.rollouts.skip(found, chosen, turn.pack)
         return Reply.saying(f"Section {chosen} is skipped; its posts are off the plan.")
     if verb == "move" and len(args) == 3 and chosen is not None:
         local = parse_local(f"{args[1]}T{local_time(args[2]).isoformat(timespec='minutes')}")
-        await core.rollouts.move(found, chosen, local, turn.pack)
+        await services.rollouts.move(found, chosen, local, turn.pack)
         return Reply.saying(
             f"Section {chosen}'s circle is now {args[1]} at {args[2]}; its posts moved too."
         )
@@ -119,17 +115,17 @@ async def _change(
         if section is None or not 1 <= item <= len(section.components):
             return Reply.saying("That checklist item isn't there.", ROLLOUT_USAGE)
         await store.tick(
-            tenant, found.id, section.number, item - 1, "facilitator", core.clock.now()
+            tenant, found.id, section.number, item - 1, "facilitator", services.clock.now()
         )
         return Reply.saying(f"Marked item {item} of Section {chosen}'s checklist as done.")
     return Reply.saying(ROLLOUT_USAGE)
 
 
-async def calendar(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
+async def calendar(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
     """The rollout as an .ics file, written to the reports folder for the adapter to upload."""
-    posts = core.rollouts.posts(found, turn.pack)
-    ics = calendar_file(found, posts, turn.pack, core.clock.now())
-    folder = core.options.reports_dir
+    posts = services.rollouts.posts(found, turn.pack)
+    ics = calendar_file(found, posts, turn.pack, services.clock.now())
+    folder = services.options.reports_dir
     if folder is None:
         # No folder to hand files over in: say where the same file can be had.
         words = f"The calendar for rollout {found.id} has {len(posts)} posts."
@@ -162,12 +158,46 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def preview(core: Core, turn: Turn, found: RolloutRecord) -> Reply:
+def preview(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
     """The next posts of the rollout, privately."""
-    upcoming = [p for p in core.rollouts.posts(found, turn.pack) if p.due_at > core.clock.now()]
+    upcoming = [
+        p for p in services.rollouts.posts(found, turn.pack) if p.due_at > services.clock.now()
+    ]
     lines = tuple(post.line() for post in upcoming[:PREVIEW_LINES])
     words = f"Rollout {found.id} ({found.status}): {len(upcoming)} posts to come."
     return Reply(
         summary=words,
         blocks=(Heading(text="Coming up"), Text(text=words), Bullets(items=lines or ("Nothing.",))),
     )
+
+
+COMMANDS = (
+    CommandSpec(
+        name="schedule",
+        handle=schedule,
+        allowed=FACILITATORS,
+        usage=(
+            Usage(
+                "schedule SECTION DATE TIME ZONE",
+                "plan a section's circle in this channel, e.g. `schedule 2 2027-03-16 09:00 "
+                "Europe/London`",
+                FACILITATORS,
+            ),
+        ),
+        rank=70,
+    ),
+    CommandSpec(
+        name="rollout",
+        handle=rollout,
+        allowed=FACILITATORS,
+        usage=(
+            Usage(
+                "rollout preview",
+                "what this channel's rollout will post; `rollout pause`, `resume`, `skip 3`, "
+                "`move 3 DATE TIME`, `done 3 2`, `calendar` or `end` change it",
+                FACILITATORS,
+            ),
+        ),
+        rank=71,
+    ),
+)

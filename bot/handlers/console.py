@@ -1,0 +1,32 @@
+"""`console`: a private one-time link into the facilitators' and leaders' console."""
+
+from __future__ import annotations
+
+from bot.console.signin import console_link
+from bot.messages import Reply
+from bot.registry import FACILITATORS_AND_LEADERS, CommandSpec, Usage
+from bot.turn import Turn
+
+
+async def console(turn: Turn) -> Reply:
+    """The person's own sign-in link, good once for a few minutes."""
+    services = turn.services
+    return await console_link(
+        turn, services.console, services.options.public_url, services.clock.now()
+    )
+
+
+COMMANDS = (
+    CommandSpec(
+        name="console",
+        handle=console,
+        usage=(
+            Usage(
+                "console",
+                "your own link to the console, to plan and follow the programme in a browser",
+                FACILITATORS_AND_LEADERS,
+            ),
+        ),
+        rank=85,
+    ),
+)

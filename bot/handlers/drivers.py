@@ -1,0 +1,192 @@
+"""`drivers`: section 4's anonymous board of what drains us and keeps us going."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import number
+from bot.errors import CrbotError, ErrorCode
+from bot.features import drivers as drivers_view
+from bot.messages import Context, Reply, Target, Text
+from bot.registry import FACILITATORS_AND_LEADERS, LEADERS, CommandSpec, Usage, by_first_word
+from bot.services import Services
+from bot.storage.drivers import Driver
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+def _checked(text: str, limit: int, example: str) -> str | Reply:
+    text = text.strip()
+    if not text:
+        return Reply.saying(f"Write it after the word, for example `{example}`.")
+    if len(text) > limit:
+        raise CrbotError(ErrorCode.TOO_LONG)
+    return text
+
+
+def _typed_after(turn: Turn, words: int) -> str:
+    """What was typed after the first `words` words following the command."""
+    parts = turn.command.rest.split(maxsplit=words)
+    return parts[words] if len(parts) > words else ""
+
+
+async def _driver(services: Services, turn: Turn) -> Driver | Reply:
+    """The driver a command names, or a kind reply saying there is none."""
+    args = turn.command.args
+    driver_id = number(args[1]) if len(args) > 1 else None
+    if driver_id is None:
+        return Reply.saying(f"Name the driver by its number, for example `drivers {args[0]} 3`.")
+    found = await services.drivers.get(turn.team.tenant_id, driver_id)
+    if found is None:
+        return Reply.saying(
+            f"There's no driver #{driver_id} on the board. Type `drivers` to see it."
+        )
+    return found
+
+
+def _chosen(turn: Turn, field: str, position: int) -> str:
+    """A form's answer, or the word typed at `position`."""
+    form = turn.incoming.form or {}
+    if field in form:
+        return form[field]
+    args = turn.command.args
+    return args[position] if len(args) > position else ""
+
+
+async def drivers(turn: Turn) -> Reply:
+    """`drivers [add TEXT | sort N WHERE | answer N ANSWER | progress N TEXT]`."""
+    services, args, tenant = turn.services, turn.command.args, turn.tenant
+    action = args[0] if args else ""
+    if action == "add":
+        return await _add(services, turn)
+    if action == "sort":
+        return await _sort(services, turn)
+    if action == "answer":
+        return await _answer(services, turn)
+    if action == "progress":
+        return await _progress(services, turn)
+    place = turn.incoming.place.address
+    items = await services.drivers.board(tenant, place)
+    mine = await services.drivers.own_ids(tenant, turn.person)
+    may_sort = {d.id for d in items if d.id in mine or "facilitator" in turn.roles}
+    return drivers_view.board(items, turn.roles, frozenset(may_sort))
+
+
+async def _add(services: Services, turn: Turn) -> Reply:
+    form = turn.incoming.form or {}
+    typed = form.get("text", _typed_after(turn, 1))
+    text = _checked(typed, drivers_view.MAX_DRIVER, "drivers add Short staffing on weekends")
+    if isinstance(text, Reply):
+        return text
+    category = drivers_view.category_of(form.get("control", "")) or "unsorted"
+    tenant = turn.team.tenant_id
+    place = turn.incoming.place.address
+    added = await services.drivers.add(
+        tenant, place, text, category, turn.person, services.clock.now()
+    )
+    log.info("driver added", extra={"tenant": tenant, "item": added.id})
+    if category == "unsorted":
+        return Reply(
+            summary=f"Added #{added.id}, anonymously",
+            blocks=(
+                Text(text=f"Added anonymously as #{added.id}. Who can change it?"),
+                drivers_view.sort_buttons(added.id),
+                Context(text=drivers_view.ANONYMOUS),
+            ),
+        )
+    return Reply.saying(
+        f"Added anonymously as #{added.id}, under “{drivers_view.CATEGORIES[category]}”.",
+        drivers_view.ANONYMOUS,
+    )
+
+
+async def _sort(services: Services, turn: Turn) -> Reply:
+    driver = await _driver(services, turn)
+    if isinstance(driver, Reply):
+        return driver
+    tenant = turn.team.tenant_id
+    facilitator = "facilitator" in turn.roles
+    if not facilitator and not await services.drivers.added_by(tenant, driver.id, turn.person):
+        return Reply.saying("Only the person who added a driver, or a facilitator, can sort it.")
+    if driver.answer is not None and not facilitator:
+        return Reply.saying(
+            f"Leadership has answered #{driver.id}, so it stays where it is; "
+            "a facilitator can still move it."
+        )
+    category = drivers_view.category_of(_chosen(turn, "control", 2))
+    if category is None:
+        return Reply(
+            summary=f"Where does #{driver.id} sit?",
+            blocks=(
+                Text(text=f"Who can change #{driver.id}?"),
+                drivers_view.sort_buttons(driver.id),
+            ),
+        )
+    await services.drivers.sort(tenant, driver.id, category)
+    return Reply.saying(f"Moved #{driver.id} to “{drivers_view.CATEGORIES[category]}”.")
+
+
+async def _answer(services: Services, turn: Turn) -> Reply:
+    driver = await _driver(services, turn)
+    if isinstance(driver, Reply):
+        return driver
+    if driver.category != "leadership" and driver.answer is None:
+        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
+    answer = drivers_view.answer_of(_chosen(turn, "answer", 2))
+    if answer is None:
+        choices = ", ".join(f"`drivers answer {driver.id} {key}`" for key in drivers_view.ANSWERS)
+        return Reply.saying(f"Answer with one of {choices}.")
+    tenant = turn.team.tenant_id
+    await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
+    await turn.port.send(
+        Target(tenant=tenant, address=driver.place), drivers_view.answer_post(driver, answer)
+    )
+    log.info("driver answered", extra={"tenant": tenant, "item": driver.id})
+    moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
+    return Reply.saying(f"Posted your answer on #{driver.id} to the team{moved}.")
+
+
+async def _progress(services: Services, turn: Turn) -> Reply:
+    driver = await _driver(services, turn)
+    if isinstance(driver, Reply):
+        return driver
+    if driver.category != "leadership":
+        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
+    form = turn.incoming.form or {}
+    text = _checked(
+        form.get("text", _typed_after(turn, 2)),
+        drivers_view.MAX_PROGRESS,
+        f"drivers progress {driver.id} We have started ...",
+    )
+    if isinstance(text, Reply):
+        return text
+    tenant = turn.team.tenant_id
+    await services.drivers.record_progress(tenant, driver.id, text, services.clock.now())
+    await turn.port.send(
+        Target(tenant=tenant, address=driver.place), drivers_view.progress_post(driver, text)
+    )
+    return Reply.saying(f"Posted progress on #{driver.id} to the team.")
+
+
+COMMANDS = (
+    CommandSpec(
+        name="drivers",
+        handle=drivers,
+        aliases=("driver",),
+        allowed_for=by_first_word({"answer": LEADERS, "progress": FACILITATORS_AND_LEADERS}),
+        usage=(
+            Usage("drivers", "our board of what drains us and keeps us going"),
+            Usage("drivers add ...", "add one anonymously"),
+            Usage("drivers sort N mine|leadership|cannot", "sort one you added"),
+            Usage("drivers sort N ...", "sort any driver on the board", frozenset({"facilitator"})),
+            Usage(
+                "drivers answer N this-year|next-year|unlikely",
+                "answer a leadership driver",
+                LEADERS,
+            ),
+            Usage("drivers progress N ...", "share progress on a driver", FACILITATORS_AND_LEADERS),
+        ),
+        rank=55,
+    ),
+)

@@ -1,0 +1,54 @@
+"""`compassion-steps` (all six steps, or one) and `tips`: the pack's own words, built once."""
+
+from __future__ import annotations
+
+from bot.features import steps
+from bot.messages import Reply
+from bot.registry import CommandSpec, Usage
+from bot.turn import Turn
+
+# Enough for every way of naming a step; odd spellings beyond it are simply built each time.
+PACK_REPLIES = 512
+_built: dict[tuple[int, str, tuple[str, ...]], Reply] = {}
+
+
+async def pack_words(turn: Turn) -> Reply:
+    """The steps and the tips: the same for everyone with the pack, so each is built once."""
+    key = (id(turn.loaded), turn.command.name, turn.command.args)
+    known = _built.get(key)
+    if known is not None:
+        return known
+    pack, args = turn.pack, turn.command.args
+    if turn.command.name == "tips" or args[:1] == ("tips",):
+        reply = steps.tips(pack)
+    elif not args:
+        reply = steps.all_steps(pack)
+    else:
+        reply = steps.one_step(pack, steps.find_step(pack, args))
+    if len(_built) < PACK_REPLIES:
+        _built[key] = reply
+    return reply
+
+
+COMMANDS = (
+    CommandSpec(
+        name="steps",
+        handle=pack_words,
+        aliases=("step",),
+        usage=(
+            Usage("compassion-steps", "the six Compassionate Action Steps"),
+            Usage(
+                "compassion-steps 3",
+                "one step with its questions (or name it: `compassion-steps empathy`)",
+            ),
+        ),
+        menu="The six Compassionate Action Steps",
+        rank=10,
+    ),
+    CommandSpec(
+        name="tips",
+        handle=pack_words,
+        usage=(Usage("compassion-steps tips", "phrases for moving from empathy to action"),),
+        rank=11,
+    ),
+)
