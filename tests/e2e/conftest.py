@@ -66,7 +66,7 @@ def missing_prerequisites() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prerequisites() -> None:
     """Skip, or in CI fail, when a piece of the Teams client is missing."""
     missing = missing_prerequisites()
@@ -165,25 +165,25 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where both processes run and log, and crbot keeps its SQLite database."""
     return tmp_path_factory.mktemp("e2e")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playground_config() -> dict[str, Any]:
     """The Playground's tenant, bot, people and team, as it reads them."""
     return dict(yaml.safe_load(CONFIG.read_text()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pack() -> Pack:
     """The content pack the bot serves, so tests expect its words rather than copies."""
     return load_pack(pack_folder(PACK))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def crbot_server(
     prerequisites: None, workdir: Path, playground_config: dict[str, Any]
 ) -> Iterator[_Process]:
@@ -207,7 +207,7 @@ def crbot_server(
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playground(
     crbot_server: _Process, workdir: Path, playground_config: dict[str, Any]
 ) -> Iterator[Playground]:
@@ -243,9 +243,13 @@ def playground(
         process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(prerequisites: None) -> Iterator[Browser]:
-    """Debian's Chromium, headless; Playwright downloads no browser of its own."""
+    """Debian's Chromium, headless; Playwright downloads no browser of its own.
+
+    Module-scoped, like everything here: Playwright's sync API holds an event loop open until
+    it stops, and the async tests after these need none running.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
