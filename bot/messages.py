@@ -55,6 +55,9 @@ class Incoming(_Frozen):
     # Teams channel, nothing in a direct message or the shell. Help and hints use it, because a
     # bare `ask ...` typed in a channel is posted to everyone and never reaches the bot.
     prefix: str = ""
+    # The same where private replies are shown, when that is elsewhere: Teams shows them in the
+    # person's personal chat, where the bare words work. None: where `prefix` applies.
+    private_prefix: str | None = None
 
 
 class Heading(_Frozen):
@@ -76,6 +79,18 @@ class Text(_Frozen):
 
     def fallback(self) -> str:
         """Plain-text form."""
+        return self.text
+
+
+class Markdown(_Frozen):
+    """Words a person wrote in Markdown (a leader's follow-up, a post from a file), which each
+    platform renders in its own syntax; as plain text it reads as written."""
+
+    kind: Literal["markdown"] = "markdown"
+    text: str
+
+    def fallback(self) -> str:
+        """Plain-text form: Markdown is made to be read as it is."""
         return self.text
 
 
@@ -228,7 +243,7 @@ class Link(_Frozen):
 
 
 Block = Annotated[
-    Heading | Text | Bullets | Image | File | Buttons | Poll | Divider | Context | Link,
+    Heading | Text | Markdown | Bullets | Image | File | Buttons | Poll | Divider | Context | Link,
     Field(discriminator="kind"),
 ]
 

@@ -28,6 +28,7 @@ from bot.messages import (
     FormField,
     Heading,
     Link,
+    Markdown,
     Poll,
     Reply,
     Text,
@@ -38,6 +39,9 @@ from tests.replies import every_reply
 from tests.test_slack_render import assert_within_limits
 
 Json = dict[str, Any]
+# "The cumulative limit for all markdown blocks in a single payload is 12,000 characters."
+# (docs.slack.dev, reference/block-kit/blocks/markdown-block)
+MARKDOWN_PER_MESSAGE = 12_000
 
 
 def refusals(native: Json) -> list[str]:
@@ -77,6 +81,10 @@ def message_refusals(rendered: Rendered) -> list[str]:
             assert_within_limits(message.blocks)
         except AssertionError as error:
             problems.append(f"message beyond a limit: {error}")
+        # slack_sdk checks one markdown block; Slack's limit is on all of a message's together.
+        authored = sum(len(b["text"]) for b in message.blocks if b["type"] == "markdown")
+        if authored > MARKDOWN_PER_MESSAGE:
+            problems.append(f"{authored} characters of markdown in one message")
     return problems
 
 
@@ -111,6 +119,16 @@ async def test_slack_sdk_accepts_every_block_message_modal_and_home_tab_the_bot_
 
     assert refused == {}
 
+
+# Markdown as people write it, short and very long; `<!here>` must never reach Slack as one.
+PARAGRAPH = "## Heading\n\nSome **bold**, *italic* and a [link](https://example.org) <!here>."
+AUTHORED = [
+    PARAGRAPH,
+    "\n\n".join([PARAGRAPH] * 200),
+    "```\n" + "code line *\n" * 2000 + "```",
+    "x" * 30_000,
+    "ü " * 9000,
+]
 
 # Any reply the model allows, however odd: blank or huge words, Slack's control characters,
 # forms with no fields or initial values of the wrong shape. Field names are the code's own.
@@ -153,6 +171,7 @@ blocks = st.one_of(
     st.builds(Divider),
     st.builds(Context, text=words),
     st.builds(Link, url=short, label=short),
+    st.builds(Markdown, text=words | st.sampled_from(AUTHORED)),
 )
 any_reply = st.builds(
     Reply, summary=words, blocks=st.lists(blocks, max_size=40).map(tuple), shareable=st.booleans()
@@ -163,3 +182,18 @@ any_reply = st.builds(
 @given(any_reply)
 def test_slack_sdk_accepts_whatever_the_core_could_say(reply: Reply) -> None:
     assert every_refusal(reply) == []
+
+
+def test_authored_markdown_past_slacks_limit_fills_messages_up_to_it_and_loses_nothing() -> None:
+    text = "\n\n".join(f"Paragraph {n}: " + "**kind** words " * 40 for n in range(60))
+    assert len(text) > 3 * MARKDOWN_PER_MESSAGE
+
+    rendered = render(Reply(summary="A long post", blocks=(Markdown(text=text),)))
+
+    assert len(rendered.messages) > 3
+    assert message_refusals(rendered) == []
+    pieces = [b["text"] for m in rendered.messages for b in m.blocks]
+    assert {b["type"] for m in rendered.messages for b in m.blocks} == {"markdown"}
+    assert "\n\n".join(pieces) == text.strip()  # cut between paragraphs, every word kept
+    # Each message is filled close to what Slack takes, not one paragraph a message.
+    assert all(len("".join(b["text"] for b in m.blocks)) > 8000 for m in rendered.messages[:-1])

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.slack import markdown
 from bot.messages import (
     Block,
     Bullets,
@@ -28,6 +29,7 @@ from bot.messages import (
     Heading,
     Image,
     Link,
+    Markdown,
     Poll,
     Reply,
     Text,
@@ -118,8 +120,10 @@ class _Builder:
     """Collects blocks and the forms their buttons open, numbering buttons as it goes."""
 
     upload_images: bool = False
-    # Messages carry files as uploads beside them; a modal or the Home tab cannot.
+    # Messages carry files as uploads beside them and take `markdown` blocks; a modal or the
+    # Home tab can do neither.
     upload_files: bool = True
+    markdown_blocks: bool = True
     blocks: list[Json] = field(default_factory=list)
     forms: dict[str, Form] = field(default_factory=dict)
     images: list[Image] = field(default_factory=list)
@@ -175,6 +179,11 @@ class _Builder:
                 self.blocks.append({"type": "header", "text": _plain(block.text, HEADER_TEXT)})
         elif isinstance(block, Text):
             self.blocks.extend(_sections(escape(block.text)))
+        elif isinstance(block, Markdown) and self.markdown_blocks:
+            self.blocks.extend(markdown.markdown_blocks(block.text, chunks))
+        elif isinstance(block, Markdown):
+            for text in markdown.packed(markdown.mrkdwn(block.text), SECTION_TEXT, "\n", chunks):
+                self.blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
         elif isinstance(block, Bullets):
             self.blocks.extend(_sections(escape(block.fallback())))
         elif isinstance(block, Buttons):
@@ -232,7 +241,8 @@ class Rendered:
 
 
 def _size(block: Json) -> int:
-    return len(json.dumps(block))
+    # Slack counts characters, not the escapes `json.dumps` writes for every non-ASCII one.
+    return len(json.dumps(block, ensure_ascii=False))
 
 
 def render(reply: Reply, *, share: str | None = None, upload_images: bool = False) -> Rendered:
@@ -304,7 +314,7 @@ def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
 
 def surface_blocks(reply: Reply) -> tuple[list[Json], dict[str, Form]]:
     """Blocks for a modal or the Home tab: one surface, so cut at 100 blocks with a note."""
-    builder = _Builder(upload_files=False)
+    builder = _Builder(upload_files=False, markdown_blocks=False)
     for block in reply.blocks:
         builder.add(block)
     # A view needs at least one block; a reply with none shows its summary.

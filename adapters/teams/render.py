@@ -26,6 +26,7 @@ from adapters.teams.buttons import (
     rows,
     submit_data,
 )
+from adapters.teams.markdown import authored
 from bot.messages import (
     Block,
     Bullets,
@@ -36,6 +37,7 @@ from bot.messages import (
     Heading,
     Image,
     Link,
+    Markdown,
     Poll,
     Reply,
     Text,
@@ -101,6 +103,8 @@ def element(block: Block, actions: Actions, pictures: Pictures = NO_PICTURES) ->
         return [_text(block.text, size="Large", weight="Bolder")]
     if isinstance(block, Text):
         return [_text(block.text)]
+    if isinstance(block, Markdown):
+        return authored(block.text)
     if isinstance(block, Bullets):
         marks = [f"{i}." if block.numbered else "-" for i in range(1, len(block.items) + 1)]
         lines = [f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True)]

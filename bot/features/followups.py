@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.errors import CrbotError, ErrorCode
-from bot.messages import Context, Heading, Person, Reply, Target, Text
+from bot.messages import Context, Heading, Markdown, Person, Reply, Target
 from bot.ports import ChatPort
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,9 @@ def follow_up_reply(text: str, author: str | None) -> Reply:
         summary="A follow-up from your circle's leaders",
         blocks=(
             Heading(text="Following up on our circle"),
-            Text(text=text),
+            # The leader's own words, often Markdown from a form or a file: each platform shows
+            # its headings, emphasis and links natively.
+            Markdown(text=text),
             Context(text=by),
         ),
         private=False,

@@ -27,6 +27,7 @@ from bot.messages import (
     Form,
     FormField,
     Heading,
+    Markdown,
     Person,
     Reply,
     Target,
@@ -204,7 +205,7 @@ def missed_notice(rollout: RolloutRecord, section: int, local: datetime, text: s
         summary="Your follow-up was not posted",
         blocks=(
             Text(text=words),
-            Text(text=text),
+            Markdown(text=text),
             follow_up_button(rollout, section, "Post it now", text),
             Context(
                 text="Post it as it is, edit it first, or choose a new time. "
