@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ GREETINGS = {
     "thx": "thanks",
 }
 GREETING_PUNCTUATION = ".!?,;: "
+# A command named in a reply: `checkin reminders off`.
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 # Ids and positions the bot hands out stay far below this; a longer run of digits names nothing,
@@ -50,6 +53,19 @@ class Vocabulary:
 
     names: frozenset[str]
     aliases: Mapping[str, str]
+
+    def fit(self, text: str, prefix: str) -> str:
+        """`text` with each command it names in backticks as it must be typed after `prefix`."""
+        if not prefix or "`" not in text:
+            return text
+        return _CODE.sub(lambda found: self._fitted(found, prefix), text)
+
+    def _fitted(self, found: re.Match[str], prefix: str) -> str:
+        words = found.group(1)
+        head = words.split(" ", 1)[0].lower()
+        if head == PREFIX or head in self.names or head in self.aliases:
+            return f"`{typed_as(words, prefix)}`"
+        return found.group(0)
 
     def parse(self, text: str) -> Command:
         """Read one line; unknown words become the command `unknown`."""

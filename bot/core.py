@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import logcontext, metrics
-from bot.commands import Command
+from bot.commands import Command, Vocabulary
 from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.features import home as home_view
 from bot.handlers import discover
 from bot.handlers.ask import deliver_waiting
 from bot.handlers.home import home_of
-from bot.messages import Image, Incoming, Person, Reply
+from bot.messages import Block, Bullets, Context, Heading, Image, Incoming, Person, Reply, Text
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.registry import Registry
@@ -32,6 +32,19 @@ from content.loader import LoadedPack
 __all__ = ["Core", "CoreOptions", "Turn"]
 
 log = logging.getLogger(__name__)
+
+FITTED_REPLIES = 512
+
+
+def fit_block(block: Block, vocabulary: Vocabulary, prefix: str) -> Block:
+    """One block with the commands its words name fitted to `prefix`; the same block if none."""
+    if isinstance(block, Text | Context | Heading):
+        text = vocabulary.fit(block.text, prefix)
+        return block if text == block.text else block.model_copy(update={"text": text})
+    if isinstance(block, Bullets):
+        items = tuple(vocabulary.fit(item, prefix) for item in block.items)
+        return block if items == block.items else block.model_copy(update={"items": items})
+    return block
 
 
 class Core:
@@ -52,6 +65,8 @@ class Core:
         )
         self.commands = commands or discover()
         metrics.name_commands(self.commands.names)
+        # Replies the handlers share (the steps) are fitted once per prefix, not per request.
+        self._fitted: dict[tuple[int, str], tuple[Reply, Reply]] = {}
 
     def __getattr__(self, name: str) -> Any:
         # The stores and settings live on `services`; older callers still reach them here.
@@ -62,31 +77,60 @@ class Core:
         command = self.commands.parse(incoming.text)
         context = {"tenant": incoming.person.tenant, "command": command.name}
         with logcontext.request(), metrics.request(incoming.person.tenant, command.name) as timing:
-            try:
-                turn = await self._turn(incoming, command, port)
-                if "facilitator" in turn.roles:
-                    # Questions and suggestion batches nobody could read yet go to the first
-                    # facilitator who turns up, whichever way they were named.
-                    await deliver_waiting(self.services, turn.tenant, port)
-                reply = await self._route(turn)
-            except CrbotError as error:
-                timing.outcome = "refused"
-                log.info("request refused: %s", error.code, extra=context)
-                return kind_reply(error.code)
-            except DeliveryError as error:
-                # The platform would not take a post the request makes (the bot is not in the
-                # channel, or the platform is struggling): the person hears it, kindly.
-                timing.outcome = "refused"
-                log.info("request could not post: %s", error.reason, extra=context)
-                return kind_reply(
-                    ErrorCode.CANNOT_POST if error.permanent else ErrorCode.UNAVAILABLE
-                )
-            except Exception:
-                log.exception("request failed", extra=context)
-                return sorry_reply()
-            timing.outcome = "served"
-            log.info("request served", extra=context)
+            reply = await self._answer(incoming, command, port, timing, context)
+        private_prefix = incoming.private_prefix
+        if reply.private and private_prefix is not None:
+            return self.fit(reply, private_prefix)
+        return self.fit(reply, incoming.prefix)
+
+    async def _answer(
+        self,
+        incoming: Incoming,
+        command: Command,
+        port: ChatPort,
+        timing: metrics.RequestTiming,
+        context: dict[str, str],
+    ) -> Reply:
+        try:
+            turn = await self._turn(incoming, command, port)
+            if "facilitator" in turn.roles:
+                # Questions and suggestion batches nobody could read yet go to the first
+                # facilitator who turns up, whichever way they were named.
+                await deliver_waiting(self.services, turn.tenant, port)
+            reply = await self._route(turn)
+        except CrbotError as error:
+            timing.outcome = "refused"
+            log.info("request refused: %s", error.code, extra=context)
+            return kind_reply(error.code)
+        except DeliveryError as error:
+            # The platform would not take a post the request makes (the bot is not in the
+            # channel, or the platform is struggling): the person hears it, kindly.
+            timing.outcome = "refused"
+            log.info("request could not post: %s", error.reason, extra=context)
+            return kind_reply(ErrorCode.CANNOT_POST if error.permanent else ErrorCode.UNAVAILABLE)
+        except Exception:
+            log.exception("request failed", extra=context)
+            return sorry_reply()
+        timing.outcome = "served"
+        log.info("request served", extra=context)
+        return reply
+
+    def fit(self, reply: Reply, prefix: str) -> Reply:
+        """The reply with every command it names as the person must type it where they are."""
+        if not prefix:
             return reply
+        key = (id(reply), prefix)
+        known = self._fitted.get(key)
+        if known is not None and known[0] is reply:
+            return known[1]
+        vocabulary = self.commands.vocabulary
+        blocks = tuple(fit_block(block, vocabulary, prefix) for block in reply.blocks)
+        changed = any(new is not old for new, old in zip(blocks, reply.blocks, strict=True))
+        fitted = reply.model_copy(update={"blocks": blocks}) if changed else reply
+        if len(self._fitted) >= FITTED_REPLIES:
+            self._fitted.clear()
+        self._fitted[key] = (reply, fitted)
+        return fitted
 
     async def _turn(self, incoming: Incoming, command: Command, port: ChatPort) -> Turn:
         services, tenant = self.services, incoming.person.tenant
@@ -116,7 +160,8 @@ class Core:
     async def welcome(self, tenant: str, prefix: str = "") -> Reply:
         """The welcome for a channel the bot joined, or a person who joined it."""
         pack = self.services.pack_of(await self.services.team(tenant)).pack
-        return home_view.welcome(pack, self.commands.help_lines(frozenset()), prefix)
+        welcome = home_view.welcome(pack, self.commands.help_lines(frozenset()), "")
+        return self.fit(welcome, prefix)
 
     def image_file(self, image: Image) -> str:
         """The file behind an Image block, for adapters that upload it."""

@@ -137,13 +137,20 @@ def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
             via_button=True,
             private_place=private,
             prefix="" if private else MENTION_PREFIX,
+            private_prefix="",
         )
     text = command_text(activity)
     if len(text) > MAX_COMMAND_CHARS:
         return None
     prefix = "" if private else MENTION_PREFIX
     return Incoming(
-        person=person, place=place, text=text or "help", private_place=private, prefix=prefix
+        person=person,
+        place=place,
+        text=text or "help",
+        private_place=private,
+        prefix=prefix,
+        # Private replies go to the person's personal chat, where the bare words work.
+        private_prefix="",
     )
 
 

@@ -10,8 +10,8 @@ from bot.turn import Turn
 
 async def show_help(turn: Turn) -> Reply:
     """Everyone's commands plus those the person's roles allow."""
-    lines = turn.commands.help_lines(turn.roles)
-    return help_reply(lines, turn.incoming.prefix, turn.pack.info.title)
+    # The router fits every command a reply names to where it was asked, these included.
+    return help_reply(turn.commands.help_lines(turn.roles), "", turn.pack.info.title)
 
 
 COMMANDS = (

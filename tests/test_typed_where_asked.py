@@ -1,0 +1,79 @@
+"""Help and hints name each command as it must be typed where the person asked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core import Core
+from bot.messages import Incoming, Person, Target
+from tests.conftest import FakePort, FrozenClock
+from tests.fakes.slack_api import SlackStack, running_slack
+
+
+@pytest.fixture
+async def stack(core: Core, engine: AsyncEngine, clock: FrozenClock) -> AsyncIterator[SlackStack]:
+    async with running_slack(core, engine, clock) as running:
+        yield running
+
+
+async def test_help_from_a_slack_channel_names_the_slash_command(stack: SlackStack) -> None:
+    status, body = await stack.slack.command("help")
+
+    assert status == 200
+    words = json.dumps(json.loads(body)["blocks"])
+    assert "`/compassion-steps ask ...`" in words
+    assert "`/compassion-steps privacy show-me`" in words
+    # The slash command is itself the steps: never `/compassion-steps compassion-steps`.
+    assert "`/compassion-steps`" in words and "compassion-steps compassion-steps" not in words
+    assert "`ask ...`" not in words
+
+
+async def test_a_hint_in_a_slack_channel_names_the_slash_command(stack: SlackStack) -> None:
+    _, body = await stack.slack.command("reflections")
+
+    assert "`/compassion-steps scenario`" in json.dumps(json.loads(body)["blocks"])
+
+
+async def test_help_in_a_slack_direct_message_takes_the_bare_words(stack: SlackStack) -> None:
+    typed = {"type": "message", "channel_type": "im", "user": "U1", "text": "help"}
+    typed |= {"channel": "D1", "ts": "1700000000.000300"}
+
+    await stack.slack.event(typed, event_id="EvHelpDm")
+
+    (answer,) = stack.fake.called("chat.postMessage")
+    words = json.dumps(answer["blocks"])
+    assert "`ask ...`" in words and "/compassion-steps ask" not in words
+
+
+def teams_channel(text: str) -> Incoming:
+    return Incoming(
+        person=Person(tenant="teams:t1", user_id="29:ada"),
+        place=Target(tenant="teams:t1", address="19:channel"),
+        text=text,
+        prefix="@crbot ",
+        private_prefix="",
+    )
+
+
+async def test_a_teams_channel_hears_the_mention_and_a_personal_chat_the_bare_words(
+    core: Core, port: FakePort
+) -> None:
+    welcome = (await core.welcome("teams:t1", "@crbot ")).plain_text()
+    assert "`@crbot ask ...`" in welcome and "`@crbot compassion-steps`" in welcome
+
+    # Teams shows private replies in the personal chat, where the bare words work.
+    private = await core.handle(teams_channel("help"), port)
+    assert private.private
+    assert "`ask ...`" in private.plain_text() and "@crbot" not in private.plain_text()
+
+
+async def test_words_in_backticks_that_name_no_command_are_left_as_written(core: Core) -> None:
+    vocabulary = core.commands.vocabulary
+    fitted = vocabulary.fit(
+        "Type `checkin reminders off`; the code is `K7Q2`.", "/compassion-steps "
+    )
+    assert fitted == "Type `/compassion-steps checkin reminders off`; the code is `K7Q2`."
