@@ -8,18 +8,23 @@ That must match the source, changed only where the platform has no such construc
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from slack_sdk.models.blocks import Block
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.shell.render import render as shell_render
 from adapters.slack.render import home_view, render
 from adapters.teams.render import card
+from bot.core import Core
 from bot.features.followups import follow_up_reply
 from bot.messages import Markdown, Reply
+from tests.conftest import FrozenClock
+from tests.fakes.slack_api import running_slack
 
 Json = dict[str, Any]
 # (role, quote depth, runs); a run is (text, styles, link).
@@ -221,3 +226,38 @@ def test_a_follow_up_is_posted_as_the_leaders_markdown_on_both_platforms() -> No
 
     assert {"type": "markdown", "text": words} in message.blocks
     assert words in texts
+
+
+async def test_a_markdown_follow_up_from_app_home_reaches_slack_as_a_markdown_block(
+    core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock) as stack:
+        await core.team_settings.grant("slack:T1", "lee", "leader")
+        await stack.slack.event(
+            {"type": "app_home_opened", "user": "lee", "tab": "home"}, event_id="EvLee"
+        )
+        home = stack.fake.called("views.publish")[-1]["view"]["blocks"]
+        (follow_up,) = [
+            element
+            for block in home
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["text"]["text"] == "Post a follow-up"
+        ]
+        await stack.slack.click(follow_up, user="lee", channel=None)
+        (opened,) = stack.fake.called("views.open")
+        status, _ = await stack.slack.submit(
+            opened["view"],
+            {
+                "channel": {"value": {"selected_conversation": "C9"}},
+                "text": {"value": {"value": SAMPLE}},
+                "as": {"value": {"selected_option": {"value": "the bot"}}},
+            },
+            user="lee",
+        )
+
+    assert status == 200
+    (posted,) = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]
+    blocks = json.loads(posted["blocks"]) if isinstance(posted["blocks"], str) else posted["blocks"]
+    (authored,) = [block for block in blocks if block["type"] == "markdown"]
+    assert seen(authored["text"]) == seen(SAMPLE.strip())
