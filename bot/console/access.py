@@ -99,7 +99,7 @@ class ConsoleAccess:
                 )
                 .values(used_at=now)
             )
-            if spent.rowcount != 1:  # type: ignore[attr-defined]
+            if spent.rowcount != 1:
                 return None
             link = await session.get(ConsoleLinkRow, key)
             assert link is not None  # just updated in this transaction

@@ -37,6 +37,11 @@ def calendar_file(
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=minutes or DEFAULT_CIRCLE_MINUTES))
         event.add("summary", f"Circle · Section {circle.section}: {title}")
+        if section and section.circle_agendas:
+            # The agenda's parts, so a facilitator's calendar says what the circle will do.
+            agenda = section.circle_agendas[0]
+            parts = "\n".join(f"{part.title} ({part.minutes} min)" for part in agenda.parts)
+            event.add("description", f"{agenda.title}\n{parts}")
         event.add("categories", ["circle"])
         reminder = Alarm()
         reminder.add("action", "DISPLAY")

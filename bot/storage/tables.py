@@ -494,3 +494,15 @@ class ConsoleSessionRow(ConsoleAccessColumns, Base):
 
     __tablename__ = "console_sessions"
     __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
+
+
+class ConsoleFeedRow(Base):
+    """A rollout's calendar feed, by a digest of the secret its address carries: a calendar
+    app fetches it without signing in, and a facilitator stops it by deleting the row."""
+
+    __tablename__ = "console_feeds"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    rollout_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_console_feeds_rollout", "tenant_id", "rollout_id"),)

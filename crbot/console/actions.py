@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.commands import number
 from bot.console.access import seal, seal_matches
-from bot.console.changes import ACTIONS, CONFIRMED, Change, apply, question
+from bot.console.changes import ACTIONS, CONFIRMED, Change, Done, apply, question
 from bot.rollouts.plan import PlanError
 from bot.rollouts.store import RolloutRecord
 from content.models import Pack
@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 
 NOTICE_FIELDS = ("notice", "rollout", "undo", "section", "date", "time")
 READ_ONLY = "Leaders can read the programme here; its facilitators change it."
+
+
+async def rollout_of(
+    services: ConsoleServices, request: web.Request, visitor: Visitor
+) -> RolloutRecord:
+    """The visitor's own team's rollout the address names; 404 for any other."""
+    found = await services.rollouts.store.get(visitor.session.tenant, request.match_info["rollout"])
+    if found is None:
+        raise web.HTTPNotFound(text="That programme isn't here.", headers=HEADERS)
+    return found
 
 
 def change_of(action: str, fields: Mapping[str, object]) -> Change:
@@ -55,6 +65,16 @@ def notice_of(query: Mapping[str, str], session_token: str) -> dict[str, object]
     }
 
 
+def to_programme(session_token: str, rollout_id: str, done: Done) -> web.HTTPSeeOther:
+    """The redirect back to the programme, carrying what was done (and its undo) sealed."""
+    pairs = [("notice", done.words), ("rollout", rollout_id)]
+    if done.undo is not None:
+        pairs += [("undo", done.undo.action), *done.undo.fields().items()]
+    query = urlencode(pairs)
+    sealed = urlencode([("seal", seal(session_token, query))])
+    return web.HTTPSeeOther(f"/console/?{query}&{sealed}#programme-{rollout_id}", headers=HEADERS)
+
+
 class Actions:
     """The handlers behind the programme page's buttons and forms."""
 
@@ -63,11 +83,9 @@ class Actions:
         self.session_cookie = session_cookie
 
     async def _rollout(self, request: web.Request, visitor: Visitor) -> RolloutRecord:
-        store = self.services.rollouts.store
-        found = await store.get(visitor.session.tenant, request.match_info["rollout"])
-        if found is None or request.match_info["action"] not in ACTIONS:
-            raise web.HTTPNotFound(text="That programme isn't here.", headers=HEADERS)
-        return found
+        if request.match_info["action"] not in ACTIONS:
+            raise web.HTTPNotFound(text="That isn't something the console does.", headers=HEADERS)
+        return await rollout_of(self.services, request, visitor)
 
     async def confirm(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         """The question before a change that takes posts off the plan."""
@@ -109,15 +127,8 @@ class Actions:
             words = "I couldn't make that change, and nothing has changed:"
             return message("Nothing has changed", words, status=400, problems=tuple(error.problems))
         log.info("console change made", extra={"tenant": tenant, "command": change.action})
-        pairs = [("notice", done.words), ("rollout", rollout.id)]
-        if done.undo is not None:
-            pairs += [("undo", done.undo.action), *done.undo.fields().items()]
-        query = urlencode(pairs)
-        token = request.cookies.get(self.session_cookie, "")
-        sealed = urlencode([("seal", seal(token, query))])
-        raise web.HTTPSeeOther(
-            f"/console/?{query}&{sealed}#programme-{rollout.id}", headers=HEADERS
-        )
+        session_token = request.cookies.get(self.session_cookie, "")
+        raise to_programme(session_token, rollout.id, done)
 
     async def _pack(self, visitor: Visitor) -> Pack:
         services = self.services

@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
+from bot.console.feeds import CalendarFeeds
 from bot.console.programme import ledger_statuses, programme
 from bot.console.signin import SIGNIN_PATH
 from bot.console.trend import trend
 from bot.features.insights import nothing_shown_line, weekly_rows
 from crbot.console.actions import Actions, notice_of
+from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.pages import HEADERS, STATIC, message, page
 from crbot.web import Mount
@@ -32,14 +34,16 @@ SIGNIN_COOKIE = "crbot_console_signin"
 PREFIX = "/console"
 # The tokens the bot hands out are 43 URL-safe characters; anything else is not one.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+FEEDS_PATH = PREFIX + "/feeds/{rollout:[0-9a-f]{1,36}}"
 CHANGE_PATH = PREFIX + "/programme/{rollout:[0-9a-f]{1,36}}/{action:[a-z]{1,10}}"
 
 
 def console_mount(services: ConsoleServices, public_url: str) -> Mount:
     """The console's routes, for `crbot.web.build_app`."""
     secure = public_url.startswith("https://")
-    handlers = _Handlers(services, secure)
     actions = Actions(services, SESSION_COOKIE)
+    feeds = Feeds(services, public_url, SESSION_COOKIE)
+    handlers = _Handlers(services, secure, feeds.feeds)
 
     def mount(app: web.Application) -> None:
         app.router.add_get(SIGNIN_PATH, handlers.signin_page)
@@ -48,6 +52,9 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(PREFIX, handlers.to_console)
         app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
         app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
+        app.router.add_post(FEEDS_PATH + "/start", handlers.signed_in(feeds.start))
+        app.router.add_post(FEEDS_PATH + "/stop", handlers.signed_in(feeds.stop))
+        app.router.add_get(FEED_PATH, feeds.serve)
         app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
         app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
         app.router.add_static(f"{PREFIX}/static", STATIC)
@@ -56,9 +63,10 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
 
 
 class _Handlers:
-    def __init__(self, services: ConsoleServices, secure: bool) -> None:
+    def __init__(self, services: ConsoleServices, secure: bool, feeds: CalendarFeeds) -> None:
         self.services = services
         self.secure = secure
+        self.feeds = feeds
 
     def _cookie(self, response: web.StreamResponse, name: str, value: str, age: int) -> None:
         response.set_cookie(
@@ -153,6 +161,7 @@ class _Handlers:
             programmes=shown,
             pack_title=pack.info.title,
             notice=notice_of(request.query, token),
+            feeds=await self.feeds.running(tenant, [each.rollout_id for each in shown]),
         )
 
     async def trend(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:

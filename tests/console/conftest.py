@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from content.loader import LoadedPack
 from tests.conftest import FrozenClock
-from tests.console.site import ConsoleSite, console_site
+from tests.console.site import ConsoleSite, console_site, plan_two_sections
 
 
 @pytest.fixture
@@ -19,3 +19,9 @@ async def site(
     """The console on 127.0.0.1, over plain HTTP, its links sent in the team's channel."""
     async with console_site(engine, clock, packs) as running:
         yield running
+
+
+@pytest.fixture
+async def two_sections(site: ConsoleSite) -> None:
+    """Sections 1 and 2 planned from chat (Monday 15 March 2027), for tests that change them."""
+    await plan_two_sections(site)

@@ -17,15 +17,10 @@ from tests.console.site import (
     form,
     forms,
     page_words,
-    plan_two_sections,
     sign_in,
 )
 
-
-@pytest.fixture(autouse=True)
-async def two_sections(site: ConsoleSite) -> None:
-    """Sections 1 and 2 planned from chat (Monday 15 March 2027)."""
-    await plan_two_sections(site)
+pytestmark = pytest.mark.usefixtures("two_sections")
 
 
 async def planned(engine: AsyncEngine, section: int) -> int:
