@@ -205,3 +205,30 @@ def test_the_shipped_cadence_file_loads_and_a_broken_one_names_its_field(tmp_pat
     broken.write_text("intro: {days: -4, time: 'nine'}\n")
     with pytest.raises(CadenceError, match=r"intro\.time"):
         load_cadence(broken)
+
+
+def test_a_teams_prompt_rhythm_spreads_prompts_through_each_week(
+    pack: Pack, cadence: Cadence
+) -> None:
+    # Section 1's prompts run from Friday 19 March to Monday 12 April; Wednesday 31 March is a
+    # holiday, so that week's Wednesday prompt goes to another of its open days.
+    holiday = date(2027, 3, 31)
+
+    def prompt_days(rhythm: str | None) -> list[date]:
+        posts = plan(pack, cadence, TWO, holidays=(holiday,), prompt_rhythm=rhythm)
+        return [p.local.date() for p in of_kind(posts, "prompt", 1)]
+
+    daily, three, weekly = prompt_days("daily"), prompt_days("three"), prompt_days("weekly")
+    assert daily[0] == date(2027, 3, 19) and daily[-1] == date(2027, 4, 12)
+    assert holiday not in daily and all(day.weekday() < 5 for day in daily)
+    assert len(daily) == 16
+    full_week = [day for day in three if date(2027, 3, 22) <= day <= date(2027, 3, 26)]
+    assert [day.strftime("%a") for day in full_week] == ["Mon", "Wed", "Fri"]
+    holiday_week = [day for day in three if date(2027, 3, 29) <= day <= date(2027, 4, 2)]
+    assert [day.strftime("%a") for day in holiday_week] == ["Mon", "Thu", "Fri"]
+    assert {day.strftime("%a") for day in weekly if day < date(2027, 4, 12)} >= {"Wed"}
+    weeks = [day.isocalendar()[:2] for day in weekly]
+    assert len(weeks) == len(set(weeks)) == 5
+    assert set(three) <= set(daily) and set(weekly) <= set(daily)
+    # Without a choice, the cadence file's rhythm: three a week.
+    assert prompt_days(None) == three

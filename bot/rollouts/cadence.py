@@ -15,6 +15,10 @@ DEFAULT_CADENCE = Path(__file__).resolve().parent / "cadence.yaml"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How often a team's daily prompts come: every open day, three a week, or one a week.
+Rhythm = Literal["daily", "three", "weekly"]
+RHYTHMS: tuple[Rhythm, ...] = ("daily", "three", "weekly")
+PER_WEEK: dict[Rhythm, int] = {"daily": 7, "three": 3, "weekly": 1}
 
 
 class _Strict(BaseModel):
@@ -34,6 +38,12 @@ class Repeating(_Strict):
     time: time
     from_days: int = Field(ge=0, le=60)
     every_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class Prompts(Repeating):
+    """The daily prompts: a rhythm of open days a week, unless `every_days` fixes an interval."""
+
+    rhythm: Rhythm = "daily"
 
 
 class Reminder(_Strict):
@@ -75,7 +85,7 @@ class Cadence(_Strict):
     visual: Offset | None = None
     leader_note: Offset | None = None
     practice: Offset | None = None
-    prompt: Repeating | None = None
+    prompt: Prompts | None = None
     checkin: Repeating | None = None
     checkin_reminder: Reminder | None = None
     surveys: Surveys = Surveys()

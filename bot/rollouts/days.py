@@ -8,7 +8,7 @@ from functools import cached_property
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.rollouts.cadence import WEEKDAYS, Cadence, QuietHours, Weekday
+from bot.rollouts.cadence import WEEKDAYS, Cadence, QuietHours, Rhythm, Weekday
 
 # A post never wanders further than this looking for an allowed slot (a long closure, say).
 MAX_SHIFT_DAYS = 60
@@ -23,6 +23,8 @@ class CohortCalendar(BaseModel):
     quiet_hours: QuietHours | None = None
     holidays: tuple[date, ...] = ()
     holiday_rules: tuple[str, ...] = Field(default=(), max_length=50)
+    # The facilitator's choice of how often prompts come; None follows the cadence file.
+    prompt_rhythm: Rhythm | None = None
 
     @field_validator("working_days")
     @classmethod

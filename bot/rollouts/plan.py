@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
-from bot.rollouts.cadence import Cadence, Offset
+from bot.rollouts.cadence import PER_WEEK, Cadence, Offset, Rhythm
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.kinds import LABELS as LABELS
 from bot.rollouts.kinds import PLANNED as KINDS
@@ -229,19 +229,51 @@ def _plan_section(
     until = following or day + timedelta(days=cadence.last_section_days + 1)
     prompt = cadence.prompt
     if prompt is not None:
-        current = day + timedelta(days=prompt.from_days)
-        while current < until:
-            # Daily prompts go on open days only; a fixed interval moves off closed ones instead.
-            open_day = planner.calendar.is_open_day(current, planner.holidays)
-            if prompt.every_days is not None or open_day:
+        start = day + timedelta(days=prompt.from_days)
+        rhythm = planner.calendar.prompt_rhythm
+        if rhythm is None and prompt.every_days is not None:
+            # A fixed interval from the cadence file moves off closed days instead.
+            current = start
+            while current < until:
                 planner.add("prompt", circle.section, datetime.combine(current, prompt.time))
-            current += timedelta(days=prompt.every_days or 1)
+                current += timedelta(days=prompt.every_days)
+        else:
+            chosen = rhythm or prompt.rhythm
+            for current in prompt_days(planner.calendar, planner.holidays, start, until, chosen):
+                planner.add("prompt", circle.section, datetime.combine(current, prompt.time))
     checkin = cadence.checkin
     if checkin is not None:
         current = day + timedelta(days=checkin.from_days)
         while current < until:
             planner.add("checkin", circle.section, datetime.combine(current, checkin.time))
             current += timedelta(days=checkin.every_days or 7)
+
+
+def prompt_days(
+    calendar: CohortCalendar, holidays: frozenset[date], start: date, until: date, rhythm: Rhythm
+) -> list[date]:
+    """The open days from `start` to before `until` that get a prompt, spread through each week.
+
+    Three a week on Monday to Friday is Monday, Wednesday and Friday; weekly is the middle open
+    day. A holiday takes its day out of the week's choice, so the week still gets its prompts.
+    """
+    weeks: dict[tuple[int, int], list[date]] = {}
+    current = start
+    while current < until:
+        if calendar.is_open_day(current, holidays):
+            weeks.setdefault(current.isocalendar()[:2], []).append(current)
+        current += timedelta(days=1)
+    wanted = PER_WEEK[rhythm]
+    chosen: list[date] = []
+    for days in weeks.values():
+        if wanted >= len(days):
+            chosen.extend(days)
+        elif wanted == 1:
+            chosen.append(days[(len(days) - 1) // 2])
+        else:
+            step = (len(days) - 1) / (wanted - 1)
+            chosen.extend(days[round(index * step)] for index in range(wanted))
+    return chosen
 
 
 def _plan_sustainment(planner: _Planner, cadence: Cadence, live: list[Circle]) -> None:
