@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     # Seconds a call to Teams may go unanswered (botbuilder waits 100): while it waits, it holds
     # a scheduler worker or a person's reply.
     teams_call_timeout: float = Field(default=15.0, gt=0, le=120)
+    # The publisher's own pages, which the Teams app package must link to (Teams shows them on
+    # the app's About page and in the admin centre); `crbot teams package` refuses to build
+    # without real ones. Only the package reads them, so `crbot run` never needs them.
+    teams_website_url: str | None = None
+    teams_privacy_url: str | None = None
+    teams_terms_url: str | None = None
     cadence_path: Path | None = None
 
     @field_validator("database_url")
@@ -147,7 +153,8 @@ class Settings(BaseSettings):
         return RoleBootstrap.parse(self.facilitators, self.leaders)
 
 
-def _variable_name(field: str) -> str:
+def variable_name(field: str) -> str:
+    """The environment variable a Settings field is read from (its alias, or CRBOT_ + its name)."""
     info = Settings.model_fields.get(field)
     if info is None:
         # Errors on aliased fields are already located by the variable's own name.
@@ -167,4 +174,4 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        raise ConfigError(f"{_variable_name(field)}: {first['msg']}") from None
+        raise ConfigError(f"{variable_name(field)}: {first['msg']}") from None

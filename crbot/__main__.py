@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "teams":
             from adapters.teams.package import main as package
 
-            return package(args.out, settings.microsoft_app_id, _say)
+            return package(args.out, settings, _say)
         if args.command == "content":
             return _content(args)
         if args.command == "db":

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import Settings, _variable_name
+from bot.settings import Settings, variable_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -24,7 +24,7 @@ COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
 
 def settings_variables() -> set[str]:
     """The environment name of every Settings field (its alias, or CRBOT_ + its name)."""
-    return {_variable_name(name) for name in Settings.model_fields}
+    return {variable_name(name) for name in Settings.model_fields}
 
 
 def env_example_variables() -> set[str]:

@@ -1,19 +1,29 @@
-"""The Teams app package: manifest.json plus its two icons, checked, in one installable zip."""
+"""The Teams app package: manifest.json plus its two icons, checked, in one installable zip.
+
+`deploy/teams/manifest.json` holds what never changes between installations. The build adds what
+does: the bot's Microsoft app id, the publisher's pages (from settings) and the command menus (from
+the command registry, so a command declared with a `menu` line is offered without editing the file).
+"""
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import math
 import re
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.handlers import discover
+from bot.settings import Settings, variable_name
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "teams"
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -21,6 +31,16 @@ SEMVER = r"^\d+\.\d+\.\d+$"
 COLOR_SIZE = (192, 192)
 OUTLINE_SIZE = (32, 32)
 ACCENT = "#4F6D7A"
+# Teams shows at most this many commands in one list, and a scope belongs to one list only.
+MENU_LIMIT = 10
+# Typed in a channel or group chat, a command's words are a post everyone there reads under the
+# person's name: an anonymous question or suggestion, or what the bot holds about someone, belongs
+# in the personal chat, so the shared menus never offer these.
+PERSONAL_ONLY = frozenset({"ask", "suggest", "privacy"})
+SHARED_SCOPES = ("team", "groupChat")
+# Host names kept for examples, tests and local networks (RFC 2606, RFC 6761): never a real page.
+RESERVED_HOSTS = ("example", "example.com", "example.net", "example.org", "invalid", "test")
+LOCAL_HOSTS = ("localhost", "local", "internal", "lan", "home.arpa")
 
 Https = Annotated[str, Field(pattern=r"^https://\S+$", max_length=2048)]
 
@@ -136,7 +156,9 @@ def validate(manifest: dict[str, Any], files: dict[str, bytes]) -> Manifest:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "manifest"
-        raise PackageError(f"manifest.json: {where}: {first['msg']}") from None
+        command = _command_at(manifest, first["loc"])
+        named = f" (command {command!r})" if command else ""
+        raise PackageError(f"manifest.json: {where}{named}: {first['msg']}") from None
     for name, size, outline in (
         (checked.icons.color, COLOR_SIZE, False),
         (checked.icons.outline, OUTLINE_SIZE, True),
@@ -147,15 +169,106 @@ def validate(manifest: dict[str, Any], files: dict[str, bytes]) -> Manifest:
     return checked
 
 
-def build_package(out: Path, bot_id: str | None = None, folder: Path = DEPLOY) -> Manifest:
-    """Write the installable zip to `out`, with `bot_id` (the Microsoft app id) filled in."""
+def _command_at(manifest: dict[str, Any], loc: tuple[int | str, ...]) -> str | None:
+    # The menus come from the registry, so a fault in one reads better with the command's name
+    # than with two list indexes.
+    if "commands" not in loc:
+        return None
+    node: Any = manifest
+    try:
+        for part in loc[: loc.index("commands") + 2]:
+            node = node[part]
+        title = node["title"]
+    except (LookupError, TypeError):
+        return None
+    return title if isinstance(title, str) else None
+
+
+def page_problem(address: str) -> str | None:
+    """Why `address` is not a page people can open from Teams (https, a real host), or None."""
+    try:
+        parts = urlsplit(address)
+        host = (parts.hostname or "").rstrip(".").lower()
+        _ = parts.port  # reading it checks it: a port past 65535 raises ValueError
+    except ValueError:
+        return "not a web address"
+    if parts.scheme != "https" or any(char.isspace() for char in address):
+        return "not an https:// address"
+    if not host:
+        return "no host name"
+    try:
+        if not ipaddress.ip_address(host).is_global:
+            return f"{host} is a private address, which people outside your network cannot open"
+    except ValueError:
+        pass
+    if _under(host, RESERVED_HOSTS):
+        return f"{host} is a placeholder"
+    if "." not in host or _under(host, LOCAL_HOSTS):
+        return f"{host} is a local name, which people outside your network cannot open"
+    return None
+
+
+def _under(host: str, domains: Sequence[str]) -> bool:
+    return any(host == domain or host.endswith(f".{domain}") for domain in domains)
+
+
+def developer_pages(settings: Settings) -> dict[str, str]:
+    """The manifest's three developer pages from settings; PackageError naming each bad variable."""
+    wanted = (
+        ("websiteUrl", "teams_website_url", settings.teams_website_url, "your website"),
+        ("privacyUrl", "teams_privacy_url", settings.teams_privacy_url, "your privacy statement"),
+        ("termsOfUseUrl", "teams_terms_url", settings.teams_terms_url, "your terms of use"),
+    )
+    pages: dict[str, str] = {}
+    problems: list[str] = []
+    for field, setting, address, page in wanted:
+        problem = "not set" if address is None else page_problem(address)
+        if problem is None and address is not None:
+            pages[field] = address
+        else:
+            problems.append(f"{variable_name(setting)}: {problem} (the https:// address of {page})")
+    if problems:
+        raise PackageError("; ".join(problems))
+    return pages
+
+
+def command_lists(menu: Sequence[tuple[str, str]], scopes: Sequence[str]) -> list[dict[str, Any]]:
+    """The bot's command menus: every menu command in the personal chat, the shareable ones in
+    teams and group chats, in the registry's order."""
+    if len(menu) > MENU_LIMIT:
+        raise PackageError(
+            f"{len(menu)} commands have a menu line and Teams lists at most {MENU_LIMIT}: "
+            "drop the menu line of the least used"
+        )
+    commands = [{"title": name, "description": line} for name, line in menu]
+    shared = [command for command in commands if command["title"] not in PERSONAL_ONLY]
+    shared_scopes = [scope for scope in SHARED_SCOPES if scope in scopes]
+    lists = [{"scopes": ["personal"], "commands": commands}] if "personal" in scopes else []
+    if shared and shared_scopes:
+        lists.append({"scopes": shared_scopes, "commands": shared})
+    return lists
+
+
+def build_package(
+    out: Path,
+    pages: Mapping[str, str],
+    bot_id: str | None = None,
+    folder: Path = DEPLOY,
+    menu: Sequence[tuple[str, str]] | None = None,
+) -> Manifest:
+    """Write the installable zip to `out`: the manifest with the publisher's `pages`, `bot_id`
+    (the Microsoft app id) and the command menus (`menu`, the registry's by default) filled in."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise PackageError(f"manifest.json: {error}") from None
-    if bot_id:
-        for bot in manifest.get("bots", []):
+    if isinstance(manifest.get("developer"), dict):
+        manifest["developer"].update(pages)
+    menu = discover().menu() if menu is None else menu
+    for bot in manifest.get("bots", []):
+        if bot_id:
             bot["botId"] = bot_id
+        bot["commandLists"] = command_lists(menu, bot.get("scopes") or [])
     icons = manifest.get("icons") or {}
     files = {}
     for name in (icons.get("color"), icons.get("outline")):
@@ -191,10 +304,11 @@ def draw_icons(folder: Path = DEPLOY) -> None:
     outline.save(folder / "outline.png", optimize=True)
 
 
-def main(out: Path, bot_id: str | None, say: Callable[[str], None]) -> int:
+def main(out: Path, settings: Settings, say: Callable[[str], None]) -> int:
     """`crbot teams package`: write the zip, or explain in one line what is wrong."""
+    bot_id = settings.microsoft_app_id
     try:
-        checked = build_package(out, bot_id)
+        checked = build_package(out, developer_pages(settings), bot_id)
     except PackageError as error:
         sys.stderr.write(f"crbot: package error: {error}\n")
         return 2
