@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.messages import Bullets, Context, Heading, Image, Reply, Text
 from content.models import Pack, Section, WellnessPractice
 
@@ -35,19 +33,23 @@ def practice(pack: Pack, current_section: int) -> Reply:
     )
 
 
-def prompt(pack: Pack, current_section: int, today: date) -> Reply:
-    """Today's prompt: the same for everyone in the team on a given day."""
-    section = _latest_with(pack, current_section, "daily_prompts")
-    if not section.daily_prompts:
-        words = "There are no daily prompts in this content pack yet."
-        return Reply.saying(words)
-    chosen = section.daily_prompts[today.toordinal() % len(section.daily_prompts)]
+NO_PROMPTS = "There are no daily prompts in this content pack yet."
+
+
+def prompt_section(pack: Pack, current_section: int) -> Section:
+    """The section whose daily prompts serve the current one (an earlier one, while unwritten)."""
+    return _latest_with(pack, current_section, "daily_prompts")
+
+
+def prompt(section: Section, text: str, heading: str = "Today's prompt", when: str = "") -> Reply:
+    """A daily prompt of the section, as posted (`when` says when it was, if not today)."""
+    where = f"Section {section.number}: {section.title}"
     return Reply(
-        summary="Today's prompt",
+        summary=heading,
         blocks=(
-            Heading(text="Today's prompt"),
-            Text(text=chosen),
-            Context(text=f"Section {section.number}: {section.title}"),
+            Heading(text=heading),
+            Text(text=text),
+            Context(text=f"{where} · {when}" if when else where),
         ),
         shareable=True,
     )

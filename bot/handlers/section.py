@@ -6,6 +6,8 @@ from bot.commands import number
 from bot.features import sections
 from bot.messages import Reply, Text
 from bot.registry import FACILITATORS, CommandSpec, Usage, with_arguments
+from bot.rollouts import rotation
+from bot.rollouts.plan import zone_of
 from bot.turn import Turn
 
 
@@ -29,9 +31,33 @@ async def practice(turn: Turn) -> Reply:
 
 
 async def prompt(turn: Turn) -> Reply:
-    """Today's prompt."""
-    today = turn.services.clock.now().date()
-    return sections.prompt(turn.pack, turn.team.current_section, today)
+    """Today's prompt for the team: what was posted today, or what will be, or the latest."""
+    services, pack = turn.services, turn.pack
+    source = sections.prompt_section(pack, turn.team.current_section)
+    if not source.daily_prompts:
+        return Reply.saying(sections.NO_PROMPTS)
+    rollout = await services.rollouts.store.for_place(turn.tenant, turn.incoming.place.address)
+    if rollout is None:
+        # Nothing is posted without a rollout, so the prompt of the day turns with the date.
+        today = services.clock.now().date()
+        texts = source.daily_prompts
+        return sections.prompt(source, texts[today.toordinal() % len(texts)])
+    today = services.clock.now().astimezone(zone_of(rollout.timezone)).date()
+    history = rotation.PromptHistory(services.rollouts.store.sessions)
+    row = await history.today(rollout.id, today)
+    sent = await history.sent(rollout.tenant_id, rollout.address)
+    if row is not None:
+        section, recorded, status = row
+        posted = rotation.find(pack, recorded, section) if status in rotation.REACHED else None
+        if posted is not None:
+            return sections.prompt(*posted)
+        if status == "planned":
+            return sections.prompt(*rotation.pick(pack, section, sent, today))
+    latest = rotation.find(pack, sent[-1].prompt) if sent else None
+    if latest is not None:
+        when = f"posted {sent[-1].day.strftime('%A %d %B')}"
+        return sections.prompt(*latest, heading="The latest prompt", when=when)
+    return sections.prompt(*rotation.pick(pack, turn.team.current_section, sent, today))
 
 
 COMMANDS = (

@@ -6,10 +6,9 @@ The scheduler decides when and guards against doing it twice; this module decide
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.features import sections, surveys
@@ -17,7 +16,7 @@ from bot.features.agreements import with_agreement
 from bot.features.checkins import Checkins
 from bot.messages import Bullets, Context, Heading, Image, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
-from bot.rollouts import leaders, reminders
+from bot.rollouts import leaders, reminders, rotation
 from bot.rollouts.kinds import DETAILS as DETAILS
 from bot.rollouts.kinds import REPEATABLE as REPEATABLE
 from bot.rollouts.kinds import Due as Due
@@ -40,7 +39,7 @@ TICKED_BY = {
     "survey": ("survey",),
 }
 REPLY_CACHE_SIZE = 512
-_REPLIES: dict[tuple[str, str, str, int, date], Reply] = {}
+_REPLIES: dict[tuple[str, str, str, int, str], Reply] = {}
 SURVEY_WORDS = {
     "pre": "Before we begin, please take a few minutes for the pre-programme survey your "
     "facilitators shared. It helps us shape the circles around what you need.",
@@ -223,32 +222,57 @@ async def deliver(
     elif kind == Kind.AGREEMENTS:
         agreed = await services.agreements.agreed(rollout.tenant_id, rollout.address)
         message_id = (await port.send(place, agreements(agreed))).message_id
-    else:
-        # A fan-out posts the same words to every channel: build each reply once.
-        cache_key = (pack.info.key, kind, detail, due.section, due.local_date)
-        reply = _REPLIES.get(cache_key)
-        if reply is None:
-            if len(_REPLIES) > REPLY_CACHE_SIZE:
-                _REPLIES.clear()
-            reply = _REPLIES[cache_key] = _public(kind, detail, pack, due)
-        if kind == Kind.PROMPT and has_agreements is not False:
+    elif kind == Kind.PROMPT:
+        reply = await _prompt(services, rollout, due, pack)
+        if has_agreements is not False:
             reply = await with_agreement(
                 services, rollout.tenant_id, rollout.address, reply, due.local_date
             )
         message_id = (await port.send(place, reply)).message_id
+    else:
+        # A fan-out posts the same words to every channel: build each reply once.
+        cache_key = (pack.info.key, kind, detail, due.section, due.local_date.isoformat())
+        reply = _cached(cache_key, lambda: _public(kind, pack, due))
+        message_id = (await port.send(place, reply)).message_id
     return message_id
 
 
-def _public(kind: str, detail: str, pack: Pack, due: Due) -> Reply:
+def _cached(key: tuple[str, str, str, int, str], build: Callable[[], Reply]) -> Reply:
+    reply = _REPLIES.get(key)
+    if reply is None:
+        if len(_REPLIES) > REPLY_CACHE_SIZE:
+            _REPLIES.clear()
+        reply = _REPLIES[key] = build()
+    return reply
+
+
+async def _prompt(services: Services, rollout: RolloutRecord, due: Due, pack: Pack) -> Reply:
+    """The team's next prompt in its rotation, recorded on the row before it is posted."""
+    source = sections.prompt_section(pack, due.section)
+    if not source.daily_prompts:
+        words = sections.NO_PROMPTS
+        return Reply(summary=words, private=False, blocks=(Text(text=words),))
+    # An earlier attempt at this row may have reached the channel: the same words again.
+    again = rotation.find(pack, rotation.recorded(due.body), due.section)
+    if again is not None:
+        text = again[1]
+    else:
+        history = rotation.PromptHistory(services.rollouts.store.sessions)
+        sent = await history.sent(rollout.tenant_id, rollout.address, besides=due.key)
+        source, text = rotation.pick(pack, due.section, sent, due.local_date)
+        await history.record(due.key, text)
+    # Keyed by the chosen prompt, never by the team: every team given these words shares it.
+    key = (pack.info.key, Kind.PROMPT, rotation.prompt_id(text), source.number, "")
+    return _cached(key, lambda: sections.prompt(source, text).model_copy(update={"private": False}))
+
+
+def _public(kind: str, pack: Pack, due: Due) -> Reply:
     if kind == Kind.INTRO:
         return intro(pack, due.section)
     if kind == Kind.VISUAL:
         return visual(pack, due.section)
     if kind == Kind.PRACTICE:
         return sections.practice(pack, due.section).model_copy(update={"private": False})
-    if kind == Kind.PROMPT:
-        prompt = sections.prompt(pack, due.section, due.local_date)
-        return prompt.model_copy(update={"private": False})
     raise ValueError(f"unknown post kind {kind!r}")
 
 

@@ -199,3 +199,37 @@ async def test_a_facilitator_sees_how_it_is_going_as_a_chart_with_words_for_it(
     assert described is not None and "Week of 15 Mar: 3 answers" in described
     assert await accessibility_violations(page) == []
     assert watched.problems == []
+
+
+async def focus_on(page: Page, text: str, *, presses: int = 60) -> None:
+    """Press Tab until the element whose text is `text` has the focus, as a keyboard user would."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("() => document.activeElement?.textContent?.trim() ?? ''")
+        if focused == text:
+            return
+    raise AssertionError(f"{text!r} is not reachable with the Tab key")
+
+
+async def test_everything_is_done_with_the_keyboard_alone(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    page = await browser.new_page()
+    watched = Watched(page)
+    await page.goto(await site.link())
+    await focus_on(page, "Open the console")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+    await focus_on(page, "Move or skip this circle")
+    await page.keyboard.press("Enter")
+    await focus_on(page, "Skip section 1…")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("heading", name="Are you sure?").wait_for()
+    await focus_on(page, "Skip it")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("status").get_by_text("Section 1 is skipped").wait_for()
+    await focus_on(page, "Undo")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("status").get_by_text("Section 1 is back on the plan").wait_for()
+    assert watched.problems == []

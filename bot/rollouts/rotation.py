@@ -1,0 +1,169 @@
+"""Which daily prompt a team gets: a rotation that follows what the team was actually sent.
+
+Within a section no prompt comes back before every one of its prompts has been used, and no
+prompt reaches the same team twice within eight weeks where the section has prompts enough. The
+choice reads only the team's sent history (each sent prompt row keeps its prompt's id in its
+body), so it survives restarts, re-plans and a change of rhythm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.features.sections import prompt_section
+from bot.rollouts.kinds import Kind
+from bot.rollouts.plan import PlannedPost
+from bot.storage.tables import DeliveryRow, RolloutRow
+from content.models import Pack, Section
+
+# No prompt reaches a team twice within this span.
+SPACING = timedelta(weeks=8)
+# A prompt row in these states may have reached the channel, so it counts as sent.
+REACHED = ("sent", "sending", "uncertain")
+BODY_FIELD = "prompt"
+
+
+def prompt_id(text: str) -> str:
+    """A prompt's stable id: its words, so reordering a pack keeps the history meaningful."""
+    return hashlib.sha256(text.strip().encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One prompt a team was sent: on which local day, and which prompt."""
+
+    day: date
+    prompt: str
+
+
+def choose(
+    prompts: Sequence[str], history: Iterable[Sent], today: date, spacing: timedelta = SPACING
+) -> int:
+    """The index in `prompts` (one section's, in pack order) of the prompt to post `today`.
+
+    The candidates are the section's prompts not yet used in its current round (a round ends
+    when every one has been used); of those, ones the team has not had within `spacing`; then
+    the one the team had longest ago, never-sent ones first in pack order.
+    """
+    if not prompts:
+        raise ValueError("a section without prompts has nothing to choose from")
+    ids = [prompt_id(text) for text in prompts]
+    wanted = set(ids)
+    used: set[str] = set()
+    last: dict[str, date] = {}
+    for sent in sorted(history, key=lambda sent: sent.day):
+        last[sent.prompt] = sent.day
+        if sent.prompt in wanted:
+            used.add(sent.prompt)
+            if used >= wanted:
+                used = set()
+    fresh = [index for index, found in enumerate(ids) if found not in used]
+    clear = [
+        index for index in fresh if ids[index] not in last or today - last[ids[index]] >= spacing
+    ]
+    # With too few prompts for the spacing the round still goes on, longest-unseen first.
+    pool = clear or fresh
+    return min(pool, key=lambda index: (last.get(ids[index], date.min), index))
+
+
+def pick(pack: Pack, section: int, history: Iterable[Sent], today: date) -> tuple[Section, str]:
+    """The section's prompt for `today` given the team's history (the section may borrow an
+    earlier one's prompts); raises ValueError when the pack has no prompts at all."""
+    source = prompt_section(pack, section)
+    return source, source.daily_prompts[choose(source.daily_prompts, history, today)]
+
+
+def find(pack: Pack, wanted: str | None, section: int | None = None) -> tuple[Section, str] | None:
+    """The prompt with this id (in one section's prompts, when given), if the pack still has it."""
+    sources = [prompt_section(pack, section)] if section is not None else pack.sections
+    for source in sources:
+        for text in source.daily_prompts:
+            if wanted is not None and prompt_id(text) == wanted:
+                return source, text
+    return None
+
+
+def rotate(pack: Pack, posts: Iterable[PlannedPost]) -> list[tuple[PlannedPost, str]]:
+    """What a team would be sent on each planned prompt post, in order, starting from nothing."""
+    history: list[Sent] = []
+    chosen: list[tuple[PlannedPost, str]] = []
+    for post in sorted((p for p in posts if p.kind == Kind.PROMPT), key=lambda p: p.due_at):
+        day = post.local.date()
+        text = pick(pack, post.section, history, day)[1]
+        history.append(Sent(day, prompt_id(text)))
+        chosen.append((post, text))
+    return chosen
+
+
+def body(text: str) -> str:
+    """The ledger body that records which prompt a row posted."""
+    return json.dumps({BODY_FIELD: prompt_id(text)})
+
+
+def recorded(stored: str | None) -> str | None:
+    """The prompt id a row's body recorded, if it records one."""
+    if not stored:
+        return None
+    try:
+        found = json.loads(stored)
+    except ValueError:
+        return None
+    value = found.get(BODY_FIELD) if isinstance(found, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class PromptHistory:
+    """What each team (a channel, across its rollouts) was sent, read from the ledger."""
+
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def sent(self, tenant: str, address: str, *, besides: str | None = None) -> list[Sent]:
+        """The prompts that reached the channel, oldest first (`besides`: a row to leave out)."""
+        places = select(RolloutRow.id).where(
+            RolloutRow.tenant_id == tenant, RolloutRow.address == address
+        )
+        query = select(DeliveryRow.local_date, DeliveryRow.body).where(
+            DeliveryRow.rollout_id.in_(places),
+            DeliveryRow.kind == Kind.PROMPT,
+            DeliveryRow.status.in_(REACHED),
+            DeliveryRow.body.is_not(None),
+        )
+        if besides is not None:
+            query = query.where(DeliveryRow.key != besides)
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        found = [(day, recorded(stored)) for day, stored in rows]
+        return sorted(
+            (Sent(date.fromisoformat(day), chosen) for day, chosen in found if chosen),
+            key=lambda sent: sent.day,
+        )
+
+    async def today(self, rollout_id: str, day: date) -> tuple[int, str | None, str] | None:
+        """The rollout's prompt row on a local day: its section, recorded prompt and status."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(DeliveryRow.section, DeliveryRow.body, DeliveryRow.status).where(
+                        DeliveryRow.rollout_id == rollout_id,
+                        DeliveryRow.kind == Kind.PROMPT,
+                        DeliveryRow.local_date == day.isoformat(),
+                    )
+                )
+            ).first()
+        return None if row is None else (row.section, recorded(row.body), row.status)
+
+    async def record(self, key: str, text: str) -> None:
+        """Keep on the row being sent which prompt it posts, before it is posted."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DeliveryRow).where(DeliveryRow.key == key).values(body=body(text))
+            )
