@@ -4,7 +4,8 @@ An entry in those variables is `<tenant>:<user>` (`slack:T123:U456`, `teams:<ten
 `shell:ward-7:fran`) and holds in that tenant only, or a plain user id. A user id means nothing
 outside its own workspace, so a plain one holds only in the installation's one tenant: the only
 tenant in the database at start-up or, in a new database, the first one the bot meets (the
-earliest `created_at` in `teams`). A database with several tenants refuses plain ids at start-up.
+earliest `created_at` in `team_settings`). A database with several tenants refuses plain ids at
+start-up.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.errors import ConfigError
-from bot.storage.tables import TeamRow
+from bot.storage.tables import TeamSettingsRow
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ async def first_tenants(sessions: async_sessionmaker[Any], limit: int) -> list[s
     """The tenants the bot met first, oldest first, at most `limit` of them."""
     async with sessions() as session:
         found = await session.scalars(
-            select(TeamRow.tenant_id).order_by(TeamRow.created_at, TeamRow.tenant_id).limit(limit)
+            select(TeamSettingsRow.tenant_id)
+            .order_by(TeamSettingsRow.created_at, TeamSettingsRow.tenant_id)
+            .limit(limit)
         )
         return list(found.all())
 

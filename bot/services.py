@@ -31,7 +31,7 @@ from bot.storage.personal import PersonalData
 from bot.storage.polls import PollStore
 from bot.storage.reminders import ReminderStore
 from bot.storage.surveys import SurveyStore
-from bot.storage.teams import TeamRecord, TeamStore
+from bot.storage.team_settings import TeamSettings, TeamSettingsStore
 from bot.storage.walkthroughs import WalkthroughStore
 from content.loader import LoadedPack
 
@@ -80,7 +80,7 @@ class Services:
         self.options = options
         self.clock = clock
         self.pseudonyms = pseudonyms
-        self.teams = TeamStore(sessions)
+        self.team_settings = TeamSettingsStore(sessions)
         self.role_bootstrap = RoleBootstrap.of(options.role_bootstrap).use(sessions)
         self.polls = PollStore(sessions)
         self.walkthroughs = WalkthroughStore(sessions)
@@ -97,16 +97,16 @@ class Services:
         """Every store that holds something about a person, in the order people are shown it."""
         return [store for store in vars(self).values() if isinstance(store, PersonalData)]
 
-    async def team(self, tenant: str) -> TeamRecord:
+    async def team(self, tenant: str) -> TeamSettings:
         """The tenant's settings, created with the defaults on first contact."""
-        known = self.teams.remembered(tenant)
+        known = self.team_settings.remembered(tenant)
         if known is not None:
             return known
-        return await self.teams.ensure(
+        return await self.team_settings.ensure(
             tenant, self.options.default_pack, self.options.min_group_size, self.clock.now()
         )
 
-    def policy(self, team: TeamRecord) -> ReleasePolicy:
+    def policy(self, team: TeamSettings) -> ReleasePolicy:
         """How the team's figures are released: its group size and the installation's budget."""
         options = self.options
         return ReleasePolicy(
@@ -116,17 +116,17 @@ class Services:
             noise=options.noise,
         )
 
-    def pack_of(self, team: TeamRecord) -> LoadedPack:
+    def pack_of(self, team: TeamSettings) -> LoadedPack:
         """The team's pack, or the default when its pack is no longer installed."""
         return self.packs.get(team.pack) or self.packs[self.options.default_pack]
 
-    def support(self, team: TeamRecord) -> str:
+    def support(self, team: TeamSettings) -> str:
         """Where the team's people can turn for help: its own resources, or the installation's."""
         return team.support_resources or self.options.support_resources
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """Stored roles plus any given in configuration."""
-        stored = await self.teams.roles_of(tenant, user_id)
+        stored = await self.team_settings.roles_of(tenant, user_id)
         given = await self.role_bootstrap.roles(tenant, user_id)
         return stored | given if given else stored
 
@@ -135,7 +135,7 @@ class Services:
         # A tenant the bot works for (the scheduler's, too) has its team row first, so that the
         # first tenant the bot meets is the first in `teams`; after the first, a cached read.
         await self.team(tenant)
-        stored = await self.teams.holders(tenant, role)
+        stored = await self.team_settings.holders(tenant, role)
         given = await self.role_bootstrap.holders(tenant, role)
         return sorted({*stored, *given})
 

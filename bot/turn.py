@@ -11,7 +11,7 @@ from bot.commands import Command, Usage
 from bot.messages import Incoming
 from bot.ports import ChatPort
 from bot.services import Services
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.loader import LoadedPack
 from content.models import Pack
 
@@ -31,7 +31,7 @@ class Turn:
     incoming: Incoming
     command: Command
     port: ChatPort
-    team: TeamRecord
+    team: TeamSettings
     loaded: LoadedPack
     roles: frozenset[str]
     services: Services

@@ -176,11 +176,11 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 async def _roles(settings: Settings, args: argparse.Namespace) -> int:
     bot = await runtime.start(settings)
     try:
-        teams = bot.core.teams
+        teams = bot.core.services.team_settings
         if args.roles_command == "grant":
             await teams.grant(args.team, args.user, args.role)
             facilitator = args.role == "facilitator"
-            waiting = await bot.core.asks.count_waiting(args.team) if facilitator else 0
+            waiting = await bot.core.services.asks.count_waiting(args.team) if facilitator else 0
             if waiting:
                 _say(
                     f"{waiting} question(s) asked while nobody could read them go to "

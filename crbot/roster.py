@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.roles import RoleBootstrap
 from bot.storage.engine import sessions
-from bot.storage.tables import AskRow, RoleRow, TeamRow
+from bot.storage.tables import AskRow, RoleRow, TeamSettingsRow
 
 ROLES = ("facilitator", "leader")
 # Enough lines to act on at once; the rest show once those roles are granted.
@@ -44,7 +44,9 @@ async def gaps(engine: AsyncEngine, bootstrap: RoleBootstrap) -> tuple[int, list
     async with database() as session:
         tenants = (
             await session.scalars(
-                select(TeamRow.tenant_id).order_by(TeamRow.created_at, TeamRow.tenant_id)
+                select(TeamSettingsRow.tenant_id).order_by(
+                    TeamSettingsRow.created_at, TeamSettingsRow.tenant_id
+                )
             )
         ).all()
         stored = await session.execute(select(RoleRow.tenant_id, RoleRow.role))
@@ -101,9 +103,9 @@ async def without_support(engine: AsyncEngine, installation_default: bool) -> li
     async with sessions(engine)() as session:
         tenants = (
             await session.scalars(
-                select(TeamRow.tenant_id)
-                .where(TeamRow.support_resources.is_(None))
-                .order_by(TeamRow.created_at, TeamRow.tenant_id)
+                select(TeamSettingsRow.tenant_id)
+                .where(TeamSettingsRow.support_resources.is_(None))
+                .order_by(TeamSettingsRow.created_at, TeamSettingsRow.tenant_id)
             )
         ).all()
     if not tenants:

@@ -25,7 +25,7 @@ from bot.ports import ChatPort
 from bot.rollouts import posts
 from bot.rollouts.store import RolloutRecord
 from bot.services import Services
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from scheduler import recovery
 from scheduler.leader import Lease
 from scheduler.ledger import Claimed, Ledger, Outcome, unreachable
@@ -222,8 +222,8 @@ class Sender:
         run.sent += await self._flush(run.finished)
 
     async def _context(
-        self, claimed: list[Claimed], teams: dict[str, TeamRecord]
-    ) -> tuple[dict[str, RolloutRecord | None], dict[str, TeamRecord], set[tuple[str, str]]]:
+        self, claimed: list[Claimed], teams: dict[str, TeamSettings]
+    ) -> tuple[dict[str, RolloutRecord | None], dict[str, TeamSettings], set[tuple[str, str]]]:
         """What the claimed rows need, fetched once: their rollouts, teams and agreements."""
         found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
         # A rollout is only ever used by the tenant that owns it.
@@ -260,7 +260,7 @@ class Sender:
         self,
         row: Claimed,
         rollout: RolloutRecord | None,
-        team: TeamRecord,
+        team: TeamSettings,
         agreed: set[tuple[str, str]],
     ) -> Outcome:
         # Every line logged while making this post (ours, the adapter's) carries its row id.
@@ -275,7 +275,7 @@ class Sender:
         self,
         row: Claimed,
         rollout: RolloutRecord | None,
-        team: TeamRecord,
+        team: TeamSettings,
         agreed: set[tuple[str, str]],
     ) -> Outcome:
         if rollout is None or rollout.status != "active":
@@ -395,6 +395,6 @@ class _Run:
 
     workers: list[asyncio.Future[None]] = field(default_factory=list)
     finished: list[Outcome] = field(default_factory=list)
-    teams: dict[str, TeamRecord] = field(default_factory=dict)
+    teams: dict[str, TeamSettings] = field(default_factory=dict)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     sent: int = 0

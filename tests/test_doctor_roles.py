@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from bot.settings import Settings
 from bot.storage.engine import create_engine, migrate
-from bot.storage.tables import AskRow, RoleRow, TeamRow
+from bot.storage.tables import AskRow, RoleRow, TeamSettingsRow
 from crbot import doctor
 from tests.commandline import crbot, local_environment
 
@@ -29,7 +29,7 @@ async def add_teams(
             await migrate(engine)
         async with engine.begin() as connection:
             await connection.execute(
-                insert(TeamRow),
+                insert(TeamSettingsRow),
                 [
                     {
                         "tenant_id": tenant,

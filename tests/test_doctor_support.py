@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from bot.settings import Settings
 from bot.storage.engine import create_engine
-from bot.storage.tables import TeamRow
+from bot.storage.tables import TeamSettingsRow
 from crbot import doctor
 from tests.test_doctor_roles import add_teams, migrated  # noqa: F401 (a fixture)
 
@@ -26,8 +26,8 @@ async def test_teams_with_no_support_resources_are_named_with_the_fix(
     engine = create_engine(migrated)
     async with engine.begin() as connection:
         await connection.execute(
-            update(TeamRow)
-            .where(TeamRow.tenant_id == "slack:T2")
+            update(TeamSettingsRow)
+            .where(TeamSettingsRow.tenant_id == "slack:T2")
             .values(support_resources="EAP 555-0100; crisis line 555-0199")
         )
     await engine.dispose()

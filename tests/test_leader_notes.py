@@ -63,8 +63,8 @@ class OneLeaderUnreachable(FakePort):
 async def test_each_leader_has_a_ledger_row_and_a_failure_for_one_resends_to_no_one_else(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await core.teams.grant(TENANT, "lee", "leader")
-    await core.teams.grant(TENANT, "lin", "leader")
+    await core.team_settings.grant(TENANT, "lee", "leader")
+    await core.team_settings.grant(TENANT, "lin", "leader")
     await plan(core)
     port = OneLeaderUnreachable("lin", times=2)
     clock.advance(**NOTE_DAY)
@@ -82,7 +82,7 @@ async def test_each_leader_has_a_ledger_row_and_a_failure_for_one_resends_to_no_
 async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_follow_up(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.teams.grant(TENANT, "lee", "leader")
+    await core.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     team = await core.team(TENANT)
     pack = core.packs["healthcare"].pack
@@ -128,7 +128,7 @@ async def leader_note_and_chat(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> tuple[str, dict[str, str], Chat]:
     """Plan, send the leader note, and return its button with a chat in the leader's DM."""
-    await core.teams.grant(TENANT, "lee", "leader")
+    await core.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     clock.advance(**NOTE_DAY)
     await sender_for(core, engine, port, grace=LATE).run_due()
@@ -198,7 +198,7 @@ async def test_staff_cannot_post_or_schedule_a_follow_up_and_past_times_are_refu
 async def test_a_note_left_half_done_by_a_crash_is_spread_again_without_doubles(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.teams.grant(TENANT, "lee", "leader")
+    await core.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     clock.advance(**NOTE_DAY)
     sender = sender_for(core, engine, port, grace=LATE)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from bot.storage.engine import create_engine, current_revision, migrate
 from bot.storage.tables import Base
 
-TABLES = {"teams", "roles", "polls", "poll_answers", "walkthroughs", "reflections"}
+TABLES = {"team_settings", "roles", "polls", "poll_answers", "walkthroughs", "reflections"}
 
 
 def table_names(connection: Connection) -> set[str]:

@@ -201,7 +201,7 @@ async def test_on_slack_the_notice_is_a_direct_message_whose_button_posts_the_wo
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     tenant = "slack:T1"
-    await core.teams.grant(tenant, "lee", "leader")
+    await core.team_settings.grant(tenant, "lee", "leader")
     rollout_id = await core.rollouts.create(
         tenant=tenant,
         address="C1",

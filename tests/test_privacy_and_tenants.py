@@ -52,8 +52,8 @@ async def test_answers_in_one_tenant_never_count_in_another(core: Core, port: Fa
 async def test_reflections_and_roles_stay_in_their_tenant(core: Core, port: FakePort) -> None:
     north = Chat(core, port, tenant="teams:north")
     south = Chat(core, port, tenant="teams:south")
-    await core.teams.grant("teams:north", "kim", "facilitator")
-    assert "facilitator" not in await core.teams.roles_of("teams:south", "kim")
+    await core.team_settings.grant("teams:north", "kim", "facilitator")
+    assert "facilitator" not in await core.team_settings.roles_of("teams:south", "kim")
     await north.say("kim", "scenario 1")
     await north.say("kim", "reflect north only")
     assert "north only" not in (await south.say("kim", "reflections")).plain_text()

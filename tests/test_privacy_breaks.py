@@ -302,7 +302,7 @@ def reported(text: str) -> str:
 async def test_delete_me_takes_the_answer_at_once_and_reaches_the_figures_only_in_a_later_batch(
     platform: Platform, core: Core, engine: AsyncEngine
 ) -> None:
-    await core.teams.grant(platform.tenant, platform.user("fran"), "facilitator")
+    await core.team_settings.grant(platform.tenant, platform.user("fran"), "facilitator")
     await platform.open("fran")
     for name, value in (("ann", 4), ("bo", 4), ("cy", 1)):
         await platform.answer(name, value)

@@ -139,6 +139,6 @@ async def test_retention_closes_old_polls_so_their_last_release_stays_final(
 async def test_no_team_can_lower_its_group_size_below_the_floor(core: Core) -> None:
     await core.team(TENANT)
     with pytest.raises(ValueError, match="never below 3"):
-        await core.teams.set_min_group_size(TENANT, 2)
-    await core.teams.set_min_group_size(TENANT, 3)
+        await core.team_settings.set_min_group_size(TENANT, 2)
+    await core.team_settings.set_min_group_size(TENANT, 3)
     assert (await core.team(TENANT)).min_group_size == 3

@@ -20,7 +20,7 @@ from bot.rollouts import posts
 from bot.rollouts.leaders import leaders_of
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
-from bot.storage.teams import TeamStore
+from bot.storage.team_settings import TeamSettingsStore
 from bot.wording import kind_reply
 from content.loader import LoadedPack
 from crbot import runtime
@@ -33,7 +33,7 @@ TEAMS_TENANT = "teams:72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 async def add_tenants(engine: AsyncEngine, *tenants: str) -> None:
     """Teams the bot has already met, oldest first."""
-    store = TeamStore(sessions(engine))
+    store = TeamSettingsStore(sessions(engine))
     for minute, tenant in enumerate(tenants):
         await store.ensure(tenant, "healthcare", 5, datetime(2027, 1, 1, 9, minute, tzinfo=UTC))
 
@@ -190,7 +190,7 @@ async def test_the_fan_outs_include_a_qualified_id_in_its_tenant_only(
 ) -> None:
     core, first, second = configured("slack:T1:U1", "slack:T1:L1")
     for chat, creator in ((first, "U8"), (second, "U9")):
-        await core.teams.grant(chat.tenant, creator, "facilitator")
+        await core.team_settings.grant(chat.tenant, creator, "facilitator")
         reply = await chat.say(creator, "schedule 1 2027-03-23 09:00 Europe/London")
         assert "Section 1's circle is set" in reply.plain_text()
     ours = await core.rollouts.store.for_place("slack:T1", "C1")

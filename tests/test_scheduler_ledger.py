@@ -88,7 +88,7 @@ async def test_a_post_is_sent_once_when_the_job_fires_twice(
 async def test_a_week_of_posts_goes_out_in_order_with_a_check_in_poll_that_works(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.teams.grant(TENANT, "lee", "leader")
+    await core.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     sender = sender_for(core, engine, port, grace=timedelta(days=30))
     clock.advance(days=16)

@@ -16,7 +16,7 @@ from adapters.slack.render import render
 from bot.core import Core
 from bot.messages import Incoming, Reply, Text
 from bot.ports import ChatPort
-from bot.storage.tables import PollAnswerRow, ReflectionRow, TeamRow
+from bot.storage.tables import PollAnswerRow, ReflectionRow, TeamSettingsRow
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import SlackStack, running_slack
 
@@ -290,7 +290,7 @@ async def test_a_bad_or_stale_signature_is_refused_before_the_core(
 
     assert status == 401
     assert stack.fake.calls == []
-    assert await count(engine, TeamRow) == 0
+    assert await count(engine, TeamSettingsRow) == 0
 
 
 async def home_of(stack: SlackStack, user: str, event_id: str) -> list[Json]:
@@ -327,7 +327,7 @@ async def test_a_facilitator_schedules_a_section_from_app_home(stack: SlackStack
 
 
 async def test_a_leader_posts_a_follow_up_from_app_home(stack: SlackStack, core: Core) -> None:
-    await core.teams.grant("slack:T1", "lee", "leader")
+    await core.team_settings.grant("slack:T1", "lee", "leader")
     home = await home_of(stack, "lee", "EvLee")
     await stack.slack.click(button(home, "Post a follow-up"), user="lee", channel=None)
     (opened,) = stack.fake.called("views.open")

@@ -9,23 +9,23 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import sessions
-from bot.storage.tables import TeamRow
-from bot.storage.teams import TeamStore
+from bot.storage.tables import TeamSettingsRow
+from bot.storage.team_settings import TeamSettingsStore
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 
 async def test_many_first_requests_at_once_make_one_team(engine: AsyncEngine) -> None:
-    stores = [TeamStore(sessions(engine)) for _ in range(8)]
+    stores = [TeamSettingsStore(sessions(engine)) for _ in range(8)]
     teams = await asyncio.gather(*(s.ensure("slack:T1", "schools", 5, NOW) for s in stores))
     assert {team.pack for team in teams} == {"schools"}
     async with sessions(engine)() as session:
-        count = await session.scalar(select(func.count()).select_from(TeamRow))
+        count = await session.scalar(select(func.count()).select_from(TeamSettingsRow))
     assert count == 1
 
 
 async def test_a_change_through_the_store_is_seen_at_once(engine: AsyncEngine) -> None:
-    teams = TeamStore(sessions(engine))
+    teams = TeamSettingsStore(sessions(engine))
     await teams.ensure("slack:T1", "schools", 5, NOW)
     assert await teams.roles_of("slack:T1", "U1") == {"staff"}
     await teams.set_min_group_size("slack:T1", 7)
@@ -39,8 +39,8 @@ async def test_a_change_through_the_store_is_seen_at_once(engine: AsyncEngine) -
 async def test_a_change_from_elsewhere_is_seen_once_the_memory_expires(
     engine: AsyncEngine,
 ) -> None:
-    bot = TeamStore(sessions(engine), cache_seconds=0.2)
-    command_line = TeamStore(sessions(engine))
+    bot = TeamSettingsStore(sessions(engine), cache_seconds=0.2)
+    command_line = TeamSettingsStore(sessions(engine))
     await bot.ensure("slack:T1", "schools", 5, NOW)
     assert await bot.roles_of("slack:T1", "U1") == {"staff"}
     await command_line.grant("slack:T1", "U1", "leader")
@@ -54,8 +54,8 @@ async def test_a_change_from_elsewhere_is_seen_once_the_memory_expires(
 
 
 async def test_one_tenants_change_keeps_the_others_remembered(engine: AsyncEngine) -> None:
-    teams = TeamStore(sessions(engine))
-    elsewhere = TeamStore(sessions(engine))
+    teams = TeamSettingsStore(sessions(engine))
+    elsewhere = TeamSettingsStore(sessions(engine))
     await teams.ensure("slack:T1", "schools", 5, NOW)
     await teams.ensure("slack:T2", "schools", 5, NOW)
     await elsewhere.set_min_group_size("slack:T2", 9)

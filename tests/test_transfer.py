@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage import transfer
 from bot.storage.engine import create_engine, migrate, sessions
 from bot.storage.tables import Base
-from bot.storage.teams import TeamStore
+from bot.storage.team_settings import TeamSettingsStore
 from tests.commandline import crbot as run_crbot
 from tests.commandline import local_environment
 from tests.conftest import Chat
@@ -46,7 +46,7 @@ async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_wor
     try:
         await migrate(other)
         added = await transfer.import_team(other, json.loads(text))
-        assert added["roles"] == 1 and added["poll_releases"] == 1 and added["teams"] == 1
+        assert added["roles"] == 1 and added["poll_releases"] == 1 and added["team_settings"] == 1
         again = await transfer.import_team(other, json.loads(text))
         assert set(again.values()) == {0}
         tables = transfer._table
@@ -98,14 +98,14 @@ async def test_an_import_into_each_database_kind_round_trips(
     source = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
     try:
         await migrate(source)
-        teams = TeamStore(sessions(source))
+        teams = TeamSettingsStore(sessions(source))
         await teams.ensure("slack:T9", "schools", 4, datetime(2027, 1, 4, tzinfo=UTC))
         await teams.grant("slack:T9", "U7", "facilitator")
         document = await transfer.export_team(source, "slack:T9")
     finally:
         await source.dispose()
     added = await transfer.import_team(engine, document)
-    assert added["roles"] == 1 and added["teams"] == 1
+    assert added["roles"] == 1 and added["team_settings"] == 1
     assert await transfer.export_team(engine, "slack:T9") == document
 
 
@@ -136,7 +136,10 @@ def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:
     exported = crbot("old", "export", "--team", "ward", str(tmp_path / "ward.json"))
     assert exported.returncode == 0, exported.stderr
     # One answer is below the group size: the poll moves, with no release yet.
-    assert "exported shell:ward: teams 1, roles 1, polls 1, poll_releases 0," in exported.stdout
+    assert (
+        "exported shell:ward: team_settings 1, roles 1, polls 1, poll_releases 0,"
+        in exported.stdout
+    )
     imported = crbot("new", "import", str(tmp_path / "ward.json"))
     assert imported.returncode == 0, imported.stderr
     assert "roles 1" in imported.stdout
@@ -145,3 +148,28 @@ def test_export_and_import_from_the_command_line(tmp_path: Path) -> None:
     broken = crbot("new", "import", str(tmp_path / "broken.json"))
     assert broken.returncode == 2
     assert "cannot import" in broken.stderr
+
+
+async def test_an_export_made_before_the_settings_table_was_renamed_still_imports(
+    engine: AsyncEngine,
+) -> None:
+    document = {
+        "format": transfer.FORMAT,
+        "tenant": "shell:old",
+        "tables": {
+            "teams": [
+                {
+                    "tenant_id": "shell:old",
+                    "pack": "schools",
+                    "min_group_size": 6,
+                    "current_section": 4,
+                    "support_resources": None,
+                    "created_at": {"$datetime": "2026-01-05T09:00:00+00:00"},
+                }
+            ]
+        },
+    }
+
+    added = await transfer.import_team(engine, document)
+
+    assert added["team_settings"] == 1

@@ -35,7 +35,7 @@ def button_commands(reply: Reply) -> list[str]:
 async def test_an_ask_reaches_facilitators_without_the_asker_and_the_answer_is_posted(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.teams.grant(chat.tenant, "lou", "leader")
+    await core.team_settings.grant(chat.tenant, "lou", "leader")
     told = await chat.say("sam", "ask Could we have a quiet room on night shifts?")
     assert "anonymously" in told.plain_text()
     to, note = port.private[-1]
@@ -249,7 +249,7 @@ async def test_retention_deletes_old_raw_answers_and_keeps_the_release(
 
 
 async def test_help_shows_the_loops_commands_by_role(core: Core, chat: Chat) -> None:
-    await core.teams.grant(chat.tenant, "lou", "leader")
+    await core.team_settings.grant(chat.tenant, "lou", "leader")
     staff = (await chat.say("sam", "help")).plain_text()
     for command in ("`ask ...`", "`drivers`", "`agreements`", "`survey`", "`privacy show-me`"):
         assert command in staff

@@ -48,7 +48,7 @@ COMMANDS: list[tuple[str, str, dict[str, str] | None]] = [
 
 async def a_team_with_something_of_everything(core: Core, chat: Chat) -> None:
     """A rollout, a check-in, a survey, a driver, a proposal and a question in the channel."""
-    await core.teams.grant(chat.tenant, "lou", "leader")
+    await core.team_settings.grant(chat.tenant, "lou", "leader")
     for line in (
         "schedule 1 2027-03-23 09:00 Europe/London",
         "checkin",

@@ -43,7 +43,7 @@ async def in_private(chat: Chat, user: str, text: str) -> Reply:
 
 async def forward_and_answer(chat: Chat, core: Core, port: FakePort, answer: str) -> Reply:
     """Fran forwards the newest question and Lou answers it; what Lou is told."""
-    await core.teams.grant(chat.tenant, "lou", "leader")
+    await core.team_settings.grant(chat.tenant, "lou", "leader")
     to_fran = port.private[-1][1]
     await chat.say("fran", button_commands(to_fran)[0])
     to_lou = port.private[-1][1]

@@ -57,8 +57,8 @@ class Handler(Protocol):
         """The person's App Home content."""
         ...
 
-    async def welcome(self, tenant: str) -> Reply:
-        """The welcome for a channel or a person joining it."""
+    async def welcome(self, tenant: str, prefix: str = "") -> Reply:
+        """The welcome for a channel or a person joining it, naming commands after `prefix`."""
         ...
 
 
@@ -339,7 +339,7 @@ class Listeners:
         async with logged("member_joined_channel", body):
             tenant = tenant_of(str(body.get("team_id") or event.get("team") or ""))
             place = Target(tenant=tenant, address=str(event.get("channel")))
-            reply = await self.core.welcome(tenant)
+            reply = await self.core.welcome(tenant, SLASH_PREFIX)
             port = self.port.for_client(client)
             if event.get("user") == context.get("bot_user_id"):
                 await port.send(place, reply.model_copy(update={"private": False}))

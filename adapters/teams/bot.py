@@ -276,7 +276,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if kind_of(activity) == "personal" and sender is not None and sender.id:
             reply = await self._core.home(Person(tenant=tenant, user_id=str(sender.id)))
         else:
-            reply = await self._core.welcome(tenant)
+            reply = await self._core.welcome(tenant, MENTION_PREFIX)
         await turn_context.send_activity(await self._port.activity(tenant, reply))
         log.info("welcomed", extra={"tenant": tenant, "platform": "teams"})
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.console.access import CONSOLE_ROLES, LINK_MINUTES, ConsoleAccess
 from bot.messages import Context, Incoming, Link, Reply, Text
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Asking(Protocol):
     def incoming(self) -> Incoming: ...
 
     @property
-    def team(self) -> TeamRecord: ...
+    def team(self) -> TeamSettings: ...
 
     @property
     def roles(self) -> frozenset[str]: ...

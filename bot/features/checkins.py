@@ -11,7 +11,7 @@ from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.release import Published, ReleasePolicy, privacy_line, status_line
 from bot.storage.polls import FIST_TO_FIVE, PollRecord, PollStore
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class Checkins:
         self._clock = clock
 
     async def open(
-        self, pack: Pack, team: TeamRecord, policy: ReleasePolicy, place: Target, port: ChatPort
+        self, pack: Pack, team: TeamSettings, policy: ReleasePolicy, place: Target, port: ChatPort
     ) -> PollRecord:
         """Open a poll for the team's current section and post it to `place`."""
         section = pack.section(team.current_section)
@@ -67,7 +67,7 @@ class Checkins:
         return replace(poll, message_id=ref.message_id)
 
     async def show(
-        self, pack: Pack, team: TeamRecord, policy: ReleasePolicy, place: Target, port: ChatPort
+        self, pack: Pack, team: TeamSettings, policy: ReleasePolicy, place: Target, port: ChatPort
     ) -> Reply:
         """The open poll here, privately, or a new one posted to the place."""
         poll = await self._polls.current(team.tenant_id, place.address)
@@ -82,7 +82,7 @@ class Checkins:
     async def answer(
         self,
         pack: Pack,
-        team: TeamRecord,
+        team: TeamSettings,
         policy: ReleasePolicy,
         person: Person,
         place: Target,

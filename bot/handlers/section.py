@@ -19,7 +19,7 @@ async def section(turn: Turn) -> Reply:
     chosen = number(args[0])
     if chosen is None or pack.section(chosen) is None:
         return Reply.saying(f"Sections are numbered 1 to {len(pack.sections)}.")
-    await turn.services.teams.set_current_section(turn.tenant, chosen)
+    await turn.services.team_settings.set_current_section(turn.tenant, chosen)
     reply = sections.overview(pack, chosen)
     words = f"The team is now on Section {chosen}."
     return reply.model_copy(update={"summary": words, "blocks": (Text(text=words), *reply.blocks)})

@@ -38,7 +38,7 @@ from bot.release import Published, status_line
 from bot.rollouts.kinds import Due, Kind
 from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
 from bot.rollouts.store import RolloutRecord, Spawned, utc
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.models import Pack, Section
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ async def send_note(
     rollout: RolloutRecord,
     due: Due,
     pack: Pack,
-    team: TeamRecord,
+    team: TeamSettings,
 ) -> str:
     """Send one leader their note; returns the message id."""
     leader = json.loads(due.body or "{}")["leader"]

@@ -22,7 +22,7 @@ from bot.rollouts.kinds import REPEATABLE as REPEATABLE
 from bot.rollouts.kinds import Due as Due
 from bot.rollouts.kinds import Kind
 from bot.rollouts.store import RolloutRecord
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.models import Pack, Section
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ async def deliver(
     port: ChatPort,
     rollout: RolloutRecord,
     due: Due,
-    team: TeamRecord | None = None,
+    team: TeamSettings | None = None,
     *,
     has_agreements: bool | None = None,
 ) -> str | None:

@@ -21,7 +21,7 @@ from bot.messages import Context, Poll, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.rollouts.kinds import Due, Kind
 from bot.rollouts.store import RolloutRecord, Spawned, utc
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ async def send(
     rollout: RolloutRecord,
     due: Due,
     pack: Pack,
-    team: TeamRecord,
+    team: TeamSettings,
 ) -> None:
     """Remind, privately, each member who has not answered and has not turned reminders off."""
     tenant, context = rollout.tenant_id, {"tenant": rollout.tenant_id, "job_id": rollout.id}

@@ -43,10 +43,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class TeamRow(Base):
+class TeamSettingsRow(Base):
     """A tenant's settings: which pack, the minimum group size, where support is found."""
 
-    __tablename__ = "teams"
+    __tablename__ = "team_settings"
     tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
     pack: Mapped[str] = mapped_column(String(100))
     min_group_size: Mapped[int] = mapped_column(Integer)

@@ -26,7 +26,7 @@ DECLARING = (agreements, asks, drivers, polls, reminders, walkthroughs)
 FORMAT = "crbot-team-export/1"
 # In dependency order; nothing here holds an individual's answer or words.
 TABLES = (
-    "teams",
+    "team_settings",
     "roles",
     "polls",
     "poll_releases",
@@ -38,6 +38,8 @@ TABLES = (
     "drivers",
     "agreements",
 )
+# Tables exported under an older name, read under their name now.
+RENAMED = {"teams": "team_settings"}
 # Columns a new installation assigns itself, and the drivers' author digests, which only mean
 # something under the pseudonym key of the installation that made them.
 SKIPPED_COLUMNS = {
@@ -67,6 +69,7 @@ LOCAL = (
     # Sign-in links and sessions hold for this installation's console only.
     "console_links",
     "console_sessions",
+    "console_feeds",
 )
 
 
@@ -116,6 +119,7 @@ async def import_team(engine: AsyncEngine, document: dict[str, Any]) -> dict[str
     tables = document.get("tables")
     if not isinstance(tenant, str) or not isinstance(tables, dict):
         raise TransferError("the export has no tenant or no tables")
+    tables = {RENAMED.get(name, name): rows for name, rows in tables.items()}
     unknown = set(tables) - set(TABLES)
     if unknown:
         raise TransferError(f"the export holds tables this version does not import: {unknown}")

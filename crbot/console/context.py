@@ -13,7 +13,7 @@ from bot.console.access import ConsoleAccess, ConsoleSession
 from bot.ports import Clock
 from bot.rollouts.service import Rollouts
 from bot.storage.polls import PollStore
-from bot.storage.teams import TeamRecord
+from bot.storage.team_settings import TeamSettings
 from content.loader import LoadedPack
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ class ConsoleServices(Protocol):
     @property
     def polls(self) -> PollStore: ...
 
-    async def team(self, tenant: str) -> TeamRecord: ...
+    async def team(self, tenant: str) -> TeamSettings: ...
 
-    def pack_of(self, team: TeamRecord) -> LoadedPack: ...
+    def pack_of(self, team: TeamSettings) -> LoadedPack: ...
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]: ...
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.settings import MIN_GROUP_FLOOR
-from bot.storage.tables import RoleRow, TeamRow
+from bot.storage.tables import RoleRow, TeamSettingsRow
 from bot.storage.upsert import upsert
 
 ROLES = ("staff", "facilitator", "leader")
@@ -30,7 +30,7 @@ Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
-class TeamRecord:
+class TeamSettings:
     """A tenant's settings."""
 
     tenant_id: str
@@ -40,33 +40,33 @@ class TeamRecord:
     support_resources: str | None
 
 
-class TeamStore:
+class TeamSettingsStore:
     """Team settings and roles, always within one tenant."""
 
     def __init__(
         self, sessions: async_sessionmaker[Any], cache_seconds: float = CACHE_SECONDS
     ) -> None:
         self._sessions = sessions
-        self._teams: TTLCache[str, TeamRecord] = TTLCache(CACHE_ENTRIES, cache_seconds)
+        self._settings: TTLCache[str, TeamSettings] = TTLCache(CACHE_ENTRIES, cache_seconds)
         self._roles: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(
             CACHE_ENTRIES, cache_seconds
         )
 
     def forget(self, tenant: str) -> None:
         """Drop what is remembered about a tenant, after it changed."""
-        self._teams.pop(tenant, None)
+        self._settings.pop(tenant, None)
         for key in [key for key in self._roles if key[0] == tenant]:
             self._roles.pop(key, None)
 
-    def remembered(self, tenant: str) -> TeamRecord | None:
+    def remembered(self, tenant: str) -> TeamSettings | None:
         """The tenant's settings if they were read in the last `cache_seconds`, else None."""
-        return _recent(self._teams, tenant)
+        return _recent(self._settings, tenant)
 
     async def ensure(
         self, tenant: str, pack: str, min_group_size: int, now: datetime
-    ) -> TeamRecord:
+    ) -> TeamSettings:
         """The tenant's settings, created from the defaults on first contact."""
-        known = _recent(self._teams, tenant)
+        known = _recent(self._settings, tenant)
         if known is not None:
             return known
         defaults = {
@@ -78,20 +78,22 @@ class TeamStore:
         }
         async with self._sessions.begin() as session:
             # Two first requests at once both insert; the second one's insert does nothing.
-            await upsert(session, TeamRow, defaults, keys=["tenant_id"], update=[])
-            row = await session.get(TeamRow, tenant)
+            await upsert(session, TeamSettingsRow, defaults, keys=["tenant_id"], update=[])
+            row = await session.get(TeamSettingsRow, tenant)
         assert row is not None  # just inserted or already there, in this transaction
-        record = TeamRecord(
+        record = TeamSettings(
             row.tenant_id, row.pack, row.min_group_size, row.current_section, row.support_resources
         )
-        self._teams[tenant] = record
+        self._settings[tenant] = record
         return record
 
     async def set_current_section(self, tenant: str, section: int) -> None:
         """Move the team to another section."""
         async with self._sessions.begin() as session:
             await session.execute(
-                update(TeamRow).where(TeamRow.tenant_id == tenant).values(current_section=section)
+                update(TeamSettingsRow)
+                .where(TeamSettingsRow.tenant_id == tenant)
+                .values(current_section=section)
             )
         self.forget(tenant)
 
@@ -101,7 +103,9 @@ class TeamStore:
             raise ValueError(f"the group size is never below {MIN_GROUP_FLOOR}")
         async with self._sessions.begin() as session:
             await session.execute(
-                update(TeamRow).where(TeamRow.tenant_id == tenant).values(min_group_size=size)
+                update(TeamSettingsRow)
+                .where(TeamSettingsRow.tenant_id == tenant)
+                .values(min_group_size=size)
             )
         self.forget(tenant)
 
