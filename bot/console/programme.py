@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.rollouts.plan import LABELS, PlannedPost, title, zone_of
-from bot.rollouts.store import RolloutRecord
+from bot.rollouts.store import SPAWNED_KINDS, RolloutRecord, utc
 from bot.storage.tables import DeliveryRow
 from content.models import Pack
 
@@ -94,40 +94,65 @@ def what(pack: Pack, post: PlannedPost) -> str:
     return f"{words[0].lower()}{words[1:]}"
 
 
-async def ledger_statuses(
+@dataclass(frozen=True)
+class Entry:
+    """One of the rollout's ledger rows, as the console reads it."""
+
+    kind: str
+    section: int
+    due_at: datetime
+    status: str
+
+
+async def ledger_entries(
     sessions: async_sessionmaker[Any], tenant: str, rollout_id: str
-) -> dict[str, str]:
-    """Each of the rollout's ledger rows' status, by key (read only)."""
+) -> dict[str, Entry]:
+    """The rollout's ledger rows by key (read only)."""
+    ledger = DeliveryRow.__table__
     async with sessions() as session:
         rows = await session.execute(
-            select(DeliveryRow.key, DeliveryRow.status).where(
-                DeliveryRow.tenant_id == tenant, DeliveryRow.rollout_id == rollout_id
-            )
+            select(
+                ledger.c.key, ledger.c.kind, ledger.c.section, ledger.c.due_at, ledger.c.status
+            ).where(ledger.c.tenant_id == tenant, ledger.c.rollout_id == rollout_id)
         )
-        return {key: status for key, status in rows.all()}
+        return {
+            key: Entry(kind, section, utc(due_at), status)
+            for key, kind, section, due_at, status in rows.all()
+        }
 
 
 def programme(
     rollout: RolloutRecord,
     posts: Sequence[PlannedPost],
-    statuses: Mapping[str, str],
+    ledger: Mapping[str, Entry],
     pack: Pack,
     now: datetime,
 ) -> Programme:
-    """The rollout's timeline: the pack's sections in order, each with its circle and posts."""
+    """The rollout's timeline: the pack's sections in order, each with its circle and posts.
+
+    Rows made while sending (a leader's scheduled follow-up, notes to each leader, reminders)
+    are not in the plan; they join their section's posts from the ledger.
+    """
     zone = zone_of(rollout.timezone)
-    lines: dict[int, list[PostLine]] = {}
-    sustaining: list[PostLine] = []
-    warnings: list[PostLine] = []
+    timed: list[tuple[datetime, int | None, PostLine]] = []
     for post in posts:
-        status = statuses.get(post.key(rollout.id, rollout.address))
-        line = _line(post, status, pack, now)
-        if line.state == "warning":
-            warnings.append(line)
-        if post.detail == "sustain" or post.kind == "agreements":
-            sustaining.append(line)
-        else:
-            lines.setdefault(post.section, []).append(line)
+        entry = ledger.get(post.key(rollout.id, rollout.address))
+        line = _line(when(post.local, now), what(pack, post), post.due_at, entry, now)
+        sustain = post.detail == "sustain" or post.kind == "agreements"
+        timed.append((post.due_at, None if sustain else post.section, line))
+    for entry in ledger.values():
+        if entry.kind in SPAWNED_KINDS:
+            label = LABELS.get(entry.kind, "Post")
+            said = f"{label[0].lower()}{label[1:]} for section {entry.section}"
+            line = _line(when(entry.due_at.astimezone(zone), now), said, entry.due_at, entry, now)
+            timed.append((entry.due_at, entry.section, line))
+    timed.sort(key=lambda item: item[0])
+    lines: dict[int, list[PostLine]] = {}
+    sustaining = [line for _, section, line in timed if section is None]
+    warnings = [line for _, _, line in timed if line.state == "warning"]
+    for _, section_number, line in timed:
+        if section_number is not None:
+            lines.setdefault(section_number, []).append(line)
     circles = {circle.section: circle for circle in rollout.circles}
     sections = []
     for section in pack.sections:
@@ -163,10 +188,10 @@ def programme(
     )
 
 
-def _line(post: PlannedPost, status: str | None, pack: Pack, now: datetime) -> PostLine:
-    words, said = when(post.local, now), what(pack, post)
+def _line(words: str, said: str, due_at: datetime, entry: Entry | None, now: datetime) -> PostLine:
+    status = entry.status if entry else None
     if status == "sent":
         return PostLine(words, said, "posted")
-    if post.due_at > now or (status in ("planned", "sending") and post.due_at > now - ON_ITS_WAY):
+    if due_at > now or (status in ("planned", "sending") and due_at > now - ON_ITS_WAY):
         return PostLine(words, said, "planned")
     return PostLine(words, said, "warning", PAST_WORDS.get(status, f"is {status}"))

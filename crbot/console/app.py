@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
 from bot.console.feeds import CalendarFeeds
-from bot.console.programme import ledger_statuses, programme
+from bot.console.programme import ledger_entries, programme
 from bot.console.signin import SIGNIN_PATH
 from bot.console.trend import trend
 from bot.features.insights import nothing_shown_line, weekly_rows
@@ -151,9 +151,9 @@ class _Handlers:
         for rollout in await store.listing(tenant):
             if rollout.status not in ("active", "paused"):
                 continue
-            statuses = await ledger_statuses(store.sessions, tenant, rollout.id)
+            ledger = await ledger_entries(store.sessions, tenant, rollout.id)
             posts = services.rollouts.posts(rollout, pack)
-            shown.append(programme(rollout, posts, statuses, pack, now))
+            shown.append(programme(rollout, posts, ledger, pack, now))
         token = request.cookies.get(SESSION_COOKIE, "")
         return page(
             "programme.html",
