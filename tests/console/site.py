@@ -20,7 +20,7 @@ from bot.core import Core
 from bot.messages import Link, Reply
 from content.loader import LoadedPack
 from crbot.console.app import console_mount
-from crbot.web import build_app
+from crbot.web import AccessLog, access_log, build_app
 from tests.conftest import Chat, FakePort, FrozenClock, build_core
 
 ROLES = {"fran": "facilitator", "lee": "leader"}
@@ -129,7 +129,12 @@ async def console_site(
     url = f"http://127.0.0.1:{port}"
     public = url.replace("http", scheme, 1)
     core = build_core(engine, clock, packs, public_url=public, role_bootstrap=ROLES, **options)
-    runner = web.AppRunner(build_app(engine, [console_mount(core, public)]))
+    # The bot's own access log, as `crbot.web.serve` sets it up: paths, never query strings.
+    runner = web.AppRunner(
+        build_app(engine, [console_mount(core, public)]),
+        access_log_class=AccessLog,
+        access_log=access_log,
+    )
     await runner.setup()
     await web.SockSite(runner, listening).start()
     try:
