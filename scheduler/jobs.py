@@ -16,7 +16,7 @@ class Runner(Protocol):
     """What a job needs from the running scheduler service."""
 
     async def tick(self, rollout_id: str | None = None) -> None:
-        """Send what is due, then set the next wake-ups."""
+        """Send what is due, then set the next wake-up."""
         ...
 
 

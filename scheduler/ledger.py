@@ -15,15 +15,38 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnClause,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.rollouts.store import utc
+from bot.rollouts.records import instant, utc
 from bot.storage.tables import DeliveryRow, RolloutRow
 from scheduler.leader import Lease
 
 log = logging.getLogger(__name__)
+
+# Written into the SQL rather than bound: a partial index on planned rows serves a query only
+# when the planner can see the value (SQLite's, and PostgreSQL's cached generic plans).
+PLANNED: ColumnClause[str] = literal_column("'planned'")
+
+# Whether a row's rollout is active, asked of each candidate row (a primary-key lookup) rather
+# than joined: a join lets the planner start from the rollouts and read every one's planned rows
+# (PostgreSQL does, on statistics not yet gathered after bulk planning); this way each query
+# reads the planned rows in index order and stops as soon as it has its rows.
+_ACTIVE = (
+    select(RolloutRow.status).where(RolloutRow.id == DeliveryRow.rollout_id).scalar_subquery()
+    == "active"
+)
 
 # While the database is away, recording outcomes is tried again after these waits (seconds).
 RECONNECT_FIRST = 0.2
@@ -143,7 +166,7 @@ class Ledger:
 
     def _due(self, now: datetime) -> Any:
         return and_(
-            DeliveryRow.status == "planned",
+            DeliveryRow.status == PLANNED,
             DeliveryRow.due_at <= now,
             or_(DeliveryRow.not_before.is_(None), DeliveryRow.not_before <= now),
         )
@@ -173,16 +196,14 @@ class Ledger:
             ]
         return sorted(missed, key=lambda row: row.id)
 
-    async def claim(
-        self, me: str, now: datetime, limit: int, lease: Lease | None = None
-    ) -> list[Claimed]:
-        """Take up to `limit` due rows of active rollouts; none unless `lease` is renewed."""
+    def claim_statement(self, me: str, now: datetime, limit: int) -> Any:
+        """The UPDATE that claims up to `limit` due rows of active rollouts for `me`."""
         chosen = (
             select(DeliveryRow.id)
-            .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
-            .where(self._due(now), RolloutRow.status == "active")
+            .where(self._due(now), _ACTIVE)
             # Among posts due at once, by key: its random rollout id spreads each slice of a
             # fan-out over every workspace, so all of them start sending with the first slice.
+            # Read from `ix_deliveries_status_due`: only rows due now, none with nothing due.
             .order_by(DeliveryRow.due_at, DeliveryRow.key)
             .limit(limit)
             .with_for_update(skip_locked=True, of=DeliveryRow)
@@ -192,17 +213,23 @@ class Ledger:
             .cte("chosen")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
+        return (
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(select(chosen.c.id)), DeliveryRow.status == "planned")
+            .values(status="sending", claimed_by=me, claimed_at=now)
+            .returning(*_COLUMNS)
+        )
+
+    async def claim(
+        self, me: str, now: datetime, limit: int, lease: Lease | None = None
+    ) -> list[Claimed]:
+        """Take up to `limit` due rows of active rollouts; none unless `lease` is renewed."""
         async with self._engine.begin() as connection:
             # The one statement fencing adds to a slice: a replica that cannot prove it still
             # holds the lease claims nothing, in the same transaction that would claim.
             if lease is not None and not await lease.renew(connection):
                 return []
-            rows = await connection.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.id.in_(select(chosen.c.id)), DeliveryRow.status == "planned")
-                .values(status="sending", claimed_by=me, claimed_at=now)
-                .returning(*_COLUMNS)
-            )
+            rows = await connection.execute(self.claim_statement(me, now, limit))
             claimed = [_claimed(row) for row in rows.all()]
         return sorted(claimed, key=lambda row: row.id)
 
@@ -308,29 +335,40 @@ class Ledger:
         """When the earliest postponed row of an active rollout may go."""
         async with self._engine.connect() as connection:
             found = await connection.scalar(
-                select(func.min(DeliveryRow.not_before))
-                .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
+                select(DeliveryRow.not_before)
                 .where(
-                    DeliveryRow.status == "planned",
+                    DeliveryRow.status == PLANNED,
+                    DeliveryRow.not_before.is_not(None),
                     DeliveryRow.not_before > now,
                     DeliveryRow.due_at <= now,
-                    RolloutRow.status == "active",
+                    _ACTIVE,
                 )
+                .order_by(DeliveryRow.not_before)
+                .limit(1)
             )
         return utc(found) if found is not None else None
 
-    async def next_due(self, rollout_id: str | None = None) -> datetime | None:
-        """The next planned post (of one rollout), for the job that wakes the sender."""
-        query = (
-            select(func.min(DeliveryRow.due_at))
-            .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
-            .where(DeliveryRow.status == "planned", RolloutRow.status == "active")
+    def _first(self, column: Any, where: Any) -> Any:
+        """The earliest `column` of an active rollout's planned rows, read in index order: the
+        planner stops at the first row whose rollout is active, whatever the ledger holds."""
+        query = select(column).where(DeliveryRow.status == PLANNED, _ACTIVE, where)
+        return query.order_by(column).limit(1).scalar_subquery()
+
+    def wake_query(self) -> Any:
+        """The first planned post never tried and the first retry, of active rollouts."""
+        return select(
+            self._first(DeliveryRow.due_at, DeliveryRow.not_before.is_(None)),
+            # From `ix_deliveries_retry`, which holds only rows waiting out a retry.
+            self._first(DeliveryRow.not_before, DeliveryRow.not_before.is_not(None)),
         )
-        if rollout_id is not None:
-            query = query.where(DeliveryRow.rollout_id == rollout_id)
+
+    async def next_wake(self) -> datetime | None:
+        """When the sender has something to do next, across every rollout: the first planned
+        post never tried, or the first retry, whichever comes sooner. One query."""
         async with self._engine.connect() as connection:
-            found = await connection.scalar(query)
-        return utc(found) if found is not None else None
+            due, retry = (await connection.execute(self.wake_query())).one()
+        found = [instant(value) for value in (due, retry) if value is not None]
+        return min(found) if found else None
 
     async def backlog(self, now: datetime) -> Backlog:
         """The due posts of active rollouts still planned, and the oldest never tried."""
@@ -340,18 +378,14 @@ class Ledger:
                 await connection.execute(
                     select(func.count(), func.min(never_tried))
                     .select_from(DeliveryRow)
-                    .join(RolloutRow, RolloutRow.id == DeliveryRow.rollout_id)
                     .where(
-                        DeliveryRow.status == "planned",
+                        DeliveryRow.status == PLANNED,
                         DeliveryRow.due_at <= now,
-                        RolloutRow.status == "active",
+                        _ACTIVE,
                     )
                 )
             ).one()
-        # SQLite hands an aggregate's datetime back as text.
-        if isinstance(oldest, str):
-            oldest = datetime.fromisoformat(oldest)
-        return Backlog(int(pending or 0), utc(oldest) if oldest is not None else None)
+        return Backlog(int(pending or 0), instant(oldest) if oldest is not None else None)
 
     async def counts(self, rollout_id: str | None = None) -> dict[str, int]:
         """How many rows are in each status (for tests, benchmarks and the operator)."""

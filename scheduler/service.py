@@ -6,9 +6,10 @@ while it leads. A leader that steps down stops sending at once and hands the lea
 its run has recorded what it sent.
 
 APScheduler 3's SQLAlchemyJobStore is synchronous and runs on the event loop, so it is kept
-cheap: one sweep job plus one job per active rollout (its next post), ids as arguments, on its
-own sync engine (and, beside SQLite, its own file); adding and rescheduling jobs happens in a
-worker thread.
+cheap and its size fixed: a sweep, and one wake-up at the next due post of any rollout (found
+by one indexed query after each run, and moved when a plan changes), ids as arguments, on its
+own sync engine (and, beside SQLite, its own file); adding and moving jobs happens in a worker
+thread.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 
 JOB_PATH = "scheduler.jobs:run_due"
 SWEEP_ID = "sweep"
+WAKE_ID = "wake"
+# Jobs of older versions, one per rollout; their wake-up is now the one above.
+LEGACY_PREFIX = "rollout:"
 # How long stopping waits for a run in progress to record what it sent (SIGTERM allows 10 s).
 STOP_GRACE_SECONDS = 5.0
 
@@ -111,7 +115,12 @@ class SchedulerService:
         self._engine: Engine | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
-        self._planned: dict[str, datetime] = {}
+        # When the wake-up job is set for (None: no job), and a move under way after a change.
+        self._wake_at: datetime | None = None
+        self._moving: asyncio.Task[None] | None = None
+        self._changes = 0
+        # One reader-and-setter at a time, so an older reading never overwrites a newer one.
+        self._setting = asyncio.Lock()
         self._first_tick: asyncio.Task[None] | None = None
         self._runs: set[asyncio.Future[None]] = set()
         self._resigning: asyncio.Future[None] | None = None
@@ -123,6 +132,7 @@ class SchedulerService:
     async def start(self) -> None:
         """Begin campaigning (and lead at once if the lock is free)."""
         jobs.register(self.name, self)
+        self.sender.core.rollouts.store.watch(self._plan_changed)
         self._task = asyncio.create_task(self._campaign(), name=f"scheduler-{self.name}")
 
     async def stop(self) -> None:
@@ -131,7 +141,10 @@ class SchedulerService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self.sender.core.rollouts.store.unwatch(self._plan_changed)
         await self._step_down()
+        if self._moving is not None:
+            self._moving.cancel()
         waiting = [*self._runs, *([self._resigning] if self._resigning else [])]
         if waiting:
             # The lease is handed back once the runs are done; if they cannot finish (the
@@ -150,7 +163,7 @@ class SchedulerService:
         return bool(self._runs) or resigning
 
     async def tick(self, rollout_id: str | None = None) -> None:
-        """Send what is due and move each rollout's wake-up to its next post."""
+        """Send what is due and move the wake-up to the next post."""
         if not self.leading.is_set():
             return
         # Stepping down shuts APScheduler down, which cancels the jobs it is running. The work
@@ -165,7 +178,7 @@ class SchedulerService:
         context = {"job_id": rollout_id or SWEEP_ID}
         try:
             await self.sender.run_due()
-            await self._plan_jobs()
+            await self._wake()
         except Exception as error:
             self._again = True
             if unreachable(error):
@@ -224,9 +237,19 @@ class SchedulerService:
         # Kept before starting, so a stop that interrupts this still shuts it down.
         self._scheduler = scheduler
         scheduler.start()
-        self._planned.clear()
-        await asyncio.to_thread(
-            scheduler.add_job,
+        self._wake_at = None
+        await asyncio.to_thread(self._setup, scheduler)
+        self.leading.set()
+        metrics.leader(True)
+        log.info("scheduler leading", extra={"status": self.name})
+        self._first_tick = asyncio.create_task(self.tick())
+
+    def _setup(self, scheduler: AsyncIOScheduler) -> None:
+        """The fixed jobs (in a worker thread: the store is synchronous)."""
+        for job in scheduler.get_jobs():
+            if job.id.startswith(LEGACY_PREFIX):
+                scheduler.remove_job(job.id)
+        scheduler.add_job(
             JOB_PATH,
             "interval",
             seconds=self.sweep_every,
@@ -234,10 +257,6 @@ class SchedulerService:
             args=[self.name, None],
             replace_existing=True,
         )
-        self.leading.set()
-        metrics.leader(True)
-        log.info("scheduler leading", extra={"status": self.name})
-        self._first_tick = asyncio.create_task(self.tick())
 
     async def _step_down(self) -> None:
         self.leading.clear()
@@ -257,38 +276,54 @@ class SchedulerService:
                 "could not hand the sending lease back", extra={"status": type(error).__name__}
             )
 
-    async def _plan_jobs(self) -> None:
-        scheduler = self._scheduler
-        if scheduler is None:
+    def _plan_changed(self, earliest: datetime | None) -> None:
+        """A plan changed in this process: move the wake-up now rather than at the sweep."""
+        if not self.leading.is_set():
             return
-        wanted: dict[str, datetime] = {}
-        for rollout in await self.sender.core.rollouts.store.listing():
-            if rollout.status != "active":
-                continue
-            due = await self.sender.ledger.next_due(rollout.id)
-            if due is not None:
-                wanted[rollout.id] = due
-        changes = {k: v for k, v in wanted.items() if self._planned.get(k) != v}
-        gone = [k for k in self._planned if k not in wanted]
-        if changes or gone:
-            await asyncio.to_thread(self._apply, scheduler, changes, gone)
-        self._planned = wanted
+        if earliest is not None and self._wake_at is not None and earliest >= self._wake_at:
+            return  # rows added after the next wake-up change nothing
+        self._changes += 1
+        if self._moving is None or self._moving.done():
+            self._moving = asyncio.create_task(self._move())
 
-    def _apply(
-        self, scheduler: AsyncIOScheduler, changes: Mapping[str, datetime], gone: list[str]
-    ) -> None:
-        for rollout_id, due in changes.items():
-            scheduler.add_job(
-                JOB_PATH,
-                "date",
-                run_date=due,
-                id=f"rollout:{rollout_id}",
-                args=[self.name, rollout_id],
-                replace_existing=True,
-            )
-        for rollout_id in gone:
+    async def _move(self) -> None:
+        try:
+            # Changes committed while a reading was under way get a reading of their own.
+            seen = -1
+            while seen != self._changes:
+                seen = self._changes
+                await self._wake()
+        except Exception as error:
+            # The next run or sweep sets it.
+            log.warning("wake-up not moved", extra={"status": type(error).__name__})
+
+    async def _wake(self) -> None:
+        """Set the one wake-up job to the next thing the sender has to do."""
+        async with self._setting:
+            scheduler = self._scheduler
+            if scheduler is None:
+                return
+            due = await self.sender.ledger.next_wake()
+            # An unchanged time is left alone: a wake-up that fired and found nothing it could
+            # send is not set again at once (no busy loop); the sweep looks again.
+            if due == self._wake_at or scheduler is not self._scheduler:
+                return
+            await asyncio.to_thread(self._set_wake, scheduler, due)
+            self._wake_at = due
+
+    def _set_wake(self, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
+        if due is None:
             with contextlib.suppress(JobLookupError):
-                scheduler.remove_job(f"rollout:{rollout_id}")
+                scheduler.remove_job(WAKE_ID)
+            return
+        scheduler.add_job(
+            JOB_PATH,
+            "date",
+            run_date=due,
+            id=WAKE_ID,
+            args=[self.name, None],
+            replace_existing=True,
+        )
 
 
 def build(

@@ -57,7 +57,7 @@ def test_the_job_store_uses_sync_drivers_and_a_file_of_its_own_beside_sqlite() -
     assert job_store_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
-async def test_the_leader_sends_what_is_due_and_keeps_one_job_per_rollout(
+async def test_the_leader_sends_what_is_due_and_keeps_one_wake_up_job(
     core: Core,
     engine: AsyncEngine,
     database_url: str,
@@ -80,7 +80,7 @@ async def test_the_leader_sends_what_is_due_and_keeps_one_job_per_rollout(
         try:
             loop = asyncio.get_running_loop()
             end = loop.time() + DEADLINE
-            while await asyncio.to_thread(job_ids) != {"sweep", f"rollout:{rollout_id}"}:
+            while await asyncio.to_thread(job_ids) != {"sweep", "wake"}:
                 assert loop.time() < end
                 await asyncio.sleep(0.01)
         finally:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import logging
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,13 +16,36 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlannedPost, to_utc, zone_of
+from bot.rollouts.records import RolloutRecord as RolloutRecord  # where callers find it
+from bot.rollouts.records import load, load_one
+from bot.rollouts.records import utc as utc  # where callers find it
+from bot.storage.bulk import insert_new
 from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRow, RolloutRow
 from bot.storage.upsert import upsert
+
+log = logging.getLogger(__name__)
 
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
 # Ledger rows made while sending rather than planned from the circles: a re-plan keeps them.
 SPAWNED_KINDS = ("follow-up", "leader-dm", "reminder-dms")
+
+# Told, after a commit, that the plan changed: the earliest due time among the rows added, or
+# None when rows went or a rollout's status changed (the scheduler moves its one wake-up).
+PlanWatcher = Callable[[datetime | None], None]
+
+
+@dataclass(frozen=True)
+class NewRollout:
+    """A validated rollout with its expanded posts, ready to store."""
+
+    tenant: str
+    address: str
+    timezone: str
+    calendar: CohortCalendar
+    circles: Sequence[Circle]
+    created_by: str | None
+    posts: Sequence[PlannedPost]
 
 
 @dataclass(frozen=True)
@@ -37,41 +60,34 @@ class Spawned:
     body: dict[str, str]
 
 
-@dataclass(frozen=True)
-class RolloutRecord:
-    """A rollout as stored: where, in which zone, its calendar and circles."""
-
-    id: str
-    tenant_id: str
-    address: str
-    timezone: str
-    status: str
-    calendar: CohortCalendar
-    circles: tuple[Circle, ...]
-    created_by: str | None
-    paused_reason: str | None
-
-    @property
-    def platform(self) -> str:
-        """The platform that owns the tenant (`slack:T1` → `slack`)."""
-        return self.tenant_id.split(":", 1)[0]
-
-
-def utc(value: datetime) -> datetime:
-    """A stored instant as aware UTC (SQLite hands back naive UTC)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 class RolloutStore:
     """Rollouts within one tenant; the ledger rows they plan."""
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
+        self._watchers: list[PlanWatcher] = []
 
     @property
     def sessions(self) -> async_sessionmaker[Any]:
         """The database the rollouts and their ledger rows live in."""
         return self._sessions
+
+    def watch(self, watcher: PlanWatcher) -> None:
+        """Be told after each change to what is planned (see `PlanWatcher`)."""
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: PlanWatcher) -> None:
+        """Stop telling `watcher`."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+    def _changed(self, earliest: datetime | None) -> None:
+        for watcher in list(self._watchers):
+            try:
+                watcher(earliest)
+            except Exception:
+                # What was stored is stored; the scheduler's sweep finds it all the same.
+                log.exception("a plan watcher failed")
 
     async def create(
         self,
@@ -86,27 +102,41 @@ class RolloutStore:
         now: datetime,
     ) -> str:
         """Store a validated rollout and its posts in one transaction; returns its id."""
-        rollout_id = uuid.uuid4().hex[:12]
-        zone = zone_of(timezone)
-        async with self._sessions.begin() as session:
-            session.add(
-                RolloutRow(
-                    id=rollout_id,
-                    tenant_id=tenant,
-                    address=address,
-                    timezone=timezone,
-                    status="active",
-                    calendar=calendar.model_dump_json(),
-                    created_by=created_by,
-                    created_at=now,
-                )
-            )
-            await session.flush()
-            for circle in circles:
-                session.add(_circle_row(tenant, rollout_id, circle, zone))
-            await session.flush()
-            await self._plant(session, tenant, rollout_id, address, posts)
+        new = NewRollout(tenant, address, timezone, calendar, circles, created_by, posts)
+        (rollout_id,) = await self.create_many([new], now)
         return rollout_id
+
+    async def create_many(self, rollouts: Sequence[NewRollout], now: datetime) -> list[str]:
+        """Store many validated rollouts and all their posts in one transaction, a few large
+        INSERTs per table (a statewide roll-out plans a thousand teams at once); their ids."""
+        ids = [uuid.uuid4().hex[:12] for _ in rollouts]
+        heads: list[dict[str, Any]] = []
+        circles: list[dict[str, Any]] = []
+        planted: list[dict[str, Any]] = []
+        for rollout_id, new in zip(ids, rollouts, strict=True):
+            zone = zone_of(new.timezone)
+            heads.append(
+                {
+                    "id": rollout_id,
+                    "tenant_id": new.tenant,
+                    "address": new.address,
+                    "timezone": new.timezone,
+                    "status": "active",
+                    "calendar": new.calendar.model_dump_json(),
+                    "created_by": new.created_by,
+                    "paused_reason": None,
+                    "created_at": now,
+                }
+            )
+            circles.extend(_circle_values(new.tenant, rollout_id, c, zone) for c in new.circles)
+            planted.extend(_post_values(new.tenant, rollout_id, new.address, new.posts))
+        async with self._sessions.begin() as session:
+            connection = await session.connection()
+            for table, rows in ((RolloutRow, heads), (CircleRow, circles), (DeliveryRow, planted)):
+                # The rollout ids are new, so none of these keys can be there yet.
+                await insert_new(connection, table.__table__, rows)
+        self._changed(min((row["due_at"] for row in planted), default=None))
+        return ids
 
     async def get(self, tenant: str, rollout_id: str) -> RolloutRecord | None:
         """One rollout of the tenant."""
@@ -114,32 +144,19 @@ class RolloutStore:
             row = await session.get(RolloutRow, rollout_id)
             if row is None or row.tenant_id != tenant:
                 return None
-            return await _record(session, row)
+            return await load_one(session, row)
 
     async def many(self, rollout_ids: Collection[str]) -> dict[str, RolloutRecord]:
         """Rollouts by id across tenants, in two queries (for the scheduler's sender only)."""
+        rollouts = RolloutRow.__table__
         found: dict[str, RolloutRecord] = {}
         ids = sorted(set(rollout_ids))
         async with self._sessions() as session:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                # Plain rows rather than ORM objects: a fan-out loads thousands at once.
-                rollouts, circle_table = RolloutRow.__table__, CircleRow.__table__
-                rows = (
-                    await session.execute(select(rollouts).where(rollouts.c.id.in_(chunk)))
-                ).all()
-                circles = (
-                    await session.execute(
-                        select(circle_table)
-                        .where(circle_table.c.rollout_id.in_(chunk))
-                        .order_by(circle_table.c.starts_at)
-                    )
-                ).all()
-                by_rollout: dict[str, list[Any]] = {}
-                for circle in circles:
-                    by_rollout.setdefault(circle.rollout_id, []).append(circle)
-                for row in rows:
-                    found[row.id] = _build(row, by_rollout.get(row.id, []))
+                query = select(rollouts).where(rollouts.c.id.in_(chunk))
+                for record in await load(session, query):
+                    found[record.id] = record
         return found
 
     async def agreed_places(self, tenants: Collection[str]) -> set[tuple[str, str]]:
@@ -177,16 +194,16 @@ class RolloutStore:
                 .order_by(RolloutRow.created_at.desc())
                 .limit(1)
             )
-            return await _record(session, row) if row else None
+            return await load_one(session, row) if row else None
 
     async def listing(self, tenant: str | None = None) -> list[RolloutRecord]:
-        """Rollouts of one tenant, or of all (the operator's list)."""
+        """Rollouts of one tenant, or of all (the operator's list), in two queries."""
+        rollouts = RolloutRow.__table__
+        query = select(rollouts).order_by(rollouts.c.created_at)
+        if tenant is not None:
+            query = query.where(rollouts.c.tenant_id == tenant)
         async with self._sessions() as session:
-            query = select(RolloutRow).order_by(RolloutRow.created_at)
-            if tenant is not None:
-                query = query.where(RolloutRow.tenant_id == tenant)
-            rows = (await session.scalars(query)).all()
-            return [await _record(session, row) for row in rows]
+            return await load(session, query)
 
     async def set_status(
         self, tenant: str, rollout_id: str, status: str, reason: str | None = None
@@ -204,6 +221,8 @@ class RolloutStore:
                     .where(DeliveryRow.rollout_id == rollout_id, DeliveryRow.status == "planned")
                     .values(status="cancelled")
                 )
+        # Resumed, its posts count again; paused or ended, the wake-up may be later now.
+        self._changed(None)
 
     async def replan(
         self,
@@ -237,6 +256,7 @@ class RolloutStore:
             await session.flush()
             future = [post for post in posts if post.due_at > now]
             await self._plant(session, tenant, rollout_id, row.address, future)
+        self._changed(None)
 
     async def _plant(
         self,
@@ -248,21 +268,7 @@ class RolloutStore:
     ) -> None:
         if not posts:
             return
-        values = [
-            {
-                "key": post.key(rollout_id, address),
-                "tenant_id": tenant,
-                "rollout_id": rollout_id,
-                "kind": post.kind if not post.detail else f"{post.kind}-{post.detail}",
-                "section": post.section,
-                "local_date": post.local.date().isoformat(),
-                "address": address,
-                "due_at": post.due_at,
-                "status": "planned",
-                "attempts": 0,
-            }
-            for post in posts
-        ]
+        values = _post_values(tenant, rollout_id, address, posts)
         for start in range(0, len(values), 500):
             await upsert(session, DeliveryRow, values[start : start + 500], keys=["key"], update=[])
 
@@ -286,7 +292,10 @@ class RolloutStore:
             "body": json.dumps(row.body, sort_keys=True),
         }
         async with self._sessions.begin() as session:
-            return await upsert(session, DeliveryRow, values, keys=["key"], update=[]) > 0
+            added = await upsert(session, DeliveryRow, values, keys=["key"], update=[]) > 0
+        if added:
+            self._changed(row.due_at)
+        return added
 
     async def tick(
         self, tenant: str, rollout_id: str, section: int, item: int, by: str, now: datetime
@@ -330,49 +339,37 @@ class RolloutStore:
             return {item: by or "facilitator" for item, by in rows.all()}
 
 
+def _circle_values(tenant: str, rollout_id: str, circle: Circle, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant,
+        "rollout_id": rollout_id,
+        "section": circle.section,
+        "starts_at": to_utc(circle.local, zone),
+        "skipped": circle.skipped,
+    }
+
+
 def _circle_row(tenant: str, rollout_id: str, circle: Circle, zone: ZoneInfo) -> CircleRow:
-    return CircleRow(
-        tenant_id=tenant,
-        rollout_id=rollout_id,
-        section=circle.section,
-        starts_at=to_utc(circle.local, zone),
-        skipped=circle.skipped,
-    )
+    return CircleRow(**_circle_values(tenant, rollout_id, circle, zone))
 
 
-async def _record(session: AsyncSession, row: RolloutRow) -> RolloutRecord:
-    circles = (
-        await session.scalars(
-            select(CircleRow).where(CircleRow.rollout_id == row.id).order_by(CircleRow.starts_at)
-        )
-    ).all()
-    return _build(row, list(circles))
-
-
-def _build(row: RolloutRow | Any, circles: Sequence[CircleRow | Any]) -> RolloutRecord:
-    """A record from stored rows: ORM objects, or plain rows with the same columns."""
-    zone = zone_of(row.timezone)
-    return RolloutRecord(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        address=row.address,
-        timezone=row.timezone,
-        status=row.status,
-        calendar=_calendar(row.calendar),
-        circles=tuple(
-            Circle(
-                section=circle.section,
-                local=utc(circle.starts_at).astimezone(zone).replace(tzinfo=None),
-                skipped=circle.skipped,
-            )
-            for circle in circles
-        ),
-        created_by=row.created_by,
-        paused_reason=row.paused_reason,
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def _calendar(stored: str) -> CohortCalendar:
-    # Most cohorts share the default calendar: parse each stored form once (it is frozen).
-    return CohortCalendar.model_validate_json(stored)
+def _post_values(
+    tenant: str, rollout_id: str, address: str, posts: Sequence[PlannedPost]
+) -> list[dict[str, Any]]:
+    """Ledger rows for planned posts, under their deterministic keys."""
+    return [
+        {
+            "key": post.key(rollout_id, address),
+            "tenant_id": tenant,
+            "rollout_id": rollout_id,
+            "kind": post.kind if not post.detail else f"{post.kind}-{post.detail}",
+            "section": post.section,
+            "local_date": post.local.date().isoformat(),
+            "address": address,
+            "due_at": post.due_at,
+            "status": "planned",
+            "attempts": 0,
+            "body": None,
+        }
+        for post in posts
+    ]
