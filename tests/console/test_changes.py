@@ -167,7 +167,7 @@ async def test_a_notice_the_session_did_not_seal_is_not_shown(site: ConsoleSite)
 
 async def test_another_teams_programme_cannot_be_seen_or_changed(site: ConsoleSite) -> None:
     other = type(site.chat)(site.core, site.chat.port, tenant="test:other", channel="#theirs")
-    await site.core.teams.grant("test:other", "olga", "facilitator")
+    await site.core.team_settings.grant("test:other", "olga", "facilitator")
     await other.say("olga", "schedule 1 2027-03-23 09:00 America/Chicago")
     (theirs,) = await site.core.rollouts.store.listing("test:other")
     async with browser_client() as client:
