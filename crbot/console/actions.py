@@ -89,6 +89,8 @@ class Actions:
 
     async def confirm(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         """The question before a change that takes posts off the plan."""
+        if not visitor.may_change:
+            return message("Only facilitators change the programme", READ_ONLY, status=403)
         rollout = await self._rollout(request, visitor)
         change = change_of(request.match_info["action"], request.query)
         if change.action not in CONFIRMED or (change.action == "skip" and not change.section):

@@ -153,6 +153,8 @@ async def test_leaders_read_the_programme_but_cannot_change_it(
         path = f"{site.url}/console/programme/{await rollout_id(site)}/skip"
         async with client.post(path, data={"section": "2", "csrf": csrf}) as refused:
             assert refused.status == 403
+        async with client.get(path, params={"section": "2"}) as asked:
+            assert asked.status == 403
     assert await planned(engine, 2) > 0
 
 
