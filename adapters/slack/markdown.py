@@ -22,7 +22,8 @@ _SLACK_TOKEN = re.compile(r"<(?=[!@#]|[^<>\s|]*\|)")
 def neutralised(text: str) -> str:
     """The text with Slack's own `<…>` tokens made literal: in a markdown block Slack still
     reads `<!here>`, `<@U123>`, `<#C123>` and `<url|label>`, and nobody's follow-up should
-    mention the whole channel or hide where a link goes. Markdown's `<https://…>` stays."""
+    mention the whole channel or hide where a link goes. Any other `<` stays, and so does
+    Markdown's `<https://…>`. In code too, to be safe: a token there shows as `&lt;!here>`."""
     return _SLACK_TOKEN.sub("&lt;", text)
 
 
@@ -93,7 +94,7 @@ def _part(part: Part) -> str:
         lines = [_line(line) for line in part.lines]
         if part.kind == "heading":
             # mrkdwn has no headings: a bold line, as Slack shows a markdown block's headings.
-            lines = [f"*{_line(line, _IN_BOLD).strip()}*" for line in part.lines]
+            lines = [f"*{text}*" for line in part.lines if (text := _line(line, _IN_BOLD).strip())]
         elif part.kind == "item":
             mark = f"{part.number}." if part.number is not None else "•"
             indent = "    " * (part.level - 1)

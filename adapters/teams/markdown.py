@@ -8,6 +8,7 @@ lines of a TextBlock broken only once).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
@@ -19,14 +20,26 @@ Json = dict[str, Any]
 # Teams' marks; inline code reads as bold (a TextBlock would show the backticks).
 _MARKS = {"code": "**", "italic": "_", "bold": "**"}
 _HEADING_SIZES = {1: "Large", 2: "Medium"}
+_MARK_CHARACTERS = re.compile(r"[\\*_\[\]]")
+_LIST_MARK = re.compile(r" {0,3}([-+*]|\d{1,9}[.)])( |$)")
 
 
 def _link(url: str, text: str) -> str:
     return f"[{text}](" + url.replace(")", "%29").replace(" ", "%20") + ")"
 
 
+def _escape(text: str) -> str:
+    # What the author meant as a character, not a mark (`\*`, or a `*` in code). Backslash
+    # escapes are CommonMark's and Teams' desktop, web and iOS clients read them.
+    return _MARK_CHARACTERS.sub(r"\\\g<0>", text)
+
+
 def _line(line: Line, marks: Mapping[str, str] = _MARKS) -> str:
-    return "".join(styled(span, marks, _link) for span in line)
+    text = "".join(styled(span, marks, _link, _escape) for span in line)
+    # Words that only look like a list mark ("1) first", an escaped "1.") would start a list in
+    # a TextBlock; a zero-width space before them keeps them words, and backslash escapes
+    # work on some Teams clients only.
+    return "\u200b" + text if _LIST_MARK.match(text) else text
 
 
 def _text(text: str, **style: Any) -> Json:
@@ -35,7 +48,7 @@ def _text(text: str, **style: Any) -> Json:
 
 def _lines(lines: tuple[Line, ...], **style: Any) -> list[Json]:
     """One TextBlock per line, the lines after the first close under it."""
-    blocks = [_text(_line(line), **style) for line in lines if line]
+    blocks = [_text(text, **style) for line in lines if (text := _line(line)).strip()]
     return [blocks[0], *({**b, "spacing": "None"} for b in blocks[1:])] if blocks else []
 
 
@@ -69,7 +82,8 @@ def _elements(parts: list[Part]) -> list[Json]:
                 size = _HEADING_SIZES.get(part.level, "Default")
                 # The whole line is bolder already: only italics show inside it.
                 text = "\n".join(_line(line, {"italic": "_"}) for line in part.lines)
-                found.append(_text(text, weight="Bolder", size=size))
+                if text.strip():
+                    found.append(_text(text, weight="Bolder", size=size))
             elif part.kind == "code":
                 found += _code(part)
             elif part.kind == "rule":
