@@ -8,13 +8,20 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core import Core
+from bot.messages import Text
+from bot.rollouts import posts
 from bot.rollouts.cadence import RHYTHMS, Rhythm, load_cadence
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, expand
+from bot.rollouts.plan import parse_local as at
 from bot.rollouts.rotation import Sent, choose, prompt_id, rotate
 from content.loader import LoadedPack
 from content.models import Pack
+from tests.conftest import Chat, FakePort, FrozenClock
+from tests.test_scheduler_ledger import TENANT, sender_for
 
 EIGHT_WEEKS = timedelta(weeks=8)
 
@@ -104,3 +111,81 @@ def test_a_prompt_the_team_had_recently_from_elsewhere_waits_its_turn() -> None:
     # The team was sent the shared words a week ago (another section offers them too).
     history = [Sent(monday - timedelta(days=7), prompt_id("Shared."))]
     assert choose(prompts, history, monday) == 1
+
+
+def posted_prompts(port: FakePort, address: str) -> list[str]:
+    texts = []
+    for target, reply in port.sent:
+        if target.address == address and reply.summary == "Today's prompt":
+            texts.extend(block.text for block in reply.blocks if isinstance(block, Text))
+    return texts
+
+
+async def test_the_rotation_goes_on_from_what_was_sent_across_a_restart_and_a_replan(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    pack = core.services.packs["healthcare"].pack
+    store = core.services.rollouts.store
+    for address in ("C0", "C1"):
+        await core.services.rollouts.create(
+            tenant=TENANT,
+            address=address,
+            timezone="Europe/London",
+            circles=[Circle(1, at("2027-03-23T09:00")), Circle(2, at("2027-05-25T09:00"))],
+            pack=pack,
+        )
+        rollout = await store.for_place(TENANT, address)
+        assert rollout is not None
+        await core.services.rollouts.set_rhythm(
+            rollout, "daily" if address == "C0" else "three", pack
+        )
+    # Each day at noon in London, after the 09:30 prompt (a day's grace, so none is missed).
+    clock.advance(hours=3)
+    sender = sender_for(core, engine, port, grace=timedelta(days=1))
+    sent_on: list[tuple[date, int, str]] = []
+    for day in range(80):
+        if day == 30:
+            # A restart (a new sender, nothing in memory) and a re-plan moving Section 2.
+            posts._REPLIES.clear()
+            sender = sender_for(core, engine, port, grace=timedelta(days=1))
+            rollout = await store.for_place(TENANT, "C0")
+            assert rollout is not None
+            await core.services.rollouts.move(rollout, 2, at("2027-06-01T09:00"), pack)
+        before = len(posted_prompts(port, "C0"))
+        await sender.run_due()
+        today = clock.now().date()
+        if len(posted_prompts(port, "C0")) > before:
+            section = 1 if today < date(2027, 6, 1) else 2
+            sent_on.append((today, section, posted_prompts(port, "C0")[-1]))
+        clock.advance(days=1)
+    # Section 1 ran ten weeks of working days: more days than it has prompts.
+    section_one = [text for _, section, text in sent_on if section == 1]
+    assert len(section_one) > len(pack.sections[0].daily_prompts)
+    assert_fresh_within_each_section(pack, sent_on)
+    assert_eight_weeks_apart(sent_on)
+    # Two teams on the same section and day are each given their own next prompt: on
+    # Wednesday 31 March the daily team gets its fourth, the three-a-week team its third.
+    daily, three = posted_prompts(port, "C0"), posted_prompts(port, "C1")
+    assert daily[:3] == three[:3] and daily[3] != three[2]
+
+
+async def test_the_prompt_command_shows_what_the_channel_is_given_today(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    chat = Chat(core, port, tenant=TENANT, channel="C0")
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    sender = sender_for(core, engine, port)
+    # Friday 26 March, 09:00 in London: the prompt is planned for 09:30.
+    clock.advance(days=11)
+    coming = await chat.say("sam", "prompt")
+    clock.advance(hours=1)
+    await sender.run_due()
+    assert posted_prompts(port, "C0") == [coming.blocks[1].text]  # type: ignore[union-attr]
+    again = await chat.say("sam", "prompt")
+    assert again.blocks == coming.blocks
+    # Saturday: no prompt today, so the latest one, saying when it was posted.
+    clock.advance(days=1)
+    latest = await chat.say("sam", "prompt")
+    assert latest.summary == "The latest prompt"
+    assert latest.blocks[1] == coming.blocks[1]
+    assert "posted Friday 26 March" in latest.plain_text()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from pathlib import Path
 
 from icalendar import Calendar
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core, CoreOptions
 from bot.messages import File
 from bot.pseudonyms import Pseudonyms
+from bot.rollouts.plan import parse_local
 from bot.storage.engine import sessions
+from bot.storage.tables import DeliveryRow
 from content.loader import LoadedPack
 from tests.conftest import TEST_SECRET, Chat, FakePort, FrozenClock
 
@@ -113,3 +117,41 @@ async def test_a_facilitator_asking_for_the_calendar_gets_the_ics_file(
     assert "Circle · Section 1: Compassion in action" in events
     assert "Bot posts: Introduction: Compassion in action" in events
     assert "only a facilitator" in (await chat.say("sam", "rollout calendar")).plain_text()
+
+
+async def test_a_facilitator_chooses_how_often_the_channels_prompts_come(
+    chat: Chat, core: Core
+) -> None:
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    await chat.say("fran", "schedule 2 2027-05-18 09:00 Europe/London")
+    asked = await chat.say("fran", "rollout prompts")
+    assert "three times a week" in asked.plain_text()
+    changed = await chat.say("fran", "rollout prompts weekly")
+    assert "once a week" in changed.summary
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
+    assert rollout is not None and rollout.calendar.prompt_rhythm == "weekly"
+    pack = core.services.packs["healthcare"].pack
+    # The stored plan follows: one prompt a week, and a later re-plan keeps the rhythm.
+    await core.services.rollouts.move(rollout, 2, parse_local("2027-05-25T09:00"), pack)
+    planned = await prompt_days(core, rollout.id)
+    weeks = [day.isocalendar()[:2] for day in planned]
+    assert planned and len(weeks) == len(set(weeks))
+    assert (await chat.say("fran", "rollout prompts daily")).summary.endswith("still to come.")
+    assert len(await prompt_days(core, rollout.id)) > 4 * len(planned)
+    refused = await chat.say("fran", "rollout prompts hourly")
+    assert "three rhythms" in refused.summary and "rollout prompts weekly" in refused.plain_text()
+    assert "only a facilitator" in (await chat.say("sam", "rollout prompts daily")).plain_text()
+    help_text = (await chat.say("fran", "help")).plain_text()
+    assert "rollout prompts daily|three|weekly" in help_text
+
+
+async def prompt_days(core: Core, rollout_id: str) -> list[date]:
+    async with core.services.rollouts.store.sessions() as session:
+        days = await session.scalars(
+            select(DeliveryRow.local_date).where(
+                DeliveryRow.rollout_id == rollout_id,
+                DeliveryRow.kind == "prompt",
+                DeliveryRow.status == "planned",
+            )
+        )
+        return sorted(date.fromisoformat(day) for day in days)

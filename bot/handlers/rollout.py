@@ -10,6 +10,7 @@ from bot.commands import number
 from bot.messages import Bullets, Context, File, Heading, Reply, Text
 from bot.registry import FACILITATORS, CommandSpec, Usage
 from bot.rollouts import uncertain
+from bot.rollouts.cadence import RHYTHMS, Rhythm
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
 from bot.rollouts.store import RolloutRecord
@@ -25,7 +26,17 @@ USAGE = (
 )
 ROLLOUT_USAGE = (
     "Try `rollout preview`, `rollout pause`, `rollout resume`, `rollout skip 3`, "
-    "`rollout move 3 2027-05-11 09:00`, `rollout done 3 2`, `rollout calendar` or `rollout end`."
+    "`rollout move 3 2027-05-11 09:00`, `rollout done 3 2`, `rollout prompts three`, "
+    "`rollout calendar` or `rollout end`."
+)
+RHYTHM_WORDS: dict[Rhythm, str] = {
+    "daily": "every working day",
+    "three": "three times a week (Monday, Wednesday and Friday)",
+    "weekly": "once a week, midweek",
+}
+PROMPTS_USAGE = (
+    "Choose with `rollout prompts daily`, `rollout prompts three` (three a week) or "
+    "`rollout prompts weekly`."
 )
 
 
@@ -93,6 +104,8 @@ async def _change(
         return preview(services, turn, found)
     if verb == "calendar":
         return await calendar(services, turn, found)
+    if verb == "prompts":
+        return await prompts(services, turn, found, args)
     if verb in ("pause", "resume", "end"):
         status = {"pause": "paused", "resume": "active", "end": "ended"}[verb]
         await store.set_status(
@@ -119,6 +132,23 @@ async def _change(
         )
         return Reply.saying(f"Marked item {item} of Section {chosen}'s checklist as done.")
     return Reply.saying(ROLLOUT_USAGE)
+
+
+async def prompts(services: Services, turn: Turn, found: RolloutRecord, args: list[str]) -> Reply:
+    """How often this channel's prompts come, or a facilitator's change to it."""
+    if not args:
+        now = RHYTHM_WORDS[services.rollouts.rhythm(found)]
+        return Reply.saying(f"Prompts come {now} in this channel.", PROMPTS_USAGE)
+    named: dict[str, Rhythm] = {known: known for known in RHYTHMS}
+    rhythm = named.get(args[0].lower()) if len(args) == 1 else None
+    if rhythm is None:
+        return Reply.saying("I know three rhythms for prompts.", PROMPTS_USAGE)
+    coming = await services.rollouts.set_rhythm(found, rhythm, turn.pack)
+    log.info("prompt rhythm changed", extra={"tenant": found.tenant_id, "job_id": found.id})
+    return Reply.saying(
+        f"Prompts now come {RHYTHM_WORDS[rhythm]} in this channel: {coming} still to come.",
+        "Type `rollout preview` to see the next posts.",
+    )
 
 
 async def calendar(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
@@ -195,6 +225,12 @@ COMMANDS = (
                 "rollout preview",
                 "what this channel's rollout will post; `rollout pause`, `resume`, `skip 3`, "
                 "`move 3 DATE TIME`, `done 3 2`, `calendar` or `end` change it",
+                FACILITATORS,
+            ),
+            Usage(
+                "rollout prompts daily|three|weekly",
+                "how often this channel's prompts come: every working day, three a week or "
+                "once a week",
                 FACILITATORS,
             ),
         ),

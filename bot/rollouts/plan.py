@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -151,6 +152,7 @@ def expand(
     for index, circle in enumerate(live):
         following = live[index + 1].local.date() if index + 1 < len(live) else None
         _plan_section(planner, cadence, circle, following)
+    _plan_prompts(planner, cadence, live)
     surveys = cadence.surveys
     for name, offset, circle in (
         ("pre", surveys.pre, live[0]),
@@ -227,20 +229,6 @@ def _plan_section(
             planner.at(kind, circle, offset)
     day = circle.local.date()
     until = following or day + timedelta(days=cadence.last_section_days + 1)
-    prompt = cadence.prompt
-    if prompt is not None:
-        start = day + timedelta(days=prompt.from_days)
-        rhythm = planner.calendar.prompt_rhythm
-        if rhythm is None and prompt.every_days is not None:
-            # A fixed interval from the cadence file moves off closed days instead.
-            current = start
-            while current < until:
-                planner.add("prompt", circle.section, datetime.combine(current, prompt.time))
-                current += timedelta(days=prompt.every_days)
-        else:
-            chosen = rhythm or prompt.rhythm
-            for current in prompt_days(planner.calendar, planner.holidays, start, until, chosen):
-                planner.add("prompt", circle.section, datetime.combine(current, prompt.time))
     checkin = cadence.checkin
     if checkin is not None:
         current = day + timedelta(days=checkin.from_days)
@@ -249,20 +237,52 @@ def _plan_section(
             current += timedelta(days=checkin.every_days or 7)
 
 
-def prompt_days(
-    calendar: CohortCalendar, holidays: frozenset[date], start: date, until: date, rhythm: Rhythm
-) -> list[date]:
-    """The open days from `start` to before `until` that get a prompt, spread through each week.
+def _plan_prompts(planner: _Planner, cadence: Cadence, live: list[Circle]) -> None:
+    prompt = cadence.prompt
+    if prompt is None:
+        return
+    # Each section's prompts run from `from_days` after its circle until the next circle.
+    spans: list[tuple[int, date, date]] = []
+    for index, circle in enumerate(live):
+        day = circle.local.date()
+        following = live[index + 1].local.date() if index + 1 < len(live) else None
+        until = following or day + timedelta(days=cadence.last_section_days + 1)
+        spans.append((circle.section, day + timedelta(days=prompt.from_days), until))
+    rhythm = planner.calendar.prompt_rhythm
+    if rhythm is None and prompt.every_days is not None:
+        # A fixed interval from the cadence file moves off closed days instead.
+        for section, start, until in spans:
+            current = start
+            while current < until:
+                planner.add("prompt", section, datetime.combine(current, prompt.time))
+                current += timedelta(days=prompt.every_days)
+        return
+    days = prompt_days(planner.calendar, planner.holidays, spans, rhythm or prompt.rhythm)
+    for section, start, until in spans:
+        for day in days:
+            if start <= day < until:
+                planner.add("prompt", section, datetime.combine(day, prompt.time))
 
-    Three a week on Monday to Friday is Monday, Wednesday and Friday; weekly is the middle open
-    day. A holiday takes its day out of the week's choice, so the week still gets its prompts.
+
+def prompt_days(
+    calendar: CohortCalendar,
+    holidays: frozenset[date],
+    spans: Sequence[tuple[int, date, date]],
+    rhythm: Rhythm,
+) -> list[date]:
+    """The open days within the (section, start, until before) spans that get a prompt.
+
+    They are spread through each week, whichever section the days belong to: three a week on
+    Monday to Friday is Monday, Wednesday and Friday; weekly is the middle open day. A holiday
+    takes its day out of the week's choice, so the week still gets its prompts.
     """
     weeks: dict[tuple[int, int], list[date]] = {}
-    current = start
-    while current < until:
-        if calendar.is_open_day(current, holidays):
-            weeks.setdefault(current.isocalendar()[:2], []).append(current)
-        current += timedelta(days=1)
+    for _, start, until in spans:
+        current = start
+        while current < until:
+            if calendar.is_open_day(current, holidays):
+                weeks.setdefault(current.isocalendar()[:2], []).append(current)
+            current += timedelta(days=1)
     wanted = PER_WEEK[rhythm]
     chosen: list[date] = []
     for days in weeks.values():

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.ports import Clock
-from bot.rollouts.cadence import Cadence
+from bot.rollouts.cadence import Cadence, Rhythm
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, validate
 from bot.rollouts.store import RolloutRecord, RolloutStore
@@ -77,6 +77,21 @@ class Rollouts:
         validate(ordered, rollout.timezone, pack, self.cadence, now, changed=changed)
         posts = expand(ordered, rollout.timezone, rollout.calendar, self.cadence, pack, after=now)
         await self.store.replan(rollout.tenant_id, rollout.id, ordered, posts, now)
+
+    def rhythm(self, rollout: RolloutRecord) -> Rhythm:
+        """How often the rollout's prompts come: the facilitator's choice, or the cadence's."""
+        chosen = rollout.calendar.prompt_rhythm
+        return chosen or (self.cadence.prompt.rhythm if self.cadence.prompt else "daily")
+
+    async def set_rhythm(self, rollout: RolloutRecord, rhythm: Rhythm, pack: Pack) -> int:
+        """Keep the team's prompt rhythm with the rollout and re-plan its unsent prompts;
+        returns how many prompts are still to come."""
+        now = self.clock.now()
+        calendar = rollout.calendar.model_copy(update={"prompt_rhythm": rhythm})
+        circles = list(rollout.circles)
+        posts = expand(circles, rollout.timezone, calendar, self.cadence, pack, after=now)
+        await self.store.replan(rollout.tenant_id, rollout.id, circles, posts, now, calendar)
+        return sum(1 for post in posts if post.kind == "prompt")
 
     async def move(self, rollout: RolloutRecord, section: int, local: datetime, pack: Pack) -> None:
         """Move one circle; its posts move with it."""

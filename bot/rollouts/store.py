@@ -231,8 +231,10 @@ class RolloutStore:
         circles: list[Circle],
         posts: list[PlannedPost],
         now: datetime,
+        calendar: CohortCalendar | None = None,
     ) -> None:
-        """Store changed circles and swap every unsent future post for the new plan.
+        """Store changed circles (and calendar) and swap every unsent future post for the new
+        plan.
 
         Posts already sent keep their ledger rows, so a post whose key survives the change is
         not sent again.
@@ -241,6 +243,8 @@ class RolloutStore:
             row = await session.get(RolloutRow, rollout_id)
             if row is None or row.tenant_id != tenant:
                 return
+            if calendar is not None:
+                row.calendar = calendar.model_dump_json()
             zone = zone_of(row.timezone)
             await session.execute(delete(CircleRow).where(CircleRow.rollout_id == rollout_id))
             for circle in circles:
