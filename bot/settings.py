@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Raw check-in answers older than this are deleted; their counts are kept.
     retention_days: int = Field(default=90, ge=1, le=3650)
+    # Settled ledger rows (sent, missed, failed, cancelled) due longer ago than this are counted
+    # per rollout and kind, then deleted. Half a year covers a whole 12-section programme, so
+    # facilitators' lists of missed posts and every section's checklist stay whole; rows still
+    # to send and uncertain posts are never pruned.
+    delivery_history_days: int = Field(default=180, ge=7, le=3650)
     # /metrics answers only a request that carries this as a bearer token; unset, it is off.
     metrics_token: SecretStr | None = None
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))

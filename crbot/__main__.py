@@ -126,7 +126,11 @@ async def _start_scheduler(
     if not platforms:
         ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
-        bot.core, bot.engine, bot.settings.resolved_database_url, ports
+        bot.core,
+        bot.engine,
+        bot.settings.resolved_database_url,
+        ports,
+        history_days=bot.settings.delivery_history_days,
     )
     await scheduling.start()
     return scheduling

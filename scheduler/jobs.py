@@ -1,4 +1,5 @@
-"""The functions APScheduler stores by path (`scheduler.jobs:run_due`); keep these names stable.
+"""The functions APScheduler stores by path (`scheduler.jobs:run_due`, `:prune_history`); keep
+these names stable.
 
 Stored jobs hold only these paths and plain ids, never objects: the running service registers
 itself here under its name, and a job finds it by that name.
@@ -17,6 +18,10 @@ class Runner(Protocol):
 
     async def tick(self, rollout_id: str | None = None) -> None:
         """Send what is due, then set the next wake-up."""
+        ...
+
+    async def prune(self) -> None:
+        """Summarise and prune the ledger's settled history."""
         ...
 
 
@@ -40,3 +45,12 @@ async def run_due(service: str, rollout_id: str | None = None) -> None:
         log.warning("job fired with no scheduler running", extra={"job_id": rollout_id or "sweep"})
         return
     await runner.tick(rollout_id)
+
+
+async def prune_history(service: str) -> None:
+    """Summarise and prune the ledger's settled history (daily)."""
+    runner = _running.get(service)
+    if runner is None:
+        log.warning("job fired with no scheduler running", extra={"job_id": "history"})
+        return
+    await runner.prune()

@@ -6,10 +6,10 @@ while it leads. A leader that steps down stops sending at once and hands the lea
 its run has recorded what it sent.
 
 APScheduler 3's SQLAlchemyJobStore is synchronous and runs on the event loop, so it is kept
-cheap and its size fixed: a sweep, and one wake-up at the next due post of any rollout (found
-by one indexed query after each run, and moved when a plan changes), ids as arguments, on its
-own sync engine (and, beside SQLite, its own file); adding and moving jobs happens in a worker
-thread.
+cheap and its size fixed: a sweep, a daily pruning of the ledger's history, and one wake-up at
+the next due post of any rollout (found by one indexed query after each run, and moved when a
+plan changes), ids as arguments, on its own sync engine (and, beside SQLite, its own file);
+adding and moving jobs happens in a worker thread.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bot import metrics
 from bot.ports import ChatPort
 from bot.services import Services
 from scheduler import jobs
+from scheduler.history import History
 from scheduler.leader import (
     LEASE_SECONDS,
     RENEW_AFTER,
@@ -49,8 +50,10 @@ from scheduler.sender import Sender
 log = logging.getLogger(__name__)
 
 JOB_PATH = "scheduler.jobs:run_due"
+HISTORY_PATH = "scheduler.jobs:prune_history"
 SWEEP_ID = "sweep"
 WAKE_ID = "wake"
+HISTORY_ID = "history"
 # Jobs of older versions, one per rollout; their wake-up is now the one above.
 LEGACY_PREFIX = "rollout:"
 # How long stopping waits for a run in progress to record what it sent (SIGTERM allows 10 s).
@@ -104,6 +107,8 @@ class SchedulerService:
         campaign_every: float = 2.0,
         sweep_every: float = 60.0,
         misfire_grace: timedelta = timedelta(hours=2),
+        history: History | None = None,
+        prune_every: timedelta = timedelta(days=1),
     ) -> None:
         self.sender = sender
         self.leadership = leadership
@@ -115,6 +120,8 @@ class SchedulerService:
         self._engine: Engine | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
+        self.history = history
+        self.prune_every = prune_every
         # When the wake-up job is set for (None: no job), and a move under way after a change.
         self._wake_at: datetime | None = None
         self._moving: asyncio.Task[None] | None = None
@@ -257,6 +264,17 @@ class SchedulerService:
             args=[self.name, None],
             replace_existing=True,
         )
+        if self.history is not None:
+            scheduler.add_job(
+                HISTORY_PATH,
+                "interval",
+                seconds=self.prune_every.total_seconds(),
+                id=HISTORY_ID,
+                args=[self.name],
+                replace_existing=True,
+                # Once on taking the lead too: a replica that never leads a whole day still prunes.
+                next_run_time=datetime.now(UTC),
+            )
 
     async def _step_down(self) -> None:
         self.leading.clear()
@@ -275,6 +293,19 @@ class SchedulerService:
             log.warning(
                 "could not hand the sending lease back", extra={"status": type(error).__name__}
             )
+
+    async def prune(self) -> None:
+        """Summarise and delete the ledger's settled history (the daily job)."""
+        # Its job lives in the leader's APScheduler only, and may fire before `leading` is set.
+        if self._scheduler is None or self.history is None:
+            return
+        try:
+            await self.history.prune(self.sender.core.clock.now())
+        except Exception as error:
+            if unreachable(error):
+                log.warning("history not pruned: database unreachable")
+            else:
+                log.exception("history not pruned")
 
     def _plan_changed(self, earliest: datetime | None) -> None:
         """A plan changed in this process: move the wake-up now rather than at the sweep."""
@@ -334,6 +365,7 @@ def build(
     *,
     limiter: Limiter | None = None,
     lease_seconds: float = LEASE_SECONDS,
+    history_days: int | None = None,
 ) -> SchedulerService:
     """The scheduler for a running bot: advisory-lock leadership on PostgreSQL, sole on SQLite,
     and the sending lease on both (a shorter one lets tests take over sooner)."""
@@ -356,4 +388,7 @@ def build(
         lease=lease,
         limiter=limiter,
     )
-    return SchedulerService(sender=sender, database_url=database_url, leadership=leadership)
+    history = History(engine, timedelta(days=history_days)) if history_days else None
+    return SchedulerService(
+        sender=sender, database_url=database_url, leadership=leadership, history=history
+    )

@@ -194,6 +194,20 @@ class DeliveryRow(Base):
     )
 
 
+class DeliveryHistoryRow(Base):
+    """What pruned ledger rows were: how many of each kind and outcome a rollout had, and over
+    which days they were due (the rows themselves go after CRBOT_DELIVERY_HISTORY_DAYS)."""
+
+    __tablename__ = "delivery_history"
+    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    count: Mapped[int] = mapped_column(Integer)
+    first_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LeaseRow(Base):
     """Which scheduler replica may send, in which term, until when (see `scheduler.leader`)."""
 

@@ -34,6 +34,7 @@ TABLES = (
     "rollout_circles",
     "rollout_checklist",
     "deliveries",
+    "delivery_history",
     "survey_questions",
     "drivers",
     "agreements",
