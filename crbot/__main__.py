@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(dest="content_command", required=True)
     validate = content_commands.add_parser("validate", help="check packs and list their sections")
     validate.add_argument("packs", nargs="*", help="pack names or folders (default: all)")
+    stats = content_commands.add_parser(
+        "stats", help="prompts per section and how far they go over a programme"
+    )
+    stats.add_argument("pack", help="pack name or folder")
+    stats.add_argument(
+        "--start", type=date.fromisoformat, help="first circle (default: next Tuesday)"
+    )
     render = content_commands.add_parser("render-visuals", help="draw each section's visual")
     render.add_argument("pack", nargs="?", default=None, help="pack name or folder (default: all)")
     render.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
@@ -126,11 +134,7 @@ async def _start_scheduler(
     if not platforms:
         ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
-        bot.core,
-        bot.engine,
-        bot.settings.resolved_database_url,
-        ports,
-        history_days=bot.settings.delivery_history_days,
+        bot.core, bot.engine, bot.settings.resolved_database_url, ports
     )
     await scheduling.start()
     return scheduling
@@ -199,7 +203,15 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _content(args: argparse.Namespace) -> int:
+def _content(args: argparse.Namespace, settings: Settings) -> int:
+    if args.content_command == "stats":
+        from bot.rollouts.cadence import load_cadence
+        from crbot import content_stats
+
+        start = args.start or content_stats.next_tuesday(datetime.now(UTC).date())
+        cadence = load_cadence(settings.cadence_path)
+        content_stats.report(load_pack(pack_folder(args.pack)), cadence, start, _say)
+        return 0
     if args.content_command == "validate":
         for name in args.packs or list(BUILTIN_PACKS):
             pack = load_pack(pack_folder(name))
@@ -236,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return package(args.out, settings, _say)
         if args.command == "content":
-            return _content(args)
+            return _content(args, settings)
         if args.command == "db":
             return asyncio.run(_db(settings, args))
         if args.command == "rollout":

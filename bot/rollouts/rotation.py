@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.features.sections import prompt_section
 from bot.rollouts.kinds import Kind
-from bot.rollouts.plan import PlannedPost
+from bot.rollouts.plan import Circle, PlannedPost
 from bot.storage.tables import DeliveryRow, RolloutRow
 from content.models import Pack, Section
 
@@ -101,6 +101,30 @@ def rotate(pack: Pack, posts: Iterable[PlannedPost]) -> list[tuple[PlannedPost, 
         history.append(Sent(day, prompt_id(text)))
         chosen.append((post, text))
     return chosen
+
+
+def model_programme(months: int, start: date, sections: Sequence[int]) -> list[Circle]:
+    """A circle for each section, spread evenly over `months` from `start`, at 09:00 on
+    weekdays: the programme the figures about a pack's prompts are worked out for."""
+    gap = months * 365.25 / 12 / len(sections)
+    circles = []
+    for index, section in enumerate(sections):
+        day = start + timedelta(days=round(index * gap))
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        circles.append(Circle(section, datetime.combine(day, time(9))))
+    return circles
+
+
+def shortest_repeat(sent: Iterable[tuple[date, str]]) -> timedelta | None:
+    """The shortest time between two sends of one prompt, or None when nothing repeats."""
+    last: dict[str, date] = {}
+    shortest: timedelta | None = None
+    for day, text in sorted(sent):
+        if text in last and (shortest is None or day - last[text] < shortest):
+            shortest = day - last[text]
+        last[text] = day
+    return shortest
 
 
 def body(text: str) -> str:
