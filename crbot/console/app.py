@@ -23,6 +23,7 @@ from crbot.console.actions import Actions, notice_of
 from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.pages import HEADERS, STATIC, message, page
+from crbot.console.settings import SETTINGS_PATH, Settings
 from crbot.web import Mount
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
     secure = public_url.startswith("https://")
     actions = Actions(services, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
+    settings = Settings(services)
     handlers = _Handlers(services, secure, feeds.feeds)
 
     def mount(app: web.Application) -> None:
@@ -52,6 +54,10 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(PREFIX, handlers.to_console)
         app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
         app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
+        app.router.add_get(SETTINGS_PATH, handlers.signed_in(settings.show))
+        app.router.add_post(
+            SETTINGS_PATH + "/{which:group-size|section}", handlers.signed_in(settings.change)
+        )
         app.router.add_post(FEEDS_PATH + "/start", handlers.signed_in(feeds.start))
         app.router.add_post(FEEDS_PATH + "/stop", handlers.signed_in(feeds.stop))
         app.router.add_get(FEED_PATH, feeds.serve)

@@ -13,7 +13,7 @@ from bot.console.access import ConsoleAccess, ConsoleSession
 from bot.ports import Clock
 from bot.rollouts.service import Rollouts
 from bot.storage.polls import PollStore
-from bot.storage.team_settings import TeamSettings
+from bot.storage.team_settings import TeamSettings, TeamSettingsStore
 from content.loader import LoadedPack
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ class ConsoleServices(Protocol):
 
     @property
     def polls(self) -> PollStore: ...
+
+    @property
+    def team_settings(self) -> TeamSettingsStore: ...
+
+    async def holders(self, tenant: str, role: str) -> list[str]: ...
 
     async def team(self, tenant: str) -> TeamSettings: ...
 

@@ -233,3 +233,18 @@ async def test_everything_is_done_with_the_keyboard_alone(
     await page.keyboard.press("Enter")
     await page.get_by_role("status").get_by_text("Section 1 is back on the plan").wait_for()
     assert watched.problems == []
+
+
+async def test_the_settings_page_reads_well_to_everyone(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    watched = await open_console(*running)
+    page = watched.page
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("heading", name="Settings", level=1).wait_for()
+    await page.get_by_label("People").fill("5")
+    await page.get_by_role("button", name="Change the group size").click()
+    await page.get_by_role("status").get_by_text("The group size is changed").wait_for()
+    await screenshot(page, "settings")
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []

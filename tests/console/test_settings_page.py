@@ -1,0 +1,62 @@
+"""The team's settings in the console: group size never below the floor, the team's section,
+and who facilitates and leads."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.settings import MIN_GROUP_FLOOR
+from tests.console.site import ConsoleSite, browser_client, form, forms, page_words, sign_in
+
+
+async def settings_page(client: aiohttp.ClientSession, site: ConsoleSite) -> str:
+    """The settings page as the signed-in client sees it."""
+    async with client.get(f"{site.url}/console/settings") as shown:
+        assert shown.status == 200
+        return await shown.text()
+
+
+async def test_a_facilitator_changes_the_group_size_but_never_below_the_floor(
+    site: ConsoleSite,
+) -> None:
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        page = await settings_page(client, site)
+        assert "Facilitators: fran." in page_words(page) and "Leaders: lee." in page_words(page)
+        size = form(page, "Change the group size")
+        for refused in (str(MIN_GROUP_FLOOR - 1), "0", "1001", "five", ""):
+            size.fields["value"] = refused
+            async with client.post(site.url + size.action, data=size.fields) as answer:
+                assert answer.status == 400
+        assert (await site.core.team(site.chat.tenant)).min_group_size == 3
+        size.fields["value"] = "6"
+        async with client.post(site.url + size.action, data=size.fields) as answer:
+            assert answer.status == 200
+            assert "The group size is changed" in page_words(await answer.text())
+    assert (await site.core.team(site.chat.tenant)).min_group_size == 6
+
+
+async def test_a_facilitator_moves_the_team_to_another_section(site: ConsoleSite) -> None:
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        section = form(await settings_page(client, site), "Move the team")
+        section.fields["value"] = "99"
+        async with client.post(site.url + section.action, data=section.fields) as answer:
+            assert answer.status == 400
+        section.fields["value"] = "4"
+        async with client.post(site.url + section.action, data=section.fields) as answer:
+            assert "The team is on its new section." in page_words(await answer.text())
+    assert (await site.core.team(site.chat.tenant)).current_section == 4
+
+
+async def test_leaders_read_the_settings_and_change_nothing(site: ConsoleSite) -> None:
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        page = await settings_page(client, site)
+        assert "The group size is 3." in page_words(page)
+        assert [each.button for each in forms(page)] == ["Sign out"]
+        csrf = forms(page)[0].fields["csrf"]
+        path = f"{site.url}/console/settings/group-size"
+        async with client.post(path, data={"csrf": csrf, "value": "9"}) as refused:
+            assert refused.status == 403
+    assert (await site.core.team(site.chat.tenant)).min_group_size == 3
