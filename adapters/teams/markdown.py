@@ -20,7 +20,7 @@ Json = dict[str, Any]
 # Teams' marks; inline code reads as bold (a TextBlock would show the backticks).
 _MARKS = {"code": "**", "italic": "_", "bold": "**"}
 _HEADING_SIZES = {1: "Large", 2: "Medium"}
-_MARK_CHARACTERS = re.compile(r"[\\*_\[\]]")
+_MARK_CHARACTERS = re.compile(r"\*|(?<![^\W_])_|_(?![^\W_])|\](?=\()|\\(?=[!-/:-@\[-`{-~])")
 _LIST_MARK = re.compile(r" {0,3}([-+*]|\d{1,9}[.)])( |$)")
 
 
@@ -30,7 +30,9 @@ def _link(url: str, text: str) -> str:
 
 def _escape(text: str) -> str:
     # What the author meant as a character, not a mark (`\*`, or a `*` in code). Backslash
-    # escapes are CommonMark's and Teams' desktop, web and iOS clients read them.
+    # escapes are CommonMark's, and Teams' desktop, web and iOS clients read them; Android
+    # has shown the backslash, so only what would otherwise become a mark is escaped (not a
+    # snake_case underscore, nor the brackets of "[one thing]").
     return _MARK_CHARACTERS.sub(r"\\\g<0>", text)
 
 
