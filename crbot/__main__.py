@@ -20,6 +20,7 @@ from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
 from crbot import care_cli, logs, retention, rollout_cli, runtime
+from crbot.platform_registry import platform_schemas
 
 if TYPE_CHECKING:
     from crbot.platforms import Platform
@@ -171,11 +172,18 @@ async def _serve_platforms(
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.resolved_database_url)
     try:
+        platforms = platform_schemas()
         if args.db_command == "upgrade":
-            await migrate(engine)
+            await migrate(engine, platforms=platforms)
         elif args.db_command == "downgrade":
-            await migrate(engine, args.revision, down=True)
-        _say(f"schema at revision {await current_revision(engine) or 'base (empty)'}")
+            await migrate(engine, args.revision, down=True, platforms=platforms)
+        levels = {s.name: await current_revision(engine, s) for s in platforms}
+        core = await current_revision(engine)
+        if core is None and not any(levels.values()):
+            _say("schema at revision base (empty)")
+        else:
+            held = ", ".join(f"{name} at {level or 'base'}" for name, level in levels.items())
+            _say(f"schema at revision {core or 'base'}; {held}")
     finally:
         await engine.dispose()
     return 0

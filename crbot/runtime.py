@@ -16,6 +16,7 @@ from bot.pseudonyms import FIX, Pseudonyms, secret_problem
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
+from crbot.platform_registry import platform_schemas
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
     secret = pseudonym_secret(settings)
     engine = create_engine(settings.resolved_database_url)
     try:
-        await migrate(engine)
+        await migrate(engine, platforms=platform_schemas())
         database = sessions(engine)
         # Plain user ids in CRBOT_FACILITATORS/CRBOT_LEADERS stop here if several tenants exist.
         await bootstrap.check(database)

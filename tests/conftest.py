@@ -23,6 +23,7 @@ from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.pseudonyms import Pseudonyms
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
+from crbot.platform_registry import platform_schemas
 from tests.fakes.bot_connector import FakeBotConnector
 
 POSTGRES_URL = os.environ.get("CRBOT_TEST_DATABASE_URL")
@@ -66,7 +67,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def build() -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate(engine)
+        await migrate(engine, platforms=platform_schemas())
         await engine.dispose()
 
     asyncio.run(build())
@@ -79,7 +80,8 @@ async def engine(database_url: str, migrated_sqlite: Path) -> AsyncIterator[Asyn
     if database_url.startswith("sqlite"):
         shutil.copyfile(migrated_sqlite, database_url.split("///", 1)[1])
     engine = create_engine(database_url)
-    await migrate(engine)  # at head already for a copy; the migrations still run for PostgreSQL
+    # At head already for a copy; the migrations still run for PostgreSQL.
+    await migrate(engine, platforms=platform_schemas())
     yield engine
     await engine.dispose()
 

@@ -74,6 +74,7 @@ def test_db_upgrade_then_downgrade_reports_the_revision(environment: dict[str, s
     assert up.returncode == 0, up.stderr
     assert up.stdout.startswith("schema at revision ")
     assert "base" not in up.stdout
+    assert "slack at slack_0001" in up.stdout and "teams at teams_0001" in up.stdout
     down = crbot(environment, "db", "downgrade", "base")
     assert down.stdout.strip() == "schema at revision base (empty)"
 

@@ -1,36 +1,87 @@
-"""Alembic owns the schema: it goes up and down cleanly and matches the models."""
+"""Alembic owns the schema: the core's history and each platform's go up and down cleanly,
+match the models, and take over the platforms' tables an older database already holds."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.engine import create_engine, current_revision, migrate
-from bot.storage.tables import Base
+from adapters.slack.tables import slack_installations
+from adapters.teams.tables import TeamsReferenceRow
+from bot.storage.engine import (
+    CORE,
+    Schema,
+    create_engine,
+    current_revision,
+    include_object,
+    migrate,
+    owned_by_others,
+)
+from crbot.platform_registry import platform_schemas
 
 TABLES = {"team_settings", "roles", "polls", "poll_answers", "walkthroughs", "reflections"}
+PLATFORMS = platform_schemas()
+PLATFORM_TABLES = {name for schema in PLATFORMS for name in schema.metadata.tables}
+# slack-sdk stores naive UTC times.
+INSTALLED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC).replace(tzinfo=None)
 
 
 def table_names(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
+def differences(connection: Connection, schema: Schema) -> list[object]:
+    """What autogenerate would write for one history, as `crbot` runs it beside the others."""
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "version_table": schema.version_table,
+            "include_object": include_object(owned_by_others(schema, PLATFORMS)),
+        },
+    )
+    return list(compare_metadata(context, schema.metadata))
+
+
+async def tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return await connection.run_sync(table_names)
+
+
 async def test_migrations_go_up_and_down_and_up_again(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        await migrate(engine)
+        await migrate(engine, platforms=PLATFORMS)
         assert await current_revision(engine) is not None
-        async with engine.connect() as connection:
-            assert await connection.run_sync(table_names) >= TABLES
-        await migrate(engine, "base", down=True)
+        assert await tables(engine) >= TABLES | PLATFORM_TABLES
+        await migrate(engine, "base", down=True, platforms=PLATFORMS)
         assert await current_revision(engine) is None
-        async with engine.connect() as connection:
-            assert not TABLES & await connection.run_sync(table_names)
-        await migrate(engine)
-        await migrate(engine)
+        assert not (TABLES | PLATFORM_TABLES) & await tables(engine)
+        await migrate(engine, platforms=PLATFORMS)
+        await migrate(engine, platforms=PLATFORMS)
         assert await current_revision(engine) is not None
+        for schema in PLATFORMS:
+            assert await current_revision(engine, schema) is not None, schema.name
+    finally:
+        await engine.dispose()
+
+
+async def test_the_platforms_tables_come_from_their_own_migrations_not_the_cores(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        assert not PLATFORM_TABLES & await tables(engine)
+        await migrate(engine, platforms=PLATFORMS)
+        assert await tables(engine) >= PLATFORM_TABLES
+        # Taking the core back a step is the core's business: the platforms' tables stay.
+        await migrate(engine, "-1", down=True, platforms=PLATFORMS)
+        assert await tables(engine) >= PLATFORM_TABLES
     finally:
         await engine.dispose()
 
@@ -38,13 +89,64 @@ async def test_migrations_go_up_and_down_and_up_again(database_url: str) -> None
 async def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        await migrate(engine)
+        await migrate(engine, platforms=PLATFORMS)
+        async with engine.connect() as connection:
+            for schema in (CORE, *PLATFORMS):
+                assert await connection.run_sync(differences, schema) == [], schema.name
+    finally:
+        await engine.dispose()
 
-        def differences(connection: Connection) -> list[object]:
-            context = MigrationContext.configure(connection)
-            return list(compare_metadata(context, Base.metadata))
+
+async def test_a_database_whose_platform_tables_the_core_made_keeps_their_rows(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        # Before the platforms kept their own histories, the core's 0002 and 0003 made these
+        # tables exactly as the models declare them (its schema test compared them).
+        await migrate(engine, "0008")
+        async with engine.begin() as connection:
+            for schema in PLATFORMS:
+                await connection.run_sync(schema.metadata.create_all)
+            await connection.execute(
+                slack_installations.insert().values(
+                    client_id="111.222",
+                    app_id="A1",
+                    team_id="T9",
+                    user_id="U1",
+                    bot_token="xoxb-kept",
+                    is_enterprise_install=False,
+                    installed_at=INSTALLED,
+                )
+            )
+            await connection.execute(
+                TeamsReferenceRow.__table__.insert().values(
+                    tenant_id="teams:tenant",
+                    conversation_id="19:general",
+                    kind="channel",
+                    reference="{}",
+                    updated_at=datetime(2026, 11, 2, tzinfo=UTC),
+                )
+            )
+
+        await migrate(engine, platforms=PLATFORMS)
 
         async with engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
+            kept = (await connection.execute(select(slack_installations))).mappings().one()
+            references = await connection.scalar(
+                select(func.count()).select_from(TeamsReferenceRow.__table__)
+            )
+            for schema in (CORE, *PLATFORMS):
+                assert await connection.run_sync(differences, schema) == [], schema.name
+        assert (kept["team_id"], kept["bot_token"], kept["installed_at"]) == (
+            "T9",
+            "xoxb-kept",
+            INSTALLED,
+        )
+        assert references == 1
+        assert {await current_revision(engine, schema) for schema in PLATFORMS} == {
+            "slack_0001",
+            "teams_0001",
+        }
     finally:
         await engine.dispose()

@@ -15,6 +15,7 @@ from bot.storage.personal import (
     declared_tables,
 )
 from bot.storage.tables import Base
+from crbot.platform_registry import platform_schemas
 from tests.conftest import Chat
 
 
@@ -31,6 +32,19 @@ def test_every_table_with_a_persons_column_is_declared_by_a_store_or_kept_as_a_w
     undeclared = about_people - declared_tables() - set(WORK_RECORDS)
     assert about_people  # the check looks at real tables
     assert undeclared == set(), f"declare these in a PersonalData store: {sorted(undeclared)}"
+
+
+def test_every_platform_table_with_a_persons_column_says_why_it_is_kept() -> None:
+    schemas = platform_schemas()
+    about_people = {
+        (schema.name, table.name)
+        for schema in schemas
+        for table in schema.metadata.sorted_tables
+        if PERSON_COLUMNS & {column.name for column in table.columns}
+    }
+    explained = {(schema.name, table) for schema in schemas for table in schema.work_records}
+    assert about_people  # the check looks at real tables
+    assert about_people == explained
 
 
 def test_every_declared_store_is_one_the_services_hold(core: Core) -> None:

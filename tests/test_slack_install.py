@@ -11,9 +11,9 @@ from aiohttp import ClientSession
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.tables import SlackFormRow, slack_bots, slack_installations
 from bot.core import Core
 from bot.messages import Person, Reply
-from bot.storage.tables import SlackFormRow, slack_bots, slack_installations
 from tests.conftest import FrozenClock
 from tests.fakes.slack_api import INSTALLED_TOKEN, SlackStack, running_slack
 

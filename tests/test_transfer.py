@@ -15,6 +15,7 @@ from bot.storage import transfer
 from bot.storage.engine import create_engine, migrate, sessions
 from bot.storage.tables import Base
 from bot.storage.team_settings import TeamSettingsStore
+from crbot.platform_registry import platform_schemas
 from tests.commandline import crbot as run_crbot
 from tests.commandline import local_environment
 from tests.conftest import Chat
@@ -58,9 +59,13 @@ async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_wor
 
 
 def test_every_table_is_moved_kept_from_export_or_left_with_its_installation() -> None:
-    classified = [*transfer.TABLES, *transfer.NEVER_EXPORTED, *transfer.LOCAL]
+    platforms = platform_schemas()
+    local = transfer.local_tables(platforms)
+    classified = [*transfer.TABLES, *transfer.NEVER_EXPORTED, *local]
     assert len(classified) == len(set(classified))
-    assert set(classified) == set(Base.metadata.tables)
+    platform_tables = {name for schema in platforms for name in schema.metadata.tables}
+    assert platform_tables and platform_tables <= set(local)
+    assert set(classified) == set(Base.metadata.tables) | platform_tables
 
 
 async def test_the_board_and_agreements_move_without_who_wrote_or_starred_them(

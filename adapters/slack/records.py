@@ -12,11 +12,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.tables import SlackFormRow
 from bot.messages import Form
 from bot.ports import Clock
 from bot.storage.engine import sessions
 from bot.storage.seen import SeenRequests
-from bot.storage.tables import SlackFormRow
 from bot.storage.upsert import upsert
 
 # A signed request is accepted while its timestamp is within 5 minutes of the clock, either side,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.storage.tables import TeamsReferenceRow
+from adapters.teams.tables import TeamsReferenceRow
 from bot.storage.upsert import upsert
 
 log = logging.getLogger(__name__)

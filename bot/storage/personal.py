@@ -24,9 +24,8 @@ WORK_RECORDS = {
     "roles": "who facilitates or leads: granted by an administrator, shown by `privacy show-me`",
     "console_links": "a facilitator's or leader's sign-in link, gone within minutes",
     "console_sessions": "a facilitator's or leader's console session, gone within hours",
-    "teams_conversation_references": "where the platform delivers a person's direct messages",
-    "slack_installations": "who installed the app in a workspace",
 }
+# A platform's own tables say why they keep a person's id in their `Schema.work_records`.
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    Column,
     DateTime,
     Float,
     Index,
     Integer,
     MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -243,27 +241,6 @@ class ChecklistRow(Base):
     done_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
-class TeamsReferenceRow(Base):
-    """Where the Teams bot can post unprompted: a conversation reference, saved as JSON."""
-
-    __tablename__ = "teams_conversation_references"
-    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(500), primary_key=True)
-    # personal, channel or groupChat.
-    kind: Mapped[str] = mapped_column(String(20))
-    # The person, for a personal chat; the team, for a channel (all removed on uninstall).
-    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    team_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    # What people call the place ("Nursing / General"), offered when a form asks for a channel.
-    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    reference: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (
-        Index("ix_teams_references_user", "tenant_id", "user_id"),
-        Index("ix_teams_references_team", "tenant_id", "team_id"),
-    )
-
-
 class SeenRequestRow(Base):
     """A platform's delivery already handled (a Slack event, a Teams activity): platforms send
     again what they believe was lost, and each is answered once."""
@@ -274,81 +251,6 @@ class SeenRequestRow(Base):
     tenant_id: Mapped[str] = mapped_column(TENANT)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_seen_requests_received", "received_at"),)
-
-
-class SlackFormRow(Base):
-    """A form a Slack button opens, by digest: a button value holds only its command."""
-
-    __tablename__ = "slack_forms"
-    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    form: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-# slack-sdk's installation and OAuth state tables, as its SQLAlchemy stores define them
-# (`slack_sdk.oauth.installation_store.sqlalchemy`, `...state_store.sqlalchemy`), declared here
-# so Alembic owns them too. Keyed by Slack's team and enterprise ids rather than a tenant column.
-def _slack_bot_columns() -> list[Column[object]]:
-    """The columns slack-sdk's installations and bots tables share (fresh objects each call)."""
-    return [
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("client_id", String(32), nullable=False),
-        Column("app_id", String(32), nullable=False),
-        Column("enterprise_id", String(32)),
-        Column("enterprise_name", String(200)),
-        Column("team_id", String(32)),
-        Column("team_name", String(200)),
-        Column("bot_token", String(200)),
-        Column("bot_id", String(32)),
-        Column("bot_user_id", String(32)),
-        Column("bot_scopes", String(1000)),
-        Column("bot_refresh_token", String(200)),
-        Column("bot_token_expires_at", DateTime),
-        Column("is_enterprise_install", Boolean, nullable=False),
-        Column("installed_at", DateTime, nullable=False),
-    ]
-
-
-slack_installations = Table(
-    "slack_installations",
-    Base.metadata,
-    *_slack_bot_columns(),
-    Column("enterprise_url", String(200)),
-    Column("user_id", String(32), nullable=False),
-    Column("user_token", String(200)),
-    Column("user_scopes", String(1000)),
-    Column("user_refresh_token", String(200)),
-    Column("user_token_expires_at", DateTime),
-    Column("incoming_webhook_url", String(200)),
-    Column("incoming_webhook_channel", String(200)),
-    Column("incoming_webhook_channel_id", String(200)),
-    Column("incoming_webhook_configuration_url", String(200)),
-    Column("token_type", String(32)),
-    Index(
-        "slack_installations_idx",
-        "client_id",
-        "enterprise_id",
-        "team_id",
-        "user_id",
-        "installed_at",
-    ),
-)
-
-slack_bots = Table(
-    "slack_bots",
-    Base.metadata,
-    *_slack_bot_columns(),
-    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
-)
-
-slack_oauth_states = Table(
-    "slack_oauth_states",
-    Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("state", String(200), nullable=False),
-    Column("expire_at", DateTime, nullable=False),
-)
 
 
 class PollTallyRow(Base):

@@ -10,6 +10,7 @@ credentials and caches stay with the installation they belong to.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import agreements, asks, drivers, polls, reminders, walkthroughs
+from bot.storage.engine import Schema
 from bot.storage.personal import declared_columns, declared_tables
 from bot.storage.tables import Base
 
@@ -57,21 +59,21 @@ NATURAL_KEYS = {
 # What is about people never leaves: every table a personal-data store declares, the
 # anonymous questions (people's own words), and exact counts from before releases existed.
 NEVER_EXPORTED = tuple(sorted(declared_tables() | {"asks", "poll_tallies"}))
-# This installation's own: platform credentials, OAuth states, forms and deliveries seen, and
-# which of its schedulers may send.
+# This installation's own: deliveries seen and which of its schedulers may send; beside them,
+# every table a platform keeps (credentials, OAuth states, forms, conversation references).
 LOCAL = (
-    "slack_installations",
-    "slack_bots",
-    "slack_oauth_states",
-    "slack_forms",
     "seen_requests",
-    "teams_conversation_references",
     "scheduler_leases",
     # Sign-in links and sessions hold for this installation's console only.
     "console_links",
     "console_sessions",
     "console_feeds",
 )
+
+
+def local_tables(platforms: Sequence[Schema]) -> tuple[str, ...]:
+    """What stays with this installation: the core's local tables and all the platforms'."""
+    return (*LOCAL, *(name for schema in platforms for name in schema.metadata.tables))
 
 
 class TransferError(Exception):
