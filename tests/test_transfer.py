@@ -24,7 +24,7 @@ from tests.conftest import Chat
 async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_words(
     chat: Chat, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    await chat.core.teams.grant(chat.tenant, "lou", "leader")
+    await chat.core.team_settings.grant(chat.tenant, "lou", "leader")
     for user, value in (("a", 1), ("b", 4), ("c", 4)):
         await chat.say(user, f"checkin {value}")
     await chat.say("a", "scenario 1")
