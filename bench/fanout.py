@@ -33,6 +33,7 @@ from bot.rollouts import posts  # noqa: E402
 from bot.rollouts.plan import Circle, PlannedPost  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from crbot import runtime  # noqa: E402
+from crbot.platform_registry import platform_limits  # noqa: E402
 from scheduler.ledger import Ledger  # noqa: E402
 from scheduler.limiter import Limiter, Limits, Rate  # noqa: E402
 from scheduler.sender import Sender  # noqa: E402
@@ -83,7 +84,7 @@ def stats(url: str) -> dict[str, int]:
 
 async def baseline(url: str, workspaces: int, channels: int) -> float:
     """The same posts straight through limiter and port: no ledger, no database."""
-    port, limiter = HttpPort(url), Limiter()
+    port, limiter = HttpPort(url), Limiter(platform_limits())
     reply = posts.survey("pre")
 
     async def one(tenant: str, address: str) -> None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Iterable, Set
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 log = logging.getLogger(__name__)
 
-PLATFORMS = frozenset({"slack", "teams", "shell"})
+# The registered platforms' names, given by the composition root at start-up.
+PLATFORMS: set[str] = set()
 OTHER = "other"
 REQUEST_OUTCOMES = frozenset({"served", "refused", "failed"})
 DELIVERY_OUTCOMES = frozenset({"sent", "retried", "failed"})
@@ -93,7 +95,7 @@ def platform_of(tenant: str) -> str:
     return prefix if prefix in PLATFORMS else OTHER
 
 
-def _known(value: str, allowed: frozenset[str], what: str) -> str:
+def _known(value: str, allowed: Set[str], what: str) -> str:
     if value in allowed or value == OTHER:  # `other` is already the safe value
         return value
     # A caller's mistake must not become a new series (or carry text into a label).
@@ -129,6 +131,11 @@ class RequestTiming:
 def name_commands(names: frozenset[str]) -> None:
     """The command labels requests may carry: the declared commands, and `unknown`."""
     COMMANDS.update(names)
+
+
+def name_platforms(names: Iterable[str]) -> None:
+    """The platform labels metrics may carry: the registered platforms, and `other`."""
+    PLATFORMS.update(names)
 
 
 @functools.cache

@@ -1,8 +1,8 @@
 """The chat platforms crbot knows. Adding one is its adapter's folder and a line here.
 
 Everything that needs the platforms' names or tables reads them from here: migrations (each
-platform's own history) and the export's classification of tables. Which platforms actually
-run is `crbot/platforms.py`'s question.
+platform's own history), the metrics' platform labels, the rollout CLI's choices and the
+scheduler's posting limits. Which platforms actually run is `crbot/platforms.py`'s question.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 from adapters.shell.platform import PLATFORM as SHELL
 from adapters.slack.platform import PLATFORM as SLACK
 from adapters.teams.platform import PLATFORM as TEAMS
+from bot import metrics
 from bot.platform import PlatformSpec
 from bot.storage.engine import Schema
+from scheduler import limiter
+from scheduler.limiter import Limits
 
 REGISTERED: tuple[PlatformSpec, ...] = (SLACK, TEAMS, SHELL)
 
@@ -24,3 +27,18 @@ def platform_names() -> tuple[str, ...]:
 def platform_schemas() -> tuple[Schema, ...]:
     """The registered platforms' own tables and histories, migrated beside the core's."""
     return tuple(platform.schema for platform in REGISTERED if platform.schema is not None)
+
+
+def platform_limits() -> dict[str, Limits]:
+    """How fast each registered platform takes posts, for the scheduler's limiter."""
+    return {
+        platform.name: Limits(channel=platform.channel_rate, workspace=platform.workspace_rate)
+        for platform in REGISTERED
+        if platform.channel_rate is not None or platform.workspace_rate is not None
+    }
+
+
+def announce_platforms() -> None:
+    """Tell the metrics which platform labels exist and the scheduler how fast each posts."""
+    metrics.name_platforms(platform_names())
+    limiter.pace(platform_limits())

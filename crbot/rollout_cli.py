@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.commands import number
 from bot.rollouts.cadence import Weekday
@@ -18,8 +18,9 @@ from bot.rollouts.plan import Circle, PlanError, parse_local
 from bot.rollouts.store import RolloutRecord
 from bot.settings import Settings
 from crbot import runtime
+from crbot.platform_registry import platform_names
 
-PLATFORMS = ("slack", "teams", "shell")
+PLATFORMS = platform_names()
 
 
 class PlanFile(BaseModel):
@@ -27,7 +28,7 @@ class PlanFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    platform: str = Field(pattern=r"^(slack|teams|shell)$")
+    platform: str
     team: str = Field(min_length=1)
     channel: str = Field(min_length=1)
     timezone: str
@@ -36,6 +37,13 @@ class PlanFile(BaseModel):
     quiet_hours: dict[str, time] | None = None
     holidays: tuple[date, ...] = ()
     holiday_rules: tuple[str, ...] = ()
+
+    @field_validator("platform")
+    @classmethod
+    def _registered(cls, platform: str) -> str:
+        if platform not in PLATFORMS:
+            raise ValueError(f"not a registered platform; one of {', '.join(PLATFORMS)}")
+        return platform
 
 
 def add_parser(commands: Any) -> None:

@@ -16,7 +16,7 @@ from bot.pseudonyms import FIX, Pseudonyms, secret_problem
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
-from crbot.platform_registry import platform_schemas
+from crbot.platform_registry import announce_platforms, platform_schemas
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def default_pack(settings: Settings, packs: dict[str, LoadedPack]) -> str:
 
 async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Load content, migrate the database, and build the core."""
+    announce_platforms()
     packs = packs_for(settings)
     bootstrap = settings.role_bootstrap()  # a malformed entry stops start before any side effect
     secret = pseudonym_secret(settings)

@@ -13,18 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 from bot import metrics
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A sustained rate per second with a burst allowance."""
-
-    per_second: float
-    burst: float
+from bot.platform import Rate
 
 
 @dataclass(frozen=True)
@@ -35,16 +28,15 @@ class Limits:
     workspace: Rate | None
 
 
-# From PLATFORM.md. chat.postMessage: about one message per second per channel with short
-# bursts, plus an unpublished workspace-wide limit (we stay well under it). Bot Framework: per
-# conversation 7 per second and 60 per 30 seconds (2/s sustained); per tenant 30 RPS in the
-# stricter revision of the docs. Bursts are kept below what the platforms allow: requests leave
-# on time but may arrive bunched (new connections, retransmits).
-PLATFORM_LIMITS: dict[str, Limits] = {
-    "slack": Limits(channel=Rate(1.0, 2.0), workspace=Rate(50.0, 10.0)),
-    "teams": Limits(channel=Rate(2.0, 7.0), workspace=Rate(30.0, 30.0)),
-}
+# Each registered platform's limits (from PLATFORM.md, stated by its adapter), given by the
+# composition root at start-up (`pace`), so the scheduler names no platform.
+PLATFORM_LIMITS: dict[str, Limits] = {}
 UNLIMITED = Limits(channel=None, workspace=None)
+
+
+def pace(limits: Mapping[str, Limits]) -> None:
+    """Take the registered platforms' limits, for every limiter made without its own."""
+    PLATFORM_LIMITS.update(limits)
 
 
 class Bucket:

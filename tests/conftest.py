@@ -23,7 +23,7 @@ from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.pseudonyms import Pseudonyms
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
-from crbot.platform_registry import platform_schemas
+from crbot.platform_registry import announce_platforms, platform_schemas
 from tests.fakes.bot_connector import FakeBotConnector
 
 POSTGRES_URL = os.environ.get("CRBOT_TEST_DATABASE_URL")
@@ -45,6 +45,13 @@ async def reset_postgres(url: str) -> None:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def registered_platforms() -> None:
+    """Metrics and the scheduler know the registered platforms, as `runtime.start` tells them,
+    for the tests that build a core without it."""
+    announce_platforms()
 
 
 @pytest.fixture(params=database_params())

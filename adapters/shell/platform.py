@@ -1,4 +1,4 @@
-"""The local shell as the composition root registers it: no tables."""
+"""The local shell as the composition root registers it: no tables, no posting limits."""
 
 from __future__ import annotations
 
