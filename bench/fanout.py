@@ -118,13 +118,13 @@ async def fan_out(url: str, workspaces: int, channels: int, data: Path) -> tuple
     )
     bot = await runtime.start(settings)
     core = bot.core
-    now = core.clock.now()
-    pack = core.packs[core.options.default_pack].pack
-    calendar = core.rollouts.calendar()
+    now = core.services.clock.now()
+    pack = core.services.packs[core.services.options.default_pack].pack
+    calendar = core.services.rollouts.calendar()
     planned = [PlannedPost(kind, 1, now, now, kind) for kind in KINDS]
     for w in range(workspaces):
         for c in range(channels):
-            await core.rollouts.store.create(
+            await core.services.rollouts.store.create(
                 tenant=f"slack:T{w}",
                 address=f"C{c}",
                 timezone="UTC",
@@ -137,7 +137,7 @@ async def fan_out(url: str, workspaces: int, channels: int, data: Path) -> tuple
     del pack
     port = HttpPort(url)
     sender = Sender(
-        core=core,
+        core=core.services,
         ledger=Ledger(bot.engine),
         ports={"slack": port},
         instance="bench",

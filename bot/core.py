@@ -68,10 +68,6 @@ class Core:
         # Replies the handlers share (the steps) are fitted once per prefix, not per request.
         self._fitted: dict[tuple[int, str], tuple[Reply, Reply]] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        # The stores and settings live on `services`; older callers still reach them here.
-        return getattr(self.services, name)
-
     async def handle(self, incoming: Incoming, port: ChatPort) -> Reply:
         """Answer one request; errors become kind replies, never tracebacks."""
         command = self.commands.parse(incoming.text)

@@ -135,7 +135,7 @@ async def _start_scheduler(
     if not platforms:
         ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
-        bot.core, bot.engine, bot.settings.resolved_database_url, ports
+        bot.core.services, bot.engine, bot.settings.resolved_database_url, ports
     )
     await scheduling.start()
     return scheduling
@@ -150,7 +150,7 @@ async def _serve_platforms(
     if bot.settings.public_url:
         from crbot.console.app import console_mount
 
-        mounts.append(console_mount(bot.core, bot.settings.public_url))
+        mounts.append(console_mount(bot.core.services, bot.settings.public_url))
     app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
     stop_web = await web.serve(app, "0.0.0.0", bot.settings.port)
     started: list[Platform] = []

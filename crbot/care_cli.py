@@ -139,7 +139,7 @@ async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     if port is None:
         sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
         return 2
-    roles = await bot.core.roles_of(tenant, args.author)
+    roles = await bot.core.services.roles_of(tenant, args.author)
     person = Person(tenant=tenant, user_id=args.author)
     target = Target(tenant=tenant, address=args.channel)
     try:

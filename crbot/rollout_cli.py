@@ -143,8 +143,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(bot: runtime.Runtime, args: argparse.Namespace) -> int:
-    core, verb = bot.core, args.rollout_command
-    rollouts = core.rollouts
+    services, verb = bot.core.services, args.rollout_command
+    rollouts = services.rollouts
     if verb in ("create", "import"):
         if verb == "create":
             tenant, address, zone = f"{args.platform}:{args.team}", args.channel, args.tz
@@ -163,7 +163,7 @@ async def _run(bot: runtime.Runtime, args: argparse.Namespace) -> int:
                 holidays=plan.holidays,
                 holiday_rules=plan.holiday_rules,
             )
-        pack = core.pack_of(await core.team(tenant)).pack
+        pack = services.pack_of(await services.team(tenant)).pack
         rollout_id = await rollouts.create(
             tenant=tenant,
             address=address,
@@ -184,11 +184,11 @@ async def _run(bot: runtime.Runtime, args: argparse.Namespace) -> int:
             )
         return 0
     found = await _find(bot, args.id)
-    pack = core.pack_of(await core.team(found.tenant_id)).pack
+    pack = services.pack_of(await services.team(found.tenant_id)).pack
     if verb == "preview":
         posts = rollouts.posts(found, pack)
         if args.ics is not None:
-            args.ics.write_bytes(calendar_file(found, posts, pack, core.clock.now()))
+            args.ics.write_bytes(calendar_file(found, posts, pack, services.clock.now()))
         _say("\n".join(post.line() for post in posts))
         return 0
     if verb in ("pause", "resume", "cancel"):
@@ -203,7 +203,7 @@ async def _run(bot: runtime.Runtime, args: argparse.Namespace) -> int:
 
 
 async def _find(bot: runtime.Runtime, rollout_id: str) -> RolloutRecord:
-    store = bot.core.rollouts.store
+    store = bot.core.services.rollouts.store
     tenant = await store.tenant_of(rollout_id)
     found = await store.get(tenant, rollout_id) if tenant else None
     if found is None:

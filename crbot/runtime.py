@@ -117,5 +117,5 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
             releases_per_poll=settings.releases_per_poll,
         ),
     )
-    await core.release_legacy_tallies()
+    await core.services.release_legacy_tallies()
     return Runtime(settings=settings, engine=engine, core=core)

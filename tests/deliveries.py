@@ -31,12 +31,12 @@ async def posts_due(
     """A rollout at each place, and `count` of their posts (taken in turn across the places)
     moved to fall due from `first`, one each `every`; returns those posts' ledger row ids."""
     for place in places:
-        await core.rollouts.create(
+        await core.services.rollouts.create(
             tenant=place.tenant,
             address=place.address,
             timezone="Europe/London",
             circles=[Circle(1, parse_local(CIRCLE))],
-            pack=core.packs[core.options.default_pack].pack,
+            pack=core.services.packs[core.services.options.default_pack].pack,
         )
     async with engine.begin() as connection:
         rows = await connection.execute(

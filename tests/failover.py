@@ -114,7 +114,7 @@ class Failover:
             lookup, blind = HttpPort(self.fake.url), BlindPort(self.fake.url)
             ports: dict[str, HttpPort] = {"fake": lookup}
             service = scheduler_service.build(
-                bot.core,
+                bot.core.services,
                 bot.engine,
                 self.server.url,
                 ports,
@@ -128,12 +128,12 @@ class Failover:
     async def _plan(self, bot: runtime.Runtime) -> None:
         for number in range(CHANNELS):
             place = Target(tenant=f"fake:W{number % WORKSPACES}", address=f"C{number}")
-            await bot.core.rollouts.create(
+            await bot.core.services.rollouts.create(
                 tenant=place.tenant,
                 address=place.address,
                 timezone="Europe/London",
                 circles=[Circle(1, parse_local(CIRCLE))],
-                pack=bot.core.packs[bot.core.options.default_pack].pack,
+                pack=bot.core.services.packs[bot.core.services.options.default_pack].pack,
             )
         async with bot.engine.connect() as connection:
             found = await connection.execute(

@@ -172,10 +172,10 @@ class Team:
 
 async def roll_out(team: Team, engine: AsyncEngine, clock: FrozenClock) -> None:
     """A rollout of every section, each of its posts sent by the real sender as it falls due."""
-    core, pack = team.core, team.core.packs[team.core.options.default_pack].pack
+    core, pack = team.core, team.core.services.packs[team.core.services.options.default_pack].pack
     first = clock.now().replace(tzinfo=None) + timedelta(days=8)
     circles = [Circle(s.number, first + timedelta(weeks=i)) for i, s in enumerate(pack.sections)]
-    await core.rollouts.create(
+    await core.services.rollouts.create(
         tenant=TENANT,
         address=CHANNEL,
         timezone="Europe/London",
@@ -200,9 +200,9 @@ async def notices(team: Team) -> None:
     """What only a failure makes: a missed follow-up, posts the bot cannot be sure of, and a
     reminder of an open check-in."""
     core = team.core
-    rollout = await core.rollouts.store.for_place(TENANT, CHANNEL)
+    rollout = await core.services.rollouts.store.for_place(TENANT, CHANNEL)
     assert rollout is not None
-    pack = core.packs[core.options.default_pack].pack
+    pack = core.services.packs[core.services.options.default_pack].pack
     local = datetime(2027, 3, 26, 16, 30)  # noqa: DTZ001 (a local time in the rollout zone)
     words = "We heard you.\n\n" + "Thank you for every circle. " * 90
     many = [

@@ -62,7 +62,7 @@ async def test_stars_are_counted_once_per_person_and_can_be_taken_back(
     async with engine.connect() as connection:
         voters = (await connection.scalars(select(AgreementStarRow.voter))).all()
     assert len(voters) == 3 and len(set(voters)) == 3
-    pseudonym = chat.core.pseudonyms.of(chat.tenant, "a")
+    pseudonym = chat.core.services.pseudonyms.of(chat.tenant, "a")
     assert pseudonym not in voters
 
 
@@ -96,34 +96,34 @@ async def test_a_facilitator_agrees_and_the_list_is_posted_to_be_pinned(
 async def test_the_sustainment_reminder_lists_the_agreements_and_prompts_bring_one_back(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    rollout_id = await core.rollouts.create(
+    rollout_id = await core.services.rollouts.create(
         tenant=chat.tenant,
         address=chat.channel,
         timezone="Europe/London",
         circles=[Circle(1, parse_local("2027-03-23T09:00"))],
-        pack=core.packs["healthcare"].pack,
+        pack=core.services.packs["healthcare"].pack,
     )
-    rollout = await core.rollouts.store.get(chat.tenant, rollout_id)
+    rollout = await core.services.rollouts.store.get(chat.tenant, rollout_id)
     assert rollout is not None
 
     def due(kind: str, day: date) -> posts.Due:
         return posts.Due("k", chat.tenant, rollout_id, kind, 7, day, chat.channel)
 
-    await posts.deliver(core, port, rollout, due("agreements", date(2027, 9, 1)))
+    await posts.deliver(core.services, port, rollout, due("agreements", date(2027, 9, 1)))
     assert "None recorded yet" in port.sent[-1][1].plain_text()
-    await posts.deliver(core, port, rollout, due("prompt", date(2027, 9, 1)))
+    await posts.deliver(core.services, port, rollout, due("prompt", date(2027, 9, 1)))
     assert "One of our agreements" not in port.sent[-1][1].plain_text()
 
     await chat.say("sam", "agreements propose We assume good intent")
     await chat.say("fran", "agreements agree 1")
-    await posts.deliver(core, port, rollout, due("agreements", date(2027, 10, 1)))
+    await posts.deliver(core.services, port, rollout, due("agreements", date(2027, 10, 1)))
     assert "1. We assume good intent" in port.sent[-1][1].plain_text()
-    await posts.deliver(core, port, rollout, due("prompt", date(2027, 9, 1)))
+    await posts.deliver(core.services, port, rollout, due("prompt", date(2027, 9, 1)))
     prompt = port.sent[-1][1].plain_text()
     assert "TODAY'S PROMPT" in prompt and "One of our agreements: “We assume good intent”" in prompt
     # Another cohort's prompt, built from the same cached words, carries none of ours.
     other = replace(rollout, address="#other")
-    await posts.deliver(core, port, other, due("prompt", date(2027, 9, 1)))
+    await posts.deliver(core.services, port, other, due("prompt", date(2027, 9, 1)))
     target, elsewhere = port.sent[-1]
     assert target.address == "#other" and "One of our agreements" not in elsewhere.plain_text()
 

@@ -20,10 +20,10 @@ def poll_of(reply: Reply) -> Poll:
 
 
 async def published_here(core: Core, chat: Chat) -> Published:
-    poll = await core.polls.current(chat.tenant, chat.channel)
+    poll = await core.services.polls.current(chat.tenant, chat.channel)
     assert poll is not None
-    return await core.polls.published(
-        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    return await core.services.polls.published(
+        chat.tenant, poll.id, core.services.policy(await core.services.team(chat.tenant))
     )
 
 
@@ -102,7 +102,7 @@ async def test_a_low_answer_gets_a_kind_note_with_support_inside_its_acknowledge
 async def test_a_bad_answer_is_refused_kindly_and_nothing_is_stored(core: Core, chat: Chat) -> None:
     reply = await chat.say("sam", "checkin 7")
     assert "0 (fist) to 5" in reply.plain_text()
-    assert await core.polls.current(chat.tenant, chat.channel) is None
+    assert await core.services.polls.current(chat.tenant, chat.channel) is None
 
 
 async def test_a_button_names_its_poll_so_old_messages_still_count_for_their_poll(
@@ -110,9 +110,9 @@ async def test_a_button_names_its_poll_so_old_messages_still_count_for_their_pol
 ) -> None:
     await chat.say("sam", "checkin")
     button = poll_of(port.sent[0][1]).options[3].command
-    poll = await core.polls.current(chat.tenant, chat.channel)
+    poll = await core.services.polls.current(chat.tenant, chat.channel)
     assert poll is not None
-    await core.polls.close(chat.tenant, poll.id, core.clock.now())
+    await core.services.polls.close(chat.tenant, poll.id, core.services.clock.now())
     closed = await chat.say("sam", button)
     assert "closed" in closed.plain_text()
 

@@ -42,7 +42,7 @@ async def test_a_driver_is_added_anonymously_and_sorted_by_its_author(
     async with engine.connect() as connection:
         (row,) = (await connection.execute(select(DriverRow))).all()
     assert "sam" not in repr(row)
-    assert chat.core.pseudonyms.of(chat.tenant, "sam") not in repr(row)
+    assert chat.core.services.pseudonyms.of(chat.tenant, "sam") not in repr(row)
 
 
 async def test_no_driver_column_names_a_person(engine: AsyncEngine) -> None:
@@ -70,7 +70,7 @@ async def test_the_add_form_files_a_driver_straight_under_its_category(chat: Cha
 async def test_a_leaders_answer_is_posted_to_the_channel_and_unlikely_moves_to_cannot(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     await chat.say("sam", "drivers add Parking costs")
     await chat.say("sam", "drivers sort 1 leadership")
     await chat.say("ana", "drivers add Rota published late")
@@ -102,7 +102,7 @@ async def test_a_leaders_answer_is_posted_to_the_channel_and_unlikely_moves_to_c
 async def test_leaders_post_progress_on_what_they_are_exploring(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     await chat.say("sam", "drivers add Rota published late")
     await chat.say("fran", "drivers sort 1 leadership")  # facilitators sort any driver
     await chat.say("lou", "drivers answer 1 next-year")

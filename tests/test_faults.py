@@ -129,7 +129,7 @@ async def running_bot(
     rows = await posts_due(bot.core, bot.engine, places, posts, first, every)
     platforms = configured_platforms(bot)
     ports: dict[str, Any] = {p.name: p.port for p in platforms if p.port is not None}
-    scheduling = scheduler_service.build(bot.core, bot.engine, database_url, ports)
+    scheduling = scheduler_service.build(bot.core.services, bot.engine, database_url, ports)
     mounts = [mount for platform in platforms for mount in platform.mounts]
     runner = web.AppRunner(build_app(bot.engine, mounts))
     await runner.setup()

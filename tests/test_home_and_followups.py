@@ -51,7 +51,7 @@ async def test_facilitators_see_check_in_counts_and_the_schedule_form(
 async def test_leaders_see_considerations_and_can_post_a_follow_up(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.team_settings.grant("test:team", "lou", "leader")
+    await core.services.team_settings.grant("test:team", "lou", "leader")
     view = await core.home(Person(tenant="test:team", user_id="lou"))
     assert any("considerations" in h for h in headings(view))
     follow_up = buttons(view)["Post a follow-up"]
@@ -73,7 +73,7 @@ async def test_staff_cannot_post_a_follow_up(chat: Chat, port: FakePort) -> None
 async def test_a_follow_up_as_the_bot_carries_no_name(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.team_settings.grant("test:team", "lou", "leader")
+    await core.services.team_settings.grant("test:team", "lou", "leader")
     await chat.say(
         "lou", "follow-up", form={"channel": "C1", "text": "Proud of you.", "as": "the bot"}
     )

@@ -63,8 +63,8 @@ class OneLeaderUnreachable(FakePort):
 async def test_each_leader_has_a_ledger_row_and_a_failure_for_one_resends_to_no_one_else(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
-    await core.team_settings.grant(TENANT, "lee", "leader")
-    await core.team_settings.grant(TENANT, "lin", "leader")
+    await core.services.team_settings.grant(TENANT, "lee", "leader")
+    await core.services.team_settings.grant(TENANT, "lin", "leader")
     await plan(core)
     port = OneLeaderUnreachable("lin", times=2)
     clock.advance(**NOTE_DAY)
@@ -82,12 +82,12 @@ async def test_each_leader_has_a_ledger_row_and_a_failure_for_one_resends_to_no_
 async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_follow_up(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.team_settings.grant(TENANT, "lee", "leader")
+    await core.services.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
-    team = await core.team(TENANT)
-    pack = core.packs["healthcare"].pack
-    poll = await Checkins(core.polls, core.pseudonyms, core.clock).open(
-        pack, team, core.policy(team), Target(tenant=TENANT, address="C0"), port
+    team = await core.services.team(TENANT)
+    pack = core.services.packs["healthcare"].pack
+    poll = await Checkins(core.services.polls, core.services.pseudonyms, core.services.clock).open(
+        pack, team, core.services.policy(team), Target(tenant=TENANT, address="C0"), port
     )
     answering = Chat(core, port, channel="C0")
     for person, value in (("ann", "4"), ("ben", "1")):
@@ -113,8 +113,8 @@ async def test_the_note_holds_the_considerations_a_safe_check_in_and_a_draft_fol
 
     # With a third answer the first release may be shown, to leaders as to everyone.
     await answering.say("cat", f"checkin 3 {poll.id}")
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
-    published = await core.polls.published(TENANT, poll.id, core.policy(team))
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
+    published = await core.services.polls.published(TENANT, poll.id, core.services.policy(team))
     from bot.rollouts.leaders import note
 
     shown = note(pack, rollout, 1, published).plain_text()
@@ -128,7 +128,7 @@ async def leader_note_and_chat(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> tuple[str, dict[str, str], Chat]:
     """Plan, send the leader note, and return its button with a chat in the leader's DM."""
-    await core.team_settings.grant(TENANT, "lee", "leader")
+    await core.services.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     clock.advance(**NOTE_DAY)
     await sender_for(core, engine, port, grace=LATE).run_due()
@@ -166,9 +166,11 @@ async def test_a_scheduled_follow_up_is_posted_once_at_the_chosen_time(
     assert status == "planned" and json.loads(body or "")["author"] == "lee"
 
     # Adding the next circle re-plans the rollout's posts; the leader's follow-up stays.
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
     circles = [*rollout.circles, Circle(2, parse_local("2027-04-20T09:00"))]
-    await core.rollouts.change(rollout, circles, core.packs["healthcare"].pack, {2})
+    await core.services.rollouts.change(
+        rollout, circles, core.services.packs["healthcare"].pack, {2}
+    )
     sender = sender_for(core, engine, port)
     clock.advance(days=2, hours=7)  # Friday 16:00
     await sender.run_due()
@@ -198,18 +200,18 @@ async def test_staff_cannot_post_or_schedule_a_follow_up_and_past_times_are_refu
 async def test_a_note_left_half_done_by_a_crash_is_spread_again_without_doubles(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.team_settings.grant(TENANT, "lee", "leader")
+    await core.services.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     clock.advance(**NOTE_DAY)
     sender = sender_for(core, engine, port, grace=LATE)
     # A scheduler claims the note, spreads it to the leaders, and dies before marking it.
     stale = await sender.ledger.claim("dead", clock.now(), 100)
     (claimed,) = [row for row in stale if row.kind == "leader-note"]
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
     due = posts.Due(
         claimed.key, TENANT, rollout.id, claimed.kind, 1, claimed.local_date, claimed.address
     )
-    await posts.deliver(core, port, rollout, due)
+    await posts.deliver(core.services, port, rollout, due)
     await sender.recover()
     await sender.run_due()
     assert [user for user, _ in notes(port)] == ["lee"]

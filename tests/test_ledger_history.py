@@ -107,10 +107,10 @@ async def test_a_pruned_post_is_not_sent_again_when_the_plan_changes(
     sent = len(port.sent)
     assert (await History(engine, timedelta(days=7)).prune(clock.now())).rows > 0
     # A facilitator changes the plan: every post of it is offered again, the pruned ones too.
-    record = await core.rollouts.store.get("test:team", rollout_id)
+    record = await core.services.rollouts.store.get("test:team", rollout_id)
     assert record is not None
-    posts = core.rollouts.posts(record, core.packs["healthcare"].pack)
-    await core.rollouts.store.replan(
+    posts = core.services.rollouts.posts(record, core.services.packs["healthcare"].pack)
+    await core.services.rollouts.store.replan(
         "test:team", rollout_id, list(record.circles), posts, clock.now()
     )
     await sender.run_due()

@@ -25,7 +25,7 @@ REPLY_CODE = re.compile(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b")
 
 @pytest.fixture
 async def stack(core: Core, engine: AsyncEngine, clock: FrozenClock) -> AsyncIterator[SlackStack]:
-    await core.team_settings.grant(TENANT, "ULEE", "leader")
+    await core.services.team_settings.grant(TENANT, "ULEE", "leader")
     async with running_slack(core, engine, clock) as running:
         yield running
 

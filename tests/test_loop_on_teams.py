@@ -69,7 +69,7 @@ class Team:
 
 
 async def team_of(endpoint: TeamsEndpoint, connector: FakeBotConnector, core: Core) -> Team:
-    await core.team_settings.grant(TEAMS_TENANT, LEE, "leader")
+    await core.services.team_settings.grant(TEAMS_TENANT, LEE, "leader")
     team = Team(endpoint, connector)
     for user in (FRAN, LEE):  # the bot can write to people who have chatted with it
         await team.dm(user, "help")

@@ -151,7 +151,7 @@ async def test_an_unreachable_leader_or_an_unreadable_row_stops_nothing_and_logs
     port = Unreachable()
     await schedule(core, engine, port, clock)
     port.unreachable.add("lee")
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
     # A second follow-up whose stored body cannot be read at all.
     broken = Spawned(
         key=f"{rollout.id}:{Kind.FOLLOW_UP}:1:2027-03-26:broken",
@@ -161,7 +161,7 @@ async def test_an_unreachable_leader_or_an_unreadable_row_stops_nothing_and_logs
         due_at=clock.now() + timedelta(days=2, hours=7),
         body={},
     )
-    assert await core.rollouts.store.spawn(TENANT, rollout.id, "C0", broken)
+    assert await core.services.rollouts.store.spawn(TENANT, rollout.id, "C0", broken)
     async with engine.begin() as connection:
         await connection.execute(
             update(DeliveryRow).where(DeliveryRow.key == broken.key).values(body="[not json")
@@ -201,13 +201,13 @@ async def test_on_slack_the_notice_is_a_direct_message_whose_button_posts_the_wo
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     tenant = "slack:T1"
-    await core.team_settings.grant(tenant, "lee", "leader")
-    rollout_id = await core.rollouts.create(
+    await core.services.team_settings.grant(tenant, "lee", "leader")
+    rollout_id = await core.services.rollouts.create(
         tenant=tenant,
         address="C1",
         timezone="Europe/London",
         circles=[Circle(1, parse_local("2027-03-23T09:00"))],
-        pack=core.packs["healthcare"].pack,
+        pack=core.services.packs["healthcare"].pack,
     )
     async with running_slack(core, engine, clock) as stack:
         scheduled = await core.handle(

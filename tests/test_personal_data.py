@@ -77,13 +77,15 @@ async def test_show_me_names_every_store_and_delete_me_leaves_no_row_of_the_pers
 
     shown = (await chat.say("sam", "privacy show-me")).plain_text()
     for store in core.services.personal:
-        for line in await store.held_about(chat.tenant, core.pseudonyms.of(chat.tenant, "sam")):
+        for line in await store.held_about(
+            chat.tenant, core.services.pseudonyms.of(chat.tenant, "sam")
+        ):
             assert line in shown
     assert "Suggestions waiting for enough people to write: 1" in shown
 
     done = (await chat.say("sam", "privacy delete-me confirm")).plain_text()
     assert "1 suggestion(s) waiting to be shared" in done
-    person = core.pseudonyms.of(chat.tenant, "sam")
+    person = core.services.pseudonyms.of(chat.tenant, "sam")
     for store in core.services.personal:
         assert all(
             line.split(":")[1].strip().startswith(("0", "none", "on"))

@@ -107,18 +107,18 @@ class Run:
         the newest version of a posted message; the rest add up several polls.
         """
         seen: dict[str, str] = {}
-        policy = self.core.policy(await self.core.team(TENANT))
+        policy = self.core.services.policy(await self.core.services.team(TENANT))
         for channel, poll_id in self.polls.items():
-            poll = await self.core.polls.get(TENANT, poll_id)
+            poll = await self.core.services.polls.get(TENANT, poll_id)
             assert poll is not None and poll.message_id is not None
             seen[f"message poll {channel}"] = self.message(channel, poll.message_id)
-            published = await self.core.polls.published(TENANT, poll_id, policy)
+            published = await self.core.services.polls.published(TENANT, poll_id, policy)
             seen[f"fresh poll {channel}"] = status_line(published)
-        questions = await self.core.surveys.latest_round(TENANT, CHANNELS[0])
+        questions = await self.core.services.surveys.latest_round(TENANT, CHANNELS[0])
         assert questions[0].message_id is not None
         seen["message survey"] = self.message(CHANNELS[0], questions[0].message_id)
         for question in questions[:2]:
-            published = await self.core.polls.published(TENANT, question.id, policy)
+            published = await self.core.services.polls.published(TENANT, question.id, policy)
             seen[f"fresh question {question.position}"] = status_line(published)
         seen["report"] = (await self.say(FACILITATOR, CHANNELS[0], "report")).plain_text()
         rows, size = await report.report_rows(self.core.services, TENANT, None)
@@ -192,7 +192,7 @@ async def experiment(
     try:
         for channel in CHANNELS:
             await run.say(FACILITATOR, channel, "checkin")
-            poll = await core.polls.current(TENANT, channel)
+            poll = await core.services.polls.current(TENANT, channel)
             assert poll is not None
             run.polls[channel] = poll.id
         await run.say(FACILITATOR, CHANNELS[0], "survey pre")

@@ -302,7 +302,7 @@ def reported(text: str) -> str:
 async def test_delete_me_takes_the_answer_at_once_and_reaches_the_figures_only_in_a_later_batch(
     platform: Platform, core: Core, engine: AsyncEngine
 ) -> None:
-    await core.team_settings.grant(platform.tenant, platform.user("fran"), "facilitator")
+    await core.services.team_settings.grant(platform.tenant, platform.user("fran"), "facilitator")
     await platform.open("fran")
     for name, value in (("ann", 4), ("bo", 4), ("cy", 1)):
         await platform.answer(name, value)
@@ -313,7 +313,7 @@ async def test_delete_me_takes_the_answer_at_once_and_reaches_the_figures_only_i
     done = await platform.say("cy", "privacy delete-me confirm")
 
     assert "Deleted 1 check-in and survey answer(s)" in done
-    gone = core.pseudonyms.of(platform.tenant, platform.user("cy"))
+    gone = core.services.pseudonyms.of(platform.tenant, platform.user("cy"))
     respondents = await answers_in(engine)
     assert len(respondents) == 2 and gone not in respondents
     assert reported(await platform.say("fran", "report")) == before

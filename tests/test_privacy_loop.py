@@ -29,7 +29,7 @@ def number_in(reply: Reply) -> int:
 
 def identities(core: Core, tenant: str, people: list[str]) -> set[str]:
     """Every way a person could be named: their id and their pseudonym."""
-    return {*people, *(core.pseudonyms.of(tenant, person) for person in people)}
+    return {*people, *(core.services.pseudonyms.of(tenant, person) for person in people)}
 
 
 @relaxed
@@ -43,7 +43,7 @@ async def test_no_board_reply_or_post_names_who_added_a_driver(
 ) -> None:
     port = FakePort()
     chat = Chat(core, port, tenant=f"test:{uuid.uuid4()}")
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     seen = []
     for number, (author, where) in enumerate(zip(authors, places, strict=False), start=1):
         added = await chat.say(author, f"drivers add Driver {number} from the team")

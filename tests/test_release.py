@@ -73,13 +73,17 @@ async def test_answers_at_the_same_moment_release_one_batch_once(
 ) -> None:
     """On PostgreSQL the poll's row lock serialises them; SQLite serialises writers itself."""
     policy = ReleasePolicy(group_size=5, epsilon=2.0, releases=2, noise=lambda b, e: b)
-    poll = await core.polls.open(TENANT, "#c", 1, "How are you?", core.clock.now())
+    poll = await core.services.polls.open(
+        TENANT, "#c", 1, "How are you?", core.services.clock.now()
+    )
 
     async def answer(person: int) -> None:
-        await core.polls.answer(TENANT, poll.id, f"p{person}", person % 6, core.clock.now(), policy)
+        await core.services.polls.answer(
+            TENANT, poll.id, f"p{person}", person % 6, core.services.clock.now(), policy
+        )
 
     await asyncio.gather(*(answer(person) for person in range(7)))
-    published = await core.polls.published(TENANT, poll.id, policy)
+    published = await core.services.polls.published(TENANT, poll.id, policy)
     assert published.release is not None and published.release.version == 1
     assert published.respondents == 7
     # The five who made the batch were cleared; the two after it wait for the next one.
@@ -92,9 +96,9 @@ async def test_exact_counts_from_before_releases_become_a_first_release_and_are_
     engine: AsyncEngine, clock: FrozenClock, packs: dict
 ) -> None:
     core = build_core(engine, clock, packs)
-    team = await core.team(TENANT)
-    big = await core.polls.open(TENANT, "#c", 1, "Q", clock.now())
-    small = await core.polls.open(TENANT, "#c", 1, "Q", clock.now())
+    team = await core.services.team(TENANT)
+    big = await core.services.polls.open(TENANT, "#c", 1, "Q", clock.now())
+    small = await core.services.polls.open(TENANT, "#c", 1, "Q", clock.now())
     async with sessions(engine).begin() as session:
         for poll, counts, total in ((big, "0,1,0,1,2,0", 4), (small, "0,0,1,0,0,0", 1)):
             session.add(
@@ -106,12 +110,12 @@ async def test_exact_counts_from_before_releases_become_a_first_release_and_are_
                     updated_at=clock.now(),
                 )
             )
-    assert await core.release_legacy_tallies() == 1
-    assert await core.release_legacy_tallies() == 0
-    policy = core.policy(team)
-    shown = (await core.polls.published(TENANT, big.id, policy)).release
+    assert await core.services.release_legacy_tallies() == 1
+    assert await core.services.release_legacy_tallies() == 0
+    policy = core.services.policy(team)
+    shown = (await core.services.polls.published(TENANT, big.id, policy)).release
     assert shown is not None and shown.respondents == 4 and shown.bands == (1, 1, 2)
-    assert (await core.polls.published(TENANT, small.id, policy)).release is None
+    assert (await core.services.polls.published(TENANT, small.id, policy)).release is None
     async with sessions(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(PollTallyRow)) == 0
 
@@ -120,25 +124,25 @@ async def test_retention_closes_old_polls_so_their_last_release_stays_final(
     engine: AsyncEngine, clock: FrozenClock, packs: dict
 ) -> None:
     core = build_core(engine, clock, packs)
-    policy = core.policy(await core.team(TENANT))
-    poll = await core.polls.open(TENANT, "#c", 1, "Q", clock.now())
+    policy = core.services.policy(await core.services.team(TENANT))
+    poll = await core.services.polls.open(TENANT, "#c", 1, "Q", clock.now())
     for person in range(4):
-        await core.polls.answer(TENANT, poll.id, f"p{person}", 3, clock.now(), policy)
+        await core.services.polls.answer(TENANT, poll.id, f"p{person}", 3, clock.now(), policy)
     clock.advance(days=100)
-    assert await core.polls.purge_before(clock.now() - timedelta(days=90)) == 4
-    assert (await core.polls.get(TENANT, poll.id)).closed  # type: ignore[union-attr]
+    assert await core.services.polls.purge_before(clock.now() - timedelta(days=90)) == 4
+    assert (await core.services.polls.get(TENANT, poll.id)).closed  # type: ignore[union-attr]
     async with sessions(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(PollActorRow)) == 0
         assert await session.scalar(select(func.count()).select_from(PollAnswerRow)) == 0
         kept = await session.get(PollReleaseRow, poll.id)
     assert kept is not None and kept.respondents == 3
-    published = await core.polls.published(TENANT, poll.id, policy)
+    published = await core.services.polls.published(TENANT, poll.id, policy)
     assert "At 3:" in status_line(published)
 
 
 async def test_no_team_can_lower_its_group_size_below_the_floor(core: Core) -> None:
-    await core.team(TENANT)
+    await core.services.team(TENANT)
     with pytest.raises(ValueError, match="never below 3"):
-        await core.team_settings.set_min_group_size(TENANT, 2)
-    await core.team_settings.set_min_group_size(TENANT, 3)
-    assert (await core.team(TENANT)).min_group_size == 3
+        await core.services.team_settings.set_min_group_size(TENANT, 2)
+    await core.services.team_settings.set_min_group_size(TENANT, 3)
+    assert (await core.services.team(TENANT)).min_group_size == 3

@@ -39,7 +39,7 @@ async def open_check_in(
     port.people["C0"] = MEMBERS
     clock.advance(**CHECKIN_DAY)
     await sender_for(core, engine, port, grace=LATE).run_due()
-    poll = await core.polls.current(TENANT, "C0")
+    poll = await core.services.polls.current(TENANT, "C0")
     assert poll is not None
     return poll.id, Chat(core, port, channel="C0")
 
@@ -74,13 +74,13 @@ async def test_one_private_reminder_reaches_only_those_who_have_not_answered_or_
     # Answering from the reminder counts in the channel's poll.
     answer = await Chat(core, port, channel="D-cat").say("cat", poll.options[3].command)
     assert "your answer is in" in answer.plain_text()
-    policy = core.policy(await core.team(TENANT))
-    assert (await core.polls.published(TENANT, poll_id, policy)).respondents == 2
+    policy = core.services.policy(await core.services.team(TENANT))
+    assert (await core.services.polls.published(TENANT, poll_id, policy)).respondents == 2
 
     # Another reminder planned for the same poll (a second rule, a replay) sends nothing more.
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
     due = posts.Due("again", TENANT, rollout.id, "reminder", 1, clock.now().date(), "C0")
-    await posts.deliver(core, port, rollout, due)
+    await posts.deliver(core.services, port, rollout, due)
     await sender.run_due()
     assert sorted(reminded(port)) == ["cat", "dan"]
 
@@ -97,7 +97,7 @@ async def test_one_private_reminder_reaches_only_those_who_have_not_answered_or_
         people = (await connection.execute(select(PreferenceRow.person))).scalars().all()
     assert [json.loads(body) for _, body, _ in rows if body] == [{"poll": poll_id}]
     assert all(message_id is None for _, _, message_id in rows)
-    assert people == [core.pseudonyms.of(TENANT, "ben")]
+    assert people == [core.services.pseudonyms.of(TENANT, "ben")]
 
 
 async def test_reminders_can_be_turned_back_on(
@@ -182,7 +182,7 @@ async def test_one_unreachable_person_neither_pauses_the_cohort_nor_repeats_the_
     await sender.run_due()
     await sender.run_due()
     assert sorted(reminded(port)) == ["ann", "ben", "dan"]
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
     assert rollout.status == "active"
 
 

@@ -149,8 +149,8 @@ async def test_qualified_ids_are_refused_nowhere_and_start_with_many_tenants(
 
     started.append(bot := await runtime.start(settings))
 
-    assert await bot.core.roles_of("slack:T2", "U2") == {"staff", "leader"}
-    assert await bot.core.roles_of("slack:T1", "U2") == {"staff"}
+    assert await bot.core.services.roles_of("slack:T2", "U2") == {"staff", "leader"}
+    assert await bot.core.services.roles_of("slack:T1", "U2") == {"staff"}
 
 
 def two_workspaces(core: Core, port: FakePort) -> tuple[Chat, Chat]:
@@ -190,19 +190,19 @@ async def test_the_fan_outs_include_a_qualified_id_in_its_tenant_only(
 ) -> None:
     core, first, second = configured("slack:T1:U1", "slack:T1:L1")
     for chat, creator in ((first, "U8"), (second, "U9")):
-        await core.team_settings.grant(chat.tenant, creator, "facilitator")
+        await core.services.team_settings.grant(chat.tenant, creator, "facilitator")
         reply = await chat.say(creator, "schedule 1 2027-03-23 09:00 Europe/London")
         assert "Section 1's circle is set" in reply.plain_text()
-    ours = await core.rollouts.store.for_place("slack:T1", "C1")
-    theirs = await core.rollouts.store.for_place("slack:T2", "C1")
+    ours = await core.services.rollouts.store.for_place("slack:T1", "C1")
+    theirs = await core.services.rollouts.store.for_place("slack:T2", "C1")
     assert ours is not None and theirs is not None
 
     assert await core.services.holders("slack:T1", "facilitator") == ["U1", "U8"]
     assert await core.services.holders("slack:T2", "facilitator") == ["U9"]
-    assert await leaders_of(core, "slack:T1") == ["L1"]
-    assert await leaders_of(core, "slack:T2") == []
-    assert await posts.facilitators(core, ours) == ["U1", "U8"]
-    assert await posts.facilitators(core, theirs) == ["U9"]
+    assert await leaders_of(core.services, "slack:T1") == ["L1"]
+    assert await leaders_of(core.services, "slack:T2") == []
+    assert await posts.facilitators(core.services, ours) == ["U1", "U8"]
+    assert await posts.facilitators(core.services, theirs) == ["U9"]
 
 
 async def test_an_anonymous_question_reaches_only_the_facilitators_of_its_workspace(
@@ -248,10 +248,10 @@ async def test_a_second_tenant_that_appears_later_never_gets_a_plain_ids_role(
         assert NOT_ALLOWED in (await second.say("U1", "section 2")).plain_text()
         assert NOT_ALLOWED in (await second.say("U1", "report")).plain_text()
         assert await bot.core.services.holders("slack:T2", "facilitator") == []
-        assert await leaders_of(bot.core, "slack:T2") == []
+        assert await leaders_of(bot.core.services, "slack:T2") == []
 
     assert await bot.core.services.holders("slack:T1", "facilitator") == ["U1"]
-    assert await leaders_of(bot.core, "slack:T1") == ["L1"]
+    assert await leaders_of(bot.core.services, "slack:T1") == ["L1"]
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert getattr(warnings[0], "tenant", None) == "slack:T2"
@@ -302,7 +302,7 @@ async def test_configured_roles_cost_no_query_per_request_once_the_tenant_is_kno
         counted.append(await queries(bot))
 
     assert counted[0] == counted[1]
-    assert "facilitator" in await plain.core.roles_of("slack:T1", "U1")
+    assert "facilitator" in await plain.core.services.roles_of("slack:T1", "U1")
 
 
 def test_the_shell_gives_plain_ids_their_roles_in_its_team(tmp_path: Path) -> None:

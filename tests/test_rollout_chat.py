@@ -33,10 +33,10 @@ async def test_a_facilitator_schedules_a_section_by_typing_and_a_rollout_starts(
 ) -> None:
     reply = await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
     assert "Section 1's circle is set" in reply.plain_text()
-    rollout = await core.rollouts.store.for_place(chat.tenant, chat.channel)
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
     assert rollout is not None and [c.section for c in rollout.circles] == [1]
     await chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
-    rollout = await core.rollouts.store.for_place(chat.tenant, chat.channel)
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
     assert rollout is not None and [c.section for c in rollout.circles] == [1, 2]
     preview = await chat.say("fran", "rollout preview")
     assert preview.private and "posts to come" in preview.summary
@@ -47,15 +47,15 @@ async def test_the_schedule_button_sends_its_form_for_another_channel(
 ) -> None:
     reply = await chat.say("fran", "schedule", form=FORM)
     assert "set for 2027-03-30" in reply.plain_text()
-    assert await core.rollouts.store.for_place(chat.tenant, "C77") is not None
-    assert await core.rollouts.store.for_place(chat.tenant, chat.channel) is None
+    assert await core.services.rollouts.store.for_place(chat.tenant, "C77") is not None
+    assert await core.services.rollouts.store.for_place(chat.tenant, chat.channel) is None
 
 
 async def test_only_facilitators_may_schedule_or_change_a_rollout(chat: Chat, core: Core) -> None:
     reply = await chat.say("sam", "schedule", form=FORM)
     assert "only a facilitator" in reply.plain_text()
     assert "only a facilitator" in (await chat.say("sam", "rollout pause")).plain_text()
-    assert await core.rollouts.store.listing(chat.tenant) == []
+    assert await core.services.rollouts.store.listing(chat.tenant) == []
 
 
 async def test_a_bad_schedule_is_refused_kindly_and_stores_nothing(chat: Chat, core: Core) -> None:
@@ -68,7 +68,7 @@ async def test_a_bad_schedule_is_refused_kindly_and_stores_nothing(chat: Chat, c
     ):
         reply = await chat.say("fran", line)
         assert reply.private and "Traceback" not in reply.plain_text()
-    assert await core.rollouts.store.listing(chat.tenant) == []
+    assert await core.services.rollouts.store.listing(chat.tenant) == []
 
 
 async def test_facilitators_pause_move_skip_tick_and_get_the_calendar(
@@ -86,9 +86,11 @@ async def test_facilitators_pause_move_skip_tick_and_get_the_calendar(
     assert "Marked item 2" in (await chat.say("fran", "rollout done 1 2")).summary
     calendar = await chat.say("fran", "rollout calendar")
     assert "--ics" in calendar.plain_text()
-    rollout = await core.rollouts.store.for_place(chat.tenant, chat.channel)
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
     assert rollout is not None
-    assert await core.rollouts.store.ticked(chat.tenant, rollout.id, 1) == {1: "facilitator"}
+    assert await core.services.rollouts.store.ticked(chat.tenant, rollout.id, 1) == {
+        1: "facilitator"
+    }
 
 
 async def test_a_facilitator_asking_for_the_calendar_gets_the_ics_file(

@@ -61,12 +61,12 @@ async def test_a_bot_killed_mid_fan_out_delivers_every_post_exactly_once_after_r
     core: Core, engine: AsyncEngine, database_url: str, platform: FakePlatform, tmp_path: Path
 ) -> None:
     for number in range(CHANNELS):
-        await core.rollouts.create(
+        await core.services.rollouts.create(
             tenant="fake:W1",
             address=f"C{number}",
             timezone="Europe/London",
             circles=[Circle(1, parse_local("2027-03-23T09:00"))],
-            pack=core.packs["healthcare"].pack,
+            pack=core.services.packs["healthcare"].pack,
         )
     # Everything the rollouts plan is due now, on the real clock of the bot process.
     async with engine.begin() as connection:

@@ -36,10 +36,10 @@ def sender_for(
     core: Core, engine: AsyncEngine, port: object, instance: str = "a", **options: object
 ) -> Sender:
     async def sleep(seconds: float) -> None:
-        core.clock.advance(seconds=seconds)  # type: ignore[attr-defined]
+        core.services.clock.advance(seconds=seconds)  # type: ignore[attr-defined]
 
     return Sender(
-        core=core,
+        core=core.services,
         ledger=Ledger(engine),
         ports={"test": port},  # type: ignore[dict-item]
         instance=instance,
@@ -53,12 +53,12 @@ async def plan(core: Core, channels: int = 1) -> list[str]:
     ids = []
     for number in range(channels):
         ids.append(
-            await core.rollouts.create(
+            await core.services.rollouts.create(
                 tenant=TENANT,
                 address=f"C{number}",
                 timezone="Europe/London",
                 circles=[Circle(1, parse_local("2027-03-23T09:00"))],
-                pack=core.packs["healthcare"].pack,
+                pack=core.services.packs["healthcare"].pack,
             )
         )
     return ids
@@ -88,7 +88,7 @@ async def test_a_post_is_sent_once_when_the_job_fires_twice(
 async def test_a_week_of_posts_goes_out_in_order_with_a_check_in_poll_that_works(
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
-    await core.team_settings.grant(TENANT, "lee", "leader")
+    await core.services.team_settings.grant(TENANT, "lee", "leader")
     await plan(core)
     sender = sender_for(core, engine, port, grace=timedelta(days=30))
     clock.advance(days=16)
@@ -97,10 +97,10 @@ async def test_a_week_of_posts_goes_out_in_order_with_a_check_in_poll_that_works
     assert {"A short survey", "Coming up: Section 1, Compassion in action"} <= summaries
     assert {"Visual reminder: Compassion in action", "Today's prompt"} <= summaries
     assert any(person.user_id == "lee" for person, _ in port.private)
-    poll = await core.polls.current(TENANT, "C0")
+    poll = await core.services.polls.current(TENANT, "C0")
     assert poll is not None and poll.message_id is not None
-    rollout = (await core.rollouts.store.listing(TENANT))[0]
-    ticked = await checklist_done(core, rollout, core.packs["healthcare"].pack, 1)
+    rollout = (await core.services.rollouts.store.listing(TENANT))[0]
+    ticked = await checklist_done(core.services, rollout, core.services.packs["healthcare"].pack, 1)
     assert ticked and set(ticked.values()) == {"bot"}
 
 
@@ -163,12 +163,12 @@ async def test_a_removed_channel_pauses_the_cohort_tells_facilitators_and_loses_
     sender = sender_for(core, engine, port)
     clock.advance(**INTRO_DAY)
     await sender.run_due()
-    rollout = await core.rollouts.store.get(TENANT, rollout_id)
+    rollout = await core.services.rollouts.store.get(TENANT, rollout_id)
     assert rollout is not None and rollout.status == "paused"
     assert rollout.paused_reason == "channel_not_found"
     told = [reply for person, reply in port.private if "paused the rollout" in reply.plain_text()]
     assert len(told) == 1 and not port.sent
-    await core.rollouts.store.set_status(TENANT, rollout_id, "active")
+    await core.services.rollouts.store.set_status(TENANT, rollout_id, "active")
     await sender.run_due()
     assert len(port.sent) == 1
 
@@ -320,11 +320,11 @@ async def test_a_replan_never_resends_a_post_already_sent(
     sender = sender_for(core, engine, port)
     clock.advance(**INTRO_DAY)
     await sender.run_due()
-    rollout = await core.rollouts.store.get(TENANT, rollout_id)
+    rollout = await core.services.rollouts.store.get(TENANT, rollout_id)
     assert rollout is not None
     # Moving the circle by an hour keeps the intro's key (same kind, section, local date).
-    await core.rollouts.move(
-        rollout, 1, parse_local("2027-03-23T10:00"), core.packs["healthcare"].pack
+    await core.services.rollouts.move(
+        rollout, 1, parse_local("2027-03-23T10:00"), core.services.packs["healthcare"].pack
     )
     async with engine.begin() as connection:
         await connection.execute(update(DeliveryRow).values(not_before=None))
@@ -367,8 +367,10 @@ async def test_a_fan_out_brings_agreements_into_prompts_only_where_a_cohort_made
     core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
 ) -> None:
     await plan(core, channels=2)
-    made = await core.agreements.propose(TENANT, "C1", "We assume good intent", clock.now())
-    await core.agreements.set_status(TENANT, made.id, "agreed", clock.now())
+    made = await core.services.agreements.propose(
+        TENANT, "C1", "We assume good intent", clock.now()
+    )
+    await core.services.agreements.set_status(TENANT, made.id, "agreed", clock.now())
     sender = sender_for(core, engine, port, grace=timedelta(days=30))
     clock.advance(days=11, hours=1)
     await sender.run_due()

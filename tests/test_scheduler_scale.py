@@ -93,12 +93,12 @@ async def test_a_plan_change_moves_the_wake_up_at_once(
     core: Core, engine: AsyncEngine, database_url: str, port: FakePort
 ) -> None:
     async def rollout(address: str, circle: str) -> str:
-        return await core.rollouts.create(
+        return await core.services.rollouts.create(
             tenant=TENANT,
             address=address,
             timezone="Europe/London",
             circles=[Circle(1, parse_local(circle))],
-            pack=core.packs["healthcare"].pack,
+            pack=core.services.packs["healthcare"].pack,
         )
 
     await rollout("C-later", "2027-04-20T09:00")
@@ -113,7 +113,7 @@ async def test_a_plan_change_moves_the_wake_up_at_once(
         assert earlier is not None and earlier < first
         await eventually(lambda: wake_time(service) == earlier)
         # Cancelled, its posts no longer count: the wake-up goes back.
-        await core.rollouts.store.set_status(TENANT, sooner, "cancelled")
+        await core.services.rollouts.store.set_status(TENANT, sooner, "cancelled")
         await eventually(lambda: wake_time(service) == first)
     finally:
         await service.stop()
@@ -125,15 +125,15 @@ async def test_a_paused_rollout_neither_wakes_the_sender_nor_is_claimed(
     (paused, running) = await plan(core, channels=2)
     ledger = Ledger(engine)
     both = await ledger.next_wake()
-    await core.rollouts.store.set_status(TENANT, paused, "paused")
-    await core.rollouts.store.replan(
+    await core.services.rollouts.store.set_status(TENANT, paused, "paused")
+    await core.services.rollouts.store.replan(
         TENANT, running, [Circle(1, parse_local("2027-03-30T09:00"))], [], clock.now()
     )
     assert await ledger.next_wake() is None
-    await core.rollouts.store.set_status(TENANT, paused, "active")
+    await core.services.rollouts.store.set_status(TENANT, paused, "active")
     assert await ledger.next_wake() == both
     clock.advance(**INTRO_DAY)
-    await core.rollouts.store.set_status(TENANT, paused, "paused")
+    await core.services.rollouts.store.set_status(TENANT, paused, "paused")
     assert await ledger.claim("a", clock.now(), 1000) == []
 
 
@@ -181,25 +181,25 @@ async def plans_of(engine: AsyncEngine, rollout_id: str) -> list[tuple[Any, ...]
 async def test_rollouts_planned_many_at_once_are_stored_as_if_planned_one_by_one(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
-    pack = core.packs["healthcare"].pack
+    pack = core.services.packs["healthcare"].pack
     circles = [
         Circle(1, parse_local("2027-03-23T09:00")),
         Circle(2, parse_local("2027-03-30T09:00")),
     ]
-    calendar = core.rollouts.calendar()
+    calendar = core.services.rollouts.calendar()
     posts = expand(
-        circles, "Europe/London", calendar, core.rollouts.cadence, pack, after=clock.now()
+        circles, "Europe/London", calendar, core.services.rollouts.cadence, pack, after=clock.now()
     )
     new = NewRollout(TENANT, "C0", "Europe/London", calendar, circles, None, posts)
-    batch = await core.rollouts.store.create_many([new, new], clock.now())
+    batch = await core.services.rollouts.store.create_many([new, new], clock.now())
     assert len(set(batch)) == 2
     # The same plan stored the other way, row by row with upserts (a re-plan).
     (single,) = await plan(core)
-    await core.rollouts.store.replan(TENANT, single, circles, posts, clock.now())
+    await core.services.rollouts.store.replan(TENANT, single, circles, posts, clock.now())
     expected = await plans_of(engine, single)
     assert len(expected) == len(posts)
     assert [await plans_of(engine, rollout_id) for rollout_id in batch] == [expected, expected]
-    stored = await core.rollouts.store.many([single, *batch])
+    stored = await core.services.rollouts.store.many([single, *batch])
     assert stored[batch[0]].circles == stored[batch[1]].circles == stored[single].circles
 
 

@@ -327,7 +327,7 @@ async def test_a_facilitator_schedules_a_section_from_app_home(stack: SlackStack
 
 
 async def test_a_leader_posts_a_follow_up_from_app_home(stack: SlackStack, core: Core) -> None:
-    await core.team_settings.grant("slack:T1", "lee", "leader")
+    await core.services.team_settings.grant("slack:T1", "lee", "leader")
     home = await home_of(stack, "lee", "EvLee")
     await stack.slack.click(button(home, "Post a follow-up"), user="lee", channel=None)
     (opened,) = stack.fake.called("views.open")

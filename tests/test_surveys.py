@@ -77,18 +77,18 @@ def test_a_survey_asking_the_same_question_twice_is_refused(tmp_path: Path) -> N
 
 
 async def deliver_survey(core: Core, chat: Chat, port: FakePort, which: str = "pre") -> Reply:
-    rollout_id = await core.rollouts.create(
+    rollout_id = await core.services.rollouts.create(
         tenant=chat.tenant,
         address=chat.channel,
         timezone="Europe/London",
         circles=[Circle(1, parse_local("2027-03-23T09:00"))],
-        pack=core.packs["healthcare"].pack,
+        pack=core.services.packs["healthcare"].pack,
     )
-    rollout = await core.rollouts.store.get(chat.tenant, rollout_id)
+    rollout = await core.services.rollouts.store.get(chat.tenant, rollout_id)
     assert rollout is not None
     kind = f"survey-{which}"
     due = posts.Due("k", chat.tenant, rollout_id, kind, 1, date(2027, 3, 20), chat.channel)
-    message_id = await posts.deliver(core, port, rollout, due)
+    message_id = await posts.deliver(core.services, port, rollout, due)
     target, posted = port.sent[-1]
     assert target.address == chat.channel and message_id == f"m{len(port.sent)}"
     return posted
@@ -179,8 +179,8 @@ async def test_a_facilitator_posts_a_survey_now_and_staff_cannot(
 async def test_a_pack_without_surveys_keeps_the_reminder(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    bare = core.packs["healthcare"].pack.model_copy(update={"surveys": None})
-    assert await surveys.post(core, port, chat.tenant, bare, chat.channel, "pre") is None
+    bare = core.services.packs["healthcare"].pack.model_copy(update={"surveys": None})
+    assert await surveys.post(core.services, port, chat.tenant, bare, chat.channel, "pre") is None
     assert port.sent == []
 
 

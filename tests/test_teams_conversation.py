@@ -37,7 +37,7 @@ def texts(card: dict[str, Any]) -> str:
 def adapter(engine: AsyncEngine, core: Core) -> TestAdapter:
     references = ReferenceStore(sessions(engine))
     port = TeamsPort(CloudAdapter(authentication(Settings(teams_enabled=True))), references, "")
-    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), core.clock))
+    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), core.services.clock))
     template = Activity(
         channel_id="msteams",
         service_url="https://smba.example/",

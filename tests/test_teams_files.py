@@ -28,9 +28,9 @@ def core(
 
 
 def calendar(core: Core) -> File:
-    assert core.options.reports_dir is not None
-    core.options.reports_dir.mkdir(parents=True, exist_ok=True)
-    path = core.options.reports_dir / "rollout-7.ics"
+    assert core.services.options.reports_dir is not None
+    core.services.options.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = core.services.options.reports_dir / "rollout-7.ics"
     path.write_bytes(ICS)
     return File(
         path=str(path), filename="rollout-7.ics", title="Circles", media_type="text/calendar"

@@ -24,7 +24,7 @@ from tests.conftest import Chat
 async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_words(
     chat: Chat, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    await chat.core.team_settings.grant(chat.tenant, "lou", "leader")
+    await chat.core.services.team_settings.grant(chat.tenant, "lou", "leader")
     for user, value in (("a", 1), ("b", 4), ("c", 4)):
         await chat.say(user, f"checkin {value}")
     await chat.say("a", "scenario 1")
@@ -38,7 +38,7 @@ async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_wor
     assert kept["counts"] == "1,0,2" and kept["respondents"] == 3 and kept["version"] == 1
     assert not {"poll_tallies", "poll_actors", "poll_answers"} & set(document["tables"])
     # A release says how many responded ("respondents"); no column names who did.
-    pseudonyms = [chat.core.pseudonyms.of(chat.tenant, user) for user in "abc"]
+    pseudonyms = [chat.core.services.pseudonyms.of(chat.tenant, user) for user in "abc"]
     for secret in ("private thought", "private question", '"respondent"', "author", *pseudonyms):
         assert secret not in text
     assert all(name not in document["tables"] for name in transfer.NEVER_EXPORTED)

@@ -35,7 +35,7 @@ def button_commands(reply: Reply) -> list[str]:
 async def test_an_ask_reaches_facilitators_without_the_asker_and_the_answer_is_posted(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     told = await chat.say("sam", "ask Could we have a quiet room on night shifts?")
     assert "anonymously" in told.plain_text()
     to, note = port.private[-1]
@@ -88,9 +88,9 @@ async def answer_week(chat: Chat, core: Core, answers: dict[str, int]) -> None:
     await chat.say("fran", "checkin")
     for user, value in answers.items():
         await chat.say(user, f"checkin {value}")
-    poll = await core.polls.current(chat.tenant, chat.channel)
+    poll = await core.services.polls.current(chat.tenant, chat.channel)
     assert poll is not None
-    await core.polls.close(chat.tenant, poll.id, core.clock.now())
+    await core.services.polls.close(chat.tenant, poll.id, core.services.clock.now())
 
 
 async def test_a_report_shows_weeks_and_marks_small_ones_suppressed(
@@ -220,11 +220,11 @@ async def test_show_me_lists_what_is_held_and_delete_me_removes_it(
     )
     async with engine.connect() as connection:
         assert (await connection.execute(select(PollAnswerRow))).all() == []
-    poll = await core.polls.current(chat.tenant, chat.channel)
+    poll = await core.services.polls.current(chat.tenant, chat.channel)
     assert poll is not None
     # The live count drops with the raw answer; nothing had been released to change.
-    published = await core.polls.published(
-        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    published = await core.services.polls.published(
+        chat.tenant, poll.id, core.services.policy(await core.services.team(chat.tenant))
     )
     assert published.respondents == 0 and published.release is None
 
@@ -236,20 +236,22 @@ async def test_retention_deletes_old_raw_answers_and_keeps_the_release(
         await chat.say(user, "checkin 4")
     clock.advance(days=100)
     await chat.say("d", "checkin 2")
-    deleted = await core.polls.purge_before(clock.now() - timedelta(days=90))
+    deleted = await core.services.polls.purge_before(clock.now() - timedelta(days=90))
     assert deleted == 3
     async with engine.connect() as connection:
         assert len((await connection.execute(select(PollAnswerRow))).all()) == 1
-    poll = await core.polls.get(chat.tenant, (await core.polls.recent(chat.tenant))[0].id)
+    poll = await core.services.polls.get(
+        chat.tenant, (await core.services.polls.recent(chat.tenant))[0].id
+    )
     assert poll is not None and poll.closed  # retention closed it, so its release is final
-    published = await core.polls.published(
-        chat.tenant, poll.id, core.policy(await core.team(chat.tenant))
+    published = await core.services.polls.published(
+        chat.tenant, poll.id, core.services.policy(await core.services.team(chat.tenant))
     )
     assert published.release == Release(respondents=3, bands=(0, 0, 3), version=1)
 
 
 async def test_help_shows_the_loops_commands_by_role(core: Core, chat: Chat) -> None:
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     staff = (await chat.say("sam", "help")).plain_text()
     for command in ("`ask ...`", "`drivers`", "`agreements`", "`survey`", "`privacy show-me`"):
         assert command in staff

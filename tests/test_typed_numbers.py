@@ -48,7 +48,7 @@ COMMANDS: list[tuple[str, str, dict[str, str] | None]] = [
 
 async def a_team_with_something_of_everything(core: Core, chat: Chat) -> None:
     """A rollout, a check-in, a survey, a driver, a proposal and a question in the channel."""
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     for line in (
         "schedule 1 2027-03-23 09:00 Europe/London",
         "checkin",
@@ -104,7 +104,7 @@ async def test_a_mistyped_question_number_is_a_hint_and_never_a_new_question(
     reply = await chat.say("fran", "ask forward ٣")
 
     assert "Name the question by its number" in reply.plain_text()
-    assert [ask.id for ask in await core.asks.open_asks(chat.tenant)] == [1]
+    assert [ask.id for ask in await core.services.asks.open_asks(chat.tenant)] == [1]
     missing = await chat.say("fran", "ask forward 7")
     assert "no question #7" in missing.plain_text()
 

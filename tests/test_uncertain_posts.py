@@ -93,7 +93,7 @@ async def test_only_the_teams_facilitators_may_post_it_now(
     ((_, intro),) = [(w, c) for w, c in listed(notice) if w.startswith("Introduction")]
 
     refused = await Chat(core, port, channel="D-sam").say("sam", intro)
-    await core.team_settings.grant("test:other", "fran", "facilitator")
+    await core.services.team_settings.grant("test:other", "fran", "facilitator")
     elsewhere = await Chat(core, port, tenant="test:other", channel="D-fran").say("fran", intro)
 
     assert "facilitator" in refused.plain_text().lower()

@@ -43,7 +43,7 @@ async def in_private(chat: Chat, user: str, text: str) -> Reply:
 
 async def forward_and_answer(chat: Chat, core: Core, port: FakePort, answer: str) -> Reply:
     """Fran forwards the newest question and Lou answers it; what Lou is told."""
-    await core.team_settings.grant(chat.tenant, "lou", "leader")
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
     to_fran = port.private[-1][1]
     await chat.say("fran", button_commands(to_fran)[0])
     to_lou = port.private[-1][1]
@@ -145,7 +145,7 @@ async def test_three_suggestions_from_one_person_are_not_released(
     assert port.private == []
     tokens = {row.author_token for row in await suggestions(engine)}
     assert len(tokens) == 1 and None not in tokens
-    assert chat.core.pseudonyms.of(chat.tenant, "sam") not in tokens
+    assert chat.core.services.pseudonyms.of(chat.tenant, "sam") not in tokens
 
 
 async def test_a_batch_is_released_once_the_group_size_of_different_people_wrote(

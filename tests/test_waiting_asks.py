@@ -71,7 +71,7 @@ async def test_a_waiting_ask_reaches_a_facilitator_granted_later_on_their_next_c
     await chat.say("fran", "help")
     assert port.private == []  # not a facilitator yet
 
-    await chat.core.team_settings.grant(chat.tenant, "fran", "facilitator")
+    await chat.core.services.team_settings.grant(chat.tenant, "fran", "facilitator")
     await chat.say("fran", "help")
     await chat.say("fran", "prompt")
 
@@ -109,8 +109,8 @@ async def test_two_facilitator_requests_at_once_deliver_a_waiting_ask_once(
 ) -> None:
     chat = no_facilitator(engine, clock, packs, port)
     await ask_for_a_quiet_room(chat)
-    await chat.core.team_settings.grant(chat.tenant, "fran", "facilitator")
-    await chat.core.team_settings.grant(chat.tenant, "flo", "facilitator")
+    await chat.core.services.team_settings.grant(chat.tenant, "fran", "facilitator")
+    await chat.core.services.team_settings.grant(chat.tenant, "flo", "facilitator")
 
     await asyncio.gather(chat.say("fran", "help"), chat.say("flo", "help"))
 
@@ -153,7 +153,7 @@ async def test_the_reply_code_says_a_waiting_question_has_no_reader_yet(
     status = await chat.say("sam", f"ask check {code}")
 
     assert "No facilitator has read it yet" in status.plain_text()
-    await chat.core.team_settings.grant(chat.tenant, "fran", "facilitator")
+    await chat.core.services.team_settings.grant(chat.tenant, "fran", "facilitator")
     await chat.say("fran", "help")
     later = await chat.say("sam", f"ask check {code}")
     assert "Facilitators have it" in later.plain_text()

@@ -37,7 +37,7 @@ async def test_a_batch_released_with_no_facilitator_reaches_the_first_one_named_
 
     told = await three_people_suggest(chat)
     assert port.private == []
-    await chat.core.team_settings.grant(chat.tenant, "fran", "facilitator")
+    await chat.core.services.team_settings.grant(chat.tenant, "fran", "facilitator")
     await chat.say("fran", "help")
     await chat.say("fran", "asks")
 

@@ -353,7 +353,9 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     ) -> None:
         """The person accepted a file: upload it to where Teams says, then show it."""
         context = {"tenant": tenant_of(turn_context.activity), "platform": "teams"}
-        path = files.offered_path(file_consent_card_response, self._core.options.reports_dir)
+        path = files.offered_path(
+            file_consent_card_response, self._core.services.options.reports_dir
+        )
         shown = None if path is None else await files.upload(file_consent_card_response, path)
         if shown is None:
             log.warning("offered file not delivered", extra=context)

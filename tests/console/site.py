@@ -131,7 +131,7 @@ async def console_site(
     core = build_core(engine, clock, packs, public_url=public, role_bootstrap=ROLES, **options)
     # The bot's own access log, as `crbot.web.serve` sets it up: paths, never query strings.
     runner = web.AppRunner(
-        build_app(engine, [console_mount(core, public)]),
+        build_app(engine, [console_mount(core.services, public)]),
         access_log_class=AccessLog,
         access_log=access_log,
     )

@@ -44,7 +44,7 @@ async def press(client: aiohttp.ClientSession, site: ConsoleSite, chosen: Form) 
 
 async def rollout_id(site: ConsoleSite) -> str:
     """The team's one rollout."""
-    (rollout,) = await site.core.rollouts.store.listing(site.chat.tenant)
+    (rollout,) = await site.core.services.rollouts.store.listing(site.chat.tenant)
     return rollout.id
 
 
@@ -69,7 +69,7 @@ async def test_skipping_a_section_asks_first_and_undo_brings_its_posts_back(
 
 
 async def test_pausing_asks_first_and_undo_runs_the_programme_again(site: ConsoleSite) -> None:
-    store = site.core.rollouts.store
+    store = site.core.services.rollouts.store
     async with browser_client() as client:
         await sign_in(client, site, await site.link())
         async with client.get(
@@ -169,9 +169,9 @@ async def test_a_notice_the_session_did_not_seal_is_not_shown(site: ConsoleSite)
 
 async def test_another_teams_programme_cannot_be_seen_or_changed(site: ConsoleSite) -> None:
     other = type(site.chat)(site.core, site.chat.port, tenant="test:other", channel="#theirs")
-    await site.core.team_settings.grant("test:other", "olga", "facilitator")
+    await site.core.services.team_settings.grant("test:other", "olga", "facilitator")
     await other.say("olga", "schedule 1 2027-03-23 09:00 America/Chicago")
-    (theirs,) = await site.core.rollouts.store.listing("test:other")
+    (theirs,) = await site.core.services.rollouts.store.listing("test:other")
     async with browser_client() as client:
         page = await sign_in(client, site, await site.link())
         csrf = forms(page)[0].fields["csrf"]
@@ -180,5 +180,5 @@ async def test_another_teams_programme_cannot_be_seen_or_changed(site: ConsoleSi
             assert asked.status == 404
         async with client.post(f"{path}/pause", data={"csrf": csrf}) as refused:
             assert refused.status == 404
-    (still,) = await site.core.rollouts.store.listing("test:other")
+    (still,) = await site.core.services.rollouts.store.listing("test:other")
     assert still.status == "active"

@@ -59,7 +59,7 @@ async def test_a_calendar_app_reads_the_circles_and_their_ids_last_when_a_circle
         status, body = await fetch(site, address)
         assert status == 200
         before = events(body)
-        (rollout,) = await site.core.rollouts.store.listing(site.chat.tenant)
+        (rollout,) = await site.core.services.rollouts.store.listing(site.chat.tenant)
         assert sorted(before) == [f"{rollout.id}-circle-{n}@crbot" for n in (1, 2)]
         first = next(e for uid, e in before.items() if uid.endswith("circle-1@crbot"))
         assert "Compassion in action" in str(first["summary"])
@@ -104,7 +104,7 @@ async def test_leaders_cannot_make_a_feed(site: ConsoleSite) -> None:
     async with browser_client() as client:
         page = await sign_in(client, site, await site.link("lee"))
         csrf = forms(page)[0].fields["csrf"]
-        (rollout,) = await site.core.rollouts.store.listing(site.chat.tenant)
+        (rollout,) = await site.core.services.rollouts.store.listing(site.chat.tenant)
         path = f"{site.url}/console/feeds/{rollout.id}/start"
         async with client.post(path, data={"csrf": csrf}) as refused:
             assert refused.status == 403

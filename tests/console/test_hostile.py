@@ -48,7 +48,7 @@ async def test_a_stranger_gets_a_kind_refusal(
 
 async def test_a_signed_in_facilitator_sending_nonsense_changes_nothing(site: ConsoleSite) -> None:
     await plan_two_sections(site)
-    store = site.core.rollouts.store
+    store = site.core.services.rollouts.store
     (before,) = await store.listing(site.chat.tenant)
     async with browser_client() as client:
         csrf = forms(await sign_in(client, site, await site.link()))[0].fields["csrf"]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("two_sections")
 
 async def spawn(site: ConsoleSite, kind: str, due_at: datetime) -> None:
     """A row made while sending, for section 1 of the team's rollout."""
-    store = site.core.rollouts.store
+    store = site.core.services.rollouts.store
     (rollout,) = await store.listing(site.chat.tenant)
     row = Spawned(
         key=f"{rollout.id}:{kind}:1:{due_at.date().isoformat()}:test",

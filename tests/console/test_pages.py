@@ -155,10 +155,10 @@ async def test_signing_out_needs_the_forms_token_and_ends_the_session(site: Cons
 
 
 async def test_someone_whose_role_was_taken_away_is_shown_the_door(site: ConsoleSite) -> None:
-    await site.core.team_settings.grant(site.chat.tenant, "ada", "facilitator")
+    await site.core.services.team_settings.grant(site.chat.tenant, "ada", "facilitator")
     async with browser_client() as client:
         await sign_in(client, site, await site.link("ada"))
-        await site.core.team_settings.revoke(site.chat.tenant, "ada", "facilitator")
+        await site.core.services.team_settings.revoke(site.chat.tenant, "ada", "facilitator")
         async with client.get(f"{site.url}/console/") as page:
             assert page.status == 403
 
@@ -167,7 +167,7 @@ async def test_the_console_shows_only_the_signed_in_persons_own_team(site: Conso
     # This team first: the test's plain facilitator ids hold in the first tenant the bot meets.
     await site.chat.say("fran", "schedule 1 2027-03-30 09:00 Europe/London")
     other = type(site.chat)(site.core, site.chat.port, tenant="test:other", channel="#theirs")
-    await site.core.team_settings.grant("test:other", "olga", "facilitator")
+    await site.core.services.team_settings.grant("test:other", "olga", "facilitator")
     await other.say("olga", "schedule 1 2027-03-23 09:00 America/Chicago")
     async with browser_client() as client:
         words = page_words(await sign_in(client, site, await site.link()))

@@ -28,12 +28,12 @@ async def test_a_facilitator_changes_the_group_size_but_never_below_the_floor(
             size.fields["value"] = refused
             async with client.post(site.url + size.action, data=size.fields) as answer:
                 assert answer.status == 400
-        assert (await site.core.team(site.chat.tenant)).min_group_size == 3
+        assert (await site.core.services.team(site.chat.tenant)).min_group_size == 3
         size.fields["value"] = "6"
         async with client.post(site.url + size.action, data=size.fields) as answer:
             assert answer.status == 200
             assert "The group size is changed" in page_words(await answer.text())
-    assert (await site.core.team(site.chat.tenant)).min_group_size == 6
+    assert (await site.core.services.team(site.chat.tenant)).min_group_size == 6
 
 
 async def test_a_facilitator_moves_the_team_to_another_section(site: ConsoleSite) -> None:
@@ -46,7 +46,7 @@ async def test_a_facilitator_moves_the_team_to_another_section(site: ConsoleSite
         section.fields["value"] = "4"
         async with client.post(site.url + section.action, data=section.fields) as answer:
             assert "The team is on its new section." in page_words(await answer.text())
-    assert (await site.core.team(site.chat.tenant)).current_section == 4
+    assert (await site.core.services.team(site.chat.tenant)).current_section == 4
 
 
 async def test_leaders_read_the_settings_and_change_nothing(site: ConsoleSite) -> None:
@@ -59,4 +59,4 @@ async def test_leaders_read_the_settings_and_change_nothing(site: ConsoleSite) -
         path = f"{site.url}/console/settings/group-size"
         async with client.post(path, data={"csrf": csrf, "value": "9"}) as refused:
             assert refused.status == 403
-    assert (await site.core.team(site.chat.tenant)).min_group_size == 3
+    assert (await site.core.services.team(site.chat.tenant)).min_group_size == 3

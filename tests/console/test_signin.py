@@ -51,12 +51,12 @@ async def test_a_facilitator_typing_console_gets_a_private_link_that_opens_one_s
     assert reply.private and not reply.shareable
     assert "works once" in reply.plain_text()
     token = link_token(reply)
-    opened = await console_core.console.redeem(token, clock.now())
+    opened = await console_core.services.console.redeem(token, clock.now())
     assert opened is not None
     session_token, session = opened
     assert (session.tenant, session.user_id) == (console_chat.tenant, "fran")
-    assert await console_core.console.session(session_token, clock.now()) == session
-    assert await console_core.console.redeem(token, clock.now()) is None
+    assert await console_core.services.console.session(session_token, clock.now()) == session
+    assert await console_core.services.console.redeem(token, clock.now()) is None
 
 
 async def test_a_leader_gets_a_link_too_and_each_request_gets_a_new_one(
@@ -90,13 +90,13 @@ async def test_a_link_is_worth_nothing_after_ten_minutes(
 ) -> None:
     token = link_token(await console_chat.say("fran", "console"))
     clock.advance(minutes=10)
-    assert await console_core.console.redeem(token, clock.now()) is None
+    assert await console_core.services.console.redeem(token, clock.now()) is None
 
 
 async def test_a_session_expires_and_signing_out_ends_it_at_once(
     console_chat: Chat, console_core: Core, clock: FrozenClock
 ) -> None:
-    access = console_core.console
+    access = console_core.services.console
     opened = await access.redeem(link_token(await console_chat.say("fran", "console")), clock.now())
     assert opened is not None
     clock.advance(hours=7, minutes=59)
@@ -113,7 +113,7 @@ async def test_the_database_holds_only_digests_of_links_and_sessions(
     console_chat: Chat, console_core: Core, clock: FrozenClock, engine: AsyncEngine
 ) -> None:
     token = link_token(await console_chat.say("fran", "console"))
-    opened = await console_core.console.redeem(token, clock.now())
+    opened = await console_core.services.console.redeem(token, clock.now())
     assert opened is not None
     async with sessions(engine)() as session:
         links = (await session.scalars(select(ConsoleLinkRow))).all()
@@ -136,7 +136,7 @@ async def test_two_replicas_racing_with_one_link_open_exactly_one_session(
 async def test_expired_links_and_sessions_are_swept_when_a_new_link_is_made(
     console_chat: Chat, console_core: Core, clock: FrozenClock, engine: AsyncEngine
 ) -> None:
-    await console_core.console.redeem(
+    await console_core.services.console.redeem(
         link_token(await console_chat.say("fran", "console")), clock.now()
     )
     await console_chat.say("fran", "console")

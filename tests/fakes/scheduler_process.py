@@ -24,7 +24,7 @@ async def main(url: str, lease_seconds: float) -> None:
     bot = await runtime.start(settings)
     port = HttpPort(url)
     scheduling = service.build(
-        bot.core,
+        bot.core.services,
         bot.engine,
         settings.resolved_database_url,
         {"fake": port},
