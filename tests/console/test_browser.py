@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -246,5 +247,30 @@ async def test_the_settings_page_reads_well_to_everyone(
     await page.get_by_role("button", name="Change the group size").click()
     await page.get_by_role("status").get_by_text("The group size is changed").wait_for()
     await screenshot(page, "settings")
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+
+
+async def test_a_facilitator_plans_all_twelve_sections_by_picking_dates(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    watched = await open_console(*running)
+    page = watched.page
+    # Sections 1 and 2 are on 23 March and 20 April 2027; the rest follow four weeks apart.
+    for number in range(3, 13):
+        day = date(2027, 4, 20) + timedelta(weeks=4 * (number - 2))
+        section = page.get_by_role("listitem").filter(has_text=f"Section {number}:").first
+        await section.get_by_text("Plan this circle").click()
+        await section.get_by_label("Date").fill(day.isoformat())
+        await section.get_by_label("Time").fill("09:00")
+        await section.get_by_role("button", name="Plan the circle").click()
+        await (
+            page.get_by_role("status")
+            .get_by_text(f"Section {number}'s circle is planned")
+            .wait_for()
+        )
+    main = await page.inner_text("main")
+    assert "No circle planned yet." not in main
+    assert "Circle: Tue 25 Jan 2028, 9:00." in main  # section 12, 40 weeks after section 2
     assert await accessibility_violations(page) == []
     assert watched.problems == []
