@@ -19,6 +19,8 @@ GREETINGS = {
     "thx": "thanks",
 }
 GREETING_PUNCTUATION = ".!?,;: "
+# Where an anonymous command must be typed when the place itself is read by others.
+IN_PRIVATE = "in a private chat with me"
 # A command named in a reply: `checkin reminders off`.
 _CODE = re.compile(r"`([^`\n]+)`")
 
@@ -53,17 +55,24 @@ class Vocabulary:
 
     names: frozenset[str]
     aliases: Mapping[str, str]
+    # Commands whose words go on without the person's name: typed where others read it, a
+    # reply points to a private chat instead.
+    anonymous: frozenset[str] = frozenset()
 
-    def fit(self, text: str, prefix: str) -> str:
-        """`text` with each command it names in backticks as it must be typed after `prefix`."""
+    def fit(self, text: str, prefix: str, public: bool = False) -> str:
+        """`text` with each command it names in backticks as it must be typed after `prefix`;
+        where typing is `public`, anonymous commands point to a private chat instead."""
         if not prefix or "`" not in text:
             return text
-        return _CODE.sub(lambda found: self._fitted(found, prefix), text)
+        return _CODE.sub(lambda found: self._fitted(found, prefix, public), text)
 
-    def _fitted(self, found: re.Match[str], prefix: str) -> str:
+    def _fitted(self, found: re.Match[str], prefix: str, public: bool) -> str:
         words = found.group(1)
         head = words.split(" ", 1)[0].lower()
-        if head == PREFIX or head in self.names or head in self.aliases:
+        head = self.aliases.get(head, head)
+        if public and head in self.anonymous:
+            return f"`{words}` {IN_PRIVATE}"
+        if head == PREFIX or head in self.names:
             return f"`{typed_as(words, prefix)}`"
         return found.group(0)
 

@@ -38,13 +38,25 @@ FITTED_REPLIES = 512
 
 def fit_block(block: Block, vocabulary: Vocabulary, prefix: str) -> Block:
     """One block with the commands its words name fitted to `prefix`; the same block if none."""
+    # A mention is itself a post everyone there reads; a slash command is not.
+    public = prefix.startswith("@")
     if isinstance(block, Text | Context | Heading):
-        text = vocabulary.fit(block.text, prefix)
+        text = vocabulary.fit(block.text, prefix, public)
         return block if text == block.text else block.model_copy(update={"text": text})
     if isinstance(block, Bullets):
-        items = tuple(vocabulary.fit(item, prefix) for item in block.items)
+        items = tuple(vocabulary.fit(item, prefix, public) for item in block.items)
         return block if items == block.items else block.model_copy(update={"items": items})
     return block
+
+
+def said_in_public(command: str) -> Reply:
+    """The answer to anonymous words typed where everyone reads them: kept nowhere."""
+    return Reply.saying(
+        "Everyone here can read what you just typed, with your name on it, so I haven't kept "
+        "it as anonymous.",
+        f"To say it without your name, use `{command} ...` where only I read it. You can "
+        "delete your message here if you like.",
+    )
 
 
 class Core:
@@ -147,6 +159,13 @@ class Core:
         needed = spec.roles_needed(turn.command)
         if needed and not turn.roles & needed:
             raise CrbotError(ErrorCode.NOT_ALLOWED)
+        incoming = turn.incoming
+        anonymous = spec.anonymous_for is not None and spec.anonymous_for(turn.command)
+        if anonymous and incoming.typed_publicly and not incoming.via_button:
+            # The platform has already shown these words to everyone, under the person's name:
+            # keeping them as anonymous would promise what can no longer be kept.
+            log.info("anonymous words typed in public, not kept", extra={"tenant": turn.tenant})
+            return said_in_public(turn.command.name)
         return await spec.handle(turn)
 
     async def home(self, person: Person) -> Reply:

@@ -58,6 +58,9 @@ class Incoming(_Frozen):
     # The same where private replies are shown, when that is elsewhere: Teams shows them in the
     # person's personal chat, where the bare words work. None: where `prefix` applies.
     private_prefix: str | None = None
+    # What the person typed is itself a post others read under their name (a message in a Teams
+    # channel, a mention in a Slack channel): nothing it carries can be anonymous any more.
+    typed_publicly: bool = False
 
 
 class Heading(_Frozen):

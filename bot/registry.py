@@ -37,6 +37,9 @@ class CommandSpec:
     allowed: frozenset[str] = EVERYONE
     # Who may run one use of it (`ask answer 3`, not `ask`); None: as `allowed` says.
     allowed_for: RoleRule | None = None
+    # Which uses of it send the person's words on without their name (`ask ...`); such a use
+    # typed where others read it is refused, since the platform already showed it, named.
+    anonymous_for: Callable[[Command], bool] | None = None
     usage: tuple[Usage, ...] = ()
     # One line for a platform's command menu (Teams' bot commands); empty: not listed there.
     menu: str = ""
@@ -50,6 +53,20 @@ class CommandSpec:
         if self.allowed or self.allowed_for is None:
             return self.allowed
         return self.allowed_for(command)
+
+
+def always(command: Command) -> bool:
+    """Every use: for `anonymous_for` when the whole command is anonymous."""
+    return True
+
+
+def first_word_in(*words: str) -> Callable[[Command], bool]:
+    """The uses whose first word is one of `words` (`drivers add ...`)."""
+
+    def chosen(command: Command) -> bool:
+        return bool(command.args) and command.args[0] in words
+
+    return chosen
 
 
 def by_first_word(rules: Mapping[str, frozenset[str]]) -> RoleRule:
@@ -84,7 +101,11 @@ class Registry:
         taken = set(aliases) & set(self._specs)
         if taken:
             raise ValueError(f"aliases shadow commands: {sorted(taken)}")
-        self.vocabulary = Vocabulary(names=frozenset(spec.name for spec in typed), aliases=aliases)
+        self.vocabulary = Vocabulary(
+            names=frozenset(spec.name for spec in typed),
+            aliases=aliases,
+            anonymous=frozenset(spec.name for spec in typed if spec.anonymous_for is not None),
+        )
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs

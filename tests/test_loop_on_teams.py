@@ -80,7 +80,8 @@ async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
 ) -> None:
     team = await team_of(teams_endpoint, bot_connector, core)
-    await team.channel(ADA, "ask Could we have a quiet room on nights?")
+    # From a card in the channel: the words were never a post there.
+    await team.channel(ADA, value={"command": "ask Could we have a quiet room on nights?"})
 
     note = team.last_to(FRAN)
     assert any("quiet room" in t for t in note.texts()) and names_nobody(note)
@@ -91,6 +92,19 @@ async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker
     (posted,) = team.threads()
     assert posted.body["channelData"] == {"channel": {"id": CHANNEL}}
     assert "Yes, from May." in posted.texts() and names_nobody(posted)
+
+
+async def test_an_ask_typed_as_a_channel_message_is_not_kept_and_says_why(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    team = await team_of(teams_endpoint, bot_connector, core)
+    before = len(personal(bot_connector, FRAN))
+
+    await team.channel(ADA, "ask Could we have a quiet room on nights?")
+
+    assert any("haven't kept it" in t for t in team.last_to(ADA).texts())
+    assert personal(bot_connector, FRAN)[before:] == []
+    assert await core.services.asks.open_asks(TEAMS_TENANT) == []
 
 
 async def test_an_ask_typed_in_a_personal_chat_keeps_no_place_and_is_answered_in_the_channel(
@@ -129,7 +143,7 @@ async def test_suggestions_reach_the_facilitator_as_one_batch(
     team = await team_of(teams_endpoint, bot_connector, core)
     before = len(personal(bot_connector, FRAN))
     for user in (ADA, BO, "29:user-cy"):
-        await team.channel(user, f"suggest Idea from {user[-2:]}")
+        await team.channel(user, value={"command": f"suggest Idea from {user[-2:]}"})
     (batch,) = personal(bot_connector, FRAN)[before:]
     assert sum("Idea from" in t for t in batch.texts()) == 1  # one bulleted list of three
     assert batch.texts()[1].count("Idea from") == 3
@@ -146,7 +160,7 @@ async def test_suggestions_from_one_person_are_released_only_with_others(
         await team.dm(ADA, f"suggest {words}")
     assert personal(bot_connector, FRAN)[before:] == []
     for user in (BO, "29:user-cy"):
-        await team.channel(user, f"suggest Idea from {user[-2:]}")
+        await team.channel(user, value={"command": f"suggest Idea from {user[-2:]}"})
 
     (batch,) = personal(bot_connector, FRAN)[before:]
     assert "What would help? 5 answers from the team" in batch.texts()
@@ -184,7 +198,7 @@ async def test_privacy_show_me_and_delete_me_by_button(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
 ) -> None:
     team = await team_of(teams_endpoint, bot_connector, core)
-    await team.channel(ADA, "drivers add Rota published late")
+    await team.channel(ADA, value={"command": "drivers add Rota published late"})
     await team.dm(ADA, "privacy show-me")
     assert any("Drivers you added to a board: 1" in t for t in team.last_to(ADA).texts())
     await team.dm(ADA, "privacy delete-me")
@@ -196,7 +210,7 @@ async def test_the_drivers_board_is_sorted_by_its_author_and_answered_by_a_leade
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
 ) -> None:
     team = await team_of(teams_endpoint, bot_connector, core)
-    await team.channel(ADA, "drivers add Rota published late")
+    await team.channel(ADA, value={"command": "drivers add Rota published late"})
     await team.dm(ADA, value=command_data(team.last_to(ADA), "drivers sort 1 leadership"))
 
     await team.dm(LEE, "drivers")  # a personal chat has its own (empty) board
@@ -217,7 +231,7 @@ async def test_culture_agreements_are_proposed_starred_agreed_and_posted(
     teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
 ) -> None:
     team = await team_of(teams_endpoint, bot_connector, core)
-    await team.channel(ADA, "agreements propose We assume good intent")
+    await team.channel(ADA, value={"command": "agreements propose We assume good intent"})
     (proposal,) = team.threads()
     star = command_data(proposal, "agreements star 1")
     for user in (BO, "29:user-cy"):

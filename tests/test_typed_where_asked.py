@@ -63,7 +63,7 @@ async def test_a_teams_channel_hears_the_mention_and_a_personal_chat_the_bare_wo
     core: Core, port: FakePort
 ) -> None:
     welcome = (await core.welcome("teams:t1", "@crbot ")).plain_text()
-    assert "`@crbot ask ...`" in welcome and "`@crbot compassion-steps`" in welcome
+    assert "`@crbot compassion-steps`" in welcome and "`@crbot checkin`" in welcome
 
     # Teams shows private replies in the personal chat, where the bare words work.
     private = await core.handle(teams_channel("help"), port)
@@ -77,3 +77,50 @@ async def test_words_in_backticks_that_name_no_command_are_left_as_written(core:
         "Type `checkin reminders off`; the code is `K7Q2`.", "/compassion-steps "
     )
     assert fitted == "Type `/compassion-steps checkin reminders off`; the code is `K7Q2`."
+
+
+def typed_in_a_teams_channel(text: str) -> Incoming:
+    return teams_channel(text).model_copy(update={"typed_publicly": True})
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["ask Could we talk about breaks?", "suggest A quiet room", "drivers add Short staffing"],
+)
+async def test_anonymous_words_typed_where_everyone_reads_them_are_not_kept(
+    core: Core, port: FakePort, line: str
+) -> None:
+    reply = await core.handle(typed_in_a_teams_channel(line), port)
+
+    assert reply.private
+    assert "haven't kept it" in reply.plain_text()
+    assert await core.services.asks.open_asks("teams:t1") == []
+    assert await core.services.drivers.board("teams:t1", "19:channel") == []
+    assert port.private == [] and port.sent == []
+
+
+async def test_the_same_words_from_a_private_chat_are_kept_anonymously(
+    core: Core, port: FakePort
+) -> None:
+    private = teams_channel("ask Could we talk about breaks?").model_copy(
+        update={
+            "prefix": "",
+            "private_place": True,
+            "place": Target(tenant="teams:t1", address="a:1"),
+        }
+    )
+    reply = await core.handle(private, port)
+
+    assert "haven't kept it" not in reply.plain_text()
+    (kept,) = await core.services.asks.open_asks("teams:t1")
+    assert kept.text == "Could we talk about breaks?"
+
+
+async def test_a_teams_channel_is_pointed_to_a_private_chat_for_anonymous_commands(
+    core: Core,
+) -> None:
+    welcome = (await core.welcome("teams:t1", "@crbot ")).plain_text()
+
+    assert "`ask ...` in a private chat with me" in welcome
+    assert "`@crbot ask" not in welcome and "`@crbot suggest" not in welcome
+    assert "`@crbot practice`" in welcome

@@ -324,6 +324,8 @@ class Listeners:
                 },
                 text,
             )
+            # A mention is a message the whole channel reads, name and words alike.
+            incoming = incoming.model_copy(update={"typed_publicly": not incoming.private_place})
             port = self.port.for_client(client)
             reply = await self.core.handle(incoming, port)
             if reply.private:

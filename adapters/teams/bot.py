@@ -151,6 +151,8 @@ def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
         prefix=prefix,
         # Private replies go to the person's personal chat, where the bare words work.
         private_prefix="",
+        # A message in a channel is a post everyone there reads, name and words alike.
+        typed_publicly=not private,
     )
 
 

@@ -8,7 +8,7 @@ from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.features import agreements as agreements_view
 from bot.messages import Button, Buttons, Reply, Target, Text
-from bot.registry import FACILITATORS, CommandSpec, Usage, by_first_word
+from bot.registry import FACILITATORS, CommandSpec, Usage, by_first_word, first_word_in
 from bot.services import Services
 from bot.turn import Turn
 
@@ -106,6 +106,7 @@ COMMANDS = (
         name="agreements",
         handle=agreements,
         aliases=("agreement",),
+        anonymous_for=first_word_in("propose"),
         allowed_for=by_first_word(
             {"post": FACILITATORS, "agree": FACILITATORS, "drop": FACILITATORS}
         ),

@@ -15,6 +15,7 @@ from bot.registry import (
     LEADERS,
     CommandSpec,
     Usage,
+    always,
 )
 from bot.services import Services
 from bot.turn import Turn
@@ -139,12 +140,18 @@ def _who_may_ask(command: Command) -> frozenset[str]:
     return EVERYONE
 
 
+def _asks_something(command: Command) -> bool:
+    # `ask check CODE` and a facilitator's or leader's `ask forward|answer N` carry no question.
+    return not (asks.checks_a_code(command.args) or asks.names_a_question(command.args))
+
+
 COMMANDS = (
     CommandSpec(
         name="ask",
         handle=ask,
         aliases=("compassion-ask",),
         allowed_for=_who_may_ask,
+        anonymous_for=_asks_something,
         usage=(
             Usage("ask ...", "a question or concern for leadership, sent anonymously"),
             Usage("ask check CODE", "its answer, with the reply code you were given"),
@@ -169,6 +176,7 @@ COMMANDS = (
         name="suggest",
         handle=suggest,
         aliases=("what-would-help",),
+        anonymous_for=always,
         usage=(
             Usage(
                 "suggest ...",

@@ -8,7 +8,14 @@ from bot.commands import number
 from bot.errors import CrbotError, ErrorCode
 from bot.features import drivers as drivers_view
 from bot.messages import Context, Reply, Target, Text
-from bot.registry import FACILITATORS_AND_LEADERS, LEADERS, CommandSpec, Usage, by_first_word
+from bot.registry import (
+    FACILITATORS_AND_LEADERS,
+    LEADERS,
+    CommandSpec,
+    Usage,
+    by_first_word,
+    first_word_in,
+)
 from bot.services import Services
 from bot.storage.drivers import Driver
 from bot.turn import Turn
@@ -174,6 +181,7 @@ COMMANDS = (
         name="drivers",
         handle=drivers,
         aliases=("driver",),
+        anonymous_for=first_word_in("add"),
         allowed_for=by_first_word({"answer": LEADERS, "progress": FACILITATORS_AND_LEADERS}),
         usage=(
             Usage("drivers", "our board of what drains us and keeps us going"),
