@@ -337,6 +337,12 @@ class Pack(Strict):
         """The section with this number, if the pack has it."""
         return next((s for s in self.sections if s.number == number), None)
 
+    def nearest_with(self, number: int, segment: str) -> Section:
+        """The section, or while it lacks `segment` the nearest earlier one that has it (a pack
+        can grow a section at a time); the first section when none has."""
+        having = [s for s in self.sections if s.number <= number and getattr(s, segment)]
+        return having[-1] if having else self.sections[0]
+
     def link(self, key: str) -> Link:
         """The link with this key (references are checked at load)."""
         return next(link for link in self.links if link.key == key)

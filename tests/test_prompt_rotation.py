@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
@@ -17,7 +18,8 @@ from bot.rollouts.cadence import RHYTHMS, Rhythm, load_cadence
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, expand
 from bot.rollouts.plan import parse_local as at
-from bot.rollouts.rotation import Sent, choose, prompt_id, rotate
+from bot.rollouts.rotation import Sent, body, choose, prompt_id, rotate
+from bot.storage.tables import DeliveryRow
 from content.loader import LoadedPack
 from content.models import Pack
 from tests.conftest import Chat, FakePort, FrozenClock
@@ -189,3 +191,40 @@ async def test_the_prompt_command_shows_what_the_channel_is_given_today(
     assert latest.summary == "The latest prompt"
     assert latest.blocks[1] == coming.blocks[1]
     assert "posted Friday 26 March" in latest.plain_text()
+
+
+async def test_prompts_planned_without_a_choice_are_chosen_and_recorded_as_they_are_sent(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    pack = core.services.packs["healthcare"].pack
+    rollout_id = await core.services.rollouts.create(
+        tenant=TENANT,
+        address="C0",
+        timezone="Europe/London",
+        circles=[Circle(1, at("2027-03-23T09:00"))],
+        pack=pack,
+    )
+    # As rows planned before prompts were chosen ahead, or planted in bulk, are.
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(DeliveryRow).where(DeliveryRow.kind == "prompt").values(body=None)
+        )
+    clock.advance(days=11, hours=3)
+    sender = sender_for(core, engine, port, grace=timedelta(days=1))
+    for _ in range(14):
+        await sender.run_due()
+        clock.advance(days=1)
+    posted = posted_prompts(port, "C0")
+    assert len(posted) >= 6 and len(set(posted)) == len(posted)
+    assert set(posted) <= set(pack.sections[0].daily_prompts)
+    async with engine.connect() as connection:
+        bodies = (
+            await connection.scalars(
+                select(DeliveryRow.body).where(
+                    DeliveryRow.rollout_id == rollout_id,
+                    DeliveryRow.kind == "prompt",
+                    DeliveryRow.status == "sent",
+                )
+            )
+        ).all()
+    assert sorted(bodies) == sorted(body(text) for text in posted)

@@ -6,15 +6,9 @@ from bot.messages import Bullets, Context, Heading, Image, Reply, Text
 from content.models import Pack, Section, WellnessPractice
 
 
-def _latest_with(pack: Pack, number: int, has: str) -> Section:
-    # A section still being written borrows from the nearest earlier one that has the segment.
-    candidates = [s for s in pack.sections if s.number <= number and getattr(s, has)]
-    return candidates[-1] if candidates else pack.sections[0]
-
-
 def practice(pack: Pack, current_section: int) -> Reply:
     """The current wellness practice with its reflection questions."""
-    section = _latest_with(pack, current_section, "wellness_practice")
+    section = pack.nearest_with(current_section, "wellness_practice")
     found: WellnessPractice | None = section.wellness_practice
     if found is None:
         words = "There's no wellness practice in this content pack yet."
@@ -34,11 +28,6 @@ def practice(pack: Pack, current_section: int) -> Reply:
 
 
 NO_PROMPTS = "There are no daily prompts in this content pack yet."
-
-
-def prompt_section(pack: Pack, current_section: int) -> Section:
-    """The section whose daily prompts serve the current one (an earlier one, while unwritten)."""
-    return _latest_with(pack, current_section, "daily_prompts")
 
 
 def prompt(section: Section, text: str, heading: str = "Today's prompt", when: str = "") -> Reply:

@@ -33,7 +33,7 @@ async def practice(turn: Turn) -> Reply:
 async def prompt(turn: Turn) -> Reply:
     """Today's prompt for the team: what was posted today, or what will be, or the latest."""
     services, pack = turn.services, turn.pack
-    source = sections.prompt_section(pack, turn.team.current_section)
+    source = rotation.source(pack, turn.team.current_section)
     if not source.daily_prompts:
         return Reply.saying(sections.NO_PROMPTS)
     rollout = await services.rollouts.store.for_place(turn.tenant, turn.incoming.place.address)
@@ -45,14 +45,15 @@ async def prompt(turn: Turn) -> Reply:
     today = services.clock.now().astimezone(zone_of(rollout.timezone)).date()
     history = rotation.PromptHistory(services.rollouts.store.sessions)
     row = await history.today(rollout.id, today)
+    if row is not None and row.status in (*rotation.REACHED, "planned"):
+        # Posted today, or to be: the prompt its row records (chosen when it was planned).
+        chosen = rotation.find(pack, row.prompt, row.section)
+        if chosen is not None:
+            return sections.prompt(*chosen)
     sent = await history.sent(rollout.tenant_id, rollout.address)
-    if row is not None:
-        section, recorded, status = row
-        posted = rotation.find(pack, recorded, section) if status in rotation.REACHED else None
-        if posted is not None:
-            return sections.prompt(*posted)
-        if status == "planned":
-            return sections.prompt(*rotation.pick(pack, section, sent, today))
+    if row is not None and row.status == "planned":
+        # Planned before prompts were chosen ahead, or the pack changed since: as it will be.
+        return sections.prompt(*rotation.pick(pack, row.section, sent, today))
     latest = rotation.find(pack, sent[-1].prompt) if sent else None
     if latest is not None:
         when = f"posted {sent[-1].day.strftime('%A %d %B')}"

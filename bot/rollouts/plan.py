@@ -54,6 +54,8 @@ class PlannedPost:
     local: datetime  # aware, in the cohort's zone
     title: str
     detail: str = ""  # which survey: pre, mid or post
+    # What the ledger row carries: for a prompt, which one (`bot.rollouts.rotation`).
+    body: str | None = None
 
     def key(self, rollout_id: str, address: str) -> str:
         """The ledger key: the same post always gets the same key."""

@@ -248,7 +248,7 @@ def _cached(key: tuple[str, str, str, int, str], build: Callable[[], Reply]) -> 
 
 async def _prompt(services: Services, rollout: RolloutRecord, due: Due, pack: Pack) -> Reply:
     """The team's next prompt in its rotation, recorded on the row before it is posted."""
-    source = sections.prompt_section(pack, due.section)
+    source = rotation.source(pack, due.section)
     if not source.daily_prompts:
         words = sections.NO_PROMPTS
         return Reply(summary=words, private=False, blocks=(Text(text=words),))

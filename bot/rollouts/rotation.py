@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.features.sections import prompt_section
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, PlannedPost
 from bot.storage.tables import DeliveryRow, RolloutRow
@@ -42,6 +41,15 @@ class Sent:
 
     day: date
     prompt: str
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """A rollout's prompt row on one local day: its section, recorded prompt and status."""
+
+    section: int
+    prompt: str | None
+    status: str
 
 
 def choose(
@@ -74,26 +82,33 @@ def choose(
     return min(pool, key=lambda index: (last.get(ids[index], date.min), index))
 
 
+def source(pack: Pack, section: int) -> Section:
+    """The section whose prompts serve this one (an earlier one's, while it has none)."""
+    return pack.nearest_with(section, "daily_prompts")
+
+
 def pick(pack: Pack, section: int, history: Iterable[Sent], today: date) -> tuple[Section, str]:
     """The section's prompt for `today` given the team's history (the section may borrow an
     earlier one's prompts); raises ValueError when the pack has no prompts at all."""
-    source = prompt_section(pack, section)
-    return source, source.daily_prompts[choose(source.daily_prompts, history, today)]
+    serving = source(pack, section)
+    return serving, serving.daily_prompts[choose(serving.daily_prompts, history, today)]
 
 
 def find(pack: Pack, wanted: str | None, section: int | None = None) -> tuple[Section, str] | None:
     """The prompt with this id (in one section's prompts, when given), if the pack still has it."""
-    sources = [prompt_section(pack, section)] if section is not None else pack.sections
-    for source in sources:
-        for text in source.daily_prompts:
+    sources = [source(pack, section)] if section is not None else pack.sections
+    for candidate in sources:
+        for text in candidate.daily_prompts:
             if wanted is not None and prompt_id(text) == wanted:
-                return source, text
+                return candidate, text
     return None
 
 
-def rotate(pack: Pack, posts: Iterable[PlannedPost]) -> list[tuple[PlannedPost, str]]:
-    """What a team would be sent on each planned prompt post, in order, starting from nothing."""
-    history: list[Sent] = []
+def rotate(
+    pack: Pack, posts: Iterable[PlannedPost], sent: Iterable[Sent] = ()
+) -> list[tuple[PlannedPost, str]]:
+    """What a team already `sent` these would be given on each planned prompt post, in order."""
+    history = list(sent)
     chosen: list[tuple[PlannedPost, str]] = []
     for post in sorted((p for p in posts if p.kind == Kind.PROMPT), key=lambda p: p.due_at):
         day = post.local.date()
@@ -101,6 +116,20 @@ def rotate(pack: Pack, posts: Iterable[PlannedPost]) -> list[tuple[PlannedPost, 
         history.append(Sent(day, prompt_id(text)))
         chosen.append((post, text))
     return chosen
+
+
+def assign(pack: Pack, posts: list[PlannedPost], sent: Iterable[Sent]) -> list[PlannedPost]:
+    """The posts with each prompt's choice in its body, carrying on from what was `sent`.
+
+    Chosen when the plan is stored, so a send reads its prompt from its own row; a prompt the
+    team misses comes back in a later round once a re-plan sees it was never sent.
+    """
+    if not any(section.daily_prompts for section in pack.sections):
+        return posts
+    chosen = {id(post): text for post, text in rotate(pack, posts, sent)}
+    return [
+        replace(post, body=body(chosen[id(post)])) if id(post) in chosen else post for post in posts
+    ]
 
 
 def model_programme(months: int, start: date, sections: Sequence[int]) -> list[Circle]:
@@ -150,15 +179,30 @@ class PromptHistory:
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
 
-    async def sent(self, tenant: str, address: str, *, besides: str | None = None) -> list[Sent]:
-        """The prompts that reached the channel, oldest first (`besides`: a row to leave out)."""
+    async def sent(
+        self,
+        tenant: str,
+        address: str,
+        *,
+        besides: str | None = None,
+        kept: datetime | None = None,
+    ) -> list[Sent]:
+        """The prompts that reached the channel, oldest first (`besides`: a row to leave out).
+
+        With `kept`, also those planned to go at or before it: a re-plan keeps those rows.
+        """
+        reached: ColumnElement[bool] = DeliveryRow.status.in_(REACHED)
+        if kept is not None:
+            reached = or_(
+                reached, and_(DeliveryRow.status == "planned", DeliveryRow.due_at <= kept)
+            )
         places = select(RolloutRow.id).where(
             RolloutRow.tenant_id == tenant, RolloutRow.address == address
         )
         query = select(DeliveryRow.local_date, DeliveryRow.body).where(
             DeliveryRow.rollout_id.in_(places),
             DeliveryRow.kind == Kind.PROMPT,
-            DeliveryRow.status.in_(REACHED),
+            reached,
             DeliveryRow.body.is_not(None),
         )
         if besides is not None:
@@ -171,8 +215,8 @@ class PromptHistory:
             key=lambda sent: sent.day,
         )
 
-    async def today(self, rollout_id: str, day: date) -> tuple[int, str | None, str] | None:
-        """The rollout's prompt row on a local day: its section, recorded prompt and status."""
+    async def today(self, rollout_id: str, day: date) -> DayRow | None:
+        """The rollout's prompt row on a local day, if it has one."""
         async with self._sessions() as session:
             row = (
                 await session.execute(
@@ -183,7 +227,7 @@ class PromptHistory:
                     )
                 )
             ).first()
-        return None if row is None else (row.section, recorded(row.body), row.status)
+        return None if row is None else DayRow(row.section, recorded(row.body), row.status)
 
     async def record(self, key: str, text: str) -> None:
         """Keep on the row being sent which prompt it posts, before it is posted."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.ports import Clock
+from bot.rollouts import rotation
 from bot.rollouts.cadence import Cadence, Rhythm
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, validate
@@ -51,7 +52,7 @@ class Rollouts:
         now = self.clock.now()
         validate(circles, timezone, pack, self.cadence, now)
         calendar = calendar or self.calendar()
-        posts = expand(circles, timezone, calendar, self.cadence, pack, after=now)
+        posts = await self._plan(tenant, address, circles, timezone, calendar, pack, now)
         rollout_id = await self.store.create(
             tenant=tenant,
             address=address,
@@ -75,7 +76,7 @@ class Rollouts:
         now = self.clock.now()
         ordered = sorted(circles, key=lambda circle: circle.local)
         validate(ordered, rollout.timezone, pack, self.cadence, now, changed=changed)
-        posts = expand(ordered, rollout.timezone, rollout.calendar, self.cadence, pack, after=now)
+        posts = await self._replan(rollout, ordered, rollout.calendar, pack, now)
         await self.store.replan(rollout.tenant_id, rollout.id, ordered, posts, now)
 
     def rhythm(self, rollout: RolloutRecord) -> Rhythm:
@@ -89,9 +90,36 @@ class Rollouts:
         now = self.clock.now()
         calendar = rollout.calendar.model_copy(update={"prompt_rhythm": rhythm})
         circles = list(rollout.circles)
-        posts = expand(circles, rollout.timezone, calendar, self.cadence, pack, after=now)
+        posts = await self._replan(rollout, circles, calendar, pack, now)
         await self.store.replan(rollout.tenant_id, rollout.id, circles, posts, now, calendar)
         return sum(1 for post in posts if post.kind == "prompt")
+
+    async def _replan(
+        self,
+        rollout: RolloutRecord,
+        circles: list[Circle],
+        calendar: CohortCalendar,
+        pack: Pack,
+        now: datetime,
+    ) -> list[PlannedPost]:
+        tenant, address, zone = rollout.tenant_id, rollout.address, rollout.timezone
+        return await self._plan(tenant, address, circles, zone, calendar, pack, now)
+
+    async def _plan(
+        self,
+        tenant: str,
+        address: str,
+        circles: list[Circle],
+        timezone: str,
+        calendar: CohortCalendar,
+        pack: Pack,
+        now: datetime,
+    ) -> list[PlannedPost]:
+        """The posts still to come, each prompt chosen on from what the channel was sent."""
+        posts = expand(circles, timezone, calendar, self.cadence, pack, after=now)
+        history = rotation.PromptHistory(self.store.sessions)
+        sent = await history.sent(tenant, address, kept=now)
+        return rotation.assign(pack, posts, sent)
 
     async def move(self, rollout: RolloutRecord, section: int, local: datetime, pack: Pack) -> None:
         """Move one circle; its posts move with it."""

@@ -373,7 +373,7 @@ def _post_values(
             "due_at": post.due_at,
             "status": "planned",
             "attempts": 0,
-            "body": None,
+            "body": post.body,
         }
         for post in posts
     ]
