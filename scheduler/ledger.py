@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.rollouts.records import instant, utc
 from bot.storage.tables import DeliveryRow, RolloutRow
+from scheduler import wake
 from scheduler.leader import Lease
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ class Ledger:
             # fan-out over every workspace, so all of them start sending with the first slice.
             # Read from `ix_deliveries_status_due`: only rows due now, none with nothing due.
             .order_by(DeliveryRow.due_at, DeliveryRow.key)
-            .limit(limit)
+            .limit(literal_column(str(int(limit))))
             .with_for_update(skip_locked=True, of=DeliveryRow)
             # Chosen and locked once: as a subquery PostgreSQL may rescan it for each row it
             # updates, and each rescan skips other schedulers' fresh locks and picks other rows,
@@ -215,7 +216,13 @@ class Ledger:
         )
         return (
             update(DeliveryRow)
-            .where(DeliveryRow.id.in_(select(chosen.c.id)), DeliveryRow.status == "planned")
+            # The guard is an expression rather than the bare column, so no planner answers it
+            # by reading every planned row from the status index (SQLite did) instead of
+            # looking the chosen ids up.
+            .where(
+                DeliveryRow.id.in_(select(chosen.c.id)),
+                func.coalesce(DeliveryRow.status, "") == "planned",
+            )
             .values(status="sending", claimed_by=me, claimed_at=now)
             .returning(*_COLUMNS)
         )
@@ -348,27 +355,15 @@ class Ledger:
             )
         return utc(found) if found is not None else None
 
-    def _first(self, column: Any, where: Any) -> Any:
-        """The earliest `column` of an active rollout's planned rows, read in index order: the
-        planner stops at the first row whose rollout is active, whatever the ledger holds."""
-        query = select(column).where(DeliveryRow.status == PLANNED, _ACTIVE, where)
-        return query.order_by(column).limit(1).scalar_subquery()
-
     def wake_query(self) -> Any:
-        """The first planned post never tried and the first retry, of active rollouts."""
-        return select(
-            self._first(DeliveryRow.due_at, DeliveryRow.not_before.is_(None)),
-            # From `ix_deliveries_retry`, which holds only rows waiting out a retry.
-            self._first(DeliveryRow.not_before, DeliveryRow.not_before.is_not(None)),
-        )
+        """The first windows of planned posts and retries that `next_wake` reads."""
+        return wake.wake_query(PLANNED)
 
     async def next_wake(self) -> datetime | None:
         """When the sender has something to do next, across every rollout: the first planned
-        post never tried, or the first retry, whichever comes sooner. One query."""
+        post never tried, or the first retry, whichever comes sooner (`scheduler.wake`)."""
         async with self._engine.connect() as connection:
-            due, retry = (await connection.execute(self.wake_query())).one()
-        found = [instant(value) for value in (due, retry) if value is not None]
-        return min(found) if found else None
+            return await wake.next_wake(connection, PLANNED)
 
     async def backlog(self, now: datetime) -> Backlog:
         """The due posts of active rollouts still planned, and the oldest never tried."""

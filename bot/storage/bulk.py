@@ -1,4 +1,5 @@
-"""Inserting many new rows at once: COPY on PostgreSQL, one plain executemany on SQLite.
+"""Inserting many new rows at once: COPY on PostgreSQL (then fresh statistics), one plain
+executemany on SQLite.
 
 SQLAlchemy's executemany binds every value of every row in Python and, on PostgreSQL, sends
 multi-row INSERTs that the server parses one by one: tens of µs a row, many seconds for a
@@ -10,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import FromClause
+from sqlalchemy import FromClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+# Rows inserted at once beyond which PostgreSQL's statistics are refreshed in the same transaction.
+ANALYZE_AFTER = 2_000
 
 
 async def insert_new(
@@ -28,6 +32,11 @@ async def insert_new(
     if connection.dialect.name == "postgresql":
         records = [tuple(row[column] for column in columns) for row in rows]
         await driver.copy_records_to_table(name, records=records, columns=columns)
+        if len(rows) >= ANALYZE_AFTER:
+            # As PostgreSQL's guide to populating a database says: until autovacuum gets to
+            # it, the planner takes a table just loaded for a few dozen rows and answers an
+            # ordered LIMIT by sorting all of it (a full scan per scheduler tick).
+            await connection.execute(text(f"ANALYZE {name}"))
         return
     # SQLite stores what SQLAlchemy's types make of each value (datetimes as text, say).
     dialect = connection.dialect
