@@ -135,7 +135,11 @@ async def _start_scheduler(
     if not platforms:
         ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
-        bot.core.services, bot.engine, bot.settings.resolved_database_url, ports
+        bot.core.services,
+        bot.engine,
+        bot.settings.resolved_database_url,
+        ports,
+        history_days=bot.settings.delivery_history_days,
     )
     await scheduling.start()
     return scheduling
