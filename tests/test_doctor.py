@@ -17,6 +17,9 @@ from bot.storage.engine import create_engine, migrate
 from bot.storage.tables import DeliveryRow, RolloutRow
 from crbot import doctor
 from crbot.__main__ import main
+from crbot.checks.configuration import configuration
+from crbot.checks.platforms import bot_framework_token, teams
+from crbot.checks.result import Check
 from scheduler.leader import AdvisoryLeadership
 from tests.fakes.slack_api import FakeSlack
 
@@ -71,7 +74,7 @@ async def token_refused(_: Settings) -> str:
     )
 
 
-def by_name(checks: list[doctor.Check]) -> dict[str, doctor.Check]:
+def by_name(checks: list[Check]) -> dict[str, Check]:
     """The last check of each name."""
     return {check.name: check for check in checks}
 
@@ -239,7 +242,7 @@ async def test_a_short_pseudonym_secret_and_half_set_platforms_are_reported(
         microsoft_app_type="SingleTenant",
     )
 
-    checks = doctor.configuration(settings)
+    checks = configuration(settings)
 
     failed = [(check.name, check.detail) for check in checks if check.status == "FAIL"]
     assert failed == [
@@ -304,7 +307,7 @@ async def test_the_real_token_request_reports_an_unreachable_entra_id(
         },
     )
 
-    (check,) = await doctor.teams(settings, doctor.bot_framework_token)
+    (check,) = await teams(settings, bot_framework_token)
 
     assert check.status == "FAIL"
     assert check.detail.startswith("cannot reach login.microsoftonline.com")
@@ -337,7 +340,7 @@ def test_the_doctor_refuses_exactly_the_secrets_the_bot_refuses(
         refused_by_the_bot = False
     unvalidated = Settings.model_construct(data_dir=tmp_path, pseudonym_secret=SecretStr(secret))
 
-    (check,) = [c for c in doctor.configuration(unvalidated) if c.name == "pseudonym secret"]
+    (check,) = [c for c in configuration(unvalidated) if c.name == "pseudonym secret"]
 
     assert (check.status == "FAIL") is refused_by_the_bot
     assert secret not in check.line()

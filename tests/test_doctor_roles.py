@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.storage.engine import create_engine, migrate
 from bot.storage.tables import AskRow, RoleRow, TeamSettingsRow
 from crbot import doctor
+from crbot.checks.result import Check
 from tests.commandline import crbot, local_environment
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
@@ -63,7 +64,7 @@ def settings_for(url: str, tmp_path: Path, facilitators: str = "", leaders: str 
     return Settings(data_dir=tmp_path, database_url=url, facilitators=facilitators, leaders=leaders)
 
 
-def role_checks(checks: list[doctor.Check]) -> list[doctor.Check]:
+def role_checks(checks: list[Check]) -> list[Check]:
     return [check for check in checks if check.name == "roles"]
 
 

@@ -11,10 +11,11 @@ from bot.settings import Settings
 from bot.storage.engine import create_engine
 from bot.storage.tables import TeamSettingsRow
 from crbot import doctor
+from crbot.checks.result import Check
 from tests.test_doctor_roles import add_teams, migrated  # noqa: F401 (a fixture)
 
 
-def support_checks(checks: list[doctor.Check]) -> list[doctor.Check]:
+def support_checks(checks: list[Check]) -> list[Check]:
     return [check for check in checks if check.name == "support"]
 
 

@@ -1,0 +1,1 @@
+"""What `crbot doctor` checks, one module per concern; `crbot.doctor` runs them in order."""
