@@ -20,7 +20,7 @@ from crbot.__main__ import main
 from crbot.checks.configuration import configuration
 from crbot.checks.platforms import bot_framework_token, teams
 from crbot.checks.result import Check
-from scheduler.leader import AdvisoryLeadership
+from scheduler.leader import AdvisoryLeadership, Lease
 from tests.fakes.slack_api import FakeSlack
 
 BOT_TOKEN = "xoxb-doctor-test-token"
@@ -37,14 +37,18 @@ async def slack_api() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 async def migrated(database_url: str) -> AsyncIterator[str]:
-    """A database at the migration head, with some replica leading the scheduler."""
+    """A database at the migration head, with some replica leading the scheduler and holding
+    its sending lease."""
     engine = create_engine(database_url)
     await migrate(engine)
-    await engine.dispose()
     leadership = AdvisoryLeadership(database_url) if database_url.startswith("postgres") else None
     if leadership is not None:
         assert await leadership.acquire()
+    lease = Lease("replica-a")
+    assert await lease.take(engine)
     yield database_url
+    await lease.release(engine)
+    await engine.dispose()
     if leadership is not None:
         await leadership.release()
 
@@ -90,6 +94,7 @@ async def test_a_healthy_install_passes_every_check(
     found = by_name(checks)
     assert found["slack token"].line() == "ok    slack token: auth.test ok: team T1, bot UBOT"
     assert found["migrations"].status == "ok"
+    assert found["scheduler lease"].status == "ok"
     assert found["scheduler backlog"].status == "ok"
     assert found["content"].detail.startswith("sections per pack: healthcare 12")
     assert [call.token for call in slack_api.calls] == [BOT_TOKEN]
@@ -274,6 +279,10 @@ def test_crbot_doctor_prints_one_line_per_check_and_exits_zero_when_all_pass(
     assert lines[-1].endswith("checks, all ok")
     assert all(line[:6] in ("ok    ", "skip  ") for line in lines[:-1])
     assert "skip  scheduler leader: SQLite: the one running bot always leads" in lines
+    assert (
+        "skip  scheduler lease: not held (never taken: no scheduler has sent from this database "
+        "yet); `crbot run` takes it as it starts"
+    ) in lines
 
 
 def test_crbot_doctor_exits_non_zero_on_a_bad_variable(
