@@ -5,15 +5,19 @@ from __future__ import annotations
 from bot.features import checkins
 from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
-from bot.rollouts import reminders
 from bot.turn import Turn
+
+REMINDERS_USAGE = (
+    "Type `checkin reminders off` to stop check-in reminders, or `checkin reminders on` to "
+    "have them again."
+)
 
 
 async def checkin(turn: Turn) -> Reply:
     """`checkin` shows or opens the poll, `checkin 4 [POLL]` answers, `checkin reminders on|off`."""
     services, args, place = turn.services, turn.command.args, turn.incoming.place
     if args[:1] == ("reminders",):
-        return await reminders.command(services, turn)
+        return await reminders_setting(turn)
     polls = checkins.Checkins(services.polls, services.pseudonyms, services.clock)
     policy = services.policy(turn.team)
     if not args:
@@ -29,6 +33,22 @@ async def checkin(turn: Turn) -> Reply:
         args[0],
         poll_id,
         services.support(turn.team),
+    )
+
+
+async def reminders_setting(turn: Turn) -> Reply:
+    """`checkin reminders off` or `on`, for the person who types it."""
+    services, args = turn.services, turn.command.args
+    choice = args[1] if len(args) > 1 else ""
+    if choice not in ("on", "off"):
+        return Reply.saying(REMINDERS_USAGE)
+    wanted = choice == "on"
+    await services.reminders.set_wanted(turn.tenant, turn.person, wanted, services.clock.now())
+    if wanted:
+        return Reply.saying("Check-in reminders are on: one private nudge per check-in at most.")
+    return Reply.saying(
+        "Check-in reminders are off. You can still answer any check-in whenever you like.",
+        "Type `checkin reminders on` to have them again.",
     )
 
 

@@ -85,7 +85,10 @@ async def rollout(turn: Turn) -> Reply:
     tenant, args = turn.team.tenant_id, turn.command.args
     if args and args[0] == uncertain.POST_NOW:
         # From the facilitators' note, in a direct message: the post names its own rollout.
-        return await uncertain.post_now(services, turn, args[1:])
+        row_id = uncertain.row_named(args[1:])
+        if row_id is None:
+            return Reply.saying("Press “Post it now” beside a post in my note to post it.")
+        return await uncertain.post_now(services, turn.port, turn.team, turn.pack, row_id)
     found = await services.rollouts.store.for_place(tenant, turn.incoming.place.address)
     if found is None:
         return Reply.saying("There's no rollout in this channel yet.", USAGE)

@@ -16,8 +16,6 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from bot import commands
-from bot.errors import CrbotError, ErrorCode
 from bot.features import followups
 from bot.messages import (
     Bullets,
@@ -43,7 +41,6 @@ from content.models import Pack, Section
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +194,7 @@ async def post_scheduled(port: ChatPort, rollout: RolloutRecord, due: Due) -> st
 def missed_notice(rollout: RolloutRecord, section: int, local: datetime, text: str) -> Reply:
     """Telling whoever scheduled a follow-up that it was not posted, with their words to post."""
     words = (
-        f"I'm sorry: your follow-up planned for {_at(local, rollout.timezone)} could not be "
+        f"I'm sorry: your follow-up planned for {at(local, rollout.timezone)} could not be "
         f"posted in {rollout.address} on time (the bot was offline or the programme was paused), "
         "so I did not post it late. Here is what you wrote:"
     )
@@ -246,40 +243,15 @@ async def tell_missed(
     return True
 
 
-def from_note(turn: Turn) -> bool:
-    """Whether this is the form of a leader note's follow-up button."""
-    args = turn.command.args
-    return turn.incoming.form is not None and bool(args) and args[0].startswith(ROLLOUT_REF)
-
-
-async def follow_up(services: Services, turn: Turn) -> Reply:
-    """Post the leader's follow-up to their team's channel now, or schedule it."""
-    args, form = turn.command.args, turn.incoming.form or {}
-    tenant = turn.team.tenant_id
-    rollout = await services.rollouts.store.get(tenant, args[0].removeprefix(ROLLOUT_REF))
-    if rollout is None or rollout.status not in ("active", "paused"):
-        return Reply.saying(
-            "That team's programme has ended, so I can't post there for you.",
-            "Type `follow-up` and your words in the team channel to post it yourself.",
-        )
-    target = Target(tenant=tenant, address=rollout.address)
-    text = form.get("text", "")
-    day, clock = form.get("date", "").strip(), form.get("time", "").strip()
-    if not day and not clock:
-        return await followups.post_follow_up(
-            turn.port, turn.roles, turn.incoming.person, target, text, as_self=True
-        )
-    text = text.strip()
-    if not text:
-        return Reply.saying("Write the follow-up first, then choose when to post it.")
-    if len(text) > followups.MAX_FOLLOW_UP:
-        raise CrbotError(ErrorCode.TOO_LONG)
-    try:
-        local = _when(day, clock, rollout.timezone, services.clock.now())
-    except PlanError as error:
-        return Reply.saying(error.problems[0], "Nothing was scheduled.")
-    person = turn.incoming.person
-    section = (commands.number(args[1]) if len(args) > 1 else None) or 0
+async def schedule_follow_up(
+    services: Services,
+    rollout: RolloutRecord,
+    person: Person,
+    section: int,
+    local: datetime,
+    text: str,
+) -> bool:
+    """Keep a leader's follow-up as a ledger row posted once at `local`; False if it was kept."""
     due_at = to_utc(local, zone_of(rollout.timezone))
     row = Spawned(
         key=f"{rollout.id}:{Kind.FOLLOW_UP}:{section}:{local.date().isoformat()}:"
@@ -291,25 +263,18 @@ async def follow_up(services: Services, turn: Turn) -> Reply:
         # `by`: whom to tell if the post is missed.
         body={"text": text, "author": person.display_name or person.user_id, "by": person.user_id},
     )
+    tenant = rollout.tenant_id
     new = await services.rollouts.store.spawn(tenant, rollout.id, rollout.address, row)
     log.info("follow-up scheduled", extra={"tenant": tenant, "job_id": rollout.id})
-    when = _at(local, rollout.timezone)
-    words = (
-        f"Your follow-up will be posted in {rollout.address} on {when}."
-        if new
-        else f"That follow-up is already scheduled for {when}."
-    )
-    return Reply.saying(
-        words, "I'll post it once, as you wrote it. If I can't post it on time, I'll tell you."
-    )
+    return new
 
 
-def _at(local: datetime, zone_name: str) -> str:
+def at(local: datetime, zone_name: str) -> str:
     """A local time as people read it: `Friday 26 March at 16:30 (Europe/London)`."""
     return f"{local:%A %d %B} at {local:%H:%M} ({zone_name})"
 
 
-def _when(day: str, clock: str, zone_name: str, now: datetime) -> datetime:
+def when(day: str, clock: str, zone_name: str, now: datetime) -> datetime:
     """The local time to post at: a date (at the start of the day) and/or a time (next one)."""
     zone = zone_of(zone_name)
     today = now.astimezone(zone)

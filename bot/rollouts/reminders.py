@@ -26,35 +26,12 @@ from content.models import Pack
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
 # A reminder is about this week's poll; an older one is left alone.
 FRESH = timedelta(days=7)
 TURN_OFF = "This is the only reminder for this check-in. Type `checkin reminders off` to stop them."
-USAGE = (
-    "Type `checkin reminders off` to stop check-in reminders, or `checkin reminders on` to "
-    "have them again."
-)
-
-
-async def command(services: Services, turn: Turn) -> Reply:
-    """`checkin reminders off` or `on`, for the person who types it."""
-    args = turn.command.args
-    choice = args[1] if len(args) > 1 else ""
-    if choice not in ("on", "off"):
-        return Reply.saying(USAGE)
-    wanted = choice == "on"
-    await services.reminders.set_wanted(
-        turn.team.tenant_id, turn.person, wanted, services.clock.now()
-    )
-    if wanted:
-        return Reply.saying("Check-in reminders are on: one private nudge per check-in at most.")
-    return Reply.saying(
-        "Check-in reminders are off. You can still answer any check-in whenever you like.",
-        "Type `checkin reminders on` to have them again.",
-    )
 
 
 async def spread(services: Services, rollout: RolloutRecord, due: Due) -> None:

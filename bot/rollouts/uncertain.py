@@ -23,11 +23,11 @@ from bot.rollouts.kinds import LABELS, Due, split_kind
 from bot.rollouts.plan import title, zone_of
 from bot.rollouts.store import RolloutRecord, utc
 from bot.storage.tables import DeliveryRow
+from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +92,19 @@ async def tell(
     return await posts.tell_facilitators(services, port, rollout, notice(pack, rollout, rows))
 
 
-async def post_now(services: Services, turn: Turn, args: tuple[str, ...]) -> Reply:
-    """Send one uncertain post of the facilitator's team, once."""
-    chosen = args[0] if args else ""
+def row_named(words: tuple[str, ...]) -> int | None:
+    """The ledger row `rollout post-now N` names, or None when it names none."""
+    chosen = words[0] if words else ""
     if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= ID_DIGITS):
-        return Reply.saying("Press “Post it now” beside a post in my note to post it.")
-    tenant, row_id, now = turn.team.tenant_id, int(chosen), services.clock.now()
+        return None
+    return int(chosen)
+
+
+async def post_now(
+    services: Services, port: ChatPort, team: TeamSettings, pack: Pack, row_id: int
+) -> Reply:
+    """Send one uncertain post of the facilitator's team, once."""
+    tenant, now = team.tenant_id, services.clock.now()
     mine = (DeliveryRow.id == row_id, DeliveryRow.tenant_id == tenant)
     async with services.rollouts.store.sessions() as session, session.begin():
         found = (
@@ -119,14 +126,14 @@ async def post_now(services: Services, turn: Turn, args: tuple[str, ...]) -> Rep
         # Held as a send in flight: a scheduler taking over meanwhile counts it uncertain again.
         found.status, found.claimed_by, found.claimed_at = "sending", CLAIMER, now
     rollout = await services.rollouts.store.get(tenant, row.rollout_id)
-    what = describe(turn.pack, rollout, row.kind, row.section, due_at) if rollout else ""
+    what = describe(pack, rollout, row.kind, row.section, due_at) if rollout else ""
     if rollout is None or rollout.status not in ("active", "paused"):
         await _mark(services, row_id, "uncertain", claimed_by=earlier)
         return Reply.saying("That team's programme has ended, so I won't post there now.")
     token = posts.delivery_key.set(row.key)
     try:
         with logcontext.delivery(row_id):
-            message_id = await posts.deliver(services, turn.port, rollout, row, turn.team)
+            message_id = await posts.deliver(services, port, rollout, row, team)
     except BaseException:
         # Not made: it stays uncertain, and the button may be pressed again.
         await _mark(services, row_id, "uncertain", claimed_by=earlier)
