@@ -228,3 +228,17 @@ async def test_prompts_planned_without_a_choice_are_chosen_and_recorded_as_they_
             )
         ).all()
     assert sorted(bodies) == sorted(body(text) for text in posted)
+
+
+async def test_asked_in_a_direct_message_the_prompt_is_the_teams_only_programmes(
+    core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock
+) -> None:
+    channel = Chat(core, port, tenant=TENANT, channel="C0")
+    await channel.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    clock.advance(days=11, hours=1)
+    await sender_for(core, engine, port).run_due()
+    direct = Chat(core, port, tenant=TENANT, channel="D-sam")
+    reply = await direct.say("sam", "prompt")
+    assert [block.text for block in reply.blocks if isinstance(block, Text)] == posted_prompts(
+        port, "C0"
+    )

@@ -36,7 +36,12 @@ async def prompt(turn: Turn) -> Reply:
     source = rotation.source(pack, turn.team.current_section)
     if not source.daily_prompts:
         return Reply.saying(sections.NO_PROMPTS)
-    rollout = await services.rollouts.store.for_place(turn.tenant, turn.incoming.place.address)
+    store = services.rollouts.store
+    rollout = await store.for_place(turn.tenant, turn.incoming.place.address)
+    if rollout is None:
+        # Asked in a direct message: the team's programme, when it has just the one.
+        lone = await rotation.PromptHistory(store.sessions).lone_rollout(turn.tenant)
+        rollout = await store.get(turn.tenant, lone) if lone else None
     if rollout is None:
         # Nothing is posted without a rollout, so the prompt of the day turns with the date.
         today = services.clock.now().date()

@@ -28,6 +28,8 @@ SPACING = timedelta(weeks=8)
 # A prompt row in these states may have reached the channel, so it counts as sent.
 REACHED = ("sent", "sending", "uncertain")
 BODY_FIELD = "prompt"
+# A rollout in these states is the team's programme (a paused one resumes).
+RUNNING = ("active", "paused")
 
 
 def prompt_id(text: str) -> str:
@@ -214,6 +216,18 @@ class PromptHistory:
             (Sent(date.fromisoformat(day), chosen) for day, chosen in found if chosen),
             key=lambda sent: sent.day,
         )
+
+    async def lone_rollout(self, tenant: str) -> str | None:
+        """The tenant's one running rollout, when it has exactly one."""
+        async with self._sessions() as session:
+            found = (
+                await session.scalars(
+                    select(RolloutRow.id)
+                    .where(RolloutRow.tenant_id == tenant, RolloutRow.status.in_(RUNNING))
+                    .limit(2)
+                )
+            ).all()
+        return found[0] if len(found) == 1 else None
 
     async def today(self, rollout_id: str, day: date) -> DayRow | None:
         """The rollout's prompt row on a local day, if it has one."""
