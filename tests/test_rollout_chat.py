@@ -130,6 +130,7 @@ async def test_a_facilitator_chooses_how_often_the_channels_prompts_come(
     assert "three times a week" in asked.plain_text()
     changed = await chat.say("fran", "rollout prompts weekly")
     assert "once a week" in changed.summary
+    assert "Prompts come once a week" in (await chat.say("fran", "rollout preview")).plain_text()
     rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
     assert rollout is not None and rollout.calendar.prompt_rhythm == "weekly"
     pack = core.services.packs["healthcare"].pack

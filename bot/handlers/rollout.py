@@ -198,9 +198,15 @@ def preview(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
     ]
     lines = tuple(post.line() for post in upcoming[:PREVIEW_LINES])
     words = f"Rollout {found.id} ({found.status}): {len(upcoming)} posts to come."
+    rhythm = f"Prompts come {RHYTHM_WORDS[services.rollouts.rhythm(found)]}."
     return Reply(
         summary=words,
-        blocks=(Heading(text="Coming up"), Text(text=words), Bullets(items=lines or ("Nothing.",))),
+        blocks=(
+            Heading(text="Coming up"),
+            Text(text=words),
+            Bullets(items=lines or ("Nothing.",)),
+            Context(text=f"{rhythm} Change it with `rollout prompts daily|three|weekly`."),
+        ),
     )
 
 
