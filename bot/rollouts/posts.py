@@ -6,9 +6,9 @@ The scheduler decides when and guards against doing it twice; this module decide
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from bot.features import sections, surveys
@@ -187,54 +187,118 @@ async def deliver(
     already knows (a fan-out asks once for all its channels); None looks them up.
     """
     team = team or await services.team(rollout.tenant_id)
-    pack = services.pack_of(team).pack
-    place = Target(tenant=rollout.tenant_id, address=rollout.address)
-    kind, detail = due.base_kind, due.detail
-    if kind == Kind.CHECKIN:
-        section_team = replace(team, current_section=due.section)
-        poll = await Checkins(services.polls, services.pseudonyms, services.clock).open(
-            pack, section_team, services.policy(team), place, port
+    post = Post(services, port, rollout, due, team, services.pack_of(team).pack, has_agreements)
+    make = MAKERS.get(due.base_kind, _same_words)
+    return await make(post)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One planned post being made: what it needs to know, for the maker of its kind."""
+
+    services: Services
+    port: ChatPort
+    rollout: RolloutRecord
+    due: Due
+    team: TeamSettings
+    pack: Pack
+    has_agreements: bool | None
+
+    @property
+    def place(self) -> Target:
+        """The cohort's channel."""
+        return Target(tenant=self.rollout.tenant_id, address=self.rollout.address)
+
+
+async def _checkin(post: Post) -> str | None:
+    services = post.services
+    section_team = replace(post.team, current_section=post.due.section)
+    poll = await Checkins(services.polls, services.pseudonyms, services.clock).open(
+        post.pack, section_team, services.policy(post.team), post.place, post.port
+    )
+    return poll.message_id
+
+
+async def _leader_note(post: Post) -> str | None:
+    await leaders.spread(post.services, post.rollout, post.due)
+    return None
+
+
+async def _leader_dm(post: Post) -> str | None:
+    return await leaders.send_note(
+        post.services, post.port, post.rollout, post.due, post.pack, post.team
+    )
+
+
+async def _follow_up(post: Post) -> str | None:
+    return await leaders.post_scheduled(post.port, post.rollout, post.due)
+
+
+async def _reminder(post: Post) -> str | None:
+    await reminders.spread(post.services, post.rollout, post.due)
+    return None
+
+
+async def _reminder_dms(post: Post) -> str | None:
+    # Nothing is kept of who was reminded, not even the platform's message ids.
+    await reminders.send(post.services, post.port, post.rollout, post.due, post.pack, post.team)
+    return None
+
+
+async def _nudge_post(post: Post) -> str | None:
+    return await _nudge(post.services, post.port, post.rollout, post.due, post.pack)
+
+
+async def _survey(post: Post) -> str | None:
+    # The pack's questions as polls, answerable in the post; a pack without surveys keeps the
+    # reminder.
+    rollout, detail = post.rollout, post.due.detail
+    posted = await surveys.post(
+        post.services, post.port, rollout.tenant_id, post.pack, rollout.address, detail
+    )
+    return posted or (await post.port.send(post.place, survey(detail))).message_id
+
+
+async def _agreements(post: Post) -> str | None:
+    agreed = await post.services.agreements.agreed(post.rollout.tenant_id, post.rollout.address)
+    return (await post.port.send(post.place, agreements(agreed))).message_id
+
+
+async def _prompt_post(post: Post) -> str | None:
+    rollout = post.rollout
+    reply = await _prompt(post.services, rollout, post.due, post.pack)
+    if post.has_agreements is not False:
+        reply = await with_agreement(
+            post.services, rollout.tenant_id, rollout.address, reply, post.due.local_date
         )
-        message_id = poll.message_id
-    elif kind == Kind.LEADER_NOTE:
-        await leaders.spread(services, rollout, due)
-        message_id = None
-    elif kind == Kind.LEADER_DM:
-        message_id = await leaders.send_note(services, port, rollout, due, pack, team)
-    elif kind == Kind.FOLLOW_UP:
-        message_id = await leaders.post_scheduled(port, rollout, due)
-    elif kind == Kind.REMINDER:
-        await reminders.spread(services, rollout, due)
-        message_id = None
-    elif kind == Kind.REMINDER_DMS:
-        # Nothing is kept of who was reminded, not even the platform's message ids.
-        await reminders.send(services, port, rollout, due, pack, team)
-        message_id = None
-    elif kind == Kind.NUDGE:
-        message_id = await _nudge(services, port, rollout, due, pack)
-    elif kind == Kind.SURVEY:
-        # The pack's questions as polls, answerable in the post; a pack without surveys
-        # keeps the reminder.
-        message_id = (
-            await surveys.post(services, port, rollout.tenant_id, pack, rollout.address, detail)
-            or (await port.send(place, survey(detail))).message_id
-        )
-    elif kind == Kind.AGREEMENTS:
-        agreed = await services.agreements.agreed(rollout.tenant_id, rollout.address)
-        message_id = (await port.send(place, agreements(agreed))).message_id
-    elif kind == Kind.PROMPT:
-        reply = await _prompt(services, rollout, due, pack)
-        if has_agreements is not False:
-            reply = await with_agreement(
-                services, rollout.tenant_id, rollout.address, reply, due.local_date
-            )
-        message_id = (await port.send(place, reply)).message_id
-    else:
-        # A fan-out posts the same words to every channel: build each reply once.
-        cache_key = (pack.info.key, kind, detail, due.section, due.local_date.isoformat())
-        reply = _cached(cache_key, lambda: _public(kind, pack, due))
-        message_id = (await port.send(place, reply)).message_id
-    return message_id
+    return (await post.port.send(post.place, reply)).message_id
+
+
+async def _same_words(post: Post) -> str | None:
+    # A fan-out posts the same words to every channel: build each reply once.
+    due, pack = post.due, post.pack
+    cache_key = (pack.info.key, due.base_kind, due.detail, due.section, due.local_date.isoformat())
+    reply = _cached(cache_key, lambda: _public(due.base_kind, pack, due))
+    return (await post.port.send(post.place, reply)).message_id
+
+
+# What makes each kind of post; the pack's own words for a section (intro, visual, practice)
+# are the same for every channel and built once.
+MAKERS: dict[str, Callable[[Post], Awaitable[str | None]]] = {
+    Kind.CHECKIN: _checkin,
+    Kind.LEADER_NOTE: _leader_note,
+    Kind.LEADER_DM: _leader_dm,
+    Kind.FOLLOW_UP: _follow_up,
+    Kind.REMINDER: _reminder,
+    Kind.REMINDER_DMS: _reminder_dms,
+    Kind.NUDGE: _nudge_post,
+    Kind.SURVEY: _survey,
+    Kind.AGREEMENTS: _agreements,
+    Kind.PROMPT: _prompt_post,
+    Kind.INTRO: _same_words,
+    Kind.VISUAL: _same_words,
+    Kind.PRACTICE: _same_words,
+}
 
 
 def _cached(key: tuple[str, str, str, int, str], build: Callable[[], Reply]) -> Reply:
