@@ -14,11 +14,10 @@ from PIL import Image, ImageFont
 from content.loader import BUILTIN_PACKS, load_pack, pack_folder
 from content.models import Pack, Section
 from content.palette import text_pairs
+from content.posters.page import HEIGHT, WIDTH
 from content.typesetting import drawable, missing_glyphs
 from content.visuals import (
     CREDIT,
-    HEIGHT,
-    WIDTH,
     credit_line,
     layout,
     render_pack_visuals,
