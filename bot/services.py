@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.console.access import ConsoleAccess
+from bot.console.access import ConsoleSessionStore
 from bot.errors import CrbotError, ErrorCode
 from bot.messages import Image
 from bot.ports import Clock
@@ -89,7 +89,7 @@ class Services:
         self.agreements = AgreementStore(sessions)
         self.surveys = SurveyStore(sessions)
         self.reminders = ReminderStore(sessions)
-        self.console = ConsoleAccess(sessions)
+        self.console = ConsoleSessionStore(sessions)
         self.rollouts = Rollouts(RolloutStore(sessions), load_cadence(options.cadence_path), clock)
 
     @property

@@ -58,7 +58,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-class ConsoleAccess:
+class ConsoleSessionStore:
     """Issues links, turns a link into a session once, and recognises sessions."""
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:

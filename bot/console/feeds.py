@@ -17,7 +17,7 @@ from bot.console.access import digest
 from bot.storage.tables import ConsoleFeedRow
 
 
-class CalendarFeeds:
+class CalendarFeedStore:
     """Feeds of one tenant's rollouts."""
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:

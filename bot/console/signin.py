@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Protocol
 
-from bot.console.access import CONSOLE_ROLES, LINK_MINUTES, ConsoleAccess
+from bot.console.access import CONSOLE_ROLES, LINK_MINUTES, ConsoleSessionStore
 from bot.messages import Context, Incoming, Link, Reply, Text
 from bot.storage.team_settings import TeamSettings
 
@@ -40,7 +40,7 @@ class Asking(Protocol):
 
 
 async def console_link(
-    turn: Asking, access: ConsoleAccess, public_url: str | None, now: datetime
+    turn: Asking, access: ConsoleSessionStore, public_url: str | None, now: datetime
 ) -> Reply:
     """The person's own link, good once for a few minutes; others hear who the console is for."""
     context = {"tenant": turn.team.tenant_id, "command": "console"}

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
-from bot.console.feeds import CalendarFeeds
+from bot.console.feeds import CalendarFeedStore
 from bot.console.programme import ledger_entries, programme
 from bot.console.signin import SIGNIN_PATH
 from bot.console.trend import trend
@@ -69,7 +69,7 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
 
 
 class _Handlers:
-    def __init__(self, services: ConsoleServices, secure: bool, feeds: CalendarFeeds) -> None:
+    def __init__(self, services: ConsoleServices, secure: bool, feeds: CalendarFeedStore) -> None:
         self.services = services
         self.secure = secure
         self.feeds = feeds

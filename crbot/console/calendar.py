@@ -9,7 +9,7 @@ import re
 from aiohttp import web
 
 from bot.console.changes import Done
-from bot.console.feeds import CalendarFeeds
+from bot.console.feeds import CalendarFeedStore
 from bot.rollouts.ics import calendar_file
 from crbot.console.actions import READ_ONLY, rollout_of, to_programme
 from crbot.console.context import ConsoleServices, Visitor
@@ -31,7 +31,7 @@ class Feeds:
         self.public_url = public_url
         self.session_cookie = session_cookie
         # Feeds live beside the rollouts they show.
-        self.feeds = CalendarFeeds(services.rollouts.store.sessions)
+        self.feeds = CalendarFeedStore(services.rollouts.store.sessions)
 
     async def start(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         """A new address for the rollout's feed, shown once; an older one stops working."""

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.console.access import ConsoleAccess, ConsoleSession
+from bot.console.access import ConsoleSession, ConsoleSessionStore
 from bot.ports import Clock
 from bot.rollouts.service import Rollouts
 from bot.storage.polls import PollStore
@@ -35,7 +35,7 @@ class ConsoleServices(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def console(self) -> ConsoleAccess: ...
+    def console(self) -> ConsoleSessionStore: ...
 
     @property
     def rollouts(self) -> Rollouts: ...

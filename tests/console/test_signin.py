@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.console.access import ConsoleAccess, csrf_matches, csrf_token, digest
+from bot.console.access import ConsoleSessionStore, csrf_matches, csrf_token, digest
 from bot.console.signin import SIGNIN_PATH
 from bot.core import Core
 from bot.messages import Link, Reply
@@ -128,7 +128,7 @@ async def test_two_replicas_racing_with_one_link_open_exactly_one_session(
     console_chat: Chat, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     token = link_token(await console_chat.say("fran", "console"))
-    replicas = [ConsoleAccess(sessions(engine)) for _ in range(2)]
+    replicas = [ConsoleSessionStore(sessions(engine)) for _ in range(2)]
     results = await asyncio.gather(*(replica.redeem(token, clock.now()) for replica in replicas))
     assert sum(result is not None for result in results) == 1
 
