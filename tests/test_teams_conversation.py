@@ -10,8 +10,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.teams.activities import command_text, incoming_of
 from adapters.teams.auth import authentication
-from adapters.teams.bot import TeamsBot, command_text, incoming_of
+from adapters.teams.bot import TeamsBot
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from bot.core import Core

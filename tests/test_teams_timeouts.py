@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.teams.port import TIMED_OUT, TeamsPort
+from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
+from adapters.teams.retries import TIMED_OUT
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Target
 from bot.settings import ConfigError, Settings, load_settings

@@ -1,17 +1,14 @@
 """Teams activities -> the core: typed commands, card submits, installs and uninstalls.
 
-Replies are cards in the same conversation. Teams has no ephemeral messages, so a private reply
-to someone in a channel or group chat goes to their personal chat with the bot (opened if need be).
-If that fails, the thread gets only a note that says the same for every reply: a private reply
-(a check-in's acknowledgement, which may carry the note after a low answer) never shows there.
+Replies are cards in the same conversation; a private reply in a shared one goes to the
+person's personal chat (`delivery.py`). What an activity says is read in `activities.py`, and an
+`Action.Execute` is answered in `actions.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import re
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -19,141 +16,33 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import FileConsentCardResponse
 
-from adapters.teams import execute, files, invokes
-from adapters.teams.port import (
-    TENANT_PREFIX,
-    UNEXPECTED,
-    TeamsPort,
-    card_activity,
-    delivery_error,
+from adapters.teams import files, invokes
+from adapters.teams.actions import CardActions
+from adapters.teams.activities import (
+    MENTION_PREFIX,
+    incoming_of,
+    kind_of,
+    team_of,
+    tenant_of,
+    title_of,
 )
+from adapters.teams.delivery import Delivery
+from adapters.teams.port import UNEXPECTED, TeamsPort, card_activity, delivery_error
 from adapters.teams.references import ReferenceStore
-from adapters.teams.render import SHARE_KEY, command_of, form_answers, share_data
+from adapters.teams.render import SHARE_KEY
 from bot import metrics
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
-from bot.messages import Incoming, Person, Reply, Target
-from bot.ports import ChatPort
+from bot.messages import Incoming, Person, Reply
 from bot.storage.seen import SeenRequests
 from bot.wording import kind_reply, sorry_reply
 
 log = logging.getLogger(__name__)
 
-# The same words whatever the private reply was, so the thread learns nothing from it.
-PRIVATE_CHAT_NEEDED = Reply.saying(
-    "I have a private reply for you but couldn't open our personal chat. Open a chat with me "
-    "(the bot's name, then Chat) and send `help`; I'll answer you there."
-)
-
-# What a card action answers when its reply went elsewhere: the same whatever the reply said.
-REPLIED_PRIVATELY = "I've replied in our personal chat."
-DONE = "Done."
-
-# A typed command is one line; anything far longer is not one, whatever it says.
-MAX_COMMAND_CHARS = 4000
-# In a channel the bot hears only what mentions it; a personal chat takes the bare words.
-MENTION_PREFIX = "@crbot "
-_MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 # Proactive turns (continue/create conversation) must let their errors reach the port.
 PROACTIVE_EVENTS = frozenset(
     {ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation}
 )
-
-
-def tenant_of(activity: Activity) -> str:
-    """`teams:<tenant guid>`; the Emulator sends none, so it is `teams:local`."""
-    conversation = activity.conversation
-    guid = conversation.tenant_id if conversation is not None else None
-    if not guid:
-        tenant = _channel_data(activity).get("tenant")
-        guid = tenant.get("id") if isinstance(tenant, dict) else None
-    return f"{TENANT_PREFIX}{guid or 'local'}"
-
-
-def _channel_data(activity: Activity) -> dict[str, Any]:
-    data = activity.channel_data
-    return data if isinstance(data, dict) else {}
-
-
-def team_of(activity: Activity) -> str | None:
-    """The team a channel conversation belongs to."""
-    team = _channel_data(activity).get("team")
-    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
-
-
-def title_of(activity: Activity) -> str | None:
-    """What people call the place, when the activity says (Teams names a team on install)."""
-    data = _channel_data(activity)
-    team, channel = data.get("team"), data.get("channel")
-    team_name = team.get("name") if isinstance(team, dict) else None
-    if team_name:
-        channel_name = channel.get("name") if isinstance(channel, dict) else None
-        return f"{team_name} / {channel_name or 'General'}"[:300]
-    conversation = activity.conversation
-    if kind_of(activity) == "groupChat" and conversation is not None and conversation.name:
-        return str(conversation.name)[:300]
-    return None
-
-
-def kind_of(activity: Activity) -> str:
-    """personal, channel or groupChat (the Emulator's chats count as personal)."""
-    conversation = activity.conversation
-    kind = conversation.conversation_type if conversation is not None else None
-    return kind if kind in ("channel", "groupChat") else "personal"
-
-
-def command_text(activity: Activity) -> str:
-    """What was typed, without the @mention of the bot that Teams puts in channel messages."""
-    text = activity.text or ""
-    # A malformed mention entity makes botbuilder raise; the pattern below still removes the tag.
-    with contextlib.suppress(AttributeError, KeyError, TypeError):
-        text = TurnContext.remove_recipient_mention(activity) or ""
-    return " ".join(_MENTION.sub(" ", text).replace("&nbsp;", " ").split())
-
-
-def incoming_of(activity: Activity, value: object = None) -> Incoming | None:
-    """The core's view of a message activity, or of a card action's `value`; None when it
-    carries no usable command."""
-    tenant = tenant_of(activity)
-    sender = activity.from_property
-    if sender is None or not sender.id or activity.conversation is None:
-        return None
-    person = Person(tenant=tenant, user_id=str(sender.id), display_name=sender.name)
-    place = Target(tenant=tenant, address=str(activity.conversation.id))
-    private = kind_of(activity) == "personal"
-    value = activity.value if value is None else value
-    if value is not None:
-        # A card's Action.Submit: the button's command, and what its form's inputs held.
-        if not isinstance(value, dict):
-            return None
-        command = command_of(value)
-        if not isinstance(command, str) or not command or len(command) > MAX_COMMAND_CHARS:
-            return None
-        return Incoming(
-            person=person,
-            place=place,
-            text=command,
-            form=form_answers(value),
-            via_button=True,
-            private_place=private,
-            prefix="" if private else MENTION_PREFIX,
-            private_prefix="",
-        )
-    text = command_text(activity)
-    if len(text) > MAX_COMMAND_CHARS:
-        return None
-    prefix = "" if private else MENTION_PREFIX
-    return Incoming(
-        person=person,
-        place=place,
-        text=text or "help",
-        private_place=private,
-        prefix=prefix,
-        # Private replies go to the person's personal chat, where the bare words work.
-        private_prefix="",
-        # A message in a channel is a post everyone there reads, name and words alike.
-        typed_publicly=not private,
-    )
 
 
 class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -166,6 +55,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self._port = port
         self._references = references
         self._seen = seen
+        self._delivery = Delivery(core, port)
+        self._actions = CardActions(core, port, self._delivery)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Keep the conversation reference fresh, then handle the activity (once)."""
@@ -193,7 +84,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         share = activity.value.get(SHARE_KEY) if isinstance(activity.value, dict) else None
         if isinstance(share, str) and incoming.via_button:
-            await self._share(turn_context, incoming, share)
+            await self._delivery.share(turn_context, incoming, share)
             return
         reply = await self._reply(incoming)
         # A button (not a form: the card it was written on stays) pressed in the personal chat.
@@ -204,13 +95,13 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             and await self._port.replace_pressed(turn_context, pressed, incoming.person, reply)
         ):
             return
-        await self._deliver(turn_context, incoming, reply)
+        await self._delivery.deliver(turn_context, incoming, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Universal Actions and file consent; any other invoke gets an empty answer."""
         activity = turn_context.activity
         if activity.name == invokes.CARD_ACTION:
-            return await self._execute(turn_context)
+            return await self._actions.execute(turn_context)
         if activity.name == invokes.FILE_CONSENT and invokes.file_consent(activity.value):
             return await super().on_invoke_activity(turn_context)
         log.info(
@@ -223,46 +114,10 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         )
         return invokes.empty()
 
-    async def _execute(self, turn_context: TurnContext) -> InvokeResponse:
-        """An Action.Execute: run like a card submit; answer with the card or a short text."""
-        activity = turn_context.activity
-        context = {"tenant": tenant_of(activity), "platform": "teams"}
-        value = invokes.executed(activity.value)
-        if value is None:
-            log.info("card action refused: not an Action.Execute", extra=context)
-            return invokes.bad_request("expected an Action.Execute")
-        incoming = incoming_of(activity, value)
-        if incoming is None:
-            log.info("unreadable card action answered kindly", extra=context)
-            return invokes.message(kind_reply(ErrorCode.UNKNOWN_COMMAND).summary)
-        share = value.get(SHARE_KEY)
-        if isinstance(share, str):
-            await self._share(turn_context, incoming, share)
-            return invokes.message(DONE)
-        watching = execute.UpdatesSeen(self._port)
-        reply = await self._reply(incoming, watching)
-        if watching.updated and reply.private:
-            # The click changed a card (a poll): everyone's copy is updated; the card pressed
-            # shows the presser alone that update, their answer and their private reply.
-            shown = execute.in_place(watching.updated[-1], reply, incoming.text)
-            answer = await self._port.activity(incoming.person.tenant, shown)
-            return invokes.card(answer.attachments[0].content)
-        if kind_of(activity) == "personal":
-            shown = await self._port.activity(incoming.person.tenant, reply, personal=True)
-            if len(shown.attachments) == 1:
-                # Only the person sees their personal chat, so the reply can take the card's
-                # place; file offers are cards of their own and go as a message instead.
-                return invokes.card(shown.attachments[0].content)
-            await turn_context.send_activity(shown)
-            return invokes.message(DONE)
-        # Elsewhere the answering card would replace the pressed one for everyone there.
-        privately = await self._deliver(turn_context, incoming, reply)
-        return invokes.message(REPLIED_PRIVATELY if privately else DONE)
-
-    async def _reply(self, incoming: Incoming, port: ChatPort | None = None) -> Reply:
+    async def _reply(self, incoming: Incoming) -> Reply:
         # `home` is a core command like any other: Teams has no App Home, and the private
         # reply it makes goes to the person's personal chat.
-        return await self._core.handle(incoming, port or self._port)
+        return await self._core.handle(incoming, self._port)
 
     async def on_teams_members_added_dispatch(
         self, members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
@@ -328,28 +183,6 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         elif activity.conversation is not None and activity.conversation.id:
             await self._references.remove(tenant, conversation_id=str(activity.conversation.id))
 
-    async def _deliver(self, turn_context: TurnContext, incoming: Incoming, reply: Reply) -> bool:
-        """Send the reply where it belongs; whether it went to the person's personal chat."""
-        person = incoming.person
-        if reply.private and kind_of(turn_context.activity) != "personal":
-            share = None
-            if reply.shareable and not incoming.via_button:
-                share = share_data(incoming.text, incoming.place.address)
-            try:
-                await self._port.send_private(person, reply, share=share)
-                return True
-            except DeliveryError as error:
-                log.info(
-                    "private reply not delivered; the conversation is told to open a chat",
-                    extra={"tenant": person.tenant, "platform": "teams", "status": error.reason},
-                )
-                reply = PRIVATE_CHAT_NEEDED
-        personal = kind_of(turn_context.activity) == "personal"
-        await turn_context.send_activity(
-            await self._port.activity(person.tenant, reply, personal=personal)
-        )
-        return False
-
     async def on_teams_file_consent_accept(
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
     ) -> None:
@@ -372,25 +205,6 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         """The person declined a file: nothing is uploaded."""
         words = "No problem, nothing was saved. Ask again whenever you want the file."
         await turn_context.send_activity(card_activity(Reply.saying(words)))
-
-    async def _share(self, turn_context: TurnContext, incoming: Incoming, address: str) -> None:
-        """Post a shareable reply, asked for privately, in the channel it was asked from."""
-        place = Target(tenant=incoming.person.tenant, address=address)
-        asked = incoming.model_copy(update={"place": place, "via_button": False})
-        reply = await self._core.handle(asked, self._port)
-        context = {"tenant": place.tenant, "platform": "teams"}
-        if not reply.shareable:
-            # Only what the core marks shareable goes public; anything else stays private.
-            await turn_context.send_activity(await self._port.activity(place.tenant, reply))
-            return
-        try:
-            await self._port.send(place, reply.model_copy(update={"private": False}))
-        except DeliveryError as error:
-            log.info("share refused", extra={**context, "status": error.reason})
-            unavailable = kind_reply(ErrorCode.UNAVAILABLE)
-            await turn_context.send_activity(card_activity(unavailable))
-            return
-        log.info("shared in a channel", extra=context)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

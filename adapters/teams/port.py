@@ -1,24 +1,17 @@
 """The Teams ChatPort: proactive posts, in-place updates and personal messages over Bot Framework.
 
-Every call is retried here, on the loop, for the failures Teams asks bots to retry (412, 429, 5xx),
-honouring Retry-After; what still fails becomes a `DeliveryError`, permanent when the bot was
-removed, blocked or the conversation is gone (403, 404), so the scheduler can stop posting there.
-A call Teams leaves unanswered past the call timeout (`auth.py`) is handed straight back to the
-scheduler, retryable: trying again here would hold the delivery worker for several timeouts.
+Every call goes through `retries.py`, on the loop: retried for the failures Teams asks bots to
+retry (412, 429, 5xx), honouring Retry-After; what still fails becomes a `DeliveryError`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import urllib3.exceptions
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -29,8 +22,6 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from msrest.exceptions import ClientRequestError, HttpOperationError
-from requests.exceptions import Timeout
 
 from adapters.teams import files, images
 from adapters.teams.references import THREAD_MARK, Reference, ReferenceStore
@@ -42,29 +33,28 @@ from adapters.teams.render import (
     asks_for_a_channel,
     attachment,
 )
+from adapters.teams.retries import (
+    ATTEMPTS,
+    MAX_WAIT_SECONDS,
+    UNEXPECTED,
+    Retrying,
+    Sleep,
+    delivery_error,
+)
 from adapters.teams.throttle import Throttle
-from bot import metrics
 from bot.errors import DeliveryError
 from bot.messages import Image, MessageRef, Person, Reply, Target
+
+__all__ = ["UNEXPECTED", "TeamsPort", "card_activity", "delivery_error"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 
 TENANT_PREFIX = "teams:"
 CHANNEL = "msteams"
-# Teams: "retry 429, 412, 502, 503, 504 honouring Retry-After"; 500 and 408 are worth one more go.
-TRANSIENT = frozenset({408, 412, 429, 500, 502, 503, 504})
-ATTEMPTS = 3
-# Longer waits than this are left to the scheduler (DeliveryError.retry_after), not slept here.
-MAX_WAIT_SECONDS = 30.0
-BACKOFF_BASE_SECONDS = 0.5
 # Teams pages members 50 to 500 at a time.
 MEMBERS_PAGE = 500
-# A failure that is neither HTTP nor network: retrying the same call would fail the same way.
-UNEXPECTED = "unexpected"
-TIMED_OUT = "teams:timeout"
 
 
 def tenant_guid(tenant: str) -> str:
@@ -91,62 +81,6 @@ def card_activity(
     )
 
 
-def retry_after(headers: Any) -> float | None:
-    """Seconds from a Retry-After header: a number, or an HTTP date."""
-    value = headers.get("Retry-After") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def timed_out(error: Exception) -> bool:
-    """Whether a connector call failed because Teams did not answer within the call timeout."""
-    if isinstance(error, TimeoutError):
-        return True
-    if not isinstance(error, ClientRequestError):
-        return False
-    # msrest wraps what requests raised, and requests wraps urllib3: a POST's timeout arrives as
-    # requests' ReadTimeout, a GET's or PUT's as a ConnectionError caused by urllib3's.
-    cause = error.__cause__ or error.__context__
-    followed: set[int] = set()
-    while cause is not None and id(cause) not in followed:
-        if isinstance(cause, Timeout | TimeoutError | urllib3.exceptions.TimeoutError):
-            return True
-        followed.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def delivery_error(error: Exception) -> DeliveryError:
-    """What a failed connector call means for the sender."""
-    if isinstance(error, DeliveryError):
-        return error
-    if timed_out(error):
-        return DeliveryError(TIMED_OUT, permanent=False)
-    if isinstance(error, HttpOperationError) and error.response is not None:
-        status = int(error.response.status_code)
-        inner = getattr(getattr(error, "error", None), "error", None)
-        code = getattr(inner, "code", None) or f"http_{status}"
-        return DeliveryError(
-            f"teams:{status}:{code}",
-            permanent=status not in TRANSIENT,
-            retry_after=retry_after(error.response.headers),
-        )
-    if isinstance(error, ClientRequestError | OSError):
-        return DeliveryError("teams:unreachable", permanent=False)
-    return DeliveryError(f"teams:{UNEXPECTED}:{type(error).__name__}", permanent=False)
-
-
 class TeamsPort:
     """Sends through stored conversation references; ids in MessageRefs are Teams' own."""
 
@@ -165,10 +99,9 @@ class TeamsPort:
         self._adapter = adapter
         self._references = references
         self._app_id = app_id
-        self._sleep = sleep
-        self._attempts = attempts
-        self._max_wait = max_wait
-        self._throttle = throttle or Throttle(sleep)
+        self._retrying = Retrying(
+            throttle or Throttle(sleep), sleep=sleep, attempts=attempts, max_wait=max_wait
+        )
         self._image_file = image_file
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
@@ -309,39 +242,6 @@ class TeamsPort:
             # Nothing to post through: the bot was never installed there, or was removed.
             raise DeliveryError("teams:no_reference", permanent=True)
         return reference
-
-    async def _retrying(
-        self, operation: Callable[[], Awaitable[T]], tenant: str, conversation: str
-    ) -> T:
-        for attempt in range(1, self._attempts + 1):
-            await self._throttle.wait(tenant, conversation)
-            try:
-                result = await operation()
-                metrics.platform_call("teams", "sent")
-                return result
-            except Exception as error:
-                failure = delivery_error(error)
-                context = {"tenant": tenant, "platform": "teams", "status": failure.reason}
-                unexpected = UNEXPECTED in failure.reason
-                # Another go after a timeout could hold the delivery worker as long again.
-                again = attempt < self._attempts and failure.reason != TIMED_OUT
-                if failure.permanent or unexpected or not again:
-                    metrics.platform_call("teams", "failed")
-                    log.warning("Teams delivery failed", extra=context, exc_info=unexpected)
-                    raise failure from error
-                wait = failure.retry_after
-                if wait is None:
-                    wait = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) * (1 + random.random())
-                if wait > self._max_wait:
-                    metrics.platform_call("teams", "failed")
-                    log.warning("Teams asked to wait longer than a send may", extra=context)
-                    raise failure from error
-                log.info("Teams delivery will be retried", extra=context)
-                metrics.platform_call("teams", "retried")
-                if failure.retry_after is not None:
-                    metrics.rate_limit_wait("teams", wait)
-                await self._sleep(wait)
-        raise AssertionError("unreachable")
 
     async def _continue(
         self, reference: Reference, work: Callable[[TurnContext], Awaitable[T]]
