@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -28,7 +29,14 @@ from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_sett
 from adapters.slack.intake import Intake, Refused
 from adapters.slack.listeners import Handler, Listeners
 from adapters.slack.observability import request_id_of, socket_mode_handler
-from adapters.slack.port import InstalledClients, OneClient, SlackPort, tenant_of, web_client
+from adapters.slack.port import (
+    InstalledClients,
+    OneClient,
+    SlackPort,
+    shared_session,
+    tenant_of,
+    web_client,
+)
 from adapters.slack.records import SlackRecords
 from bot import logcontext
 from bot.messages import Image
@@ -59,6 +67,9 @@ class SlackPlatform:
     app: AsyncApp
     port: SlackPort
     records: SlackRecords
+    # The one HTTP session every Web API call of this process goes through (requests and the
+    # scheduler's sends alike); `stop` closes it.
+    session: aiohttp.ClientSession | None = None
     app_token: str | None = None
     intake: Intake | None = None
     _socket: Any = field(default=None, repr=False)
@@ -109,10 +120,12 @@ class SlackPlatform:
         log.info("slack socket mode connected", extra={"platform": "slack"})
 
     async def stop(self) -> None:
-        """Close the Socket Mode connection, if any."""
+        """Close the Socket Mode connection, if any, then the shared HTTP session."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
+        if self.session is not None:
+            await self.session.close()
 
 
 class _TokenGivenTwice(logging.Filter):
@@ -137,7 +150,8 @@ def build_slack(
     image_file: Callable[[Image], str] | None = None,
     clock: Clock | None = None,
 ) -> SlackPlatform:
-    """The Slack app, its listeners and its port, from settings."""
+    """The Slack app, its listeners and its port, from settings (called on the running loop,
+    where the shared HTTP session is made)."""
     records = SlackRecords(engine, clock or SystemClock())
     base_url = settings.slack_api_url
     signing = settings.slack_signing_secret
@@ -146,6 +160,9 @@ def build_slack(
         if signing is None:
             raise ConfigError("SLACK_SIGNING_SECRET: needed to verify Slack's requests over HTTP")
         intake = Intake(signing.get_secret_value())
+    # bolt gives each request a client of its own, over the app client's session: so requests,
+    # the port and the scheduler's sender all share this one.
+    session = shared_session()
     options: Json = {
         "name": "crbot",
         "process_before_response": True,
@@ -154,13 +171,14 @@ def build_slack(
         "request_verification_enabled": False,
     }
     if settings.slack_client_id is not None:
-        client = web_client(None, base_url)
+        client = web_client(None, base_url, session)
         app = AsyncApp(client=client, oauth_settings=oauth_settings(settings, engine), **options)
         assert app.installation_store is not None
-        port = SlackPort(InstalledClients(app.installation_store, base_url), records, image_file)
+        clients = InstalledClients(app.installation_store, base_url, session)
+        port = SlackPort(clients, records, image_file)
     else:
         assert settings.slack_bot_token is not None
-        client = web_client(settings.slack_bot_token.get_secret_value(), base_url)
+        client = web_client(settings.slack_bot_token.get_secret_value(), base_url, session)
         app = AsyncApp(client=client, **options)
         port = SlackPort(OneClient(client), records, image_file)
     app.middleware(DedupeAndForget(records))
@@ -175,7 +193,9 @@ def build_slack(
     register_fallbacks(app)  # last: they take whatever no listener above did
     app.error(_on_error)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
-    return SlackPlatform(app=app, port=port, records=records, app_token=app_token, intake=intake)
+    return SlackPlatform(
+        app=app, port=port, records=records, session=session, app_token=app_token, intake=intake
+    )
 
 
 class DedupeAndForget(AsyncMiddleware):

@@ -69,8 +69,28 @@ def team_of(tenant: str) -> str:
     return tenant.partition(":")[2]
 
 
-def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
-    """A Web API client that waits out rate limits (Retry-After) and retries server errors."""
+# slack_sdk's own per-call sessions time a call out after 30 s; the shared one keeps that.
+CALL_TIMEOUT_SECONDS = 30
+
+
+def shared_session() -> aiohttp.ClientSession:
+    """One HTTP session for every Web API client of a process, so calls reuse connections
+    (without it slack_sdk opens and closes one per call: a TCP and TLS handshake each time).
+
+    No connection limit: slack_sdk's per-call sessions had none, and the scheduler's limiter,
+    not the pool, paces a fan-out. Close it on shutdown.
+    """
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_SECONDS),
+    )
+
+
+def web_client(
+    token: str | None, base_url: str | None, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client that waits out rate limits (Retry-After) and retries server errors,
+    over `session` when given (else slack_sdk makes a session per call)."""
     handlers = [
         *async_default_handlers(),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -80,6 +100,8 @@ def web_client(token: str | None, base_url: str | None) -> AsyncWebClient:
         token=token,
         base_url=base_url or AsyncWebClient.BASE_URL,
         retry_handlers=counted(handlers),
+        timeout=CALL_TIMEOUT_SECONDS,
+        session=session,
     )
 
 
@@ -141,9 +163,15 @@ class OneClient:
 class InstalledClients:
     """Many workspaces: each tenant's bot token from the installation store."""
 
-    def __init__(self, store: AsyncInstallationStore, base_url: str | None) -> None:
+    def __init__(
+        self,
+        store: AsyncInstallationStore,
+        base_url: str | None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self._store = store
         self._base_url = base_url
+        self._session = session
         self._clients: dict[str, AsyncWebClient] = {}
 
     async def for_tenant(self, tenant: str) -> AsyncWebClient:
@@ -153,7 +181,9 @@ class InstalledClients:
             raise DeliveryError("not_installed", permanent=True)
         client = self._clients.get(bot.bot_token)
         if client is None:
-            client = self._clients[bot.bot_token] = web_client(bot.bot_token, self._base_url)
+            client = self._clients[bot.bot_token] = web_client(
+                bot.bot_token, self._base_url, self._session
+            )
         return client
 
 

@@ -74,6 +74,9 @@ class FakeSlack:
         self.root = ""
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, Json] = {}
+        # Each HTTP connection a Web API call came in on (kept, so none is collected and counted
+        # anew): how many the bot opened.
+        self._connections: set[asyncio.BaseTransport] = set()
 
     @property
     def api_url(self) -> str:
@@ -148,8 +151,15 @@ class FakeSlack:
             self.calls.append(call)
             self._changed.notify_all()
 
+    @property
+    def connections(self) -> int:
+        """How many HTTP connections the Web API calls so far arrived on."""
+        return len(self._connections)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.transport is not None:
+            self._connections.add(request.transport)
         raw = await request.read()
         args: Json
         if request.content_type == "application/json":
@@ -438,4 +448,5 @@ async def running_slack(
             yield SlackStack(fake=fake, slack=signed, platform=platform, root=root)
     finally:
         await runner.cleanup()
+        await platform.stop()
         await fake.stop()
