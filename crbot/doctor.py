@@ -19,6 +19,7 @@ from crbot.checks.platforms import TokenGetter, bot_framework_token, slack, team
 from crbot.checks.result import Check, fail, ok, skip
 from crbot.checks.roles import roles, support
 from crbot.checks.scheduling import scheduling
+from crbot.platform_registry import platform_schemas
 
 
 async def run_checks(
@@ -34,7 +35,7 @@ async def run_checks(
     else:
         engine = create_engine(url)
         try:
-            found = await database(engine)
+            found = await database(engine, platform_schemas())
             checks.extend(found)
             if all(check.status == "ok" for check in found):
                 checks.extend(await scheduling(engine, datetime.now(UTC)))

@@ -20,6 +20,7 @@ from crbot.__main__ import main
 from crbot.checks.configuration import configuration
 from crbot.checks.platforms import bot_framework_token, teams
 from crbot.checks.result import Check
+from crbot.platform_registry import platform_schemas
 from scheduler.leader import AdvisoryLeadership, Lease
 from tests.fakes.slack_api import FakeSlack
 
@@ -40,7 +41,7 @@ async def migrated(database_url: str) -> AsyncIterator[str]:
     """A database at the migration head, with some replica leading the scheduler and holding
     its sending lease."""
     engine = create_engine(database_url)
-    await migrate(engine)
+    await migrate(engine, platforms=platform_schemas())
     leadership = AdvisoryLeadership(database_url) if database_url.startswith("postgres") else None
     if leadership is not None:
         assert await leadership.acquire()
@@ -181,6 +182,25 @@ async def test_an_empty_schema_says_to_run_the_migrations(
     assert found["scheduler"].line() == "skip  scheduler: not checked: fix the database first"
 
 
+async def test_a_platform_whose_tables_were_never_migrated_says_to_run_the_migrations(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine)  # the core's history only, as a crbot that knew no platforms left it
+    await engine.dispose()
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+
+    found = by_name(await doctor.run_checks(settings, teams_token=token_granted))
+
+    assert found["migrations"].status == "ok"
+    for schema in platform_schemas():
+        check = found[f"{schema.name} migrations"]
+        assert check.status == "FAIL", schema.name
+        assert check.detail.startswith("empty schema, this version needs ")
+        assert "crbot db upgrade" in check.fix
+    assert found["scheduler"].status == "skip"
+
+
 async def test_an_unreachable_database_fails_and_names_the_variable(tmp_path: Path) -> None:
     # Port 9 (discard) on loopback: nothing listens there.
     settings = Settings(data_dir=tmp_path, database_url="postgresql://crbot@127.0.0.1:9/crbot")
@@ -266,7 +286,7 @@ def test_crbot_doctor_prints_one_line_per_check_and_exits_zero_when_all_pass(
 
     async def prepare() -> None:
         engine = create_engine(url)
-        await migrate(engine)
+        await migrate(engine, platforms=platform_schemas())
         await engine.dispose()
 
     asyncio.run(prepare())

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.storage.engine import create_engine, migrate
 from crbot import doctor
 from crbot.checks.result import Check
+from crbot.platform_registry import platform_schemas
 from scheduler.leader import LEASE_SECONDS, Lease
 
 
@@ -21,7 +22,7 @@ from scheduler.leader import LEASE_SECONDS, Lease
 async def migrated(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database at the migration head where no scheduler has run yet."""
     engine = create_engine(database_url)
-    await migrate(engine)
+    await migrate(engine, platforms=platform_schemas())
     yield engine
     await engine.dispose()
 

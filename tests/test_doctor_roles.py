@@ -15,6 +15,7 @@ from bot.storage.engine import create_engine, migrate
 from bot.storage.tables import AskRow, RoleRow, TeamSettingsRow
 from crbot import doctor
 from crbot.checks.result import Check
+from crbot.platform_registry import platform_schemas
 from tests.commandline import crbot, local_environment
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ async def add_teams(
     engine = create_engine(url)
     try:
         if not migrated:
-            await migrate(engine)
+            await migrate(engine, platforms=platform_schemas())
         async with engine.begin() as connection:
             await connection.execute(
                 insert(TeamSettingsRow),
@@ -55,7 +56,7 @@ async def add_teams(
 async def migrated(database_url: str) -> str:
     """A database at the migration head."""
     engine = create_engine(database_url)
-    await migrate(engine)
+    await migrate(engine, platforms=platform_schemas())
     await engine.dispose()
     return database_url
 

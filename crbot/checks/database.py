@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.engine import alembic_config, current_revision
+from bot.storage.engine import CORE, Schema, alembic_config, current_revision
 from crbot.checks.result import TIMEOUT_SECONDS, Check, fail, ok
 
 
@@ -20,18 +21,39 @@ def sqlite_file(url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
-def _head() -> str | None:
+UPGRADE = "run `crbot db upgrade` (or start the bot, which upgrades at start)"
+
+
+async def _history(
+    engine: AsyncEngine, schema: Schema, platforms: Sequence[Schema], name: str
+) -> Check:
+    """One history (the core's, or a platform's) is at this version's head."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    script = ScriptDirectory.from_config(alembic_config(schema, platforms))
+    head = script.get_current_head()
+    current = await current_revision(engine, schema)
+    if current == head:
+        return ok(name, f"at head {head}")
+    if current is None:
+        return fail(name, f"empty schema, this version needs {head}", UPGRADE)
+    return fail(
+        name,
+        f"at {current}, this version's head is {head}",
+        UPGRADE
+        if script.get_revision(current) is not None
+        else "the database was upgraded by a newer crbot: run that version, or restore "
+        "the backup taken before the upgrade",
+    )
 
 
-async def database(engine: AsyncEngine) -> list[Check]:
-    """The database answers, and its schema is at this version's migration head."""
+async def database(engine: AsyncEngine, platforms: Sequence[Schema] = ()) -> list[Check]:
+    """The database answers, and the core's and each platform's schema is at this version's
+    migration head."""
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        current = await current_revision(engine)
+        await current_revision(engine)
     except Exception as error:
         return [
             fail(
@@ -41,29 +63,7 @@ async def database(engine: AsyncEngine) -> list[Check]:
             )
         ]
     checks = [ok("database", f"connected ({engine.dialect.name})")]
-    head = _head()
-    if current == head:
-        checks.append(ok("migrations", f"at head {head}"))
-    elif current is None:
-        checks.append(
-            fail(
-                "migrations",
-                f"empty schema, this version needs {head}",
-                "run `crbot db upgrade` (or start the bot, which upgrades at start)",
-            )
-        )
-    else:
-        from alembic.script import ScriptDirectory
-
-        known = ScriptDirectory.from_config(alembic_config()).get_revision(current)
-        checks.append(
-            fail(
-                "migrations",
-                f"at {current}, this version's head is {head}",
-                "run `crbot db upgrade` (or start the bot, which upgrades at start)"
-                if known is not None
-                else "the database was upgraded by a newer crbot: run that version, or restore "
-                "the backup taken before the upgrade",
-            )
-        )
+    checks.append(await _history(engine, CORE, platforms, "migrations"))
+    for schema in platforms:
+        checks.append(await _history(engine, schema, platforms, f"{schema.name} migrations"))
     return checks
