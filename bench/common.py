@@ -64,3 +64,16 @@ async def serve(app: web.Application) -> tuple[str, web.AppRunner]:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     return f"http://127.0.0.1:{runner.addresses[0][1]}", runner
+
+
+def answering_200() -> web.Application:
+    """A server that answers any POST with an empty 200 at once: the benchmark client's own cost
+    (its signing, the connection, aiohttp on both ends), to be taken off both sides of a ratio."""
+
+    async def ok(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", ok)
+    return app
