@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Credentials a developer's shell may carry; without them every platform stays off.
 PLATFORM_PREFIXES = ("SLACK_", "Microsoft")
 
@@ -30,3 +32,17 @@ def crbot(env: dict[str, str], *args: str, script: str = "") -> subprocess.Compl
         check=False,
         timeout=120,
     )
+
+
+def bench(name: str, *args: str, timeout: float = 180) -> str:
+    """Run `bench/NAME.py ARGS` from the repository root; its output, or a failure showing it."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / f"{name}.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return result.stdout

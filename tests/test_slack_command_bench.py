@@ -4,11 +4,9 @@ bare bolt and the client's floor. The figures are printed, never asserted."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commandline import bench
+
 MS = r"\d+\.\d\d"
 RATIO = r"-?\d+\.\d\dx"
 COMMANDS = (
@@ -26,16 +24,7 @@ COMMANDS = (
 
 
 def test_a_quick_slack_command_bench_prints_a_line_for_every_command_staff_use() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "slack_command.py"), "--quick", "--requests", "40"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
-    out = result.stdout
-    assert result.returncode == 0, out + result.stderr[-3000:]
+    out = bench("slack_command", "--quick", "--requests", "40")
     assert re.search(rf"^crbot +{MS} +{MS} +\d+\.\d$", out, re.MULTILINE)  # the first table
     for command in COMMANDS:
         line = rf"^{re.escape(command)} +{MS} +{MS} +{MS} +{RATIO} +{RATIO}(  over 1\.3x)?$"

@@ -4,25 +4,14 @@ delivering, reporting its figures and no errors. The figures are printed, never 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.commandline import bench
+
 NUMBER = r"[-+]?\d+(?:\.\d+)?"
 
 
 def test_a_quick_soak_prints_its_figures_and_reports_no_errors() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "soak.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
-    out = result.stdout
-    assert result.returncode == 0, out + result.stderr[-3000:]
+    out = bench("soak", "--quick")
     for kind in ("slack command", "slack poll click", "teams activity", "all"):
         assert re.search(rf"^{kind} +\d+ +{NUMBER} +{NUMBER}$", out, re.MULTILINE), kind
     assert re.search(rf"^throughput: {NUMBER} req/s$", out, re.MULTILINE)
