@@ -137,7 +137,7 @@ async def fan_out(url: str, workspaces: int, channels: int, data: Path) -> tuple
     del pack
     port = HttpPort(url)
     sender = Sender(
-        core=core.services,
+        services=core.services,
         ledger=Ledger(bot.engine),
         ports={"slack": port},
         instance="bench",

@@ -20,7 +20,9 @@ from scheduler.ledger import Claimed, Ledger, Missed, Outcome
 log = logging.getLogger(__name__)
 
 
-async def settle_left_behind(core: Services, ledger: Ledger, ports: Mapping[str, ChatPort]) -> None:
+async def settle_left_behind(
+    services: Services, ledger: Ledger, ports: Mapping[str, ChatPort]
+) -> None:
     """Settle rows still `sending` under a lease that has ended (expired or handed back)."""
     left: dict[str, list[Claimed]] = {}
     for row in await ledger.stale():
@@ -41,16 +43,20 @@ async def settle_left_behind(core: Services, ledger: Ledger, ports: Mapping[str,
         ref = await lookup(Target(tenant=row.tenant, address=row.address), row.key)
         await ledger.settle(row.id, "sent" if ref else "planned", ref and ref.message_id)
     for rollout_id, rows in left.items():
-        rollout = await core.rollouts.store.get(rows[0].tenant, rollout_id)
+        rollout = await services.rollouts.store.get(rows[0].tenant, rollout_id)
         port = ports.get(rows[0].tenant.split(":", 1)[0])
         if rollout is not None and port is not None:
             unsure = [uncertain.Unsure(r.id, r.kind, r.section, r.due_at) for r in rows]
-            await uncertain.tell(core, port, rollout, unsure)
+            await uncertain.tell(services, port, rollout, unsure)
     log.info("ledger recovered", extra={"status": f"{sum(map(len, left.values()))} uncertain"})
 
 
 async def report_missed(
-    core: Services, ledger: Ledger, ports: Mapping[str, ChatPort], now: datetime, grace: timedelta
+    services: Services,
+    ledger: Ledger,
+    ports: Mapping[str, ChatPort],
+    now: datetime,
+    grace: timedelta,
 ) -> None:
     """Mark posts beyond the grace window missed, and tell their facilitators how many."""
     by_rollout: dict[str, list[Missed]] = {}
@@ -59,10 +65,10 @@ async def report_missed(
     for rollout_id, missed in by_rollout.items():
         count = len(missed)
         log.warning("posts missed", extra={"job_id": rollout_id, "status": str(count)})
-        tenant = await core.rollouts.store.tenant_of(rollout_id)
+        tenant = await services.rollouts.store.tenant_of(rollout_id)
         for _ in range(count):
             metrics.delivery(metrics.platform_of(tenant or ""), "failed")
-        rollout = await core.rollouts.store.get(tenant, rollout_id) if tenant else None
+        rollout = await services.rollouts.store.get(tenant, rollout_id) if tenant else None
         port = ports.get(rollout.platform) if rollout else None
         if rollout is None or port is None:
             continue
@@ -70,7 +76,7 @@ async def report_missed(
             f"{count} planned post(s) could not be made on time (the bot was offline or "
             "the rollout paused), so I skipped them rather than post them late."
         )
-        await posts.tell_facilitators(core, port, rollout, words)
+        await posts.tell_facilitators(services, port, rollout, words)
         # Whoever scheduled a follow-up would otherwise believe it went out.
         for row in missed:
             if row.kind == Kind.FOLLOW_UP:
@@ -79,7 +85,7 @@ async def report_missed(
 
 
 async def given_up(
-    core: Services, port: ChatPort, rollout: RolloutRecord, outcome: Outcome, row: Claimed
+    services: Services, port: ChatPort, rollout: RolloutRecord, outcome: Outcome, row: Claimed
 ) -> Outcome:
     """Tell the facilitators when a post failed for good; returns the outcome as it was."""
     if outcome.status == "failed":
@@ -88,5 +94,5 @@ async def given_up(
             f"{row.section}, {row.local_date}) and the platform kept failing, so I have "
             "stopped trying. The rest of the plan goes on."
         )
-        await posts.tell_facilitators(core, port, rollout, words)
+        await posts.tell_facilitators(services, port, rollout, words)
     return outcome

@@ -49,7 +49,7 @@ class Sender:
     def __init__(
         self,
         *,
-        core: Services,
+        services: Services,
         ledger: Ledger,
         ports: Mapping[str, ChatPort],
         instance: str,
@@ -62,7 +62,7 @@ class Sender:
         retry_horizon: timedelta = timedelta(minutes=5),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.core = core
+        self.services = services
         self.ledger = ledger
         self.ports = ports
         self.instance = instance
@@ -94,8 +94,10 @@ class Sender:
                 await self._release_orphans()
             sent = 0
             while self.lease.live():
-                now = self.core.clock.now()
-                await recovery.report_missed(self.core, self.ledger, self.ports, now, self.grace)
+                now = self.services.clock.now()
+                await recovery.report_missed(
+                    self.services, self.ledger, self.ports, now, self.grace
+                )
                 # Counted before claiming: once rows are claimed, every failure must hand them back.
                 backlog = await self.ledger.backlog(now)
                 metrics.deliveries_pending(backlog.pending)
@@ -139,7 +141,7 @@ class Sender:
         # A run of ours may still hold rows, waiting for the database to record what it sent:
         # once it is done, what remains `sending` really was left behind.
         async with self._running:
-            await recovery.settle_left_behind(self.core, self.ledger, self.ports)
+            await recovery.settle_left_behind(self.services, self.ledger, self.ports)
 
     async def _lead(self, *, take: bool) -> bool:
         if await self.lease.keep(self.ledger.engine):
@@ -147,7 +149,7 @@ class Sender:
         if not take or not await self.lease.take(self.ledger.engine):
             return False
         # Whoever held the lease before has stopped sending (it expired, or was handed back).
-        await recovery.settle_left_behind(self.core, self.ledger, self.ports)
+        await recovery.settle_left_behind(self.services, self.ledger, self.ports)
         return True
 
     async def _claim(self, now: datetime) -> list[Claimed]:
@@ -225,7 +227,7 @@ class Sender:
         self, claimed: list[Claimed], teams: dict[str, TeamSettings]
     ) -> tuple[dict[str, RolloutRecord | None], dict[str, TeamSettings], set[tuple[str, str]]]:
         """What the claimed rows need, fetched once: their rollouts, teams and agreements."""
-        found = await self.core.rollouts.store.many({row.rollout_id for row in claimed})
+        found = await self.services.rollouts.store.many({row.rollout_id for row in claimed})
         # A rollout is only ever used by the tenant that owns it.
         rollouts: dict[str, RolloutRecord | None] = {
             row.rollout_id: found[row.rollout_id]
@@ -237,20 +239,20 @@ class Sender:
         # run keeps them from one slice to the next.
         for tenant in sorted({row.tenant for row in claimed} - set(teams)):
             try:
-                teams[tenant] = await self.core.team(tenant)
+                teams[tenant] = await self.services.team(tenant)
             except IntegrityError:
                 # Another replica made them at the same moment: they exist now.
-                teams[tenant] = await self.core.team(tenant)
+                teams[tenant] = await self.services.team(tenant)
         # One question for the whole batch instead of one per daily prompt.
         prompted = {row.tenant for row in claimed if row.kind == "prompt"}
-        return rollouts, teams, await self.core.rollouts.store.agreed_places(prompted)
+        return rollouts, teams, await self.services.rollouts.store.agreed_places(prompted)
 
     async def _flush(self, finished: list[Outcome]) -> int:
         if not finished:
             return 0
         batch, finished[:] = list(finished), []
         try:
-            await self.ledger.finish(self.instance, batch, self.core.clock.now(), self.lease)
+            await self.ledger.finish(self.instance, batch, self.services.clock.now(), self.lease)
         except Exception:
             self._unrecorded.update(outcome.id for outcome in batch)
             raise
@@ -304,7 +306,7 @@ class Sender:
                             # handed back as it was.
                             return Outcome(row.id, "planned", attempts=row.attempts)
                         message_id = await posts.deliver(
-                            self.core,
+                            self.services,
                             port,
                             rollout,
                             due,
@@ -328,11 +330,11 @@ class Sender:
                         row = replace(row, attempts=outcome.attempts)
                         await self._sleep(error.retry_after or 0.0)
                         continue
-                    return await recovery.given_up(self.core, port, rollout, outcome, row)
+                    return await recovery.given_up(self.services, port, rollout, outcome, row)
         except Exception:
             log.exception("delivery failed", extra=context)
             failed = self._retry(row, "error", None)
-            return await recovery.given_up(self.core, port, rollout, failed, row)
+            return await recovery.given_up(self.services, port, rollout, failed, row)
         finally:
             posts.delivery_key.reset(token)
         return Outcome(row.id, "sent", message_id=message_id, attempts=row.attempts + 1)
@@ -355,7 +357,7 @@ class Sender:
             # Jitter, so retries from many channels do not arrive together.
             wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1))
             wait *= 1 + random.random() * 0.2
-        not_before = self.core.clock.now() + timedelta(seconds=wait)
+        not_before = self.services.clock.now() + timedelta(seconds=wait)
         return Outcome(
             row.id, "planned", error=reason[:100], not_before=not_before, attempts=attempts
         )
@@ -364,7 +366,7 @@ class Sender:
         if rollout.id in self._paused:
             return
         self._paused.add(rollout.id)
-        await self.core.rollouts.store.set_status(
+        await self.services.rollouts.store.set_status(
             rollout.tenant_id, rollout.id, "paused", reason[:100]
         )
         log.warning(
@@ -375,7 +377,7 @@ class Sender:
             f"post there ({reason}). Perhaps the bot was removed or the channel archived. Once "
             "that is fixed, type `rollout resume` there; nothing planned has been lost."
         )
-        await posts.tell_facilitators(self.core, port, rollout, words)
+        await posts.tell_facilitators(self.services, port, rollout, words)
 
 
 def _counted_as(outcome: Outcome) -> str | None:

@@ -139,7 +139,7 @@ class SchedulerService:
     async def start(self) -> None:
         """Begin campaigning (and lead at once if the lock is free)."""
         jobs.register(self.name, self)
-        self.sender.core.rollouts.store.watch(self._plan_changed)
+        self.sender.services.rollouts.store.watch(self._plan_changed)
         self._task = asyncio.create_task(self._campaign(), name=f"scheduler-{self.name}")
 
     async def stop(self) -> None:
@@ -148,7 +148,7 @@ class SchedulerService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self.sender.core.rollouts.store.unwatch(self._plan_changed)
+        self.sender.services.rollouts.store.unwatch(self._plan_changed)
         await self._step_down()
         if self._moving is not None:
             self._moving.cancel()
@@ -300,7 +300,7 @@ class SchedulerService:
         if self._scheduler is None or self.history is None:
             return
         try:
-            await self.history.prune(self.sender.core.clock.now())
+            await self.history.prune(self.sender.services.clock.now())
         except Exception as error:
             if unreachable(error):
                 log.warning("history not pruned: database unreachable")
@@ -358,7 +358,7 @@ class SchedulerService:
 
 
 def build(
-    core: Services,
+    services: Services,
     engine: AsyncEngine,
     database_url: str,
     ports: Mapping[str, ChatPort],
@@ -381,7 +381,7 @@ def build(
         renew_after=RENEW_AFTER * share,
     )
     sender = Sender(
-        core=core,
+        services=services,
         ledger=Ledger(engine),
         ports=ports,
         instance=instance,

@@ -39,7 +39,7 @@ def sender_for(
         core.services.clock.advance(seconds=seconds)  # type: ignore[attr-defined]
 
     return Sender(
-        core=core.services,
+        services=core.services,
         ledger=Ledger(engine),
         ports={"test": port},  # type: ignore[dict-item]
         instance=instance,

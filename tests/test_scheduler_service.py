@@ -34,7 +34,7 @@ def service_for(
     core: Core, engine: AsyncEngine, url: str, port: FakePort, name: str, leadership: object
 ) -> SchedulerService:
     sender = Sender(
-        core=core.services,
+        services=core.services,
         ledger=Ledger(engine),
         ports={"test": port},
         instance=name,
