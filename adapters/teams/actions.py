@@ -2,8 +2,9 @@
 submit, and is answered in the invoke itself, with a card or a short text.
 
 A click that changed a card (a poll's answer) answers the card pressed for the presser alone
-(`execute.py`). Other clicks: in a personal chat the reply card replaces the one pressed;
-elsewhere the reply goes where a submit's would and Teams shows the person a short note.
+(`execute.py`), and the poll card's automatic refresh brings that view back after the poll's
+update for everyone (`views.py`). Other clicks: in a personal chat the reply card replaces the
+one pressed; elsewhere the reply goes where a submit's would and Teams shows the person a note.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from adapters.teams.activities import incoming_of, kind_of, tenant_of
 from adapters.teams.delivery import Delivery
 from adapters.teams.port import TeamsPort
 from adapters.teams.render import SHARE_KEY
+from adapters.teams.views import chosen_label, poll_of
 from bot.core import Core
 from bot.errors import ErrorCode
+from bot.messages import Person, Reply
 from bot.wording import kind_reply
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ class CardActions:
         """An Action.Execute: run like a card submit; answer with the card or a short text."""
         activity = turn_context.activity
         context = {"tenant": tenant_of(activity), "platform": "teams"}
+        poll_id = invokes.refreshed(activity.value)
+        if poll_id is not None:
+            return await self._refresh(turn_context, poll_id)
         value = invokes.executed(activity.value)
         if value is None:
             log.info("card action refused: not an Action.Execute", extra=context)
@@ -57,7 +63,9 @@ class CardActions:
         if watching.updated and reply.private:
             # The click changed a card (a poll): everyone's copy is updated; the card pressed
             # shows the presser alone that update, their answer and their private reply.
-            shown = execute.in_place(watching.updated[-1], reply, incoming.text)
+            updated = watching.updated[-1]
+            self._remember_choice(incoming.person, updated, incoming.text)
+            shown = execute.in_place(updated, reply, incoming.text)
             answer = await self._port.activity(incoming.person.tenant, shown)
             return invokes.card(answer.attachments[0].content)
         if kind_of(activity) == "personal":
@@ -71,3 +79,20 @@ class CardActions:
         # Elsewhere the answering card would replace the pressed one for everyone there.
         privately = await self._delivery.deliver(turn_context, incoming, reply)
         return invokes.message(REPLIED_PRIVATELY if privately else DONE)
+
+    async def _refresh(self, turn_context: TurnContext, poll_id: str) -> InvokeResponse:
+        """A viewer's client asks what they should see of a poll: their own view, or the
+        shared card; the base card stays when this process has not shown the poll."""
+        activity = turn_context.activity
+        tenant, sender = tenant_of(activity), activity.from_property
+        user_id = str(sender.id) if sender is not None and sender.id else ""
+        view = self._port.views.view(tenant, poll_id, user_id) if user_id else None
+        if view is None:
+            return invokes.empty()
+        answer = await self._port.activity(tenant, view)
+        return invokes.card(answer.attachments[0].content)
+
+    def _remember_choice(self, person: Person, updated: Reply, command: str) -> None:
+        poll, label = poll_of(updated), chosen_label(updated, command)
+        if poll is not None and label is not None:
+            self._port.views.answered(person.tenant, poll.poll_id, person.user_id, label)

@@ -5,14 +5,15 @@ update_activity): counts and released figures only. The invoke is answered with 
 Teams shows the person who pressed alone, in place of the card pressed: the poll as it now is,
 which answer they chose, and their private reply. So a click on the poll, or on a private copy
 of it, confirms itself where it was made, and no shared card ever shows one person's answer.
+The poll's next update for everyone would replace that confirmation; the poll card's refresh
+brings the presser's own view back (`views.py`).
 """
 
 from __future__ import annotations
 
-from bot.messages import Context, Divider, MessageRef, Person, Poll, Reply, Target, Text
+from adapters.teams.views import ONLY_YOU, chosen_label
+from bot.messages import Context, Divider, MessageRef, Person, Reply, Target, Text
 from bot.ports import ChatPort
-
-ONLY_YOU = "Only you can see this."
 
 
 class UpdatesSeen:
@@ -40,19 +41,9 @@ class UpdatesSeen:
         return await self._port.members(target)
 
 
-def chosen(shown: Reply, command: str) -> str | None:
-    """The label of the answer pressed, read from the poll as it is now shown."""
-    for block in shown.blocks:
-        if isinstance(block, Poll):
-            for option in block.options:
-                if option.command == command:
-                    return option.label
-    return None
-
-
 def in_place(shown: Reply, reply: Reply, command: str) -> Reply:
     """The card pressed as everyone now sees it, with what only the presser sees under it."""
-    label = chosen(shown, command)
+    label = chosen_label(shown, command)
     # Said once: the private reply may name the answer itself.
     said = label is None or label in reply.plain_text()
     choice = () if said else (Text(text=f"You chose *{label}*."),)

@@ -13,12 +13,15 @@ from typing import Any
 from botbuilder.core import InvokeResponse
 
 from adapters.teams.render import COMMAND_KEY
+from adapters.teams.views import REFRESH_KEY, REFRESH_VERB
 
 CARD_ACTION = "adaptiveCard/action"
 FILE_CONSENT = "fileConsent/invoke"
 MESSAGE = "application/vnd.microsoft.activity.message"
 CARD = "application/vnd.microsoft.card.adaptive"
 ERROR = "application/vnd.microsoft.error"
+# Poll ids are uuids; a longer one is not ours.
+MAX_POLL_ID = 64
 # Invoke names are protocol words ("task/fetch"); anything else a sender made up is not logged.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,40}(?:/[A-Za-z][A-Za-z0-9]{0,40})?")
 
@@ -38,6 +41,19 @@ def executed(value: object) -> dict[str, Any] | None:
     if COMMAND_KEY not in submitted and isinstance(verb, str) and verb:
         submitted[COMMAND_KEY] = verb
     return submitted
+
+
+def refreshed(value: object) -> str | None:
+    """The poll a card's refresh asks about (its `Action.Execute` with the refresh verb), or
+    None when the invoke is not one."""
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    if not isinstance(action, dict) or action.get("verb") != REFRESH_VERB:
+        return None
+    data = action.get("data")
+    poll_id = data.get(REFRESH_KEY) if isinstance(data, dict) else None
+    return poll_id if isinstance(poll_id, str) and 0 < len(poll_id) <= MAX_POLL_ID else None
 
 
 def file_consent(value: object) -> bool:

@@ -42,6 +42,7 @@ from adapters.teams.retries import (
     delivery_error,
 )
 from adapters.teams.throttle import Throttle
+from adapters.teams.views import PollViews
 from bot.errors import DeliveryError
 from bot.messages import Image, MessageRef, Person, Reply, Target
 
@@ -103,6 +104,8 @@ class TeamsPort:
             throttle or Throttle(sleep), sleep=sleep, attempts=attempts, max_wait=max_wait
         )
         self._image_file = image_file
+        # What each poll message now shows, so a viewer's refresh can be answered.
+        self.views = PollViews()
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Post to a conversation; a channel (not a thread in it) gets a new thread."""
@@ -123,6 +126,7 @@ class TeamsPort:
                 target.tenant,
                 target.address,
             )
+        self.views.shown(target.tenant, reply)
         return MessageRef(tenant=target.tenant, address=target.address, message_id=message_id)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
@@ -137,6 +141,7 @@ class TeamsPort:
             return ref.message_id
 
         await self._retrying(lambda: self._continue(reference, replace), ref.tenant, ref.address)
+        self.views.shown(ref.tenant, reply)
 
     async def replace_pressed(
         self, context: TurnContext, pressed: str, person: Person, reply: Reply

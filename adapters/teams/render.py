@@ -27,6 +27,7 @@ from adapters.teams.buttons import (
     submit_data,
 )
 from adapters.teams.markdown import authored
+from adapters.teams.views import REFRESH_KEY, REFRESH_VERB, poll_of
 from bot.messages import (
     Block,
     Bullets,
@@ -179,7 +180,18 @@ def card(
         blocks.pop()
         body = _body(blocks, places, pictures)
         result = _card([*body, _text(SHORTENED, isSubtle=True, size="Small"), *tail])
+    poll = poll_of(reply)
+    if poll is not None:
+        result["refresh"] = refresh(poll.poll_id)
     return result
+
+
+def refresh(poll_id: str) -> Json:
+    """A poll card's refresh: each viewer's client asks what they should see of it (`views.py`).
+
+    No `userIds`: the list would tell every member's client who answered the check-in."""
+    action = {"type": "Action.Execute", "title": "Refresh", "verb": REFRESH_VERB}
+    return {"action": {**action, "data": {REFRESH_KEY: poll_id}}}
 
 
 def _body(blocks: list[Block], places: Places, pictures: Pictures) -> list[Json]:
