@@ -24,6 +24,11 @@ from bot.storage.upsert import upsert
 REPLAY_WINDOW = 11 * 60.0
 # Far more commands than any school or hospital sends in that window; past it, the oldest go.
 REPLAY_KEYS = 100_000
+# A kept form never changes (its digest names its content) and only an uninstall deletes it, so
+# a form this process kept lately is not written again: every page of a walkthrough carries the
+# same reflection form, for everyone. An uninstall on another replica is seen once this lapses.
+FORMS_REMEMBERED = 10 * 60.0
+FORMS_IN_MEMORY = 10_000
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +49,25 @@ class RecentKeys:
 
     def first(self, tenant: str, key: str) -> bool:
         """Record a key; False when it was seen within the window."""
+        if self.holds(tenant, key):
+            return False
+        self._seen[(tenant, key)] = self._now()
+        return True
+
+    def holds(self, tenant: str, key: str) -> bool:
+        """Whether the key was recorded within the window (recording nothing)."""
         now = self._now()
+        # Keys are kept in the order they came, so the stale ones are at the front.
         while self._seen and (
             len(self._seen) >= self._limit or next(iter(self._seen.values())) < now - self._window
         ):
             self._seen.popitem(last=False)
-        if (tenant, key) in self._seen:
-            return False
-        self._seen[(tenant, key)] = now
-        return True
+        return (tenant, key) in self._seen
+
+    def forget(self, tenant: str) -> None:
+        """Drop the tenant's keys."""
+        for key in [key for key in self._seen if key[0] == tenant]:
+            del self._seen[key]
 
 
 class SlackRecords:
@@ -64,6 +79,7 @@ class SlackRecords:
         self._clock = clock
         self._seen = SeenRequests(self._sessions, clock)
         self._recent = RecentKeys()
+        self._kept = RecentKeys(FORMS_REMEMBERED, FORMS_IN_MEMORY)
         # SQLite serves one process (docs/DEPLOY.md), so its memory sees every command; with
         # PostgreSQL several replicas may serve, and only the shared table sees them all.
         self._one_process = engine.dialect.name == "sqlite"
@@ -98,15 +114,18 @@ class SlackRecords:
 
     async def keep_forms(self, tenant: str, forms: Mapping[str, Form]) -> None:
         """Keep the forms a message's buttons open (a form already kept is left as it is)."""
-        if not forms:
+        fresh = {d: f for d, f in forms.items() if not self._kept.holds(tenant, d)}
+        if not fresh:
             return
         now = self._clock.now()
         rows = [
             {"tenant_id": tenant, "digest": d, "form": f.model_dump_json(), "created_at": now}
-            for d, f in forms.items()
+            for d, f in fresh.items()
         ]
         async with self._sessions.begin() as session:
             await upsert(session, SlackFormRow, rows, keys=["tenant_id", "digest"], update=[])
+        for digest in fresh:  # only once they are stored: a failed write is tried again
+            self._kept.first(tenant, digest)
 
     async def form(self, tenant: str, digest: str) -> Form | None:
         """A kept form, or None."""
@@ -124,4 +143,6 @@ class SlackRecords:
             result = await session.execute(
                 delete(SlackFormRow).where(SlackFormRow.tenant_id == tenant)
             )
-        return int(result.rowcount) + await self._seen.forget(tenant)
+        gone = int(result.rowcount) + await self._seen.forget(tenant)
+        self._kept.forget(tenant)  # after the delete: a form kept meanwhile is written again
+        return gone
