@@ -20,8 +20,10 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.shell.render import render as shell_render
+from adapters.slack.limits import chunks
 from adapters.slack.markdown import markdown_blocks, mrkdwn
-from adapters.slack.render import chunks, home_view, render
+from adapters.slack.render import render
+from adapters.slack.views import home_view
 from adapters.teams.markdown import authored
 from adapters.teams.render import card
 from bot.core import Core

@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.render import Rendered, home_view, modal, render
+from adapters.slack.render import Rendered, render
+from adapters.slack.views import home_view, modal
 from bot.messages import (
     Bullets,
     Button,

@@ -8,7 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.slack.render import answers, chunks, escape, home_view, modal, render
+from adapters.slack.limits import chunks, escape
+from adapters.slack.render import render
+from adapters.slack.views import answers, home_view, modal
 from bot.messages import (
     Bullets,
     Button,

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.slack.app import build_slack
 from adapters.slack.fallbacks import OLDER, UNKNOWN_COMMAND
 from adapters.slack.records import RecentKeys
-from adapters.slack.render import FORM_CALLBACK, SHARE_ACTION
+from adapters.slack.render import SHARE_ACTION
+from adapters.slack.views import FORM_CALLBACK
 from bot.core import Core
 from bot.messages import Incoming, Reply
 from bot.ports import ChatPort

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import Handler, logged
 from adapters.slack.port import SlackPort, calling, tenant_of
-from adapters.slack.render import home_view
+from adapters.slack.views import home_view
 from bot.messages import Person
 
 Json = dict[str, Any]

@@ -23,14 +23,12 @@ from adapters.slack.port import SlackPort, calling, tenant_of
 from adapters.slack.render import (
     BUTTON_ACTION,
     FORM_ACTION,
-    FORM_CALLBACK,
     SHARE_ACTION,
     SHARE_PREFIX,
     Rendered,
-    answers,
-    modal,
     render,
 )
+from adapters.slack.views import FORM_CALLBACK, answers, modal
 from bot.commands import PREFIX
 from bot.errors import DeliveryError
 from bot.messages import Incoming, Person, Reply, Target, Text

@@ -4,6 +4,9 @@ A long reply becomes several messages (50 blocks, ~12k characters each); long te
 between sections; labels are cut with an ellipsis. A button's value is its command; a button
 with a form names the form's digest in its action id, and the form itself is kept in the
 database (`forms.py`), because a form rarely fits in the 2,000 characters of a value.
+
+The limits and the cutting and splitting of text are in `limits.py`; the Home tab and modals,
+built from the same blocks, in `views.py`.
 """
 
 from __future__ import annotations
@@ -11,11 +14,29 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from adapters.slack import markdown
+from adapters.slack.limits import (
+    ACTIONS_CHARS,
+    ACTIONS_ELEMENTS,
+    BUTTON_TEXT,
+    BUTTON_VALUE,
+    CONTEXT_ELEMENTS,
+    HEADER_TEXT,
+    MESSAGE_BLOCKS,
+    MESSAGE_CHARS,
+    MESSAGE_TEXT,
+    SECTION_TEXT,
+    Json,
+    block_chars,
+    chunks,
+    cut,
+    escape,
+    mrkdwn_sections,
+    plain_text,
+    text_pieces,
+)
 from bot.messages import (
     Block,
     Bullets,
@@ -25,7 +46,6 @@ from bot.messages import (
     Divider,
     File,
     Form,
-    FormField,
     Heading,
     Image,
     Link,
@@ -35,64 +55,11 @@ from bot.messages import (
     Text,
 )
 
-Json = dict[str, Any]
-
-MESSAGE_BLOCKS = 50
-SURFACE_BLOCKS = 100  # a modal or the Home tab
-SECTION_TEXT = 3000
-HEADER_TEXT = 150
-BUTTON_TEXT = 75
-BUTTON_VALUE = 2000
-ACTIONS_ELEMENTS = 25
-CONTEXT_ELEMENTS = 10
-OPTIONS = 100
-OPTION_TEXT = 75
-OPTION_VALUE = 150
-VIEW_TITLE = 24
-PRIVATE_METADATA = 3000
-MESSAGE_TEXT = 3000
-# Slack answers msg_blocks_too_long near 13k characters in total, below every listed limit
-# (slackapi/bolt-js #2509), so a message is closed well before that.
-MESSAGE_CHARS = 11_000
-ACTIONS_CHARS = MESSAGE_CHARS // 2
-
 BUTTON_ACTION = "crbot.button"
 FORM_ACTION = "crbot.form"
 SHARE_ACTION = "crbot.share"
 SHARE_PREFIX = "share:"
-FORM_CALLBACK = "crbot.form"
-FIELD_ACTION = "value"
 SHARE_LABEL = "Share in channel"
-NOTHING = "Nothing to show here yet."
-SHORTENED = "There's more: ask me again in a message, or type the command in a DM."
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so text never turns into a mention or a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cut(text: str, limit: int) -> str:
-    """At most `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def chunks(text: str, limit: int = SECTION_TEXT) -> list[str]:
-    """Escaped text split into pieces of at most `limit`, at a line, a space or an entity."""
-    rest = text
-    pieces: list[str] = []
-    while len(rest) > limit:
-        at = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        if at <= limit // 2:
-            at = limit
-            amp = rest.rfind("&", limit - 5, limit)
-            if amp != -1 and ";" not in rest[amp:limit]:
-                at = amp  # never cut inside `&amp;`
-        pieces.append(rest[:at].rstrip())
-        rest = rest[at:].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
 
 
 def form_digest(form: Form) -> str:
@@ -100,23 +67,8 @@ def form_digest(form: Form) -> str:
     return hashlib.sha256(form.model_dump_json().encode()).hexdigest()[:32]
 
 
-def _plain(text: str, limit: int, blank: str = "…") -> Json:
-    # Slack refuses a blank text object wherever one is required (a label, a title, a header).
-    shown = text if text.strip() else (blank if blank.strip() else "…")
-    return {"type": "plain_text", "text": cut(shown, limit), "emoji": True}
-
-
-def _pieces(text: str) -> list[str]:
-    # Slack refuses a section or context element with blank text, so blank pieces are left out.
-    return [piece for piece in chunks(text) if piece.strip()]
-
-
-def _sections(text: str) -> list[Json]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in _pieces(text)]
-
-
 @dataclass
-class _Builder:
+class Builder:
     """Collects blocks and the forms their buttons open, numbering buttons as it goes."""
 
     upload_images: bool = False
@@ -131,12 +83,13 @@ class _Builder:
     buttons: int = 0
 
     def button(self, button: Button) -> Json | None:
+        """A button element, its form kept aside; None for a command no button can carry."""
         if not button.command.strip() or len(button.command) > BUTTON_VALUE:
             return None  # a cut command would do something else, an empty one nothing
         self.buttons += 1
         element: Json = {
             "type": "button",
-            "text": _plain(button.label, BUTTON_TEXT, blank=button.typed or button.command),
+            "text": plain_text(button.label, BUTTON_TEXT, blank=button.typed or button.command),
             "value": button.command,
             "action_id": f"{BUTTON_ACTION}.{self.buttons}",
         }
@@ -149,10 +102,11 @@ class _Builder:
         return element
 
     def actions(self, buttons: tuple[Button, ...], block_id: str | None = None) -> None:
+        """Buttons as actions blocks, as many rows as Slack's limits need."""
         rows: list[list[Json]] = [[]]
         chars = 0
         for element in (e for e in (self.button(b) for b in buttons) if e is not None):
-            size = _size(element)
+            size = block_chars(element)
             # A row of long commands could outgrow a whole message, which no split then fixes.
             if rows[-1] and (len(rows[-1]) >= ACTIONS_ELEMENTS or chars + size > ACTIONS_CHARS):
                 rows.append([])
@@ -166,7 +120,8 @@ class _Builder:
             self.blocks.append(block)
 
     def context(self, text: str) -> None:
-        pieces = _pieces(escape(text))
+        """Text as small print: context blocks of at most ten elements each."""
+        pieces = text_pieces(escape(text))
         for start in range(0, len(pieces), CONTEXT_ELEMENTS):
             elements = [
                 {"type": "mrkdwn", "text": p} for p in pieces[start : start + CONTEXT_ELEMENTS]
@@ -174,22 +129,23 @@ class _Builder:
             self.blocks.append({"type": "context", "elements": elements})
 
     def add(self, block: Block) -> None:
+        """One block of a reply, as Block Kit (or its text, where Slack has no match)."""
         if isinstance(block, Heading):
             if block.text.strip():
-                self.blocks.append({"type": "header", "text": _plain(block.text, HEADER_TEXT)})
+                self.blocks.append({"type": "header", "text": plain_text(block.text, HEADER_TEXT)})
         elif isinstance(block, Text):
-            self.blocks.extend(_sections(escape(block.text)))
+            self.blocks.extend(mrkdwn_sections(escape(block.text)))
         elif isinstance(block, Markdown) and self.markdown_blocks:
             self.blocks.extend(markdown.markdown_blocks(block.text, chunks))
         elif isinstance(block, Markdown):
             for text in markdown.packed(markdown.mrkdwn(block.text), SECTION_TEXT, "\n", chunks):
                 self.blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
         elif isinstance(block, Bullets):
-            self.blocks.extend(_sections(escape(block.fallback())))
+            self.blocks.extend(mrkdwn_sections(escape(block.fallback())))
         elif isinstance(block, Buttons):
             self.actions(block.buttons)
         elif isinstance(block, Poll):
-            self.blocks.extend(_sections(escape(block.question)))
+            self.blocks.extend(mrkdwn_sections(escape(block.question)))
             self.actions(block.options, block_id=f"poll.{block.poll_id}")
             self.context(block.count_line)
             if block.privacy_line:
@@ -200,7 +156,7 @@ class _Builder:
             self.context(block.text)
         elif isinstance(block, Link):
             url = block.url.replace(">", "%3E").replace("|", "%7C")
-            self.blocks.extend(_sections(f"<{url}|{escape(block.label)}>"))
+            self.blocks.extend(mrkdwn_sections(f"<{url}|{escape(block.label)}>"))
         elif isinstance(block, Image) and self.upload_images:
             self.images.append(block)  # uploaded as a file beside the message
         elif isinstance(block, File) and self.upload_files:
@@ -240,11 +196,6 @@ class Rendered:
     files: list[File] = field(default_factory=list)
 
 
-def _size(block: Json) -> int:
-    # Slack counts characters, not the escapes `json.dumps` writes for every non-ASCII one.
-    return len(json.dumps(block, ensure_ascii=False))
-
-
 def render(reply: Reply, *, share: str | None = None, upload_images: bool = False) -> Rendered:
     """A reply as one or more messages; `share` adds a "Share in channel" button for a command.
 
@@ -277,7 +228,7 @@ def _render_shared(reply: Reply, share: str | None, upload_images: bool) -> Rend
 
 
 def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
-    builder = _Builder(upload_images=upload_images)
+    builder = Builder(upload_images=upload_images)
     for block in reply.blocks:
         builder.add(block)
     if share is not None and len(SHARE_PREFIX + share) <= BUTTON_VALUE:
@@ -287,7 +238,7 @@ def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
                 "elements": [
                     {
                         "type": "button",
-                        "text": _plain(SHARE_LABEL, BUTTON_TEXT),
+                        "text": plain_text(SHARE_LABEL, BUTTON_TEXT),
                         "value": SHARE_PREFIX + share,
                         "action_id": SHARE_ACTION,
                     }
@@ -299,7 +250,7 @@ def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
     current: list[Json] = []
     chars = 0
     for native in builder.blocks:
-        size = _size(native)
+        size = block_chars(native)
         if current and (len(current) >= MESSAGE_BLOCKS or chars + size > MESSAGE_CHARS):
             messages.append(Message(text=text, blocks=current))
             current, chars = [], 0
@@ -310,112 +261,3 @@ def _render(reply: Reply, share: str | None, upload_images: bool) -> Rendered:
     return Rendered(
         messages=messages, forms=builder.forms, images=builder.images, files=builder.files
     )
-
-
-def surface_blocks(reply: Reply) -> tuple[list[Json], dict[str, Form]]:
-    """Blocks for a modal or the Home tab: one surface, so cut at 100 blocks with a note."""
-    builder = _Builder(upload_files=False, markdown_blocks=False)
-    for block in reply.blocks:
-        builder.add(block)
-    # A view needs at least one block; a reply with none shows its summary.
-    blocks = builder.blocks or _sections(escape(reply.summary)) or _sections(NOTHING)
-    if len(blocks) > SURFACE_BLOCKS:
-        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": SHORTENED}]}
-        blocks = [*blocks[: SURFACE_BLOCKS - 1], note]
-    return blocks, builder.forms
-
-
-def home_view(reply: Reply) -> tuple[Json, dict[str, Form]]:
-    """The App Home tab for a reply."""
-    blocks, forms = surface_blocks(reply)
-    return {"type": "home", "blocks": blocks}, forms
-
-
-_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-
-
-def _option(text: str) -> Json:
-    return {"text": _plain(text, OPTION_TEXT), "value": text[:OPTION_VALUE]}
-
-
-def _element(item: FormField) -> Json:
-    if item.kind in ("select", "timezone"):
-        options = [_option(o) for o in item.options[:OPTIONS]] or [_option("UTC")]
-        element: Json = {"type": "static_select", "options": options}
-        initial = next((o for o in options if o["value"] == item.initial), None)
-        if initial is not None:
-            element["initial_option"] = initial
-    elif item.kind == "channel":
-        element = {
-            "type": "conversations_select",
-            "default_to_current_conversation": True,
-            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-        }
-    elif item.kind == "date":
-        element = {"type": "datepicker"}
-        # Slack refuses the whole view over an initial date or time of another shape.
-        if item.initial and _DATE.fullmatch(item.initial):
-            element["initial_date"] = item.initial
-    elif item.kind == "time":
-        element = {"type": "timepicker"}
-        if item.initial and _TIME.fullmatch(item.initial):
-            element["initial_time"] = item.initial
-    else:
-        element = {
-            "type": "plain_text_input",
-            "multiline": item.kind == "long_text",
-            "max_length": min(item.max_length, SECTION_TEXT),
-        }
-        if item.initial:
-            element["initial_value"] = item.initial[: element["max_length"]]
-    element["action_id"] = FIELD_ACTION
-    return element
-
-
-def modal(form: Form, metadata: str) -> Json:
-    """A modal asking for a form's fields; `metadata` comes back with the submission."""
-    blocks = [
-        {
-            "type": "input",
-            "block_id": item.name[:255],
-            "label": _plain(item.label, 2000),
-            "optional": item.optional,
-            "element": _element(item),
-        }
-        for item in form.fields[:SURFACE_BLOCKS]
-    ]
-    # A form with nothing to fill in still needs a block: it asks to confirm, by its title.
-    blocks = blocks or _sections(escape(form.title)) or _sections(NOTHING)
-    return {
-        "type": "modal",
-        "callback_id": FORM_CALLBACK,
-        "title": _plain(form.title, VIEW_TITLE),
-        "submit": _plain(form.submit_label, VIEW_TITLE),
-        "close": _plain("Cancel", VIEW_TITLE),
-        "private_metadata": metadata[:PRIVATE_METADATA],
-        "blocks": blocks,
-    }
-
-
-def answers(state: Json) -> dict[str, str]:
-    """A submitted modal's values, by field name (empty optional fields are left out)."""
-    found: dict[str, str] = {}
-    values = state.get("values")
-    # Slack nests objects here; anything else (a modal of another shape) has no answers.
-    for name, actions in (values if isinstance(values, dict) else {}).items():
-        value = actions.get(FIELD_ACTION) if isinstance(actions, dict) else None
-        if not isinstance(value, dict):
-            continue
-        option = value.get("selected_option")
-        picked = (
-            value.get("value")
-            or (option.get("value") if isinstance(option, dict) else None)
-            or value.get("selected_conversation")
-            or value.get("selected_channel")
-            or value.get("selected_date")
-            or value.get("selected_time")
-        )
-        if isinstance(picked, str) and picked:
-            found[str(name)] = picked
-    return found
