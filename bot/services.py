@@ -23,13 +23,13 @@ from bot.release import Noise, ReleasePolicy, laplace_noise
 from bot.roles import RoleBootstrap
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.service import Rollouts
-from bot.rollouts.store import RolloutStore
 from bot.storage.agreements import AgreementStore
 from bot.storage.asks import AskStore
 from bot.storage.drivers import DriverStore
 from bot.storage.personal import PersonalData
 from bot.storage.polls import PollStore
 from bot.storage.reminders import ReminderStore
+from bot.storage.rollouts import RolloutStore
 from bot.storage.surveys import SurveyStore
 from bot.storage.team_settings import TeamSettings, TeamSettingsStore
 from bot.storage.walkthroughs import WalkthroughStore

@@ -15,8 +15,8 @@ from bot.commands import number
 from bot.rollouts.cadence import Weekday
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import Circle, PlanError, parse_local
-from bot.rollouts.store import RolloutRecord
 from bot.settings import Settings
+from bot.storage.rollouts import RolloutRecord
 from crbot import runtime
 from crbot.platform_registry import platform_names
 

@@ -16,7 +16,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.rollouts.records import instant
+from bot.storage.rollout_records import instant
 from bot.storage.tables import DeliveryHistoryRow, DeliveryRow
 
 log = logging.getLogger(__name__)

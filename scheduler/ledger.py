@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.rollouts.records import instant, utc
+from bot.storage.rollout_records import instant, utc
 from bot.storage.tables import DeliveryRow, RolloutRow
 from scheduler import wake
 from scheduler.leader import Lease

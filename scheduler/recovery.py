@@ -13,8 +13,8 @@ from bot.messages import Target
 from bot.ports import ChatPort
 from bot.rollouts import leaders, posts, uncertain
 from bot.rollouts.kinds import Kind
-from bot.rollouts.store import RolloutRecord
 from bot.services import Services
+from bot.storage.rollouts import RolloutRecord
 from scheduler.ledger import Claimed, Ledger, Missed, Outcome
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from bot import logcontext, metrics
 from bot.errors import DeliveryError
 from bot.ports import ChatPort
 from bot.rollouts import posts
-from bot.rollouts.store import RolloutRecord
 from bot.services import Services
+from bot.storage.rollouts import RolloutRecord
 from bot.storage.team_settings import TeamSettings
 from scheduler import recovery
 from scheduler.leader import Lease

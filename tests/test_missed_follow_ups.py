@@ -16,7 +16,7 @@ from bot.errors import DeliveryError
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
-from bot.rollouts.store import Spawned
+from bot.storage.rollouts import Spawned
 from bot.storage.tables import DeliveryRow
 from scheduler.ledger import Ledger
 from tests.conftest import Chat, FakePort, FrozenClock

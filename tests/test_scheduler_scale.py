@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.rollouts.plan import Circle, expand, parse_local
-from bot.rollouts.store import NewRollout
+from bot.storage.rollouts import NewRollout
 from bot.storage.tables import DeliveryRow
 from scheduler.leader import SoleLeadership
 from scheduler.ledger import Ledger, Outcome

@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.console.programme import when
 from bot.rollouts.plan import PlanError, local_time, parse_local, zone_of
 from bot.rollouts.service import Rollouts
-from bot.rollouts.store import RolloutRecord
+from bot.storage.rollouts import RolloutRecord
 from content.models import Pack
 
 log = logging.getLogger(__name__)

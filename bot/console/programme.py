@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.rollouts.plan import LABELS, PlannedPost, title, zone_of
-from bot.rollouts.store import SPAWNED_KINDS, RolloutRecord, utc
+from bot.storage.rollouts import SPAWNED_KINDS, RolloutRecord, utc
 from bot.storage.tables import DeliveryRow
 from content.models import Pack
 

@@ -27,8 +27,8 @@ from bot.messages import (
     Text,
 )
 from bot.ports import ChatPort
-from bot.rollouts.store import LIVE, RolloutStore
 from bot.storage.asks import NO_PLACE, Ask
+from bot.storage.rollouts import LIVE, RolloutStore
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from bot.rollouts import uncertain
 from bot.rollouts.cadence import RHYTHMS, Rhythm
 from bot.rollouts.ics import calendar_file
 from bot.rollouts.plan import PlanError, local_time, parse_local
-from bot.rollouts.store import RolloutRecord
 from bot.services import Services
+from bot.storage.rollouts import RolloutRecord
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from bot.rollouts.plan import PlannedPost, zone_of
-from bot.rollouts.store import RolloutRecord
+from bot.storage.rollouts import RolloutRecord
 from content.models import Pack
 
 PRODID = "-//crbot//Compassion Resilience rollout//EN"

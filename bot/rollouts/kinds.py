@@ -25,7 +25,7 @@ class Kind(StrEnum):
     CHECKIN = "checkin"
     REMINDER = "reminder"
     AGREEMENTS = "agreements"
-    # Made while sending (`bot.rollouts.store.Spawned`).
+    # Made while sending (`bot.storage.rollouts.Spawned`).
     LEADER_DM = "leader-dm"
     FOLLOW_UP = "follow-up"
     REMINDER_DMS = "reminder-dms"
@@ -81,7 +81,7 @@ class Due:
     section: int
     local_date: date
     address: str
-    # What a row made while sending carries (see `bot.rollouts.store.Spawned`), as JSON.
+    # What a row made while sending carries (see `bot.storage.rollouts.Spawned`), as JSON.
     body: str | None = None
 
     @property

@@ -35,7 +35,7 @@ from bot.ports import ChatPort
 from bot.release import Published, status_line
 from bot.rollouts.kinds import Due, Kind
 from bot.rollouts.plan import PlanError, local_time, to_utc, zone_of
-from bot.rollouts.store import RolloutRecord, Spawned, utc
+from bot.storage.rollouts import RolloutRecord, Spawned, utc
 from bot.storage.team_settings import TeamSettings
 from content.models import Pack, Section
 

@@ -21,7 +21,7 @@ from bot.rollouts.kinds import DETAILS as DETAILS
 from bot.rollouts.kinds import REPEATABLE as REPEATABLE
 from bot.rollouts.kinds import Due as Due
 from bot.rollouts.kinds import Kind
-from bot.rollouts.store import RolloutRecord
+from bot.storage.rollouts import RolloutRecord
 from bot.storage.team_settings import TeamSettings
 from content.models import Pack, Section
 

@@ -20,7 +20,7 @@ from bot.features.checkins import render_poll
 from bot.messages import Context, Poll, Reply, Target, Text
 from bot.ports import ChatPort
 from bot.rollouts.kinds import Due, Kind
-from bot.rollouts.store import RolloutRecord, Spawned, utc
+from bot.storage.rollouts import RolloutRecord, Spawned, utc
 from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 

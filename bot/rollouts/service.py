@@ -12,7 +12,7 @@ from bot.rollouts import rotation
 from bot.rollouts.cadence import Cadence, Rhythm
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, validate
-from bot.rollouts.store import RolloutRecord, RolloutStore
+from bot.storage.rollouts import RolloutRecord, RolloutStore
 from content.models import Pack
 
 log = logging.getLogger(__name__)

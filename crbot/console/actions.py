@@ -17,7 +17,7 @@ from bot.commands import number
 from bot.console.access import seal, seal_matches
 from bot.console.changes import ACTIONS, CONFIRMED, Change, Done, apply, question
 from bot.rollouts.plan import PlanError
-from bot.rollouts.store import RolloutRecord
+from bot.storage.rollouts import RolloutRecord
 from content.models import Pack
 from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, message, page
