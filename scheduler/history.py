@@ -16,8 +16,8 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.ledger_tables import DeliveryHistoryRow, DeliveryRow
 from bot.storage.rollout_records import instant
-from bot.storage.tables import DeliveryHistoryRow, DeliveryRow
 
 log = logging.getLogger(__name__)
 

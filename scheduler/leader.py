@@ -28,7 +28,7 @@ from sqlalchemy import literal_column, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.tables import LeaseRow
+from bot.storage.ledger_tables import LeaseRow
 
 log = logging.getLogger(__name__)
 

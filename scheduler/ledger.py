@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.ledger_tables import DeliveryRow, RolloutRow
 from bot.storage.rollout_records import instant, utc
-from bot.storage.tables import DeliveryRow, RolloutRow
 from scheduler import wake
 from scheduler.leader import Lease
 

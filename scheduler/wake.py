@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import literal, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.ledger_tables import DeliveryRow, RolloutRow
 from bot.storage.rollout_records import instant
-from bot.storage.tables import DeliveryRow, RolloutRow
 
 # Planned rows read per part and round; one round nearly always decides.
 WINDOW = 64

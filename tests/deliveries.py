@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.messages import Target
 from bot.rollouts.plan import Circle, parse_local
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 
 # Kinds that make exactly one post in the rollout's own channel (surveys post one poll per
 # question; nudges and leader notes go privately to people these rollouts do not have).

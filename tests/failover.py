@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bot.messages import Target
 from bot.rollouts.plan import Circle, parse_local
 from bot.settings import Settings
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from crbot import runtime
 from scheduler import service as scheduler_service
 from scheduler.limiter import Limiter, Limits, Rate

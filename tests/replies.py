@@ -20,7 +20,7 @@ from bot.core import Core
 from bot.messages import Button, Buttons, Form, Incoming, Person, Poll, Reply, Target
 from bot.rollouts import leaders, reminders, uncertain
 from bot.rollouts.plan import Circle
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
 from tests.conftest import FakePort, FrozenClock, build_core
 from tests.test_scheduler_ledger import sender_for

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, migrate
-from bot.storage.tables import DeliveryRow, RolloutRow
+from bot.storage.ledger_tables import DeliveryRow, RolloutRow
 from crbot import doctor
 from crbot.__main__ import main
 from crbot.checks.configuration import configuration

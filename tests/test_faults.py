@@ -27,7 +27,7 @@ from bot import metrics
 from bot.messages import Target
 from bot.settings import Settings
 from bot.storage.engine import sessions
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from bot.wording import sorry_reply
 from crbot import runtime
 from crbot.platforms import configured_platforms

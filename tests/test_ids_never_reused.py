@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.storage.agreements import AgreementStore
 from bot.storage.asks import AskStore
+from bot.storage.base import Base
 from bot.storage.drivers import DriverStore
 from bot.storage.engine import create_engine, migrate, sessions
-from bot.storage.tables import Base
 from bot.storage.walkthroughs import WalkthroughStore
 from tests.conftest import Chat
 

@@ -14,7 +14,7 @@ from bot.features.checkins import Checkins
 from bot.messages import Buttons, MessageRef, Person, Reply, Target
 from bot.rollouts import posts
 from bot.rollouts.plan import Circle, parse_local
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.test_scheduler_ledger import TENANT, plan, sender_for
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.settings import load_settings
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from scheduler import history as history_module
 from scheduler.history import History
 from scheduler.leader import SoleLeadership

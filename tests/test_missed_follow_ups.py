@@ -16,8 +16,8 @@ from bot.errors import DeliveryError
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
+from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import Spawned
-from bot.storage.tables import DeliveryRow
 from scheduler.ledger import Ledger
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.fakes.slack_api import running_slack

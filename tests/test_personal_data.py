@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.storage import transfer
+from bot.storage.base import Base
 from bot.storage.personal import (
     PERSON_COLUMNS,
     WORK_RECORDS,
@@ -14,7 +15,6 @@ from bot.storage.personal import (
     declared_columns,
     declared_tables,
 )
-from bot.storage.tables import Base
 from crbot.platform_registry import platform_schemas
 from tests.conftest import Chat
 

@@ -19,7 +19,7 @@ from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, expand
 from bot.rollouts.plan import parse_local as at
 from bot.rollouts.rotation import Sent, body, choose, prompt_id, rotate
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
 from content.models import Pack
 from tests.conftest import Chat, FakePort, FrozenClock

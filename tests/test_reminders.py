@@ -14,7 +14,8 @@ from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Person, Poll, Reply, Target
 from bot.rollouts import posts
-from bot.storage.tables import DeliveryRow, PreferenceRow
+from bot.storage.ledger_tables import DeliveryRow
+from bot.storage.tables import PreferenceRow
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.test_scheduler_ledger import TENANT, plan, sender_for
 

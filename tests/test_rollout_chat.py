@@ -15,7 +15,7 @@ from bot.messages import File
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts.plan import parse_local
 from bot.storage.engine import sessions
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
 from tests.conftest import TEST_SECRET, Chat, FakePort, FrozenClock
 

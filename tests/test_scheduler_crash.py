@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.rollouts.plan import Circle, parse_local
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from scheduler.ledger import Ledger
 from tests.fakes.chat_platform import FakePlatform
 from tests.test_scheduler_service import eventually

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.messages import MessageRef, Person, Reply, Target
 from bot.rollouts import uncertain
-from bot.storage.tables import DeliveryRow, LeaseRow
+from bot.storage.ledger_tables import DeliveryRow, LeaseRow
 from scheduler.leader import Lease, SoleLeadership
 from scheduler.ledger import Claimed, Outcome
 from scheduler.sender import Sender

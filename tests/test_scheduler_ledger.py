@@ -19,7 +19,7 @@ from bot.rollouts import uncertain
 from bot.rollouts.plan import Circle, parse_local
 from bot.rollouts.posts import checklist_done
 from bot.storage.engine import create_engine, sessions
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
 from scheduler.ledger import Ledger
 from scheduler.limiter import Limiter

@@ -13,7 +13,7 @@ from bot import logcontext, metrics
 from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import MessageRef, Reply, Target
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from scheduler.leader import SoleLeadership
 from scheduler.limiter import Limiter, Limits, Rate
 from scheduler.service import SchedulerService

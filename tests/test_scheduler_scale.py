@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.rollouts.plan import Circle, expand, parse_local
+from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import NewRollout
-from bot.storage.tables import DeliveryRow
 from scheduler.leader import SoleLeadership
 from scheduler.ledger import Ledger, Outcome
 from scheduler.service import SchedulerService

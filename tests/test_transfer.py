@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import transfer
+from bot.storage.base import Base
 from bot.storage.engine import create_engine, migrate, sessions
-from bot.storage.tables import Base
 from bot.storage.team_settings import TeamSettingsStore
 from crbot.platform_registry import platform_schemas
 from tests.commandline import crbot as run_crbot

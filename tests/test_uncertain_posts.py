@@ -11,7 +11,7 @@ from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import Buttons, MessageRef, Reply, Target, Text
 from bot.rollouts import uncertain
-from bot.storage.tables import DeliveryRow
+from bot.storage.ledger_tables import DeliveryRow
 from scheduler.ledger import Ledger, Outcome
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.test_scheduler_ledger import INTRO_DAY, plan, sender_for

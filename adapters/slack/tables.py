@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.storage.base import NAMING, TENANT
 from bot.storage.engine import Schema, platform_schema
-from bot.storage.tables import NAMING, TENANT
 
 
 class SlackBase(DeclarativeBase):

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import DateTime, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.storage.base import NAMING, TENANT
 from bot.storage.engine import Schema, platform_schema
-from bot.storage.tables import NAMING, TENANT
 
 
 class TeamsBase(DeclarativeBase):

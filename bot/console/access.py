@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.storage.tables import ConsoleLinkRow, ConsoleSessionRow
+from bot.storage.console_tables import ConsoleLinkRow, ConsoleSessionRow
 
 # Long enough to switch from chat to a browser, short enough that a forwarded or logged link is
 # soon worth nothing.

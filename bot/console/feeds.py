@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.console.access import digest
-from bot.storage.tables import ConsoleFeedRow
+from bot.storage.console_tables import ConsoleFeedRow
 
 
 class CalendarFeedStore:

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.rollouts.plan import LABELS, PlannedPost, title, zone_of
+from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import SPAWNED_KINDS, RolloutRecord, utc
-from bot.storage.tables import DeliveryRow
 from content.models import Pack
 
 # A post due this recently may still be on its way: the scheduler sweeps once a minute.

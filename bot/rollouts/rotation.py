@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, PlannedPost
-from bot.storage.tables import DeliveryRow, RolloutRow
+from bot.storage.ledger_tables import DeliveryRow, RolloutRow
 from content.models import Pack, Section
 
 # No prompt reaches a team twice within this span.

@@ -21,8 +21,8 @@ from bot.ports import ChatPort
 from bot.rollouts import posts
 from bot.rollouts.kinds import LABELS, Due, split_kind
 from bot.rollouts.plan import title, zone_of
+from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import RolloutRecord, utc
-from bot.storage.tables import DeliveryRow
 from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, zone_of
-from bot.storage.tables import CircleRow, RolloutRow
+from bot.storage.ledger_tables import CircleRow, RolloutRow
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.rollouts.days import CohortCalendar
 from bot.rollouts.plan import Circle, PlannedPost, to_utc, zone_of
 from bot.storage.bulk import insert_new
+from bot.storage.ledger_tables import ChecklistRow, CircleRow, DeliveryRow, RolloutRow
 from bot.storage.rollout_records import RolloutRecord as RolloutRecord  # where callers find it
 from bot.storage.rollout_records import load, load_one
 from bot.storage.rollout_records import utc as utc  # where callers find it
-from bot.storage.tables import AgreementRow, ChecklistRow, CircleRow, DeliveryRow, RolloutRow
+from bot.storage.tables import AgreementRow
 from bot.storage.upsert import upsert
 
 log = logging.getLogger(__name__)

@@ -6,40 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     DateTime,
-    Float,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import text as sql_text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-# Stable constraint names, so migrations can drop and alter them on every database.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from bot.storage import console_tables, ledger_tables
+from bot.storage.base import IDS_NEVER_REUSED, PSEUDONYM, TENANT, Base
 
-# Buttons and commands name these rows by id, so a deleted row's id must never name a newer row:
-# without AUTOINCREMENT, SQLite hands the newest deleted id out again. PostgreSQL never reuses one.
-IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
-
-TENANT = String(200)
-PSEUDONYM = String(64)
-
-
-class Base(DeclarativeBase):
-    """Declarative base with the naming convention."""
-
-    metadata = MetaData(naming_convention=NAMING)
+# Tables kept in modules of their own, imported so that Base.metadata holds every table.
+KEPT_APART = (console_tables, ledger_tables)
 
 
 class TeamSettingsRow(Base):
@@ -118,106 +98,6 @@ class ReflectionRow(Base):
     )
 
 
-class RolloutRow(Base):
-    """A cohort's programme: one channel working through sections on circle dates."""
-
-    __tablename__ = "rollouts"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    address: Mapped[str] = mapped_column(String(2000))
-    timezone: Mapped[str] = mapped_column(String(64))
-    # active → sustaining after the last section; paused or cancelled by a facilitator (or a
-    # permanent delivery failure); ended when the facilitator ends sustainment.
-    status: Mapped[str] = mapped_column(String(20))
-    # The cohort's calendar (working days, quiet hours, holidays) as validated JSON.
-    calendar: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    paused_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_rollouts_tenant_address", "tenant_id", "address"),)
-
-
-class CircleRow(Base):
-    """One section's circle in a rollout, at a local time in the cohort's zone (kept in UTC)."""
-
-    __tablename__ = "rollout_circles"
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    section: Mapped[int] = mapped_column(Integer, primary_key=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class DeliveryRow(Base):
-    """One planned post in the delivery ledger; its key makes every send happen at most once."""
-
-    __tablename__ = "deliveries"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # rollout:kind:section:local date:target, so a double fire or replan finds the same row.
-    key: Mapped[str] = mapped_column(String(400), unique=True)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    rollout_id: Mapped[str] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(20))
-    section: Mapped[int] = mapped_column(Integer)
-    local_date: Mapped[str] = mapped_column(String(10))
-    address: Mapped[str] = mapped_column(String(2000))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # planned → sending → sent; or skipped, cancelled, failed, missed, uncertain.
-    status: Mapped[str] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    error: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    # What a row made at send time carries as JSON: a scheduled follow-up's words, the leader
-    # a note goes to, the poll a reminder is about. Planned posts take their words from the pack.
-    body: Mapped[str | None] = mapped_column(Text, nullable=True)
-    __table_args__ = (
-        # The rows of one status by due time: the next wake-up and a claim with nothing due read
-        # one entry of it (status = 'planned', in order), however long the ledger grows.
-        Index("ix_deliveries_status_due", "status", "due_at"),
-        Index("ix_deliveries_rollout_status", "rollout_id", "status"),
-        # The few rows waiting out a retry, by when they may go.
-        # (Led by status so that SQLite, choosing among indexes on status, sees it serves the
-        # order of retries without a sort.)
-        Index(
-            "ix_deliveries_retry",
-            "status",
-            "not_before",
-            sqlite_where=sql_text("status = 'planned' AND not_before IS NOT NULL"),
-            postgresql_where=sql_text("status = 'planned' AND not_before IS NOT NULL"),
-        ),
-    )
-
-
-class DeliveryHistoryRow(Base):
-    """What pruned ledger rows were: how many of each kind and outcome a rollout had, and over
-    which days they were due (the rows themselves go after CRBOT_DELIVERY_HISTORY_DAYS)."""
-
-    __tablename__ = "delivery_history"
-    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    count: Mapped[int] = mapped_column(Integer)
-    first_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class LeaseRow(Base):
-    """Which scheduler replica may send, in which term, until when (see `scheduler.leader`)."""
-
-    __tablename__ = "scheduler_leases"
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    # One more each time the lease changes hands: what a holder renews is its own term only.
-    term: Mapped[int] = mapped_column(Integer)
-    # Seconds since the epoch on the database server's clock, so replicas never compare theirs.
-    expires_at: Mapped[float] = mapped_column(Float)
-
-
 class PreferenceRow(Base):
     """A person's setting (check-in reminders off), under their pseudonym, never the user id."""
 
@@ -227,18 +107,6 @@ class PreferenceRow(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ChecklistRow(Base):
-    """A facilitator's checklist item for one section, ticked by the bot or by hand."""
-
-    __tablename__ = "rollout_checklist"
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    rollout_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    section: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item: Mapped[int] = mapped_column(Integer, primary_key=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    done_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class SeenRequestRow(Base):
@@ -396,42 +264,3 @@ class SurveyQuestionRow(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     __table_args__ = (Index("ix_survey_questions_tenant_place", "tenant_id", "place"),)
-
-
-class ConsoleAccessColumns:
-    """The columns a console link and a console session share: a token's digest (never the
-    token), whom it admits in which tenant, and until when."""
-
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    user_id: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ConsoleLinkRow(ConsoleAccessColumns, Base):
-    """A one-time sign-in link to the console, sent privately in chat: good once (`used_at`)
-    and for minutes, so a copy of the database opens nothing."""
-
-    __tablename__ = "console_links"
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    __table_args__ = (Index("ix_console_links_expires", "expires_at"),)
-
-
-class ConsoleSessionRow(ConsoleAccessColumns, Base):
-    """A signed-in console session, by a digest of its cookie; any replica can check it."""
-
-    __tablename__ = "console_sessions"
-    __table_args__ = (Index("ix_console_sessions_expires", "expires_at"),)
-
-
-class ConsoleFeedRow(Base):
-    """A rollout's calendar feed, by a digest of the secret its address carries: a calendar
-    app fetches it without signing in, and a facilitator stops it by deleting the row."""
-
-    __tablename__ = "console_feeds"
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    rollout_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_console_feeds_rollout", "tenant_id", "rollout_id"),)

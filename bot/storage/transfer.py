@@ -18,9 +18,9 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import agreements, asks, drivers, polls, reminders, walkthroughs
+from bot.storage.base import Base
 from bot.storage.engine import Schema
 from bot.storage.personal import declared_columns, declared_tables
-from bot.storage.tables import Base
 
 # The stores that declare personal data, imported so that their declarations are known.
 DECLARING = (agreements, asks, drivers, polls, reminders, walkthroughs)

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import sessions
+from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import Spawned
-from bot.storage.tables import DeliveryRow
 from tests.conftest import FrozenClock
 from tests.console.site import ConsoleSite, browser_client, page_words, sign_in
 

@@ -14,8 +14,8 @@ from bot.console.signin import SIGNIN_PATH
 from bot.core import Core
 from bot.messages import Link, Reply
 from bot.settings import ConfigError, load_settings
+from bot.storage.console_tables import ConsoleLinkRow, ConsoleSessionRow
 from bot.storage.engine import sessions
-from bot.storage.tables import ConsoleLinkRow, ConsoleSessionRow
 from content.loader import LoadedPack
 from tests.conftest import Chat, FakePort, FrozenClock, build_core
 
