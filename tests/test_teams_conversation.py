@@ -18,7 +18,7 @@ from adapters.teams.references import ReferenceStore
 from bot.core import Core
 from bot.settings import Settings
 from bot.storage.engine import sessions
-from bot.storage.seen import SeenRequests
+from bot.storage.seen import SeenRequestStore
 from tests.fakes.bot_connector import TENANT
 
 
@@ -38,7 +38,7 @@ def texts(card: dict[str, Any]) -> str:
 def adapter(engine: AsyncEngine, core: Core) -> TestAdapter:
     references = ReferenceStore(sessions(engine))
     port = TeamsPort(CloudAdapter(authentication(Settings(teams_enabled=True))), references, "")
-    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), core.services.clock))
+    bot = TeamsBot(core, port, references, SeenRequestStore(sessions(engine), core.services.clock))
     template = Activity(
         channel_id="msteams",
         service_url="https://smba.example/",

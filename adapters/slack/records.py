@@ -16,7 +16,7 @@ from adapters.slack.tables import SlackFormRow
 from bot.messages import Form
 from bot.ports import Clock
 from bot.storage.engine import sessions
-from bot.storage.seen import SeenRequests
+from bot.storage.seen import SeenRequestStore
 from bot.storage.upsert import upsert
 
 # A signed request is accepted while its timestamp is within 5 minutes of the clock, either side,
@@ -77,7 +77,7 @@ class SlackRecords:
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._sessions = sessions(engine)
         self._clock = clock
-        self._seen = SeenRequests(self._sessions, clock)
+        self._seen = SeenRequestStore(self._sessions, clock)
         self._recent = RecentKeys()
         self._kept = RecentKeys(FORMS_REMEMBERED, FORMS_IN_MEMORY)
         # SQLite serves one process (docs/DEPLOY.md), so its memory sees every command; with

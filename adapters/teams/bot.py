@@ -34,7 +34,7 @@ from bot import metrics
 from bot.core import Core
 from bot.errors import DeliveryError, ErrorCode
 from bot.messages import Incoming, Person, Reply
-from bot.storage.seen import SeenRequests
+from bot.storage.seen import SeenRequestStore
 from bot.wording import kind_reply, sorry_reply
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     """Translates activities for the core and delivers its replies as cards."""
 
     def __init__(
-        self, core: Core, port: TeamsPort, references: ReferenceStore, seen: SeenRequests
+        self, core: Core, port: TeamsPort, references: ReferenceStore, seen: SeenRequestStore
     ) -> None:
         self._core = core
         self._port = port

@@ -16,7 +16,7 @@ from bot.core import Core
 from bot.ports import SystemClock
 from bot.settings import Settings
 from bot.storage.engine import sessions
-from bot.storage.seen import SeenRequests
+from bot.storage.seen import SeenRequestStore
 
 
 @dataclass(frozen=True)
@@ -36,5 +36,5 @@ def build_teams(settings: Settings, core: Core, engine: AsyncEngine) -> Teams:
     adapter.on_turn_error = on_turn_error
     references = ReferenceStore(sessions(engine))
     port = TeamsPort(adapter, references, bot_config(settings).APP_ID, image_file=core.image_file)
-    bot = TeamsBot(core, port, references, SeenRequests(sessions(engine), SystemClock()))
+    bot = TeamsBot(core, port, references, SeenRequestStore(sessions(engine), SystemClock()))
     return Teams(mount=mount_for(adapter, bot, auth), port=port, bot=bot, references=references)

@@ -40,7 +40,7 @@ async def prompt(turn: Turn) -> Reply:
     rollout = await store.for_place(turn.tenant, turn.incoming.place.address)
     if rollout is None:
         # Asked in a direct message: the team's programme, when it has just the one.
-        lone = await rotation.PromptHistory(store.sessions).lone_rollout(turn.tenant)
+        lone = await rotation.PromptHistoryStore(store.sessions).lone_rollout(turn.tenant)
         rollout = await store.get(turn.tenant, lone) if lone else None
     if rollout is None:
         # Nothing is posted without a rollout, so the prompt of the day turns with the date.
@@ -48,7 +48,7 @@ async def prompt(turn: Turn) -> Reply:
         texts = source.daily_prompts
         return sections.prompt(source, texts[today.toordinal() % len(texts)])
     today = services.clock.now().astimezone(zone_of(rollout.timezone)).date()
-    history = rotation.PromptHistory(services.rollouts.store.sessions)
+    history = rotation.PromptHistoryStore(services.rollouts.store.sessions)
     row = await history.today(rollout.id, today)
     if row is not None and row.status in (*rotation.REACHED, "planned"):
         # Posted today, or to be: the prompt its row records (chosen when it was planned).

@@ -321,7 +321,7 @@ async def _prompt(services: Services, rollout: RolloutRecord, due: Due, pack: Pa
     if again is not None:
         text = again[1]
     else:
-        history = rotation.PromptHistory(services.rollouts.store.sessions)
+        history = rotation.PromptHistoryStore(services.rollouts.store.sessions)
         sent = await history.sent(rollout.tenant_id, rollout.address, besides=due.key)
         source, text = rotation.pick(pack, due.section, sent, due.local_date)
         await history.record(due.key, text)

@@ -175,7 +175,7 @@ def recorded(stored: str | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class PromptHistory:
+class PromptHistoryStore:
     """What each team (a channel, across its rollouts) was sent, read from the ledger."""
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:

@@ -117,7 +117,7 @@ class Rollouts:
     ) -> list[PlannedPost]:
         """The posts still to come, each prompt chosen on from what the channel was sent."""
         posts = expand(circles, timezone, calendar, self.cadence, pack, after=now)
-        history = rotation.PromptHistory(self.store.sessions)
+        history = rotation.PromptHistoryStore(self.store.sessions)
         sent = await history.sent(tenant, address, kept=now)
         return rotation.assign(pack, posts, sent)
 

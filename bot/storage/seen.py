@@ -22,7 +22,7 @@ MEMORY = timedelta(days=1)
 PRUNE_EVERY = 500
 
 
-class SeenRequests:
+class SeenRequestStore:
     """The keys of deliveries already handled, always within one tenant."""
 
     def __init__(self, sessions: async_sessionmaker[Any], clock: Clock) -> None:
