@@ -34,7 +34,7 @@ from bot.rollouts.plan import Circle, PlannedPost  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from crbot import runtime  # noqa: E402
 from crbot.platform_registry import platform_limits  # noqa: E402
-from scheduler.ledger import Ledger  # noqa: E402
+from scheduler.ledger import LedgerStore  # noqa: E402
 from scheduler.limiter import Limiter, Limits, Rate  # noqa: E402
 from scheduler.sender import Sender  # noqa: E402
 from tests.fakes.chat_platform import HttpPort  # noqa: E402
@@ -138,7 +138,7 @@ async def fan_out(url: str, workspaces: int, channels: int, data: Path) -> tuple
     port = HttpPort(url)
     sender = Sender(
         services=core.services,
-        ledger=Ledger(bot.engine),
+        ledger=LedgerStore(bot.engine),
         ports={"slack": port},
         instance="bench",
         limiter=Limiter(),

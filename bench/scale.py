@@ -208,9 +208,9 @@ class Bench:
 
 async def query_plans(engine: AsyncEngine, now: datetime) -> list[str]:
     """The plans of the next-wake query and of a claim with nothing due."""
-    from scheduler.ledger import Ledger
+    from scheduler.ledger import LedgerStore
 
-    ledger = Ledger(engine)
+    ledger = LedgerStore(engine)
     postgres = engine.dialect.name == "postgresql"
     wake = ledger.wake_query()
     claim = ledger.claim_statement("bench", now, 1000)

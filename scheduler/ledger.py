@@ -154,7 +154,7 @@ def _claimed(row: Any) -> Claimed:
     )
 
 
-class Ledger:
+class LedgerStore:
     """Claims, marks and recovers delivery rows."""
 
     def __init__(self, engine: AsyncEngine) -> None:

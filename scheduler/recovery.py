@@ -15,13 +15,13 @@ from bot.rollouts import leaders, posts, uncertain
 from bot.rollouts.kinds import Kind
 from bot.services import Services
 from bot.storage.rollouts import RolloutRecord
-from scheduler.ledger import Claimed, Ledger, Missed, Outcome
+from scheduler.ledger import Claimed, LedgerStore, Missed, Outcome
 
 log = logging.getLogger(__name__)
 
 
 async def settle_left_behind(
-    services: Services, ledger: Ledger, ports: Mapping[str, ChatPort]
+    services: Services, ledger: LedgerStore, ports: Mapping[str, ChatPort]
 ) -> None:
     """Settle rows still `sending` under a lease that has ended (expired or handed back)."""
     left: dict[str, list[Claimed]] = {}
@@ -53,7 +53,7 @@ async def settle_left_behind(
 
 async def report_missed(
     services: Services,
-    ledger: Ledger,
+    ledger: LedgerStore,
     ports: Mapping[str, ChatPort],
     now: datetime,
     grace: timedelta,

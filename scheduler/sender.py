@@ -28,7 +28,7 @@ from bot.storage.rollouts import RolloutRecord
 from bot.storage.team_settings import TeamSettings
 from scheduler import recovery
 from scheduler.leader import Lease
-from scheduler.ledger import Claimed, Ledger, Outcome, unreachable
+from scheduler.ledger import Claimed, LedgerStore, Outcome, unreachable
 from scheduler.limiter import Limiter
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Sender:
         self,
         *,
         services: Services,
-        ledger: Ledger,
+        ledger: LedgerStore,
         ports: Mapping[str, ChatPort],
         instance: str,
         lease: Lease | None = None,

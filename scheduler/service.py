@@ -43,7 +43,7 @@ from scheduler.leader import (
     Lease,
     SoleLeadership,
 )
-from scheduler.ledger import Ledger, unreachable
+from scheduler.ledger import LedgerStore, unreachable
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
 
@@ -382,7 +382,7 @@ def build(
     )
     sender = Sender(
         services=services,
-        ledger=Ledger(engine),
+        ledger=LedgerStore(engine),
         ports=ports,
         instance=instance,
         lease=lease,

@@ -18,7 +18,7 @@ from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
 from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import Spawned
-from scheduler.ledger import Ledger
+from scheduler.ledger import LedgerStore
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.fakes.slack_api import running_slack
 from tests.test_leader_notes import follow_up_button, leader_note_and_chat, rows_of
@@ -187,14 +187,15 @@ async def test_two_schedulers_expiring_at_once_each_learn_of_a_missed_row_only_o
     await schedule(core, engine, port, clock)
     clock.advance(**OFFLINE_UNTIL)
     first, second = await asyncio.gather(
-        Ledger(engine).expire(clock.now(), GRACE), Ledger(engine).expire(clock.now(), GRACE)
+        LedgerStore(engine).expire(clock.now(), GRACE),
+        LedgerStore(engine).expire(clock.now(), GRACE),
     )
     missed = [*first, *second]
     assert len({row.id for row in missed}) == len(missed) > 1
     (follow_up,) = [row for row in missed if row.kind == Kind.FOLLOW_UP]
     assert json.loads(follow_up.body or "")["text"] == WORDS
     assert follow_up.due_at == parse_local("2027-03-26T16:30").replace(tzinfo=UTC)
-    assert (await Ledger(engine).counts())["missed"] == len(missed)
+    assert (await LedgerStore(engine).counts())["missed"] == len(missed)
 
 
 async def test_on_slack_the_notice_is_a_direct_message_whose_button_posts_the_words(

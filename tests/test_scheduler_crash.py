@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.rollouts.plan import Circle, parse_local
 from bot.storage.ledger_tables import DeliveryRow
-from scheduler.ledger import Ledger
+from scheduler.ledger import LedgerStore
 from tests.fakes.chat_platform import FakePlatform
 from tests.test_scheduler_service import eventually
 
@@ -89,7 +89,7 @@ async def test_a_bot_killed_mid_fan_out_delivers_every_post_exactly_once_after_r
     second = start_bot(database_url, tmp_path / "data", platform.url, log)
     try:
         await eventually(lambda: set(platform.key_counts()) >= expected)
-        ledger = Ledger(engine)
+        ledger = LedgerStore(engine)
         counts: dict[str, int] = {}
 
         async def settled() -> bool:

@@ -21,7 +21,7 @@ from bot.rollouts.posts import checklist_done
 from bot.storage.engine import create_engine, sessions
 from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
-from scheduler.ledger import Ledger
+from scheduler.ledger import LedgerStore
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
 from tests.conftest import TEST_SECRET, FakePort, FrozenClock
@@ -40,7 +40,7 @@ def sender_for(
 
     return Sender(
         services=core.services,
-        ledger=Ledger(engine),
+        ledger=LedgerStore(engine),
         ports={"test": port},  # type: ignore[dict-item]
         instance=instance,
         limiter=Limiter({}),
@@ -81,7 +81,7 @@ async def test_a_post_is_sent_once_when_the_job_fires_twice(
     # survey three days ago is reported as missed, not posted late.
     checklists = [p.user_id for p, reply in port.private if "Circle for Section 1" in reply.summary]
     assert checklists == ["fran"]
-    counts = await Ledger(engine).counts()
+    counts = await LedgerStore(engine).counts()
     assert (counts["sent"], counts["missed"]) == (2, 1)
 
 
@@ -140,7 +140,7 @@ async def test_transient_errors_retry_with_backoff_and_send_once(
     assert port.attempts == failures + 1 and len(port.sent) == 1
     waited = (clock.now() - started).total_seconds()
     assert waited >= (error.retry_after or 2) * failures
-    assert (await Ledger(engine).counts())["sent"] == 2
+    assert (await LedgerStore(engine).counts())["sent"] == 2
 
 
 async def test_a_post_that_keeps_failing_is_given_up_after_its_attempts(
@@ -151,7 +151,7 @@ async def test_a_post_that_keeps_failing_is_given_up_after_its_attempts(
     sender = sender_for(core, engine, port, max_attempts=3)
     clock.advance(**INTRO_DAY)
     await sender.run_due()
-    assert port.attempts == 3 and (await Ledger(engine).counts())["failed"] == 1
+    assert port.attempts == 3 and (await LedgerStore(engine).counts())["failed"] == 1
     assert any("stopped trying" in reply.plain_text() for _, reply in port.private)
 
 
@@ -181,7 +181,7 @@ async def test_posts_beyond_the_grace_window_are_reported_not_sent_late(
     clock.advance(days=4, hours=3)
     await sender.run_due()
     assert not port.sent
-    assert (await Ledger(engine).counts())["missed"] == 3
+    assert (await LedgerStore(engine).counts())["missed"] == 3
     assert any("could not be made on time" in r.plain_text() for _, r in port.private)
 
 
@@ -199,7 +199,7 @@ class LookupPort(FakePort):
 
 
 async def stale_rows(engine: AsyncEngine, core: Core, clock: FrozenClock) -> list[str]:
-    ledger = Ledger(engine)
+    ledger = LedgerStore(engine)
     claimed = await ledger.claim("dead", clock.now(), 10)
     return [row.key for row in claimed]
 
@@ -218,7 +218,7 @@ async def test_a_crash_between_send_and_mark_is_settled_by_looking_the_post_up(
     assert not port.sent  # the intro was found on the platform
     nudges = [r for _, r in port.private if "Circle for Section 1" in r.summary]
     assert len(nudges) == 1  # the nudge was not, so it went now
-    assert (await Ledger(engine).counts())["sent"] == 2
+    assert (await LedgerStore(engine).counts())["sent"] == 2
 
 
 async def test_without_a_lookup_a_half_done_post_is_reported_as_uncertain(
@@ -232,7 +232,7 @@ async def test_without_a_lookup_a_half_done_post_is_reported_as_uncertain(
     await sender.run_due()
     assert not port.sent
     # The intro, the checklist nudge and the pre-programme survey were all in flight.
-    assert (await Ledger(engine).counts())["uncertain"] == 3
+    assert (await LedgerStore(engine).counts())["uncertain"] == 3
     [(person, notice)] = [(p, r) for p, r in port.private if r.summary == uncertain.NOTICE]
     assert person.user_id == "fran" and notice.private
 
@@ -254,7 +254,7 @@ async def test_concurrent_claims_from_two_connections_never_overlap(
     clock.advance(**INTRO_DAY)
     other = create_engine(database_url)
     try:
-        ledgers = [Ledger(engine), Ledger(other)]
+        ledgers = [LedgerStore(engine), LedgerStore(other)]
         claims = await asyncio.gather(
             *(ledgers[n % 2].claim(f"s{n % 2}", clock.now(), 3) for n in range(60))
         )
@@ -303,7 +303,7 @@ async def test_two_schedulers_on_one_postgresql_send_each_post_once(
         two = sender_for(other_core, other_engine, port, "b", batch=7, grace=late)
         clock.advance(**INTRO_DAY)
         # Both engines connected and both tenants' settings made, so neither starts cold.
-        await asyncio.gather(Ledger(engine).counts(), Ledger(other_engine).counts())
+        await asyncio.gather(LedgerStore(engine).counts(), LedgerStore(other_engine).counts())
         sent = await asyncio.gather(one.run_due(), two.run_due())
         # Per channel: the pre-programme survey, the intro, and the facilitator's checklist.
         assert sum(sent) == 180
@@ -406,7 +406,7 @@ async def test_posts_that_finish_while_outcomes_are_being_written_are_written_to
 
     sent = await sender.run_due()
 
-    counts = await Ledger(engine).counts()
+    counts = await LedgerStore(engine).counts()
     # Each channel's introduction, and each checklist nudge to its facilitator.
     assert sent == counts["sent"] == 6 and len(port.sent) == 3
     assert "sending" not in counts

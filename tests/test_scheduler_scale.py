@@ -17,7 +17,7 @@ from bot.rollouts.plan import Circle, expand, parse_local
 from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import NewRollout
 from scheduler.leader import SoleLeadership
-from scheduler.ledger import Ledger, Outcome
+from scheduler.ledger import LedgerStore, Outcome
 from scheduler.service import SchedulerService
 from tests.conftest import FakePort, FrozenClock
 from tests.test_scheduler_ledger import INTRO_DAY, TENANT, plan
@@ -82,7 +82,7 @@ async def test_one_wake_up_is_set_at_the_next_post_of_any_rollout(
     await plan(core, channels=3)
     service = await leading(core, engine, database_url, port, "one")
     try:
-        due = await Ledger(engine).next_wake()
+        due = await LedgerStore(engine).next_wake()
         assert due is not None and wake_time(service) == due
         assert {job.id for job in service._scheduler.get_jobs()} == {"sweep", "wake"}  # type: ignore[union-attr]
     finally:
@@ -109,7 +109,7 @@ async def test_a_plan_change_moves_the_wake_up_at_once(
         # A rollout starting sooner, planned through the core: the wake-up comes forward
         # without a tick or a sweep.
         sooner = await rollout("C-sooner", "2027-03-23T09:00")
-        earlier = await Ledger(engine).next_wake()
+        earlier = await LedgerStore(engine).next_wake()
         assert earlier is not None and earlier < first
         await eventually(lambda: wake_time(service) == earlier)
         # Cancelled, its posts no longer count: the wake-up goes back.
@@ -123,7 +123,7 @@ async def test_a_paused_rollout_neither_wakes_the_sender_nor_is_claimed(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     (paused, running) = await plan(core, channels=2)
-    ledger = Ledger(engine)
+    ledger = LedgerStore(engine)
     both = await ledger.next_wake()
     await core.services.rollouts.store.set_status(TENANT, paused, "paused")
     await core.services.rollouts.store.replan(
@@ -141,7 +141,7 @@ async def test_a_retry_is_the_next_wake_up_when_it_comes_first(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     await plan(core)
-    ledger = Ledger(engine)
+    ledger = LedgerStore(engine)
     clock.advance(**INTRO_DAY)
     claimed = await ledger.claim("a", clock.now(), 1)
     retry_at = clock.now() + timedelta(minutes=3)
@@ -207,7 +207,7 @@ async def test_next_wake_and_claim_read_indexes_in_order_and_no_whole_table(
     core: Core, engine: AsyncEngine, clock: FrozenClock
 ) -> None:
     await plan(core, channels=3)
-    ledger = Ledger(engine)
+    ledger = LedgerStore(engine)
     postgres = engine.dialect.name == "postgresql"
     statements = [ledger.wake_query(), ledger.claim_statement("a", clock.now(), 1000)]
     async with engine.connect() as connection:

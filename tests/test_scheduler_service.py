@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from scheduler.leader import AdvisoryLeadership, Lease, SoleLeadership
-from scheduler.ledger import Ledger
+from scheduler.ledger import LedgerStore
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService, job_store_url
@@ -35,7 +35,7 @@ def service_for(
 ) -> SchedulerService:
     sender = Sender(
         services=core.services,
-        ledger=Ledger(engine),
+        ledger=LedgerStore(engine),
         ports={"test": port},
         instance=name,
         # A replica that dies never hands its lease back: the next one waits it out, briefly.

@@ -12,7 +12,7 @@ from bot.errors import DeliveryError
 from bot.messages import Buttons, MessageRef, Reply, Target, Text
 from bot.rollouts import uncertain
 from bot.storage.ledger_tables import DeliveryRow
-from scheduler.ledger import Ledger, Outcome
+from scheduler.ledger import LedgerStore, Outcome
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.test_scheduler_ledger import INTRO_DAY, plan, sender_for
 
@@ -24,7 +24,7 @@ async def left_uncertain(
     records anything; the next one takes over. Returns the facilitators' notice."""
     await plan(core)
     clock.advance(**INTRO_DAY)
-    await Ledger(engine).claim("gone", clock.now(), 10)
+    await LedgerStore(engine).claim("gone", clock.now(), 10)
     await sender_for(core, engine, port).run_due()
     [(person, notice)] = [(p, r) for p, r in port.private if r.summary == uncertain.NOTICE]
     assert person.user_id == "fran" and notice.private
@@ -64,7 +64,7 @@ async def test_facilitators_see_each_uncertain_post_by_name_and_planned_time(
     ]
     assert "can't tell whether they went out" in notice.plain_text()
     assert not port.sent  # none of them was sent again
-    assert (await Ledger(engine).counts())["uncertain"] == 3
+    assert (await LedgerStore(engine).counts())["uncertain"] == 3
 
 
 async def test_post_it_now_posts_that_one_post_once(
@@ -131,7 +131,9 @@ async def test_a_post_its_first_sender_records_late_is_not_posted_again(
     async with engine.connect() as connection:
         row_id = await connection.scalar(select(DeliveryRow.id).where(DeliveryRow.kind == "intro"))
     assert isinstance(row_id, int)
-    await Ledger(engine).finish("gone", [Outcome(row_id, "sent", "m0", attempts=1)], clock.now())
+    await LedgerStore(engine).finish(
+        "gone", [Outcome(row_id, "sent", "m0", attempts=1)], clock.now()
+    )
 
     reply = await Chat(core, port, channel="D-fran").say("fran", intro)
 
