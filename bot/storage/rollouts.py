@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Statuses in which the scheduler posts for a rollout.
 LIVE = ("active",)
-# LedgerStore rows made while sending rather than planned from the circles: a re-plan keeps them.
+# Ledger rows made while sending rather than planned from the circles: a re-plan keeps them.
 SPAWNED_KINDS = ("follow-up", "leader-dm", "reminder-dms")
 
 # Told, after a commit, that the plan changed: the earliest due time among the rows added, or
@@ -361,7 +361,7 @@ def _circle_row(tenant: str, rollout_id: str, circle: Circle, zone: ZoneInfo) ->
 def _post_values(
     tenant: str, rollout_id: str, address: str, posts: Sequence[PlannedPost]
 ) -> list[dict[str, Any]]:
-    """LedgerStore rows for planned posts, under their deterministic keys."""
+    """Ledger rows for planned posts, under their deterministic keys."""
     return [
         {
             "key": post.key(rollout_id, address),
