@@ -3,6 +3,8 @@ its connections, and stopping the platform closes it."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
@@ -34,3 +36,19 @@ async def test_requests_and_scheduled_posts_reuse_one_connection_to_the_web_api(
         session = stack.platform.session
     assert session is not None
     assert session.closed
+
+
+async def test_a_walkthroughs_pages_turned_by_clicks_come_back_over_one_connection(
+    core: Core, engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    async with running_slack(core, engine, clock) as stack:
+        _, body = await stack.slack.command("scenario 1 2")
+        page = json.loads(body)["blocks"]
+        turns = next(b for b in page if b["type"] == "actions")["elements"][:2]  # Back, Next
+        for button in (*turns, *turns):
+            status, _ = await stack.slack.click(button, ephemeral=True)
+            assert status == 200
+        pages = await stack.fake.wait_for_responses(4)
+
+        assert all(body["replace_original"] is True for body in pages)
+        assert stack.fake.connections == 1

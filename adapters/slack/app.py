@@ -10,7 +10,7 @@ installations in the bot's database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,6 @@ from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.fallbacks import register_fallbacks
@@ -28,6 +27,7 @@ from adapters.slack.home import Home
 from adapters.slack.installations import INSTALL_PATH, REDIRECT_PATH, oauth_settings
 from adapters.slack.intake import Intake, Refused
 from adapters.slack.listeners import Handler, Listeners
+from adapters.slack.middleware import Middleware, Next
 from adapters.slack.observability import request_id_of, socket_mode_handler
 from adapters.slack.port import (
     InstalledClients,
@@ -38,6 +38,7 @@ from adapters.slack.port import (
     web_client,
 )
 from adapters.slack.records import SlackRecords
+from adapters.slack.responses import OverSession
 from bot import logcontext
 from bot.messages import Image
 from bot.ports import Clock, SystemClock
@@ -182,6 +183,7 @@ def build_slack(
         app = AsyncApp(client=client, **options)
         port = SlackPort(OneClient(client), records, image_file)
     app.middleware(DedupeAndForget(records))
+    app.middleware(OverSession(session))
     # bolt tries listeners in the order they were added, so the slash command goes first.
     Listeners(core, port).register(app)
     Home(core, port).register(app)
@@ -198,24 +200,14 @@ def build_slack(
     )
 
 
-class DedupeAndForget(AsyncMiddleware):
+class DedupeAndForget(Middleware):
     """Events API retries and replayed commands answered once (by event id, by trigger id); an
-    uninstall forgets the workspace.
-
-    A middleware class rather than a decorated function: bolt calls it directly, without
-    inspecting its arguments on every request, which slash commands would otherwise pay for.
-    """
+    uninstall forgets the workspace."""
 
     def __init__(self, records: SlackRecords) -> None:
         self.records = records
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # bolt passes it by this name
-    ) -> BoltResponse | None:
+    async def around(self, req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
         """Let a first delivery through; answer a repeat at once."""
         body: Json = req.body
         if "command" in body:
@@ -233,9 +225,7 @@ class DedupeAndForget(AsyncMiddleware):
             log.info("slack workspace forgotten: %d rows", gone, extra=context)
         return await next()
 
-    async def _command(
-        self, body: Json, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse | None:
+    async def _command(self, body: Json, next: Next) -> BoltResponse | None:
         """Slack never resends a command, so a second copy of one is a replay of the signed
         request (accepted for five minutes): it gets an empty answer and does nothing."""
         trigger = body.get("trigger_id")

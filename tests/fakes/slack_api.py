@@ -74,8 +74,8 @@ class FakeSlack:
         self.root = ""
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, Json] = {}
-        # Each HTTP connection a Web API call came in on (kept, so none is collected and counted
-        # anew): how many the bot opened.
+        # Each HTTP connection a Web API call or a response URL post came in on (kept, so none
+        # is collected and counted anew): how many the bot opened.
         self._connections: set[asyncio.BaseTransport] = set()
 
     @property
@@ -153,13 +153,16 @@ class FakeSlack:
 
     @property
     def connections(self) -> int:
-        """How many HTTP connections the Web API calls so far arrived on."""
+        """How many HTTP connections the Web API calls and response URL posts arrived on."""
         return len(self._connections)
+
+    def _arrived(self, request: web.Request) -> None:
+        if request.transport is not None:
+            self._connections.add(request.transport)
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.transport is not None:
-            self._connections.add(request.transport)
+        self._arrived(request)
         raw = await request.read()
         args: Json
         if request.content_type == "application/json":
@@ -231,6 +234,7 @@ class FakeSlack:
         return {"ok": True}
 
     async def _respond(self, request: web.Request) -> web.Response:
+        self._arrived(request)
         body = await request.json()
         async with self._changed:
             self.responses.append((request.match_info["name"], body))
