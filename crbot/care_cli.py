@@ -140,10 +140,14 @@ async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
         sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
         return 2
     roles = await bot.core.services.roles_of(tenant, args.author)
+    # The same rule as the `follow-up` command's, from its one declaration.
+    if not roles & bot.core.commands["follow-up"].allowed:
+        sys.stderr.write("crbot: not posted: not_allowed\n")
+        return 2
     person = Person(tenant=tenant, user_id=args.author)
     target = Target(tenant=tenant, address=args.channel)
     try:
-        reply = await followups.post_follow_up(port, roles, person, target, text, as_self=True)
+        reply = await followups.post_follow_up(port, person, target, text, as_self=True)
     except DeliveryError as error:
         sys.stderr.write(f"crbot: the platform refused the post: {error.reason}\n")
         return 1

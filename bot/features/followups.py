@@ -32,16 +32,9 @@ def follow_up_reply(text: str, author: str | None) -> Reply:
 
 
 async def post_follow_up(
-    port: ChatPort,
-    roles: frozenset[str],
-    person: Person,
-    target: Target,
-    text: str,
-    as_self: bool,
+    port: ChatPort, person: Person, target: Target, text: str, as_self: bool
 ) -> Reply:
-    """Post a follow-up to `target` for a leader or facilitator; staff may not."""
-    if not roles & MAY_POST:
-        raise CrbotError(ErrorCode.NOT_ALLOWED)
+    """Post a follow-up to `target`; who may is the `follow-up` command's declaration."""
     text = text.strip()
     if not text:
         words = "Write the follow-up first, for example `follow-up Thank you all for ...`."

@@ -24,9 +24,7 @@ async def follow_up(turn: Turn) -> Reply:
     else:
         channel, text, as_self = incoming.place.address, turn.command.rest, True
     target = Target(tenant=turn.tenant, address=channel)
-    return await followups.post_follow_up(
-        turn.port, turn.roles, incoming.person, target, text, as_self
-    )
+    return await followups.post_follow_up(turn.port, incoming.person, target, text, as_self)
 
 
 async def _from_note(turn: Turn) -> Reply:
@@ -44,7 +42,7 @@ async def _from_note(turn: Turn) -> Reply:
     if not day and not clock:
         target = Target(tenant=turn.tenant, address=rollout.address)
         return await followups.post_follow_up(
-            turn.port, turn.roles, turn.incoming.person, target, text, as_self=True
+            turn.port, turn.incoming.person, target, text, as_self=True
         )
     text = text.strip()
     if not text:
