@@ -7,11 +7,23 @@ from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
 from bot.turn import Turn
 
+# One help per pack and set of roles: the same object each time, so the router fits it to a
+# place once rather than on every request.
+_built: dict[tuple[int, frozenset[str]], Reply] = {}
+HELP_REPLIES = 64
+
 
 async def show_help(turn: Turn) -> Reply:
     """Everyone's commands plus those the person's roles allow."""
+    key = (id(turn.loaded), turn.roles)
+    known = _built.get(key)
+    if known is not None:
+        return known
     # The router fits every command a reply names to where it was asked, these included.
-    return help_reply(turn.commands.help_lines(turn.roles), "", turn.pack.info.title)
+    reply = help_reply(turn.commands.help_lines(turn.roles), "", turn.pack.info.title)
+    if len(_built) < HELP_REPLIES:
+        _built[key] = reply
+    return reply
 
 
 COMMANDS = (
