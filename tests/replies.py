@@ -97,6 +97,7 @@ def typed_lines(pack: LoadedPack) -> list[tuple[str, str]]:
     lines += [(FACILITATOR, "schedule 1 2027-03-23 09:00 Europe/London"), (FACILITATOR, "rollout")]
     lines += [(FACILITATOR, f"rollout {verb}") for verb in ("calendar", "pause", "resume")]
     lines += [(FACILITATOR, "rollout preview"), (FACILITATOR, "rollout done 1 2")]
+    lines += [(STAFF, "support"), (FACILITATOR, "support")]
     return lines
 
 

@@ -7,6 +7,7 @@ write from elsewhere (the `crbot roles` command, another replica) is seen within
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,6 +25,16 @@ ROLES = ("staff", "facilitator", "leader")
 CACHE_SECONDS = 5.0
 # Enough for every person active in the last few seconds on a large installation.
 CACHE_ENTRIES = 50_000
+
+# Support resources are shown under a low check-in answer and free-text replies: a name and a
+# number or two (the EAP, a local crisis line), short enough to read at a glance on a phone.
+MAX_SUPPORT_CHARS = 500
+MAX_SUPPORT_LINES = 5
+# Bidirectional embeddings, overrides and isolates: they can make a number read as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters, surrogates, private-use and unassigned code points show as nothing or as
+# boxes; renderers escape markup, so plain text is all that needs checking.
+_UNPRINTABLE = ("Cc", "Cs", "Co", "Cn")
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -81,9 +92,7 @@ class TeamSettingsStore:
             await upsert(session, TeamSettingsRow, defaults, keys=["tenant_id"], update=[])
             row = await session.get(TeamSettingsRow, tenant)
         assert row is not None  # just inserted or already there, in this transaction
-        record = TeamSettings(
-            row.tenant_id, row.pack, row.min_group_size, row.current_section, row.support_resources
-        )
+        record = _record(row)
         self._settings[tenant] = record
         return record
 
@@ -108,6 +117,25 @@ class TeamSettingsStore:
                 .values(min_group_size=size)
             )
         self.forget(tenant)
+
+    async def get(self, tenant: str) -> TeamSettings | None:
+        """The tenant's settings as stored, or None before its first contact (never created)."""
+        async with self._sessions() as session:
+            row = await session.get(TeamSettingsRow, tenant)
+        return _record(row) if row is not None else None
+
+    async def set_support_resources(self, tenant: str, text: str | None) -> bool:
+        """Set where the team's people can turn for help (checked by `support_text`); None goes
+        back to the installation's default. False when the tenant has no settings yet."""
+        resources = None if text is None else support_text(text)
+        async with self._sessions.begin() as session:
+            changed = await session.execute(
+                update(TeamSettingsRow)
+                .where(TeamSettingsRow.tenant_id == tenant)
+                .values(support_resources=resources)
+            )
+        self.forget(tenant)
+        return bool(getattr(changed, "rowcount", 0))
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """The person's roles; everyone is staff."""
@@ -151,6 +179,29 @@ class TeamSettingsStore:
                 select(RoleRow.user_id).where(RoleRow.tenant_id == tenant, RoleRow.role == role)
             )
             return sorted(rows.all())
+
+
+def support_text(text: str) -> str:
+    """Support resources as stored: plain text, a few short lines, spaces tidied; ValueError
+    saying what to change otherwise."""
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n")]
+    kept = "\n".join(line for line in lines if line)
+    printed = kept.replace("\n", "")
+    if not kept:
+        raise ValueError("there are no words in it")
+    if len(kept) > MAX_SUPPORT_CHARS:
+        raise ValueError(f"it is {len(kept)} characters long; at most {MAX_SUPPORT_CHARS} fit")
+    if kept.count("\n") >= MAX_SUPPORT_LINES:
+        raise ValueError(f"it has more than {MAX_SUPPORT_LINES} lines")
+    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in _UNPRINTABLE for c in printed):
+        raise ValueError("it holds characters that do not print; type it as plain text")
+    return kept
+
+
+def _record(row: TeamSettingsRow) -> TeamSettings:
+    return TeamSettings(
+        row.tenant_id, row.pack, row.min_group_size, row.current_section, row.support_resources
+    )
 
 
 def _recent(cache: TTLCache[Key, Value], key: Key) -> Value | None:
