@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         change.add_argument("role", choices=("facilitator", "leader"))
     listing = roles_commands.add_parser("list", help="list facilitators and leaders")
     listing.add_argument("--team", required=True, help="tenant id, e.g. shell:local")
+    _add_support_parser(commands)
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(required=True)
     package = teams.add_parser("package", help="write the installable Teams app zip")
     package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
@@ -75,6 +76,20 @@ def _parser() -> argparse.ArgumentParser:
     care_cli.add_parsers(commands)
     commands.add_parser("doctor", help="check configuration, database, credentials and content")
     return parser
+
+
+def _add_support_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    support = commands.add_parser("support", help="where a team's people turn for help")
+    verbs = support.add_subparsers(dest="support_command", required=True)
+    for verb, does in (
+        ("show", "show a team's support resources"),
+        ("set", "set a team's support resources (its EAP, a local crisis line)"),
+        ("clear", "go back to CRBOT_SUPPORT_RESOURCES for a team"),
+    ):
+        change = verbs.add_parser(verb, help=does)
+        change.add_argument("team", help="tenant id, e.g. slack:T0123 or shell:local")
+        if verb == "set":
+            change.add_argument("text", nargs="+", help="the words to show, quoted for new lines")
 
 
 def _say(text: str) -> None:
@@ -215,6 +230,32 @@ async def _roles(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _support(settings: Settings, args: argparse.Namespace) -> int:
+    bot = await runtime.start(settings)
+    try:
+        services, tenant = bot.core.services, args.team
+        store = services.team_settings
+        if args.support_command == "show":
+            team = await store.get(tenant)
+            if team is None:
+                return _fail(f"{tenant} has not used the bot yet (`crbot support set` names it)")
+        else:
+            # Like `crbot roles grant`, a team can be set up before its people first arrive.
+            await services.team(tenant)
+            text = " ".join(args.text) if args.support_command == "set" else None
+            try:
+                await store.set_support_resources(tenant, text)
+            except ValueError as refused:
+                return _fail(f"nothing has changed: {refused}")
+            team = await services.team(tenant)
+        own = "its own" if team.support_resources else "the default (CRBOT_SUPPORT_RESOURCES)"
+        _say(f"{tenant} shows {own}:")
+        _say(services.support(team))
+    finally:
+        await bot.close()
+    return 0
+
+
 def _content(args: argparse.Namespace, settings: Settings) -> int:
     if args.content_command == "stats":
         from bot.rollouts.cadence import load_cadence
@@ -267,9 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(rollout_cli.run(settings, args))
         if args.command in ("report", "post", "privacy", "export", "import"):
             return asyncio.run(care_cli.run(settings, args))
-        if args.command == "roles":
+        if args.command in ("roles", "support"):
             args.team = args.team if ":" in args.team else tenant_of(args.team)
-            return asyncio.run(_roles(settings, args))
+            run = _roles if args.command == "roles" else _support
+            return asyncio.run(run(settings, args))
         if args.command == "shell":
             asyncio.run(_serve(settings, user=args.user, team=args.team))
             return 0

@@ -4,6 +4,7 @@ pointed to after a low check-in answer and in free-text replies."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,7 @@ from bot.features.help import NOT_A_CRISIS_SERVICE
 from bot.messages import Buttons, Reply
 from bot.storage.engine import sessions
 from bot.storage.team_settings import MAX_SUPPORT_CHARS, TeamSettingsStore, support_text
+from tests.commandline import crbot, local_environment
 from tests.conftest import Chat
 
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -115,3 +117,21 @@ async def test_help_shows_staff_support_and_facilitators_how_to_change_it(chat: 
     assert "support set" not in (await chat.say("sam", "help")).plain_text()
     assert "`support`" in (await chat.say("sam", "help")).plain_text()
     assert "support set TEXT" in (await chat.say("fran", "help")).plain_text()
+
+
+def test_an_operator_sets_shows_and_clears_a_teams_support_from_the_cli(tmp_path: Path) -> None:
+    environment = local_environment(tmp_path / "data")
+    unknown = crbot(environment, "support", "show", "circle")
+    assert unknown.returncode == 2 and "has not used the bot yet" in unknown.stderr
+
+    assert crbot(environment, "support", "set", "circle", OURS).returncode == 0
+    shown = crbot(environment, "support", "show", "circle")
+    assert shown.stdout == f"shell:circle shows its own:\n{OURS}\n"
+    staff = crbot(environment, "shell", "--user", "sam", "--team", "circle", script="support\n")
+    assert all(line in staff.stdout for line in OURS.splitlines())
+
+    refused = crbot(environment, "support", "set", "circle", "x" * 600)
+    assert refused.returncode == 2 and "nothing has changed" in refused.stderr
+    cleared = crbot(environment, "support", "clear", "shell:circle")
+    assert "the default (CRBOT_SUPPORT_RESOURCES)" in cleared.stdout
+    assert OURS not in cleared.stdout
