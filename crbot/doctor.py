@@ -8,24 +8,29 @@ in `crbot.checks`, one module per concern; this module runs them in order and pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from bot.checks import Check, fail, ok, skip
+from bot.platform import PlatformSpec
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine
+from crbot import platform_registry
 from crbot.checks.configuration import ROTATION, configuration, packs
 from crbot.checks.database import database, sqlite_file
-from crbot.checks.platforms import TokenGetter, bot_framework_token, slack, teams
-from crbot.checks.result import Check, fail, ok, skip
 from crbot.checks.roles import roles, support
 from crbot.checks.scheduling import scheduling
 from crbot.platform_registry import platform_schemas
 
 
 async def run_checks(
-    settings: Settings, *, teams_token: TokenGetter = bot_framework_token
+    settings: Settings, *, platforms: Sequence[PlatformSpec[Any]] | None = None
 ) -> list[Check]:
-    """Every check, in the order an operator fixes things."""
+    """Every check, in the order an operator fixes things; each platform checks itself.
+
+    `platforms` defaults to the registered ones (a test passes its own, to fake a remote).
+    """
     checks = [ok("configuration", "environment read"), *configuration(settings)]
     url = settings.resolved_database_url
     missing = sqlite_file(url)
@@ -45,13 +50,14 @@ async def run_checks(
                 checks.append(skip("scheduler", "not checked: fix the database first"))
         finally:
             await engine.dispose()
-    checks.extend(await slack(settings))
-    checks.extend(await teams(settings, teams_token))
+    for platform in platform_registry.REGISTERED if platforms is None else platforms:
+        if platform.checks is not None:
+            checks.extend(await platform.checks(settings))
     checks.extend(packs(settings))
     return checks
 
 
-def main(say: Callable[[str], None], *, teams_token: TokenGetter = bot_framework_token) -> int:
+def main(say: Callable[[str], None]) -> int:
     """Print one line per check; 1 if any failed, else 0."""
     try:
         settings = load_settings()
@@ -61,7 +67,7 @@ def main(say: Callable[[str], None], *, teams_token: TokenGetter = bot_framework
         fix = ROTATION if secret else "fix or unset that variable"
         say(fail("configuration", str(error), fix).line())
         return 1
-    checks = asyncio.run(run_checks(settings, teams_token=teams_token))
+    checks = asyncio.run(run_checks(settings))
     for check in checks:
         say(check.line())
     failed = sum(check.status == "FAIL" for check in checks)

@@ -1,22 +1,26 @@
 """The chat platforms crbot knows. Adding one is its adapter's folder and a line here.
 
-Everything that needs the platforms' names or tables reads them from here: migrations (each
-platform's own history), the metrics' platform labels, the rollout CLI's choices and the
-scheduler's posting limits. Which platforms actually run is `crbot/platforms.py`'s question.
+Everything that needs the platforms reads them from here: migrations (each platform's own
+history), the metrics' platform labels, the rollout CLI's choices, the scheduler's posting
+limits, which platforms `crbot run` builds (`crbot/platforms.py`), whether the pseudonym key
+must come from the environment, and the doctor's per-platform checks. Read `REGISTERED` at call
+time, never copy it at import: a test may register a platform of its own.
 """
 
 from __future__ import annotations
 
+from adapters.running import Platform
 from adapters.shell.platform import PLATFORM as SHELL
 from adapters.slack.platform import PLATFORM as SLACK
 from adapters.teams.platform import PLATFORM as TEAMS
 from bot import metrics
 from bot.platform import PlatformSpec
+from bot.settings import Settings
 from bot.storage.engine import Schema
 from scheduler import limiter
 from scheduler.limiter import Limits
 
-REGISTERED: tuple[PlatformSpec, ...] = (SLACK, TEAMS, SHELL)
+REGISTERED: tuple[PlatformSpec[Platform], ...] = (SLACK, TEAMS, SHELL)
 
 
 def platform_names() -> tuple[str, ...]:
@@ -36,6 +40,11 @@ def platform_limits() -> dict[str, Limits]:
         for platform in REGISTERED
         if platform.channel_rate is not None or platform.workspace_rate is not None
     }
+
+
+def credentialed_platforms(settings: Settings) -> tuple[str, ...]:
+    """The platforms these settings point at real people (so they need the pseudonym key)."""
+    return tuple(platform.name for platform in REGISTERED if platform.credentialed(settings))
 
 
 def announce_platforms() -> None:

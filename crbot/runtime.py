@@ -16,7 +16,7 @@ from bot.pseudonyms import FIX, Pseudonyms, secret_problem
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
-from crbot.platform_registry import announce_platforms, platform_schemas
+from crbot.platform_registry import announce_platforms, credentialed_platforms, platform_schemas
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,11 @@ def pseudonym_secret(settings: Settings) -> bytes:
     """
     if settings.pseudonym_secret is not None:
         return settings.pseudonym_secret.get_secret_value().encode()
-    if settings.slack_configured or settings.microsoft_app_id:
+    credentialed = credentialed_platforms(settings)
+    if credentialed:
         raise ConfigError(
-            f"CRBOT_PSEUDONYM_SECRET: required when Slack or Teams is configured; {FIX}"
+            f"CRBOT_PSEUDONYM_SECRET: required when a chat platform is configured "
+            f"({', '.join(credentialed)}); {FIX}"
         )
     path = settings.data_dir / SECRET_FILE
     if not path.exists():

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import insert
 
+from adapters.running import Platform
+from adapters.teams.checks import TokenGetter, token
+from adapters.teams.platform import PLATFORM as TEAMS
+from bot.checks import Check
+from bot.platform import PlatformSpec
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, migrate
 from bot.storage.ledger_tables import DeliveryRow, RolloutRow
 from crbot import doctor
 from crbot.__main__ import main
 from crbot.checks.configuration import configuration
-from crbot.checks.platforms import bot_framework_token, teams
-from crbot.checks.result import Check
-from crbot.platform_registry import platform_schemas
+from crbot.platform_registry import REGISTERED, platform_schemas
 from scheduler.leader import AdvisoryLeadership, Lease
 from tests.fakes.slack_api import FakeSlack
 
@@ -79,6 +84,12 @@ async def token_refused(_: Settings) -> str:
     )
 
 
+def teams_token(get: TokenGetter) -> tuple[PlatformSpec[Platform], ...]:
+    """The registered platforms, Teams asking `get` for its token rather than Entra ID."""
+    teams = replace(TEAMS, checks=partial(token, get=get))
+    return tuple(teams if platform is TEAMS else platform for platform in REGISTERED)
+
+
 def by_name(checks: list[Check]) -> dict[str, Check]:
     """The last check of each name."""
     return {check.name: check for check in checks}
@@ -89,7 +100,7 @@ async def test_a_healthy_install_passes_every_check(
 ) -> None:
     settings = slack_settings(migrated, slack_api, tmp_path)
 
-    checks = await doctor.run_checks(settings, teams_token=token_granted)
+    checks = await doctor.run_checks(settings, platforms=teams_token(token_granted))
 
     assert [c.line() for c in checks if c.status == "FAIL"] == []
     found = by_name(checks)
@@ -107,7 +118,7 @@ async def test_a_revoked_slack_token_fails_with_its_fix(
     slack_api.fail("auth.test", "invalid_auth")
 
     checks = await doctor.run_checks(
-        slack_settings(migrated, slack_api, tmp_path), teams_token=token_granted
+        slack_settings(migrated, slack_api, tmp_path), platforms=teams_token(token_granted)
     )
 
     line = by_name(checks)["slack token"].line()
@@ -122,7 +133,7 @@ async def test_an_unreachable_slack_is_a_failure_not_a_crash(
     settings = slack_settings(migrated, slack_api, tmp_path)
     await slack_api.stop()
 
-    checks = await doctor.run_checks(settings, teams_token=token_granted)
+    checks = await doctor.run_checks(settings, platforms=teams_token(token_granted))
 
     assert by_name(checks)["slack token"].detail.startswith("cannot reach Slack")
 
@@ -135,7 +146,7 @@ async def test_the_socket_mode_app_token_is_checked_too(
     )
     slack_api.fail("apps.connections.open", "invalid_auth")
 
-    checks = await doctor.run_checks(settings, teams_token=token_granted)
+    checks = await doctor.run_checks(settings, platforms=teams_token(token_granted))
 
     assert by_name(checks)["slack app token"].detail == (
         "Slack refused SLACK_APP_TOKEN: invalid_auth"
@@ -157,8 +168,8 @@ async def test_a_refused_teams_secret_fails_with_the_error_code(
         },
     )
 
-    refused = by_name(await doctor.run_checks(settings, teams_token=token_refused))
-    granted = by_name(await doctor.run_checks(settings, teams_token=token_granted))
+    refused = by_name(await doctor.run_checks(settings, platforms=teams_token(token_refused)))
+    granted = by_name(await doctor.run_checks(settings, platforms=teams_token(token_granted)))
 
     assert refused["teams token"].status == "FAIL"
     assert "invalid_client" in refused["teams token"].detail
@@ -174,7 +185,7 @@ async def test_an_empty_schema_says_to_run_the_migrations(
     await engine.dispose()
     settings = Settings(data_dir=tmp_path, database_url=database_url)
 
-    found = by_name(await doctor.run_checks(settings, teams_token=token_granted))
+    found = by_name(await doctor.run_checks(settings, platforms=teams_token(token_granted)))
 
     assert found["migrations"].status == "FAIL"
     assert found["migrations"].detail.startswith("at 0002")
@@ -190,7 +201,7 @@ async def test_a_platform_whose_tables_were_never_migrated_says_to_run_the_migra
     await engine.dispose()
     settings = Settings(data_dir=tmp_path, database_url=database_url)
 
-    found = by_name(await doctor.run_checks(settings, teams_token=token_granted))
+    found = by_name(await doctor.run_checks(settings, platforms=teams_token(token_granted)))
 
     assert found["migrations"].status == "ok"
     for schema in platform_schemas():
@@ -205,7 +216,7 @@ async def test_an_unreachable_database_fails_and_names_the_variable(tmp_path: Pa
     # Port 9 (discard) on loopback: nothing listens there.
     settings = Settings(data_dir=tmp_path, database_url="postgresql://crbot@127.0.0.1:9/crbot")
 
-    found = by_name(await doctor.run_checks(settings, teams_token=token_granted))
+    found = by_name(await doctor.run_checks(settings, platforms=teams_token(token_granted)))
 
     assert found["database"].status == "FAIL"
     assert "DATABASE_URL" in found["database"].fix
@@ -247,7 +258,7 @@ async def test_posts_left_unsent_long_after_they_were_due_are_a_backlog(
 
     found = by_name(
         await doctor.run_checks(
-            Settings(data_dir=tmp_path, database_url=migrated), teams_token=token_granted
+            Settings(data_dir=tmp_path, database_url=migrated), platforms=teams_token(token_granted)
         )
     )
 
@@ -336,7 +347,7 @@ async def test_the_real_token_request_reports_an_unreachable_entra_id(
         },
     )
 
-    (check,) = await teams(settings, bot_framework_token)
+    (check,) = await token(settings)
 
     assert check.status == "FAIL"
     assert check.detail.startswith("cannot reach login.microsoftonline.com")

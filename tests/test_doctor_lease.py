@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.checks import Check
 from bot.settings import Settings
 from bot.storage.engine import create_engine, migrate
 from crbot import doctor
-from crbot.checks.result import Check
 from crbot.platform_registry import platform_schemas
 from scheduler.leader import LEASE_SECONDS, Lease
 

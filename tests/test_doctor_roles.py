@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from bot.checks import Check
 from bot.settings import Settings
 from bot.storage.engine import create_engine, migrate
 from bot.storage.tables import AskRow, RoleRow, TeamSettingsRow
 from crbot import doctor
-from crbot.checks.result import Check
 from crbot.platform_registry import platform_schemas
 from tests.commandline import crbot, local_environment
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from bot.checks import Check
 from bot.settings import Settings
 from bot.storage.engine import create_engine
 from bot.storage.tables import TeamSettingsRow
 from crbot import doctor
-from crbot.checks.result import Check
 from tests.test_doctor_roles import add_teams, migrated  # noqa: F401 (a fixture)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.checks import TIMEOUT_SECONDS, Check, fail, ok
 from bot.storage.engine import CORE, Schema, alembic_config, current_revision
-from crbot.checks.result import TIMEOUT_SECONDS, Check, fail, ok
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.checks import Check, fail
 from bot.settings import ConfigError, Settings
 from crbot import roster
-from crbot.checks.result import Check, fail
 
 
 async def roles(engine: AsyncEngine, settings: Settings) -> list[Check]:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Float, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.checks import Check, fail, ok, skip
 from bot.storage.ledger_tables import DeliveryRow, LeaseRow, RolloutRow
-from crbot.checks.result import Check, fail, ok, skip
 from scheduler.leader import LEASE_NAME, LOCK_KEY, SERVER_NOW
 
 # A due post still unsent after this long means no scheduler is sending.

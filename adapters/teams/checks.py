@@ -1,4 +1,5 @@
-"""The chat platforms accept the bot's credentials: Slack its tokens, Entra ID its app secret."""
+"""The doctor's Teams checks: the app registration's settings fit its type, and Microsoft Entra
+ID issues the bot a token for its app id and secret."""
 
 from __future__ import annotations
 
@@ -7,59 +8,35 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.checks import TIMEOUT_SECONDS, Check, fail, ok, skip
 from bot.settings import Settings
-from crbot.checks.result import TIMEOUT_SECONDS, Check, fail, ok, skip
 
 T = TypeVar("T")
 TokenGetter = Callable[[Settings], Awaitable[str]]
 
 
-async def slack(settings: Settings) -> list[Check]:
-    """Slack accepts the bot token (auth.test), and the app token when Socket Mode is on."""
-    if settings.slack_bot_token is None:
-        if settings.slack_client_id is not None:
-            return [skip("slack token", "OAuth installs: each workspace's token is checked on use")]
-        return [skip("slack token", "Slack is not configured")]
-    from slack_sdk.errors import SlackApiError, SlackRequestError
-
-    from adapters.slack.port import web_client
-
+def configuration(settings: Settings) -> list[Check]:
+    """What each app type needs beside the app id: a secret, a tenant."""
     checks: list[Check] = []
-    tokens = [("slack token", "SLACK_BOT_TOKEN", settings.slack_bot_token)]
-    if settings.slack_app_token is not None:
-        tokens.append(("slack app token", "SLACK_APP_TOKEN", settings.slack_app_token))
-    for name, variable, token in tokens:
-        client = web_client(token.get_secret_value(), settings.slack_api_url)
-        try:
-            async with asyncio.timeout(TIMEOUT_SECONDS):
-                if variable == "SLACK_BOT_TOKEN":
-                    answer = await client.auth_test()
-                    detail = (
-                        f"auth.test ok: team {answer.get('team_id')}, bot {answer.get('user_id')}"
-                    )
-                else:
-                    # Opening a connection URL is the one call an app-level token can make.
-                    await client.apps_connections_open(app_token=token.get_secret_value())
-                    detail = "apps.connections.open ok (Socket Mode)"
-            checks.append(ok(name, detail))
-        except SlackApiError as error:
-            reason = error.response.get("error") or f"HTTP {error.response.status_code}"
-            checks.append(
-                fail(
-                    name,
-                    f"Slack refused {variable}: {reason}",
-                    f"copy {variable} again from the Slack app's settings (it may have been "
-                    "revoked or regenerated), and reinstall the app if its scopes changed",
-                )
+    app_type = settings.microsoft_app_type
+    if settings.microsoft_app_id is None:
+        return checks
+    if app_type != "UserAssignedMSI" and settings.microsoft_app_password is None:
+        checks.append(
+            fail(
+                "teams settings",
+                "MicrosoftAppId is set without MicrosoftAppPassword",
+                "set MicrosoftAppPassword to a client secret of the bot's app registration",
             )
-        except (SlackRequestError, OSError, TimeoutError) as error:
-            checks.append(
-                fail(
-                    name,
-                    f"cannot reach Slack ({type(error).__name__})",
-                    "allow outbound HTTPS to slack.com (or fix SLACK_API_URL)",
-                )
+        )
+    if app_type != "MultiTenant" and not settings.microsoft_app_tenant_id:
+        checks.append(
+            fail(
+                "teams settings",
+                f"MicrosoftAppType is {app_type} without MicrosoftAppTenantId",
+                "set MicrosoftAppTenantId to the directory (tenant) id of the app",
             )
+        )
     return checks
 
 
@@ -92,7 +69,7 @@ def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None)
 
 async def bot_framework_token(settings: Settings) -> str:
     """A token for the Bot Connector, acquired the way botbuilder does for a proactive send."""
-    # Bot Framework stays out of the CLI's import path unless Teams is configured.
+    # Bot Framework stays out of the doctor's import path unless Teams is configured.
     from botbuilder.integration.aiohttp import (  # type: ignore[import-untyped]
         ConfigurationServiceClientCredentialFactory,
     )
@@ -111,14 +88,14 @@ async def bot_framework_token(settings: Settings) -> str:
     return token
 
 
-async def teams(settings: Settings, token: TokenGetter) -> list[Check]:
+async def token(settings: Settings, get: TokenGetter | None = None) -> list[Check]:
     """Microsoft Entra ID issues the bot a token for its app id and secret."""
     if settings.microsoft_app_id is None:
         detail = "local mode, no credentials" if settings.teams_enabled else "not configured"
         return [skip("teams token", detail)]
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
-            await token(settings)
+            await (get or bot_framework_token)(settings)
     except Exception as error:
         # Timeouts and requests' connection and proxy errors are OSErrors; so is the
         # PermissionError botbuilder raises when Entra ID refuses the secret.
