@@ -127,7 +127,7 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
         )
         if not platforms:
             if user is None:
-                log.info("no Slack or Teams credentials set: running the local shell")
+                log.info("no chat platform configured: running the local shell")
             await run_shell(bot.core, user=user or "me", team=team or "local", stop=stop)
             return
         await _serve_platforms(bot, platforms, stop)

@@ -17,6 +17,7 @@ from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from msrest.serialization import Model
 
+from adapters.running import Mount
 from adapters.teams import inbound
 from adapters.teams.auth import Authentication
 from bot import logcontext
@@ -24,7 +25,6 @@ from bot import logcontext
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
-Mount = Callable[[web.Application], None]
 
 
 def _problem(status: int, error: str) -> web.Response:
