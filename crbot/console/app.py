@@ -56,7 +56,8 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
         app.router.add_get(SETTINGS_PATH, handlers.signed_in(settings.show))
         app.router.add_post(
-            SETTINGS_PATH + "/{which:group-size|section}", handlers.signed_in(settings.change)
+            SETTINGS_PATH + "/{which:group-size|section|support}",
+            handlers.signed_in(settings.change),
         )
         app.router.add_post(FEEDS_PATH + "/start", handlers.signed_in(feeds.start))
         app.router.add_post(FEEDS_PATH + "/stop", handlers.signed_in(feeds.stop))

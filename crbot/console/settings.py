@@ -1,5 +1,6 @@
-"""The team's settings in the console: its group size (never below the floor) and the section
-it is on, changed by facilitators; who facilitates and who leads, for everyone signed in."""
+"""The team's settings in the console: its group size (never below the floor), the section it
+is on and where its people turn for support, changed by facilitators; who facilitates and who
+leads, for everyone signed in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from bot.commands import number
 from bot.settings import MIN_GROUP_FLOOR
+from bot.storage.team_settings import MAX_SUPPORT_CHARS, MAX_SUPPORT_LINES
 from crbot.console.actions import READ_ONLY
 from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, message, page
@@ -22,6 +24,8 @@ MAX_GROUP = 1000
 SAVED = {
     "group-size": "The group size is changed: new figures wait for that many people.",
     "section": "The team is on its new section.",
+    "support": "People are pointed to the team's own support resources.",
+    "support-default": "People are pointed to the installation's support resources again.",
 }
 
 
@@ -43,6 +47,9 @@ class Settings:
             team=team,
             pack_title=loaded.pack.info.title,
             sections=[(s.number, s.title) for s in loaded.pack.sections],
+            support=services.support(team),
+            support_chars=MAX_SUPPORT_CHARS,
+            support_lines=MAX_SUPPORT_LINES,
             floor=MIN_GROUP_FLOOR,
             largest=MAX_GROUP,
             facilitators=await services.holders(tenant, "facilitator"),
@@ -56,6 +63,8 @@ class Settings:
             return message("Only facilitators change the settings", READ_ONLY, status=403)
         services, tenant, which = self.services, visitor.session.tenant, request.match_info["which"]
         form = await read_form(request) or {}
+        if which == "support":
+            return await self._change_support(tenant, str(form.get("value", "")))
         chosen = number(str(form.get("value", "")))
         pack = services.pack_of(await services.team(tenant)).pack
         store = services.team_settings
@@ -70,5 +79,16 @@ class Settings:
                 f"sections are numbered 1 to {len(pack.sections)}."
             )
             return message("Nothing has changed", words, status=400)
+        log.info("console setting changed", extra={"tenant": tenant, "command": which})
+        raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)
+
+    async def _change_support(self, tenant: str, text: str) -> web.StreamResponse:
+        """Set the team's support resources; left empty, the installation's are shown again."""
+        store, which = self.services.team_settings, "support" if text.strip() else "support-default"
+        try:
+            await store.set_support_resources(tenant, text if text.strip() else None)
+        except ValueError as refused:
+            log.info("console setting refused", extra={"tenant": tenant, "command": which})
+            return message("Nothing has changed", f"The support resources: {refused}.", status=400)
         log.info("console setting changed", extra={"tenant": tenant, "command": which})
         raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)

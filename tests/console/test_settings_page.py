@@ -60,3 +60,46 @@ async def test_leaders_read_the_settings_and_change_nothing(site: ConsoleSite) -
         async with client.post(path, data={"csrf": csrf, "value": "9"}) as refused:
             assert refused.status == 403
     assert (await site.core.services.team(site.chat.tenant)).min_group_size == 3
+
+
+async def test_a_facilitator_sets_the_teams_support_resources_and_leaders_read_them(
+    site: ConsoleSite,
+) -> None:
+    ours = "EAP: 0800 555 0100\nCrisis line: <b>555 0199</b>"
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        page = await settings_page(client, site)
+        assert "People see the installation's: Call the EAP at 555-0100." in page_words(page)
+        support = form(page, "Save the support resources")
+        support.fields["value"] = "x" * 501
+        async with client.post(site.url + support.action, data=support.fields) as refused:
+            assert refused.status == 400 and "at most 500" in await refused.text()
+        support.fields["value"] = ours
+        async with client.post(site.url + support.action, data=support.fields) as answer:
+            saved = await answer.text()
+        assert "pointed to the team's own support resources" in page_words(saved)
+        # Shown as written, never as markup.
+        assert "Crisis line: &lt;b&gt;555 0199&lt;/b&gt;</textarea>" in saved
+        chat_reply = await site.chat.say("sam", "support")
+        assert all(line in chat_reply.plain_text() for line in ours.splitlines())
+        forged = {"csrf": "forged", "value": "x"}
+        async with client.post(site.url + support.action, data=forged) as refused:
+            assert refused.status == 403
+        assert (await site.core.services.team(site.chat.tenant)).support_resources == ours
+
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        page = await settings_page(client, site)
+        assert "People see:" in page_words(page)
+        assert "EAP: 0800 555 0100<br>Crisis line: &lt;b&gt;555 0199&lt;/b&gt;</p>" in page
+        path = f"{site.url}/console/settings/support"
+        async with client.post(path, data={"csrf": forms(page)[0].fields["csrf"]}) as refused:
+            assert refused.status == 403
+
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        support = form(await settings_page(client, site), "Save the support resources")
+        support.fields["value"] = "  "
+        async with client.post(site.url + support.action, data=support.fields) as answer:
+            assert "the installation's support resources again" in page_words(await answer.text())
+    assert (await site.core.services.team(site.chat.tenant)).support_resources is None
