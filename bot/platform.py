@@ -9,6 +9,7 @@ and what the doctor should check of them. The core names no platform itself.
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace, _SubParsersAction
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.core import Core
+
+# A platform's own `crbot` subcommand runs with the parsed arguments, the settings and a way to
+# print a line, and returns the exit status.
+Command = Callable[[Namespace, Settings, Callable[[str], None]], int]
+# The attribute its parser sets (`set_defaults(platform_command=...)`) for `crbot` to dispatch.
+COMMAND = "platform_command"
 
 # What a built platform is (routes, port, start and stop) is the adapters' business, not the
 # core's: the spec only carries the adapter's builder through to the composition root.
@@ -60,3 +67,5 @@ class PlatformSpec(Generic[Built]):
     # other configuration checks), then against the platform itself (credentials accepted...).
     configuration: Callable[[Settings], list[Check]] | None = None
     checks: Callable[[Settings], Awaitable[list[Check]]] | None = None
+    # Adds its own `crbot` subcommands, each parser setting `COMMAND` to a `Command`.
+    commands: Callable[[_SubParsersAction[ArgumentParser]], None] | None = None

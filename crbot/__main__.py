@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from adapters.shell.port import ShellPort
 from adapters.shell.session import run_shell, tenant_of
 from bot.messages import Person
+from bot.platform import COMMAND, Command
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import care_cli, logs, retention, rollout_cli, runtime
+from crbot import care_cli, logs, platform_registry, retention, rollout_cli, runtime
 from crbot.platform_registry import platform_schemas
 
 if TYPE_CHECKING:
@@ -69,9 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     listing = roles_commands.add_parser("list", help="list facilitators and leaders")
     listing.add_argument("--team", required=True, help="tenant id, e.g. shell:local")
     _add_support_parser(commands)
-    teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(required=True)
-    package = teams.add_parser("package", help="write the installable Teams app zip")
-    package.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
+    for platform in platform_registry.REGISTERED:
+        if platform.commands is not None:
+            platform.commands(commands)
     rollout_cli.add_parser(commands)
     care_cli.add_parsers(commands)
     commands.add_parser("doctor", help="check configuration, database, credentials and content")
@@ -296,10 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.log_format)
-        if args.command == "teams":
-            from adapters.teams.package import main as package
-
-            return package(args.out, settings, _say)
+        platform_command: Command | None = getattr(args, COMMAND, None)
+        if platform_command is not None:
+            return platform_command(args, settings, _say)
         if args.command == "content":
             return _content(args, settings)
         if args.command == "db":

@@ -8,6 +8,8 @@ registry (patched for the test's length).
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace, _SubParsersAction
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -22,11 +24,12 @@ from adapters.running import Platform
 from bot import metrics
 from bot.checks import Check, ok
 from bot.core import Core
-from bot.platform import PlatformSpec, Rate
+from bot.platform import COMMAND, PlatformSpec, Rate
 from bot.settings import ConfigError, Settings
 from bot.storage.base import NAMING, TENANT
 from bot.storage.engine import platform_schema
 from crbot import doctor, platform_registry, runtime
+from crbot.__main__ import main
 from crbot.platforms import configured_platforms
 from crbot.web import build_app
 from scheduler import limiter
@@ -100,6 +103,16 @@ def ward_spec(versions: Path) -> PlatformSpec[Platform]:
     async def checks(settings: Settings) -> list[Check]:
         return [ok("ward link", f"reached {settings.public_url}")]
 
+    def rounds(args: Namespace, settings: Settings, say: Callable[[str], None]) -> int:
+        say(f"rounds of {args.ward} from {settings.public_url}")
+        return 0
+
+    def commands(parsers: _SubParsersAction[ArgumentParser]) -> None:
+        ward = parsers.add_parser("ward", help="the ward").add_subparsers(required=True)
+        listing = ward.add_parser("rounds", help="list a ward's rounds")
+        listing.add_argument("ward")
+        listing.set_defaults(**{COMMAND: rounds})
+
     return PlatformSpec(
         name="ward",
         schema=platform_schema("ward", WardBase.metadata, versions),
@@ -108,6 +121,7 @@ def ward_spec(versions: Path) -> PlatformSpec[Platform]:
         credentialed=configured,
         build=build,
         checks=checks,
+        commands=commands,
     )
 
 
@@ -166,3 +180,17 @@ def test_a_registered_platform_with_credentials_needs_the_pseudonym_key_from_the
 
     # Unconfigured, it asks for nothing: the shell keeps its local key.
     assert runtime.pseudonym_secret(Settings(data_dir=tmp_path))
+
+
+def test_a_registered_platform_adds_its_own_crbot_command(
+    ward: PlatformSpec[Platform],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CRBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CRBOT_PUBLIC_URL", WARD_URL)
+
+    assert main(["ward", "rounds", "north"]) == 0
+
+    assert capsys.readouterr().out == f"rounds of north from {WARD_URL}\n"

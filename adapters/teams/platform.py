@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace, _SubParsersAction
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.running import Platform
 from adapters.teams.checks import configuration, token
 from adapters.teams.tables import SCHEMA
-from bot.platform import PlatformSpec, Rate
+from bot.platform import COMMAND, PlatformSpec, Rate
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,6 +38,21 @@ def build(settings: Settings, core: Core, engine: AsyncEngine) -> Platform:
     return Platform(name=PLATFORM.name, mounts=[teams.mount], port=teams.port)
 
 
+def package(args: Namespace, settings: Settings, say: Callable[[str], None]) -> int:
+    """`crbot teams package`: write the installable Teams app zip."""
+    from adapters.teams.package import main
+
+    return main(args.out, settings, say)
+
+
+def commands(parsers: _SubParsersAction[ArgumentParser]) -> None:
+    """`crbot teams package --out FILE`."""
+    teams = parsers.add_parser("teams", help="Microsoft Teams").add_subparsers(required=True)
+    packaging = teams.add_parser("package", help="write the installable Teams app zip")
+    packaging.add_argument("--out", type=Path, default=Path("crbot-teams.zip"), help="zip to write")
+    packaging.set_defaults(**{COMMAND: package})
+
+
 # Bot Framework: per conversation 7 per second and 60 per 30 seconds (2/s sustained); per
 # tenant 30 RPS in the stricter revision of the docs.
 PLATFORM: PlatformSpec[Platform] = PlatformSpec(
@@ -47,4 +65,5 @@ PLATFORM: PlatformSpec[Platform] = PlatformSpec(
     build=build,
     configuration=configuration,
     checks=token,
+    commands=commands,
 )
