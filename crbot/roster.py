@@ -116,6 +116,7 @@ async def without_support(engine: AsyncEngine, installation_default: bool) -> li
             "warn",
             f"{len(tenants)} team(s) name no support resources, so a low check-in answer points "
             f"only to a generic EAP line: {shown}",
-            "set CRBOT_SUPPORT_RESOURCES to your EAP and local crisis line (or each team's own)",
+            "set each team's EAP and local crisis line (`crbot support set TEAM TEXT`, or "
+            "`support set ...` in chat), or CRBOT_SUPPORT_RESOURCES for the whole installation",
         )
     ]

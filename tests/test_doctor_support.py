@@ -37,7 +37,7 @@ async def test_teams_with_no_support_resources_are_named_with_the_fix(
     (check,) = support_checks(await doctor.run_checks(settings))
     assert check.status == "warn" and "1 team(s)" in check.detail
     assert "slack:T1" in check.detail and "slack:T2" not in check.detail
-    assert "CRBOT_SUPPORT_RESOURCES" in check.fix
+    assert "CRBOT_SUPPORT_RESOURCES" in check.fix and "crbot support set TEAM TEXT" in check.fix
 
 
 async def test_an_installation_that_names_its_support_warns_about_no_team(
