@@ -3,7 +3,6 @@ count and releases made by `bot.release`, the one release path (docs/PRIVACY.md)
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.release import Published, Release, ReleasePolicy, release
+from bot.storage import poll_releases
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import (
     PollActorRow,
@@ -21,7 +21,6 @@ from bot.storage.tables import (
     PollReleaseRow,
     PollRow,
     PollTallyRow,
-    SurveyQuestionRow,
 )
 from bot.storage.upsert import upsert
 
@@ -148,7 +147,7 @@ class PollStore(PersonalData):
         if value not in FIST_TO_FIVE:
             raise ValueError("a fist-to-five answer is 0 to 5")
         async with self._sessions.begin() as session:
-            await _lock(session, tenant, poll_id)
+            await poll_releases.lock_poll(session, tenant, poll_id)
             await upsert(
                 session,
                 PollAnswerRow,
@@ -162,13 +161,15 @@ class PollStore(PersonalData):
                 keys=["poll_id", "respondent"],
                 update=["value", "answered_at"],
             )
-            return await _acted(session, tenant, poll_id, respondent, now, policy)
+            return await poll_releases.record_act(session, tenant, poll_id, respondent, now, policy)
 
     async def published(self, tenant: str, poll_id: str, policy: ReleasePolicy) -> Published:
         """What may be shown about the poll now: the live count and its last release."""
         async with self._sessions() as session:
-            shown = await _release_of(session, tenant, poll_id)
-            return _published(await _respondents(session, tenant, poll_id), shown, policy)
+            shown = await poll_releases.release_of(session, tenant, poll_id)
+            return poll_releases.published_of(
+                await poll_releases.respondents_of(session, tenant, poll_id), shown, policy
+            )
 
     async def releases(self, tenant: str, places: list[str] | None = None) -> list[PollFigures]:
         """Every poll in the tenant (optionally some places) with its release, oldest first."""
@@ -182,7 +183,7 @@ class PollStore(PersonalData):
             query = query.where(PollRow.place.in_(places))
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [PollFigures(_record(poll), stored_release(row)) for poll, row in rows]
+        return [PollFigures(_record(poll), poll_releases.stored_release(row)) for poll, row in rows]
 
     async def count_answers_of(self, tenant: str, respondent: str) -> int:
         """How many answers one pseudonym has on record (never their values)."""
@@ -210,7 +211,7 @@ class PollStore(PersonalData):
                 )
             ).all()
             for poll_id in sorted(polls):
-                await _lock(session, tenant, poll_id)
+                await poll_releases.lock_poll(session, tenant, poll_id)
                 await session.execute(
                     delete(PollAnswerRow).where(
                         PollAnswerRow.tenant_id == tenant,
@@ -218,7 +219,7 @@ class PollStore(PersonalData):
                         PollAnswerRow.respondent == respondent,
                     )
                 )
-                await _acted(session, tenant, poll_id, respondent, now, policy)
+                await poll_releases.record_act(session, tenant, poll_id, respondent, now, policy)
         return len(polls)
 
     async def purge_before(self, cutoff: datetime) -> int:
@@ -256,8 +257,8 @@ class PollStore(PersonalData):
                 policy = await policy_of(row.tenant_id)
                 known = await session.get(PollReleaseRow, row.poll_id)
                 if known is None and row.total >= policy.group_size:
-                    counts = dict(enumerate(parse_counts(row.counts)))
-                    await _store(
+                    counts = dict(enumerate(poll_releases.parse_counts(row.counts)))
+                    await poll_releases.store_release(
                         session, row.tenant_id, row.poll_id, release(counts, 1, policy), now
                     )
                     released += 1
@@ -288,124 +289,3 @@ class PollFigures:
 
     poll: PollRecord
     release: Release | None
-
-
-def actor_token(poll_id: str, respondent: str) -> str:
-    """Who acted on a poll, as a digest that matches nothing in any other poll."""
-    return hashlib.sha256(f"{poll_id}\x1f{respondent}".encode()).hexdigest()
-
-
-async def _lock(session: AsyncSession, tenant: str, poll_id: str) -> None:
-    """Take the row lock of the check-in or survey question the answers belong to, so two
-    answers at once never release one batch twice.
-
-    PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers itself. A
-    check-in, the common case, finds its row in the first table and asks no more.
-    """
-    for table in (PollRow, SurveyQuestionRow):
-        locked = await session.scalar(
-            select(table.id).where(table.tenant_id == tenant, table.id == poll_id).with_for_update()
-        )
-        if locked is not None:
-            return
-
-
-async def _acted(
-    session: AsyncSession,
-    tenant: str,
-    poll_id: str,
-    respondent: str,
-    now: datetime,
-    policy: ReleasePolicy,
-) -> Published:
-    """Count the person among those who acted since the last release; release when enough did."""
-    await upsert(
-        session,
-        PollActorRow,
-        {"poll_id": poll_id, "actor": actor_token(poll_id, respondent), "tenant_id": tenant},
-        keys=["poll_id", "actor"],
-        update=[],
-    )
-    shown = await _release_of(session, tenant, poll_id)
-    version = shown.version if shown else 0
-    actors = await session.scalar(
-        select(func.count()).where(
-            PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
-        )
-    )
-    if (actors or 0) >= policy.group_size and version < policy.releases:
-        rows = await session.execute(
-            select(PollAnswerRow.value, func.count())
-            .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
-            .group_by(PollAnswerRow.value)
-        )
-        shown = release({value: count for value, count in rows.all()}, version + 1, policy)
-        await _store(session, tenant, poll_id, shown, now)
-        await session.execute(
-            delete(PollActorRow).where(
-                PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
-            )
-        )
-    return _published(await _respondents(session, tenant, poll_id), shown, policy)
-
-
-async def _store(
-    session: AsyncSession, tenant: str, poll_id: str, made: Release, now: datetime
-) -> None:
-    await upsert(
-        session,
-        PollReleaseRow,
-        {
-            "poll_id": poll_id,
-            "tenant_id": tenant,
-            "version": made.version,
-            "respondents": made.respondents,
-            "counts": ",".join(map(str, made.bands)),
-            "released_at": now,
-        },
-        keys=["poll_id"],
-        update=["version", "respondents", "counts", "released_at"],
-    )
-
-
-async def _respondents(session: AsyncSession, tenant: str, poll_id: str) -> int:
-    """How many have an answer on the poll now."""
-    count = await session.scalar(
-        select(func.count()).where(
-            PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id
-        )
-    )
-    return int(count or 0)
-
-
-async def _release_of(session: AsyncSession, tenant: str, poll_id: str) -> Release | None:
-    """The poll's release as stored now, made into a value at once: an ORM row kept in the
-    session would not see a later upsert of the same release."""
-    row = await session.scalar(
-        select(PollReleaseRow).where(
-            PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
-        )
-    )
-    return stored_release(row)
-
-
-def _published(respondents: int, shown: Release | None, policy: ReleasePolicy) -> Published:
-    return Published(
-        respondents=respondents,
-        release=shown,
-        group_size=policy.group_size,
-        final=shown is not None and shown.version >= policy.releases,
-    )
-
-
-def stored_release(row: PollReleaseRow | None) -> Release | None:
-    """A poll's release as it was stored, or None when it has none."""
-    if row is None:
-        return None
-    low, middle, high = parse_counts(row.counts)
-    return Release(respondents=row.respondents, bands=(low, middle, high), version=row.version)
-
-
-def parse_counts(stored: str) -> tuple[int, ...]:
-    """Counts from their stored, comma-separated form."""
-    return tuple(int(part) for part in stored.split(","))

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.release import Release
-from bot.storage.polls import stored_release
+from bot.storage.poll_releases import stored_release
 from bot.storage.tables import PollReleaseRow, SurveyQuestionRow
 
 
