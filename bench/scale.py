@@ -44,8 +44,8 @@ from bot.messages import MessageRef, Person, Reply, Target  # noqa: E402
 from bot.rollouts.plan import Circle, expand, validate  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage.engine import create_engine  # noqa: E402
+from bot.storage.ledger_tables import DeliveryRow  # noqa: E402
 from bot.storage.rollouts import NewRollout  # noqa: E402
-from bot.storage.tables import DeliveryRow  # noqa: E402
 from crbot import runtime  # noqa: E402
 from scheduler import service as scheduler_service  # noqa: E402
 from scheduler.limiter import Limiter  # noqa: E402

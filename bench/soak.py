@@ -45,7 +45,7 @@ from bench.common import percentile  # noqa: E402
 from bot.messages import Target  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.engine import sessions  # noqa: E402
-from bot.storage.tables import DeliveryRow  # noqa: E402
+from bot.storage.ledger_tables import DeliveryRow  # noqa: E402
 from bot.wording import sorry_reply  # noqa: E402
 from crbot import runtime  # noqa: E402
 from tests.commandline import local_environment  # noqa: E402

@@ -88,9 +88,9 @@ def test_a_checkin_answered_in_the_channel_updates_its_poll_in_place(teams: Team
     expect(poll).not_to_have_text(before)
     expect(thread.locator(CARD)).to_have_count(1)
     expect(poll.get_by_role("button", name=re.compile(r"^4\b"))).to_be_visible()
-    # The presser's own view of it stays: what they chose, shown to them alone.
-    expect(poll).to_contain_text("your answer is in")
-    expect(poll).to_contain_text(re.compile("only you can see this", re.I))
+    # Which of the presser's view and everyone's update shows last is a race here: the
+    # Playground has no user-specific views, so the presser's view is covered over the Bot
+    # Connector instead (tests/test_teams_poll_views.py).
 
 
 def test_help_for_a_facilitator_names_the_facilitators_commands(teams: TeamsClient) -> None:
