@@ -8,10 +8,6 @@ Errors become kind replies, never tracebacks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import logcontext, metrics
 from bot.commands import Command, Vocabulary
@@ -21,13 +17,11 @@ from bot.handlers import discover
 from bot.handlers.ask import deliver_waiting
 from bot.handlers.home import home_of
 from bot.messages import Block, Bullets, Context, Heading, Image, Incoming, Person, Reply, Text
-from bot.ports import ChatPort, Clock
-from bot.pseudonyms import Pseudonyms
+from bot.ports import ChatPort
 from bot.registry import Registry
 from bot.services import CoreOptions, Services
 from bot.turn import Turn
 from bot.wording import kind_reply, sorry_reply
-from content.loader import LoadedPack
 
 __all__ = ["Core", "CoreOptions", "Turn"]
 
@@ -62,19 +56,8 @@ def said_in_public(command: str) -> Reply:
 class Core:
     """Routes what people do to the handlers, and never lets an error reach them raw."""
 
-    def __init__(
-        self,
-        *,
-        packs: Mapping[str, LoadedPack],
-        sessions: async_sessionmaker[Any],
-        pseudonyms: Pseudonyms,
-        clock: Clock,
-        options: CoreOptions,
-        commands: Registry | None = None,
-    ) -> None:
-        self.services = Services(
-            packs=packs, sessions=sessions, pseudonyms=pseudonyms, clock=clock, options=options
-        )
+    def __init__(self, services: Services, commands: Registry | None = None) -> None:
+        self.services = services
         self.commands = commands or discover()
         metrics.name_commands(self.commands.names)
         # Replies the handlers share (the steps) are fitted once per prefix, not per request.

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core, CoreOptions
 from bot.ports import Clock, SystemClock
 from bot.pseudonyms import FIX, Pseudonyms, secret_problem
+from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
@@ -102,22 +103,24 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
         await engine.dispose()
         raise
     core = Core(
-        packs=packs,
-        sessions=database,
-        pseudonyms=Pseudonyms(secret),
-        clock=clock or SystemClock(),
-        options=CoreOptions(
-            default_pack=default_pack(settings, packs),
-            min_group_size=settings.min_group_size,
-            support_resources=settings.support_resources,
-            role_bootstrap=bootstrap,
-            cadence_path=settings.cadence_path,
-            reports_dir=settings.data_dir / "reports",
-            public_url=settings.public_url,
-            retention_days=settings.retention_days,
-            privacy_epsilon=settings.privacy_epsilon,
-            releases_per_poll=settings.releases_per_poll,
-        ),
+        Services(
+            packs=packs,
+            sessions=database,
+            pseudonyms=Pseudonyms(secret),
+            clock=clock or SystemClock(),
+            options=CoreOptions(
+                default_pack=default_pack(settings, packs),
+                min_group_size=settings.min_group_size,
+                support_resources=settings.support_resources,
+                role_bootstrap=bootstrap,
+                cadence_path=settings.cadence_path,
+                reports_dir=settings.data_dir / "reports",
+                public_url=settings.public_url,
+                retention_days=settings.retention_days,
+                privacy_epsilon=settings.privacy_epsilon,
+                releases_per_poll=settings.releases_per_poll,
+            ),
+        )
     )
     await core.services.release_legacy_tallies()
     return Runtime(settings=settings, engine=engine, core=core)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core, CoreOptions
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
 from bot.pseudonyms import Pseudonyms
+from bot.services import Services
 from bot.storage.engine import create_engine, migrate, sessions
 from content.loader import LoadedPack, load_packs
 from crbot.platform_registry import announce_platforms, platform_schemas
@@ -179,11 +180,13 @@ def build_core(
         "noise": no_noise,
     }
     return Core(
-        packs=packs,
-        sessions=sessions(engine),
-        pseudonyms=Pseudonyms(TEST_SECRET),
-        clock=clock,
-        options=CoreOptions(**{**defaults, **options}),
+        Services(
+            packs=packs,
+            sessions=sessions(engine),
+            pseudonyms=Pseudonyms(TEST_SECRET),
+            clock=clock,
+            options=CoreOptions(**{**defaults, **options}),
+        )
     )
 
 

@@ -14,6 +14,7 @@ from bot.core import Core, CoreOptions
 from bot.messages import File
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts.plan import parse_local
+from bot.services import Services
 from bot.storage.engine import sessions
 from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
@@ -100,11 +101,13 @@ async def test_a_facilitator_asking_for_the_calendar_gets_the_ics_file(
         "healthcare", 3, "EAP", {"fran": "facilitator"}, reports_dir=tmp_path / "reports"
     )
     core = Core(
-        packs=packs,
-        sessions=sessions(engine),
-        pseudonyms=Pseudonyms(TEST_SECRET),
-        clock=clock,
-        options=options,
+        Services(
+            packs=packs,
+            sessions=sessions(engine),
+            pseudonyms=Pseudonyms(TEST_SECRET),
+            clock=clock,
+            options=options,
+        )
     )
     chat = Chat(core, FakePort())
     await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")

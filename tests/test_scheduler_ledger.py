@@ -18,6 +18,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.rollouts import uncertain
 from bot.rollouts.plan import Circle, parse_local
 from bot.rollouts.posts import checklist_done
+from bot.services import Services
 from bot.storage.engine import create_engine, sessions
 from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
@@ -272,11 +273,13 @@ def second_core(
         other = create_engine(database_url)
         return (
             Core(
-                packs=packs,
-                sessions=sessions(other),
-                pseudonyms=Pseudonyms(TEST_SECRET),
-                clock=clock,
-                options=CoreOptions("healthcare", 3, "EAP", {"fran": "facilitator"}),
+                Services(
+                    packs=packs,
+                    sessions=sessions(other),
+                    pseudonyms=Pseudonyms(TEST_SECRET),
+                    clock=clock,
+                    options=CoreOptions("healthcare", 3, "EAP", {"fran": "facilitator"}),
+                )
             ),
             other,
         )
