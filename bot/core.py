@@ -8,6 +8,7 @@ Errors become kind replies, never tracebacks.
 from __future__ import annotations
 
 import logging
+import weakref
 
 from bot import logcontext, metrics
 from bot.commands import Command, Vocabulary
@@ -26,8 +27,6 @@ from bot.wording import kind_reply, sorry_reply
 __all__ = ["Core", "CoreOptions", "Turn"]
 
 log = logging.getLogger(__name__)
-
-FITTED_REPLIES = 512
 
 
 def fit_block(block: Block, vocabulary: Vocabulary, prefix: str) -> Block:
@@ -60,8 +59,8 @@ class Core:
         self.services = services
         self.commands = commands or discover()
         metrics.name_commands(self.commands.names)
-        # Replies the handlers share (the steps) are fitted once per prefix, not per request.
-        self._fitted: dict[tuple[int, str], tuple[Reply, Reply]] = {}
+        # Fitted replies by (the reply's id, prefix); None where fitting changed nothing.
+        self._fitted: dict[tuple[int, str], Reply | None] = {}
 
     async def handle(self, incoming: Incoming, port: ChatPort) -> Reply:
         """Answer one request; errors become kind replies, never tracebacks."""
@@ -111,17 +110,17 @@ class Core:
         if not prefix:
             return reply
         key = (id(reply), prefix)
-        known = self._fitted.get(key)
-        if known is not None and known[0] is reply:
-            return known[1]
+        if key in self._fitted:
+            return self._fitted[key] or reply
         vocabulary = self.commands.vocabulary
         blocks = tuple(fit_block(block, vocabulary, prefix) for block in reply.blocks)
         changed = any(new is not old for new, old in zip(blocks, reply.blocks, strict=True))
-        fitted = reply.model_copy(update={"blocks": blocks}) if changed else reply
-        if len(self._fitted) >= FITTED_REPLIES:
-            self._fitted.clear()
-        self._fitted[key] = (reply, fitted)
-        return fitted
+        fitted = reply.model_copy(update={"blocks": blocks}) if changed else None
+        # Kept only while the reply itself lives: the ones handlers share (the steps, help) are
+        # fitted once per place, and one person's reply leaves no copy behind once answered.
+        self._fitted[key] = fitted
+        weakref.finalize(reply, self._fitted.pop, key, None)
+        return fitted or reply
 
     async def _turn(self, incoming: Incoming, command: Command, port: ChatPort) -> Turn:
         services, tenant = self.services, incoming.person.tenant

@@ -124,3 +124,25 @@ async def test_a_teams_channel_is_pointed_to_a_private_chat_for_anonymous_comman
     assert "`ask ...` in a private chat with me" in welcome
     assert "`@crbot ask" not in welcome and "`@crbot suggest" not in welcome
     assert "`@crbot practice`" in welcome
+
+
+async def test_a_fitted_reply_is_kept_only_as_long_as_the_reply_it_fits(
+    core: Core, port: FakePort
+) -> None:
+    import gc
+
+    channel = teams_channel("reflect I kept my door open").model_copy(
+        update={"private_prefix": None}
+    )
+    steps = core.fit(await core.handle(teams_channel("compassion-steps 3"), port), "@crbot ")
+    again = core.fit(await core.handle(teams_channel("compassion-steps 3"), port), "@crbot ")
+    assert steps is again  # the steps are shared, and fitted to the place once
+
+    await core.handle(teams_channel("scenario 1"), port)
+    gc.collect()
+    before = len(core._fitted)
+    words = (await core.handle(channel, port)).plain_text()
+    gc.collect()
+
+    assert "Saved" in words
+    assert len(core._fitted) == before  # nothing of one person's reply stays behind

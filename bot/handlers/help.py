@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cachetools import LRUCache
+
 from bot.features.help import help_reply
 from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
@@ -9,8 +11,7 @@ from bot.turn import Turn
 
 # One help per pack and set of roles: the same object each time, so the router fits it to a
 # place once rather than on every request.
-_built: dict[tuple[int, frozenset[str]], Reply] = {}
-HELP_REPLIES = 64
+_built: LRUCache[tuple[int, frozenset[str]], Reply] = LRUCache(maxsize=64)
 
 
 async def show_help(turn: Turn) -> Reply:
@@ -21,8 +22,7 @@ async def show_help(turn: Turn) -> Reply:
         return known
     # The router fits every command a reply names to where it was asked, these included.
     reply = help_reply(turn.commands.help_lines(turn.roles), "", turn.pack.info.title)
-    if len(_built) < HELP_REPLIES:
-        _built[key] = reply
+    _built[key] = reply
     return reply
 
 

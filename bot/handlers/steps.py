@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from cachetools import LRUCache
+
 from bot.features import steps
 from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
 from bot.turn import Turn
 
-# Enough for every way of naming a step; odd spellings beyond it are simply built each time.
-PACK_REPLIES = 512
-_built: dict[tuple[int, str, tuple[str, ...]], Reply] = {}
+# Enough for every way of naming a step; odd spellings beyond it push out the least used.
+_built: LRUCache[tuple[int, str, tuple[str, ...]], Reply] = LRUCache(maxsize=512)
 
 
 async def pack_words(turn: Turn) -> Reply:
@@ -25,8 +26,7 @@ async def pack_words(turn: Turn) -> Reply:
         reply = steps.all_steps(pack)
     else:
         reply = steps.one_step(pack, steps.find_step(pack, args))
-    if len(_built) < PACK_REPLIES:
-        _built[key] = reply
+    _built[key] = reply
     return reply
 
 

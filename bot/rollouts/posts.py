@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from cachetools import LRUCache
+
 from bot.features import sections, surveys
 from bot.features.agreements import with_agreement
 from bot.features.checkins import Checkins
@@ -38,8 +40,7 @@ TICKED_BY = {
     "prompt": ("connection", "prompt"),
     "survey": ("survey",),
 }
-REPLY_CACHE_SIZE = 512
-_REPLIES: dict[tuple[str, str, str, int, str], Reply] = {}
+_REPLIES: LRUCache[tuple[str, str, str, int, str], Reply] = LRUCache(maxsize=512)
 SURVEY_WORDS = {
     "pre": "Before we begin, please take a few minutes for the pre-programme survey your "
     "facilitators shared. It helps us shape the circles around what you need.",
@@ -304,8 +305,6 @@ MAKERS: dict[str, Callable[[Post], Awaitable[str | None]]] = {
 def _cached(key: tuple[str, str, str, int, str], build: Callable[[], Reply]) -> Reply:
     reply = _REPLIES.get(key)
     if reply is None:
-        if len(_REPLIES) > REPLY_CACHE_SIZE:
-            _REPLIES.clear()
         reply = _REPLIES[key] = build()
     return reply
 
