@@ -98,25 +98,13 @@ class TeamSettingsStore:
 
     async def set_current_section(self, tenant: str, section: int) -> None:
         """Move the team to another section."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(TeamSettingsRow)
-                .where(TeamSettingsRow.tenant_id == tenant)
-                .values(current_section=section)
-            )
-        self.forget(tenant)
+        await self._change(tenant, current_section=section)
 
     async def set_min_group_size(self, tenant: str, size: int) -> None:
         """Change the smallest group whose answers may be shown; never below the floor."""
         if size < MIN_GROUP_FLOOR:
             raise ValueError(f"the group size is never below {MIN_GROUP_FLOOR}")
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(TeamSettingsRow)
-                .where(TeamSettingsRow.tenant_id == tenant)
-                .values(min_group_size=size)
-            )
-        self.forget(tenant)
+        await self._change(tenant, min_group_size=size)
 
     async def get(self, tenant: str) -> TeamSettings | None:
         """The tenant's settings as stored, or None before its first contact (never created)."""
@@ -128,11 +116,13 @@ class TeamSettingsStore:
         """Set where the team's people can turn for help (checked by `support_text`); None goes
         back to the installation's default. False when the tenant has no settings yet."""
         resources = None if text is None else support_text(text)
+        return await self._change(tenant, support_resources=resources)
+
+    async def _change(self, tenant: str, **values: object) -> bool:
+        """Write some of the tenant's settings and forget its cached copy; False if it has none."""
         async with self._sessions.begin() as session:
             changed = await session.execute(
-                update(TeamSettingsRow)
-                .where(TeamSettingsRow.tenant_id == tenant)
-                .values(support_resources=resources)
+                update(TeamSettingsRow).where(TeamSettingsRow.tenant_id == tenant).values(**values)
             )
         self.forget(tenant)
         return bool(getattr(changed, "rowcount", 0))
