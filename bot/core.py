@@ -29,10 +29,8 @@ __all__ = ["Core", "CoreOptions", "Turn"]
 log = logging.getLogger(__name__)
 
 
-def fit_block(block: Block, vocabulary: Vocabulary, prefix: str) -> Block:
+def fit_block(block: Block, vocabulary: Vocabulary, prefix: str, public: bool) -> Block:
     """One block with the commands its words name fitted to `prefix`; the same block if none."""
-    # A mention is itself a post everyone there reads; a slash command is not.
-    public = prefix.startswith("@")
     if isinstance(block, Text | Context | Heading):
         text = vocabulary.fit(block.text, prefix, public)
         return block if text == block.text else block.model_copy(update={"text": text})
@@ -113,7 +111,9 @@ class Core:
         if key in self._fitted:
             return self._fitted[key] or reply
         vocabulary = self.commands.vocabulary
-        blocks = tuple(fit_block(block, vocabulary, prefix) for block in reply.blocks)
+        # A mention is itself a post everyone there reads; a slash command is not.
+        public = prefix.startswith("@")
+        blocks = tuple(fit_block(block, vocabulary, prefix, public) for block in reply.blocks)
         changed = any(new is not old for new, old in zip(blocks, reply.blocks, strict=True))
         fitted = reply.model_copy(update={"blocks": blocks}) if changed else None
         # Kept only while the reply itself lives: the ones handlers share (the steps, help) are
