@@ -40,12 +40,13 @@ CODE_LENGTH = 10
 CODE_EXAMPLE = "K7PQM-3XR9T"
 
 
-def checked_text(text: str, example: str) -> str | Reply:
-    """The trimmed text, or a kind reply when it is empty; too long is an error."""
+def checked_text(text: str, example: str, limit: int = MAX_TEXT) -> str | Reply:
+    """What a person wrote after a command, trimmed; a kind reply with `example` when there is
+    nothing, and an error when it is longer than `limit`."""
     text = text.strip()
     if not text:
         return Reply.saying(f"Write it after the word, for example `{example}`.")
-    if len(text) > MAX_TEXT:
+    if len(text) > limit:
         raise CrbotError(ErrorCode.TOO_LONG)
     return text
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.commands import number
-from bot.errors import CrbotError, ErrorCode
 from bot.features import agreements as agreements_view
+from bot.features.asks import checked_text
 from bot.messages import Button, Buttons, Reply, Target, Text
 from bot.registry import FACILITATORS, CommandSpec, Usage, by_first_word, first_word_in
 from bot.services import Services
@@ -32,13 +32,13 @@ async def agreements(turn: Turn) -> Reply:
 async def _propose(services: Services, turn: Turn) -> Reply:
     form = turn.incoming.form or {}
     typed = turn.command.rest.split(maxsplit=1)
-    text = form.get("text", typed[1] if len(typed) > 1 else "").strip()
-    if not text:
-        return Reply.saying(
-            "Write it after the word, for example `agreements propose We assume good intent`."
-        )
-    if len(text) > agreements_view.MAX_AGREEMENT:
-        raise CrbotError(ErrorCode.TOO_LONG)
+    text = checked_text(
+        form.get("text", typed[1] if len(typed) > 1 else ""),
+        "agreements propose We assume good intent",
+        agreements_view.MAX_AGREEMENT,
+    )
+    if isinstance(text, Reply):
+        return text
     tenant, place = turn.team.tenant_id, turn.incoming.place.address
     proposal = await services.agreements.propose(tenant, place, text, services.clock.now())
     await turn.port.send(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.commands import number
-from bot.errors import CrbotError, ErrorCode
 from bot.features import drivers as drivers_view
+from bot.features.asks import checked_text
 from bot.messages import Context, Reply, Target, Text
 from bot.registry import (
     FACILITATORS_AND_LEADERS,
@@ -21,15 +21,6 @@ from bot.storage.drivers import Driver
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
-
-
-def _checked(text: str, limit: int, example: str) -> str | Reply:
-    text = text.strip()
-    if not text:
-        return Reply.saying(f"Write it after the word, for example `{example}`.")
-    if len(text) > limit:
-        raise CrbotError(ErrorCode.TOO_LONG)
-    return text
 
 
 def _typed_after(turn: Turn, words: int) -> str:
@@ -83,7 +74,7 @@ async def drivers(turn: Turn) -> Reply:
 async def _add(services: Services, turn: Turn) -> Reply:
     form = turn.incoming.form or {}
     typed = form.get("text", _typed_after(turn, 1))
-    text = _checked(typed, drivers_view.MAX_DRIVER, "drivers add Short staffing on weekends")
+    text = checked_text(typed, "drivers add Short staffing on weekends", drivers_view.MAX_DRIVER)
     if isinstance(text, Reply):
         return text
     category = drivers_view.category_of(form.get("control", "")) or "unsorted"
@@ -161,10 +152,10 @@ async def _progress(services: Services, turn: Turn) -> Reply:
     if driver.category != "leadership":
         return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
     form = turn.incoming.form or {}
-    text = _checked(
+    text = checked_text(
         form.get("text", _typed_after(turn, 2)),
-        drivers_view.MAX_PROGRESS,
         f"drivers progress {driver.id} We have started ...",
+        drivers_view.MAX_PROGRESS,
     )
     if isinstance(text, Reply):
         return text
