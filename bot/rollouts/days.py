@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -71,6 +71,10 @@ class CohortCalendar(BaseModel):
         """A working day that is not a holiday."""
         return day.weekday() in self._weekdays and day not in holidays
 
+    def open_days(self, avoid: frozenset[date]) -> OpenDays:
+        """This calendar's open days and slots, keeping off the days in `avoid` too."""
+        return _open_days(self, avoid)
+
     def is_quiet(self, moment: time) -> bool:
         """Within the quiet hours."""
         quiet = self.quiet_hours
@@ -80,20 +84,55 @@ class CohortCalendar(BaseModel):
             return quiet.start <= moment < quiet.end
         return moment >= quiet.start or moment < quiet.end
 
-    def shift(self, wanted: datetime, holidays: frozenset[date], *, later: bool) -> datetime | None:
+
+class OpenDays:
+    """A calendar's allowed days and slots around a set of days to avoid, each answer kept.
+
+    Cohorts planned together mostly share their calendar, so one of these serves them all: a
+    post's slot is worked out once per wanted time, not once per post.
+    """
+
+    # Beyond this many kept slots the oldest answers are dropped; they are cheap to work out again.
+    KEPT = 20_000
+
+    def __init__(self, calendar: CohortCalendar, avoid: frozenset[date]) -> None:
+        self.calendar = calendar
+        self.avoid = avoid
+        self._slots: dict[tuple[datetime, bool], datetime | None] = {}
+
+    def is_open(self, day: date) -> bool:
+        """A working day not among the days to avoid."""
+        return self.calendar.is_open_day(day, self.avoid)
+
+    def shift(self, wanted: datetime, *, later: bool) -> datetime | None:
         """The nearest allowed local slot at or after (`later`) or before `wanted`, or None."""
+        asked = (wanted, later)
+        if asked in self._slots:
+            return self._slots[asked]
+        if len(self._slots) >= self.KEPT:
+            del self._slots[next(iter(self._slots))]
+        found = self._slots[asked] = self._search(wanted, later=later)
+        return found
+
+    def _search(self, wanted: datetime, *, later: bool) -> datetime | None:
+        calendar = self.calendar
+        quiet = calendar.quiet_hours
         moment = wanted
         for _ in range(MAX_SHIFT_DAYS * 2):
-            if self.is_quiet(moment.time()):
-                assert self.quiet_hours is not None
-                end = self.quiet_hours.end
-                if later and moment.time() >= end and self.quiet_hours.start > end:
+            if quiet is not None and calendar.is_quiet(moment.time()):
+                end = quiet.end
+                if later and moment.time() >= end and quiet.start > end:
                     moment = datetime.combine(moment.date() + timedelta(days=1), end)
                 else:
                     moment = datetime.combine(moment.date(), end)
                 continue
-            if not self.is_open_day(moment.date(), holidays):
+            if not self.is_open(moment.date()):
                 moment += timedelta(days=1 if later else -1)
                 continue
             return moment
         return None
+
+
+@lru_cache(maxsize=64)
+def _open_days(calendar: CohortCalendar, avoid: frozenset[date]) -> OpenDays:
+    return OpenDays(calendar, avoid)

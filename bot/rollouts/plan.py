@@ -11,12 +11,13 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
 from bot.rollouts.cadence import PER_WEEK, Cadence, Offset, Rhythm
-from bot.rollouts.days import CohortCalendar
+from bot.rollouts.days import CohortCalendar, OpenDays
 from bot.rollouts.kinds import LABELS as LABELS
 from bot.rollouts.kinds import PLANNED as KINDS
 from content.models import Pack
@@ -25,6 +26,8 @@ from content.models import Pack
 BEFORE_CIRCLE = frozenset({"intro", "nudge"})
 # Section 7 is where a team makes its culture agreements.
 AGREEMENTS_SECTION = 7
+# Posts due together go in the kinds' order.
+_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
 class PlanError(Exception):
@@ -78,7 +81,17 @@ def zone_of(name: str) -> ZoneInfo:
 
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     """A local wall time as a UTC instant; a skipped hour resolves forward, a repeated one first."""
-    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return _placed(local, zone)[0]
+
+
+@lru_cache(maxsize=16_384)
+def _placed(local: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instant of a local wall time, and the aware local time it is.
+
+    Cohorts in one zone share their posts' wall times, so each is converted once.
+    """
+    due = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return due, due.astimezone(zone)
 
 
 def circle_instants(circles: list[Circle], zone: ZoneInfo) -> dict[int, datetime]:
@@ -149,8 +162,9 @@ def expand(
         return []
     first, last = live[0].local.date(), live[-1].local.date()
     span_end = last + timedelta(days=400)
-    holidays = calendar.holidays_between(first - timedelta(days=90), span_end)
-    planner = _Planner(zone, calendar, holidays, pack)
+    # The days no post may land on.
+    avoid = calendar.holidays_between(first - timedelta(days=90), span_end)
+    planner = _Planner(zone, calendar.open_days(avoid), pack)
     for index, circle in enumerate(live):
         following = live[index + 1].local.date() if index + 1 < len(live) else None
         _plan_section(planner, cadence, circle, following)
@@ -165,14 +179,17 @@ def expand(
             planner.at("survey", circle, offset, detail=name)
     _plan_sustainment(planner, cadence, live)
     _plan_reminders(planner, cadence)
-    posts = sorted(planner.posts, key=lambda post: (post.due_at, KINDS.index(post.kind)))
+    posts = sorted(planner.posts, key=lambda post: (post.due_at, _RANK[post.kind]))
     return [post for post in posts if after is None or post.due_at > after]
 
 
 def title(pack: Pack, kind: str, section: int, detail: str = "") -> str:
     """What a post is, as facilitators read it: `Introduction: Compassion in action`."""
     found = pack.section(section)
-    name = found.title if found else f"Section {section}"
+    return _title(found.title if found else f"Section {section}", kind, detail)
+
+
+def _title(name: str, kind: str, detail: str) -> str:
     if kind == "survey":
         return f"{detail.capitalize()}-programme survey"
     if kind == "agreements":
@@ -183,28 +200,32 @@ def title(pack: Pack, kind: str, section: int, detail: str = "") -> str:
 
 
 class _Planner:
-    def __init__(
-        self, zone: ZoneInfo, calendar: CohortCalendar, holidays: frozenset[date], pack: Pack
-    ) -> None:
+    def __init__(self, zone: ZoneInfo, days: OpenDays, pack: Pack) -> None:
         self.zone = zone
-        self.calendar = calendar
-        self.holidays = holidays
+        self.days = days
+        self.calendar = days.calendar
         self.pack = pack
         self.posts: list[PlannedPost] = []
         self._days: set[tuple[str, int, date, str]] = set()
+        self._names = {found.number: found.title for found in pack.sections}
+        self._titles: dict[tuple[str, int, str], str] = {}
 
     def title(self, kind: str, section: int, detail: str) -> str:
-        return title(self.pack, kind, section, detail)
+        asked = (kind, section, detail)
+        found = self._titles.get(asked)
+        if found is None:
+            name = self._names.get(section, f"Section {section}")
+            found = self._titles[asked] = _title(name, kind, detail)
+        return found
 
     def add(self, kind: str, section: int, wanted: datetime, *, detail: str = "") -> None:
-        moved = self.calendar.shift(wanted, self.holidays, later=kind not in BEFORE_CIRCLE)
+        moved = self.days.shift(wanted, later=kind not in BEFORE_CIRCLE)
         if moved is None:
             return
         self.put(kind, section, moved, detail=detail)
 
     def put(self, kind: str, section: int, local: datetime, *, detail: str = "") -> None:
-        due = to_utc(local, self.zone)
-        aware = due.astimezone(self.zone)
+        due, aware = _placed(local, self.zone)
         day = (kind, section, aware.date(), detail)
         if day in self._days:
             return  # two rules landed on one local day: one post
@@ -259,7 +280,7 @@ def _plan_prompts(planner: _Planner, cadence: Cadence, live: list[Circle]) -> No
                 planner.add("prompt", section, datetime.combine(current, prompt.time))
                 current += timedelta(days=prompt.every_days)
         return
-    days = prompt_days(planner.calendar, planner.holidays, spans, rhythm or prompt.rhythm)
+    days = prompt_days(planner.days, spans, rhythm or prompt.rhythm)
     for section, start, until in spans:
         for day in days:
             if start <= day < until:
@@ -267,8 +288,7 @@ def _plan_prompts(planner: _Planner, cadence: Cadence, live: list[Circle]) -> No
 
 
 def prompt_days(
-    calendar: CohortCalendar,
-    holidays: frozenset[date],
+    open_days: OpenDays,
     spans: Sequence[tuple[int, date, date]],
     rhythm: Rhythm,
 ) -> list[date]:
@@ -282,7 +302,7 @@ def prompt_days(
     for _, start, until in spans:
         current = start
         while current < until:
-            if calendar.is_open_day(current, holidays):
+            if open_days.is_open(current):
                 weeks.setdefault(current.isocalendar()[:2], []).append(current)
             current += timedelta(days=1)
     wanted = PER_WEEK[rhythm]
@@ -306,11 +326,18 @@ def _plan_sustainment(planner: _Planner, cadence: Cadence, live: list[Circle]) -
     start = last.local.date() + timedelta(days=rule.from_days)
     agreements = any(circle.section == AGREEMENTS_SECTION for circle in live)
     for month in range(rule.months_ahead):
-        day = start + relativedelta(months=month * rule.every_months)
+        day = _months_after(start, month * rule.every_months)
         wanted = datetime.combine(day, rule.time)
         planner.add("checkin", last.section, wanted, detail="sustain")
         if agreements:
             planner.add("agreements", AGREEMENTS_SECTION, wanted)
+
+
+@lru_cache(maxsize=4_096)
+def _months_after(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (31 January + 1 is 28 February)."""
+    result: date = day + relativedelta(months=months)
+    return result
 
 
 def _plan_reminders(planner: _Planner, cadence: Cadence) -> None:
