@@ -3,9 +3,10 @@ scheduler's lease, which belongs to the installation)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    Date,
     DateTime,
     Index,
     Integer,
@@ -32,6 +33,20 @@ class TeamSettingsRow(Base):
     current_section: Mapped[int] = mapped_column(Integer, default=1)
     support_resources: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Where the team's public holidays come from (the `holidays` library's codes); None: nowhere.
+    holiday_country: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class CalendarDayRow(Base):
+    """A day of a team's calendar: in a term break (`break`, named as its calendar names it),
+    or one a facilitator said to post on anyway (`post-anyway`)."""
+
+    __tablename__ = "team_calendar_days"
+    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class RoleRow(Base):

@@ -16,6 +16,7 @@ from cachetools import TTLCache
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.rollouts.public_holidays import HolidayRegion, region
 from bot.settings import MIN_GROUP_FLOOR
 from bot.storage.tables import RoleRow, TeamSettingsRow
 from bot.storage.upsert import upsert
@@ -49,6 +50,16 @@ class TeamSettings:
     min_group_size: int
     current_section: int
     support_resources: str | None
+    # Where the team's public holidays come from (`bot.rollouts.public_holidays`); None: nowhere.
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+
+    @property
+    def holiday_region(self) -> HolidayRegion | None:
+        """Where the team's public holidays come from, if anywhere."""
+        if self.holiday_country is None:
+            return None
+        return HolidayRegion(self.holiday_country, self.holiday_subdivision)
 
 
 class TeamSettingsStore:
@@ -117,6 +128,18 @@ class TeamSettingsStore:
         back to the installation's default. False when the tenant has no settings yet."""
         resources = None if text is None else support_text(text)
         return await self._change(tenant, support_resources=resources)
+
+    async def set_holiday_region(
+        self, tenant: str, country: str | None, subdivision: str | None = None
+    ) -> bool:
+        """Where the team's public holidays come from, as `public_holidays.region` spells it;
+        None keeps no public holidays. False when the tenant has no settings yet."""
+        where = None if country is None else region(country, subdivision)
+        return await self._change(
+            tenant,
+            holiday_country=where.country if where else None,
+            holiday_subdivision=where.subdivision if where else None,
+        )
 
     async def _change(self, tenant: str, **values: object) -> bool:
         """Write some of the tenant's settings and forget its cached copy; False if it has none."""
@@ -190,7 +213,13 @@ def support_text(text: str) -> str:
 
 def _record(row: TeamSettingsRow) -> TeamSettings:
     return TeamSettings(
-        row.tenant_id, row.pack, row.min_group_size, row.current_section, row.support_resources
+        row.tenant_id,
+        row.pack,
+        row.min_group_size,
+        row.current_section,
+        row.support_resources,
+        row.holiday_country,
+        row.holiday_subdivision,
     )
 
 

@@ -40,6 +40,7 @@ TABLES = (
     "survey_questions",
     "drivers",
     "agreements",
+    "team_calendar_days",
 )
 # Tables exported under an older name, read under their name now.
 RENAMED = {"teams": "team_settings"}
