@@ -127,18 +127,23 @@ async def _post(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         sys.stderr.write(f"crbot: cannot read {args.file}: {error}\n")
         return 2
-    port: ChatPort | None
     platform = tenant.split(":", 1)[0]
     if platform == "shell":
-        port = ShellPort(_say)
-    else:
-        # Imported here: the platforms bring the web stack, which no other command needs.
-        from crbot.platforms import configured_platforms
+        return await _post_through(bot, ShellPort(_say), tenant, args, text)
+    # Imported here: the platforms bring the web stack, which no other command needs.
+    from crbot.platforms import platforms_for_a_command
 
-        port = next((p.port for p in configured_platforms(bot) if p.name == platform), None)
-    if port is None:
-        sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
-        return 2
+    async with platforms_for_a_command(bot) as platforms:
+        port = next((p.port for p in platforms if p.name == platform), None)
+        if port is None:
+            sys.stderr.write(f"crbot: {platform} is not configured here, so nothing was posted\n")
+            return 2
+        return await _post_through(bot, port, tenant, args, text)
+
+
+async def _post_through(
+    bot: runtime.Runtime, port: ChatPort, tenant: str, args: argparse.Namespace, text: str
+) -> int:
     roles = await bot.core.services.roles_of(tenant, args.author)
     # The same rule as the `follow-up` command's, from its one declaration.
     if not roles & bot.core.commands["follow-up"].allowed:

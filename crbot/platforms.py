@@ -7,11 +7,14 @@ hooks.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from adapters.running import Platform
 from crbot import platform_registry
 from crbot.runtime import Runtime
 
-__all__ = ["Platform", "configured_platforms"]
+__all__ = ["Platform", "configured_platforms", "platforms_for_a_command"]
 
 
 def configured_platforms(runtime: Runtime) -> list[Platform]:
@@ -22,3 +25,17 @@ def configured_platforms(runtime: Runtime) -> list[Platform]:
         for platform in platform_registry.REGISTERED
         if platform.build is not None and platform.configured(settings)
     ]
+
+
+@contextlib.asynccontextmanager
+async def platforms_for_a_command(runtime: Runtime) -> AsyncIterator[list[Platform]]:
+    """The configured platforms for a one-off command (`crbot post`): built, never started
+    (their ports send without it), and stopped when the command is done, so their HTTP sessions
+    close before the process exits."""
+    platforms = configured_platforms(runtime)
+    try:
+        yield platforms
+    finally:
+        for platform in reversed(platforms):
+            if platform.stop is not None:
+                await platform.stop()

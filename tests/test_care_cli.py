@@ -6,6 +6,7 @@ import csv
 import re
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.commandline import crbot, local_environment
@@ -151,3 +152,42 @@ def test_report_prints_the_surveys_and_writes_their_csv(
     assert header[5:] == ["low %", "middle %", "high %", "average"]
     assert first[:2] == ["pre", "1"] and first[3:8] == ["all", "3", *map(str, shares)]
     assert second[:2] == ["pre", "2"] and set(second[4:]) == {"suppressed"}
+
+
+async def test_post_to_slack_closes_the_platforms_http_session_before_it_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.slack import app as slack_app
+    from bot.settings import Settings
+    from crbot import care_cli
+    from crbot.__main__ import _parser
+    from tests.fakes.slack_api import FakeSlack
+
+    made: list[aiohttp.ClientSession] = []
+
+    def recorded_session() -> aiohttp.ClientSession:
+        made.append(real_session())
+        return made[-1]
+
+    real_session = slack_app.shared_session
+    monkeypatch.setattr(slack_app, "shared_session", recorded_session)
+    message = tmp_path / "m.md"
+    message.write_text("Thank you for Tuesday's circle.")
+    fake = await FakeSlack().start()
+    try:
+        settings = Settings(
+            SLACK_BOT_TOKEN="xoxb-test",  # type: ignore[call-arg]
+            SLACK_SIGNING_SECRET="secret",
+            SLACK_API_URL=fake.api_url,
+            data_dir=tmp_path / "data",
+            pseudonym_secret="test-pseudonym-secret-0123456789",
+            leaders="slack:T1:U1",
+        )
+        args = _parser().parse_args(
+            ["post", "--team", "slack:T1", "--channel", "C1", "--file", str(message), "--as", "U1"]
+        )
+        assert await care_cli.run(settings, args) == 0
+    finally:
+        await fake.stop()
+    assert fake.called("chat.postMessage")[0]["channel"] == "C1"
+    assert made and all(session.closed for session in made)
