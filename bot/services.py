@@ -22,6 +22,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.release import Noise, ReleasePolicy, laplace_noise
 from bot.roles import RoleBootstrap
 from bot.rollouts.cadence import load_cadence
+from bot.rollouts.closures import TeamDays
 from bot.rollouts.service import Rollouts
 from bot.storage.agreements import AgreementStore
 from bot.storage.asks import AskStore
@@ -31,6 +32,7 @@ from bot.storage.polls import PollStore
 from bot.storage.reminders import ReminderStore
 from bot.storage.rollouts import RolloutStore
 from bot.storage.surveys import SurveyStore
+from bot.storage.team_calendar import TeamCalendarStore
 from bot.storage.team_settings import TeamSettings, TeamSettingsStore
 from bot.storage.walkthroughs import WalkthroughStore
 from content.loader import LoadedPack
@@ -90,7 +92,10 @@ class Services:
         self.surveys = SurveyStore(sessions)
         self.reminders = ReminderStore(sessions)
         self.console = ConsoleSessionStore(sessions)
-        self.rollouts = Rollouts(RolloutStore(sessions), load_cadence(options.cadence_path), clock)
+        self.team_calendar = TeamCalendarStore(sessions)
+        self.rollouts = Rollouts(
+            RolloutStore(sessions), load_cadence(options.cadence_path), clock, self.team_days
+        )
 
     @property
     def personal(self) -> list[PersonalData]:
@@ -105,6 +110,12 @@ class Services:
         return await self.team_settings.ensure(
             tenant, self.options.default_pack, self.options.min_group_size, self.clock.now()
         )
+
+    async def team_days(self, tenant: str) -> TeamDays:
+        """The days the team's posts stay off: its holidays and breaks, less its exceptions."""
+        team = await self.team(tenant)
+        breaks, post_anyway = await self.team_calendar.days(tenant)
+        return TeamDays(team.holiday_region, breaks, post_anyway)
 
     def policy(self, team: TeamSettings) -> ReleasePolicy:
         """How the team's figures are released: its group size and the installation's budget."""

@@ -186,7 +186,7 @@ async def _run(bot: runtime.Runtime, args: argparse.Namespace) -> int:
     found = await _find(bot, args.id)
     pack = services.pack_of(await services.team(found.tenant_id)).pack
     if verb == "preview":
-        posts = rollouts.posts(found, pack)
+        posts = await rollouts.posts(found, pack)
         if args.ics is not None:
             args.ics.write_bytes(calendar_file(found, posts, pack, services.clock.now()))
         _say("\n".join(post.line() for post in posts))

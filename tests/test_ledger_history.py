@@ -109,7 +109,7 @@ async def test_a_pruned_post_is_not_sent_again_when_the_plan_changes(
     # A facilitator changes the plan: every post of it is offered again, the pruned ones too.
     record = await core.services.rollouts.store.get("test:team", rollout_id)
     assert record is not None
-    posts = core.services.rollouts.posts(record, core.services.packs["healthcare"].pack)
+    posts = await core.services.rollouts.posts(record, core.services.packs["healthcare"].pack)
     await core.services.rollouts.store.replan(
         "test:team", rollout_id, list(record.circles), posts, clock.now()
     )

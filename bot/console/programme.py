@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +34,8 @@ PAST_WORDS = {
     "cancelled": "was cancelled",
 }
 PLACE_CHARS = 64
+# Where a circle's warning sits among the posts: in the warnings only, never in a section's list.
+CIRCLE = -1
 STATUS_WORDS = {"active": "running", "paused": "paused", "cancelled": "cancelled", "ended": "ended"}
 
 
@@ -127,13 +129,17 @@ def programme(
     ledger: Mapping[str, Entry],
     pack: Pack,
     now: datetime,
+    closed: Mapping[date, str] | None = None,
 ) -> Programme:
     """The rollout's timeline: the pack's sections in order, each with its circle and posts.
 
     Rows made while sending (a leader's scheduled follow-up, notes to each leader, reminders)
-    are not in the plan; they join their section's posts from the ledger.
+    are not in the plan; they join their section's posts from the ledger. `closed` are the
+    team's days to avoid (holidays and term breaks, by name): a circle or post still to come on
+    one is a warning.
     """
     zone = zone_of(rollout.timezone)
+    closed = closed or {}
     timed: list[tuple[datetime, int | None, PostLine]] = []
     for post in posts:
         entry = ledger.get(post.key(rollout.id, rollout.address))
@@ -144,12 +150,26 @@ def programme(
         if entry.kind in SPAWNED_KINDS:
             label = LABELS.get(entry.kind, "Post")
             said = f"{label[0].lower()}{label[1:]} for section {entry.section}"
-            line = _line(when(entry.due_at.astimezone(zone), now), said, entry.due_at, entry, now)
+            local = entry.due_at.astimezone(zone)
+            line = _line(when(local, now), said, entry.due_at, entry, now)
+            holiday = closed.get(local.date())
+            if holiday and line.state == "planned":
+                line = PostLine(line.when, line.what, "warning", f"is on {holiday}")
             timed.append((entry.due_at, entry.section, line))
+    for each in rollout.circles:
+        holiday = closed.get(each.local.date())
+        due = each.local.replace(tzinfo=zone)
+        if holiday and not each.skipped and due > now:
+            said = f"circle for section {each.section}"
+            note = f"is on {holiday}, when the bot posts nothing"
+            timed.append(
+                (due.astimezone(UTC), CIRCLE, PostLine(when(due, now), said, "warning", note))
+            )
     timed.sort(key=lambda item: item[0])
     lines: dict[int, list[PostLine]] = {}
     sustaining = [line for _, section, line in timed if section is None]
     warnings = [line for _, _, line in timed if line.state == "warning"]
+    timed = [item for item in timed if item[1] != CIRCLE]
     for _, section_number, line in timed:
         if section_number is not None:
             lines.setdefault(section_number, []).append(line)

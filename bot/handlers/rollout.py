@@ -104,7 +104,7 @@ async def _change(
 ) -> Reply:
     store, tenant = services.rollouts.store, found.tenant_id
     if verb == "preview":
-        return preview(services, turn, found)
+        return await preview(services, turn, found)
     if verb == "calendar":
         return await calendar(services, turn, found)
     if verb == "prompts":
@@ -156,7 +156,7 @@ async def prompts(services: Services, turn: Turn, found: RolloutRecord, args: li
 
 async def calendar(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
     """The rollout as an .ics file, written to the reports folder for the adapter to upload."""
-    posts = services.rollouts.posts(found, turn.pack)
+    posts = await services.rollouts.posts(found, turn.pack)
     ics = calendar_file(found, posts, turn.pack, services.clock.now())
     folder = services.options.reports_dir
     if folder is None:
@@ -191,11 +191,10 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def preview(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
+async def preview(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
     """The next posts of the rollout, privately."""
-    upcoming = [
-        p for p in services.rollouts.posts(found, turn.pack) if p.due_at > services.clock.now()
-    ]
+    posts = await services.rollouts.posts(found, turn.pack)
+    upcoming = [post for post in posts if post.due_at > services.clock.now()]
     lines = tuple(post.line() for post in upcoming[:PREVIEW_LINES])
     words = f"Rollout {found.id} ({found.status}): {len(upcoming)} posts to come."
     rhythm = f"Prompts come {RHYTHM_WORDS[services.rollouts.rhythm(found)]}."

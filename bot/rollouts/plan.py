@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -24,6 +24,8 @@ from content.models import Pack
 
 # Kinds that prepare for a circle move earlier off a holiday; the rest move later.
 BEFORE_CIRCLE = frozenset({"intro", "nudge"})
+# How far before its first circle and after its last a plan's posts can fall.
+PLAN_DAYS_BEFORE, PLAN_DAYS_AFTER = 90, 400
 # Section 7 is where a team makes its culture agreements.
 AGREEMENTS_SECTION = 7
 # Posts due together go in the kinds' order.
@@ -146,6 +148,13 @@ def validate(
         raise PlanError(problems)
 
 
+def span(circles: Sequence[Circle]) -> tuple[date, date]:
+    """The days a plan of these (live) circles can reach: a survey or intro before the first,
+    sustaining check-ins months after the last."""
+    days = [circle.local.date() for circle in circles]
+    return min(days) - timedelta(days=PLAN_DAYS_BEFORE), max(days) + timedelta(days=PLAN_DAYS_AFTER)
+
+
 def expand(
     circles: list[Circle],
     zone_name: str,
@@ -154,16 +163,22 @@ def expand(
     pack: Pack,
     *,
     after: datetime | None = None,
+    closed: Collection[date] = (),
 ) -> list[PlannedPost]:
-    """Every post of the plan in time order (only those due after `after`, when given)."""
+    """Every post of the plan in time order (only those due after `after`, when given).
+
+    `closed` are the team's own days to avoid (its public holidays and term breaks): posts move
+    off them as off the cohort's holidays; circles stay where the facilitator put them.
+    """
     zone = zone_of(zone_name)
     live = sorted((c for c in circles if not c.skipped), key=lambda c: c.local)
     if not live:
         return []
-    first, last = live[0].local.date(), live[-1].local.date()
-    span_end = last + timedelta(days=400)
+    start, span_end = span(live)
     # The days no post may land on.
-    avoid = calendar.holidays_between(first - timedelta(days=90), span_end)
+    avoid = calendar.holidays_between(start, span_end)
+    if closed:
+        avoid |= frozenset(day for day in closed if start <= day <= span_end)
     planner = _Planner(zone, calendar.open_days(avoid), pack)
     for index, circle in enumerate(live):
         following = live[index + 1].local.date() if index + 1 < len(live) else None

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.ports import Clock
 from bot.rollouts import rotation
 from bot.rollouts.cadence import Cadence, Rhythm
+from bot.rollouts.closures import TeamDays
 from bot.rollouts.days import CohortCalendar
-from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, validate
+from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, span, validate
 from bot.storage.rollouts import RolloutRecord, RolloutStore
 from content.models import Pack
 
@@ -21,10 +23,17 @@ log = logging.getLogger(__name__)
 class Rollouts:
     """Facilitators' rollouts: every change is validated whole before anything is stored."""
 
-    def __init__(self, store: RolloutStore, cadence: Cadence, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: RolloutStore,
+        cadence: Cadence,
+        clock: Clock,
+        team_days: Callable[[str], Awaitable[TeamDays]] | None = None,
+    ) -> None:
         self.store = store
         self.cadence = cadence
         self.clock = clock
+        self._team_days = team_days
 
     def calendar(self, **changes: Any) -> CohortCalendar:
         """The cadence's calendar with a cohort's own working days, quiet hours, holidays."""
@@ -33,9 +42,36 @@ class Rollouts:
         except ValueError as error:
             raise PlanError([str(error).splitlines()[-1].strip()]) from None
 
-    def posts(self, rollout: RolloutRecord, pack: Pack) -> list[PlannedPost]:
+    async def posts(self, rollout: RolloutRecord, pack: Pack) -> list[PlannedPost]:
         """Every post of the rollout's plan, past and future."""
-        return expand(list(rollout.circles), rollout.timezone, rollout.calendar, self.cadence, pack)
+        circles = list(rollout.circles)
+        closed = await self.closed_days(rollout.tenant_id, circles)
+        return expand(
+            circles, rollout.timezone, rollout.calendar, self.cadence, pack, closed=closed
+        )
+
+    async def closed_days(self, tenant: str, circles: Sequence[Circle]) -> dict[date, str]:
+        """The team's days to avoid that a plan of these circles could reach, each with the
+        name of its holiday or break."""
+        live = [circle for circle in circles if not circle.skipped]
+        if self._team_days is None or not live:
+            return {}
+        return (await self._team_days(tenant)).closed_between(*span(live))
+
+    async def replan_team(self, tenant: str, pack: Pack) -> int:
+        """Re-plan the unsent posts of the team's running and paused rollouts, after its
+        calendar changed; returns how many rollouts were re-planned."""
+        now = self.clock.now()
+        changed = 0
+        for rollout in await self.store.listing(tenant):
+            if rollout.status not in ("active", "paused"):
+                continue
+            circles = list(rollout.circles)
+            posts = await self._replan(rollout, circles, rollout.calendar, pack, now)
+            await self.store.replan(tenant, rollout.id, circles, posts, now)
+            changed += 1
+        log.info("team calendar applied", extra={"tenant": tenant, "status": f"{changed} plans"})
+        return changed
 
     async def create(
         self,
@@ -116,7 +152,8 @@ class Rollouts:
         now: datetime,
     ) -> list[PlannedPost]:
         """The posts still to come, each prompt chosen on from what the channel was sent."""
-        posts = expand(circles, timezone, calendar, self.cadence, pack, after=now)
+        closed = await self.closed_days(tenant, circles)
+        posts = expand(circles, timezone, calendar, self.cadence, pack, after=now, closed=closed)
         history = rotation.PromptHistoryStore(self.store.sessions)
         sent = await history.sent(tenant, address, kept=now)
         return rotation.assign(pack, posts, sent)

@@ -159,8 +159,9 @@ class _Handlers:
             if rollout.status not in ("active", "paused"):
                 continue
             ledger = await ledger_entries(store.sessions, tenant, rollout.id)
-            posts = services.rollouts.posts(rollout, pack)
-            shown.append(programme(rollout, posts, ledger, pack, now))
+            posts = await services.rollouts.posts(rollout, pack)
+            closed = await services.rollouts.closed_days(tenant, rollout.circles)
+            shown.append(programme(rollout, posts, ledger, pack, now, closed))
         token = request.cookies.get(SESSION_COOKIE, "")
         return page(
             "programme.html",
