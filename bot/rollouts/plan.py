@@ -64,13 +64,19 @@ class PlannedPost:
 
     def key(self, rollout_id: str, address: str) -> str:
         """The ledger key: the same post always gets the same key."""
-        target = hashlib.sha256(address.encode()).hexdigest()[:16]
         kind = f"{self.kind}-{self.detail}" if self.detail else self.kind
-        return f"{rollout_id}:{kind}:{self.section}:{self.local.date().isoformat()}:{target}"
+        day = self.local.date().isoformat()
+        return f"{rollout_id}:{kind}:{self.section}:{day}:{_address_digest(address)}"
 
     def line(self) -> str:
         """The preview line: local time with offset, kind, section, title."""
         return f"{self.local.isoformat(timespec='minutes')} {self.kind} {self.section} {self.title}"
+
+
+@lru_cache(maxsize=4_096)
+def _address_digest(address: str) -> str:
+    """Where a post goes, in its key: every post of a rollout shares it."""
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
 def zone_of(name: str) -> ZoneInfo:

@@ -8,7 +8,8 @@ statewide plan. asyncpg's COPY and sqlite3's executemany take the rows nearly as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import FromClause, text
@@ -29,8 +30,9 @@ async def insert_new(
     name = str(getattr(table, "name", table))
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     if connection.dialect.name == "postgresql":
-        records = [tuple(row[column] for column in columns) for row in rows]
+        records = [values(row) for row in rows]
         await driver.copy_records_to_table(name, records=records, columns=columns)
         if len(rows) >= ANALYZE_AFTER:
             # As PostgreSQL's guide to populating a database says: until autovacuum gets to
@@ -40,16 +42,38 @@ async def insert_new(
         return
     # SQLite stores what SQLAlchemy's types make of each value (datetimes as text, say).
     dialect = connection.dialect
-    processors = [
-        table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns
-    ]
-    records = [
-        tuple(
-            value if process is None or value is None else process(value)
-            for value, process in zip((row[c] for c in columns), processors, strict=True)
-        )
-        for row in rows
-    ]
+    processed = []
+    for index, column in enumerate(columns):
+        process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processed.append((index, _remembering(process)))
+    records: list[Any] = [values(row) for row in rows]
+    if processed:
+        for at, record in enumerate(records):
+            changed = list(record)
+            for index, process in processed:
+                if changed[index] is not None:
+                    changed[index] = process(changed[index])
+            records[at] = changed
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     await driver.executemany(f"INSERT INTO {name} ({names}) VALUES ({marks})", records)
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, working out each distinct value once: the posts of cohorts planned together
+    share their instants, and formatting a datetime costs more than looking it up."""
+    seen: dict[tuple[type, Any, Any], Any] = {}
+
+    def remembered(value: Any) -> Any:
+        # Equal is not always the same: True is 1, and one instant has many offsets.
+        asked = (type(value), value, getattr(value, "tzinfo", None))
+        try:
+            return seen[asked]
+        except KeyError:
+            found = seen[asked] = process(value)
+            return found
+        except TypeError:  # not hashable (a JSON value, say)
+            return process(value)
+
+    return remembered
