@@ -22,8 +22,9 @@ from bot.features.insights import nothing_shown_line, weekly_rows
 from crbot.console.actions import Actions, notice_of
 from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
-from crbot.console.pages import HEADERS, STATIC, message, page
-from crbot.console.settings import SETTINGS_PATH, Settings
+from crbot.console.pages import HEADERS, SETTINGS_PATH, STATIC, message, page
+from crbot.console.settings import Settings
+from crbot.console.term_calendar import TeamCalendarPage
 from crbot.web import Mount
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
     actions = Actions(services, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
     settings = Settings(services)
+    calendar = TeamCalendarPage(services)
     handlers = _Handlers(services, secure, feeds.feeds)
 
     def mount(app: web.Application) -> None:
@@ -58,6 +60,10 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_post(
             SETTINGS_PATH + "/{which:group-size|section|support}",
             handlers.signed_in(settings.change),
+        )
+        app.router.add_post(
+            SETTINGS_PATH + "/{which:holidays|term-calendar|post-anyway|avoid-again}",
+            handlers.signed_in(calendar.change),
         )
         app.router.add_post(FEEDS_PATH + "/start", handlers.signed_in(feeds.start))
         app.router.add_post(FEEDS_PATH + "/stop", handlers.signed_in(feeds.stop))
@@ -139,6 +145,9 @@ class _Handlers:
                 log.info("console refused: no role any more", extra={"tenant": session.tenant})
                 return message("The console is for facilitators and leaders", NO_ROLE, status=403)
             if request.method == "POST":
+                if (request.content_length or 0) > request.client_max_size:
+                    log.info("console form refused: too large", extra={"tenant": session.tenant})
+                    return message("That is too large to send", TOO_LARGE, status=413)
                 form = await read_form(request)
                 if form is None or not csrf_matches(token, str(form.get("csrf", ""))):
                     log.info(
@@ -206,5 +215,6 @@ FACILITATORS_ONLY = (
     "The team's check-in figures are for its facilitators, as in chat's `report`; "
     "the programme is open to you."
 )
+TOO_LARGE = "A term calendar is a few kilobytes: check that you chose the right file."
 RELOAD = "That form had gone stale. Go back, reload the page and try again."
 SIGNED_OUT = "You have signed out of the console. Type `console` in chat to come back."

@@ -9,6 +9,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 STATIC = Path(__file__).resolve().parent / "static"
+SETTINGS_PATH = "/console/settings"
 HEADERS = {
     # Pages load only what this server serves, and no other site may frame them.
     "Content-Security-Policy": (

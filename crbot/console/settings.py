@@ -1,6 +1,6 @@
 """The team's settings in the console: its group size (never below the floor), the section it
-is on and where its people turn for support, changed by facilitators; who facilitates and who
-leads, for everyone signed in."""
+is on, where its people turn for support and its calendar (`term_calendar`), changed by
+facilitators; who facilitates and who leads, for everyone signed in."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import logging
 from aiohttp import web
 
 from bot.commands import number
+from bot.rollouts.term_calendar import MAX_BYTES
 from bot.settings import MIN_GROUP_FLOOR
 from bot.storage.team_settings import MAX_SUPPORT_CHARS, MAX_SUPPORT_LINES
 from crbot.console.actions import READ_ONLY
 from crbot.console.context import ConsoleServices, Visitor, read_form
-from crbot.console.pages import HEADERS, message, page
+from crbot.console.pages import HEADERS, SETTINGS_PATH, message, page
+from crbot.console.term_calendar import calendar_view
 
 log = logging.getLogger(__name__)
 
-SETTINGS_PATH = "/console/settings"
 # The largest group size the configuration accepts (CRBOT_MIN_GROUP_SIZE).
 MAX_GROUP = 1000
 # What a change says once made, by its fixed name: the address carries the name, never words.
@@ -26,6 +27,13 @@ SAVED = {
     "section": "The team is on its new section.",
     "support": "People are pointed to the team's own support resources.",
     "support-default": "People are pointed to the installation's support resources again.",
+    "holidays": "The team's public holidays are changed; posts still to come keep off them.",
+    "term-calendar": (
+        "The term calendar is imported: its breaks are listed below, and posts still to come "
+        "keep off them. Events that are not breaks, such as term dates, were left out."
+    ),
+    "post-anyway": "Posts still to come may go out on that day.",
+    "avoid-again": "Posts still to come keep off that day again.",
 }
 
 
@@ -54,6 +62,8 @@ class Settings:
             largest=MAX_GROUP,
             facilitators=await services.holders(tenant, "facilitator"),
             leaders=await services.holders(tenant, "leader"),
+            calendar=calendar_view(await services.team_days(tenant), services.clock.now().date()),
+            calendar_kb=MAX_BYTES // 1024,
             saved=SAVED.get(request.query.get("saved", ""), ""),
         )
 

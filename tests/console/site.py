@@ -160,6 +160,13 @@ async def sign_in(client: aiohttp.ClientSession, site: ConsoleSite, link: str) -
         return await signed_in.text()
 
 
+async def settings_page(client: aiohttp.ClientSession, site: ConsoleSite) -> str:
+    """The settings page as the signed-in client sees it."""
+    async with client.get(f"{site.url}/console/settings") as shown:
+        assert shown.status == 200
+        return await shown.text()
+
+
 def browser_client() -> aiohttp.ClientSession:
     """A client that keeps cookies from 127.0.0.1 (aiohttp refuses IP hosts' cookies by default)."""
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))

@@ -3,17 +3,16 @@ and who facilitates and leads."""
 
 from __future__ import annotations
 
-import aiohttp
-
 from bot.settings import MIN_GROUP_FLOOR
-from tests.console.site import ConsoleSite, browser_client, form, forms, page_words, sign_in
-
-
-async def settings_page(client: aiohttp.ClientSession, site: ConsoleSite) -> str:
-    """The settings page as the signed-in client sees it."""
-    async with client.get(f"{site.url}/console/settings") as shown:
-        assert shown.status == 200
-        return await shown.text()
+from tests.console.site import (
+    ConsoleSite,
+    browser_client,
+    form,
+    forms,
+    page_words,
+    settings_page,
+    sign_in,
+)
 
 
 async def test_a_facilitator_changes_the_group_size_but_never_below_the_floor(
@@ -50,16 +49,22 @@ async def test_a_facilitator_moves_the_team_to_another_section(site: ConsoleSite
 
 
 async def test_leaders_read_the_settings_and_change_nothing(site: ConsoleSite) -> None:
+    services, tenant = site.core.services, site.chat.tenant
+    await services.team(tenant)
+    await services.team_settings.set_holiday_region(tenant, "GB", "ENG")
     async with browser_client() as client:
         await sign_in(client, site, await site.link("lee"))
         page = await settings_page(client, site)
         assert "The group size is 3." in page_words(page)
+        assert "Public holidays of GB (ENG)." in page_words(page)
         assert [each.button for each in forms(page)] == ["Sign out"]
         csrf = forms(page)[0].fields["csrf"]
-        path = f"{site.url}/console/settings/group-size"
-        async with client.post(path, data={"csrf": csrf, "value": "9"}) as refused:
-            assert refused.status == 403
-    assert (await site.core.services.team(site.chat.tenant)).min_group_size == 3
+        for change, fields in (("group-size", {"value": "9"}), ("holidays", {"country": "US"})):
+            path = f"{site.url}/console/settings/{change}"
+            async with client.post(path, data={"csrf": csrf, **fields}) as refused:
+                assert refused.status == 403
+    team = await services.team(tenant)
+    assert (team.min_group_size, team.holiday_country) == (3, "GB")
 
 
 async def test_a_facilitator_sets_the_teams_support_resources_and_leaders_read_them(
