@@ -178,3 +178,22 @@ async def test_an_export_made_before_the_settings_table_was_renamed_still_import
     added = await transfer.import_team(engine, document)
 
     assert added["team_settings"] == 1
+
+
+async def test_an_export_made_before_team_numbers_gets_them_in_its_order(
+    chat: Chat, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await chat.say("sam", "drivers add Noise at the desk")
+    await chat.say("sam", "drivers add Late rotas")
+    document = await transfer.export_team(engine, chat.tenant)
+    for row in document["tables"]["drivers"]:
+        del row["number"]
+    other = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    try:
+        await migrate(other)
+        await transfer.import_team(other, document)
+        moved = await transfer.export_team(other, chat.tenant)
+        numbers = {row["text"]: row["number"] for row in moved["tables"]["drivers"]}
+        assert numbers == {"Noise at the desk": 1, "Late rotas": 2}
+    finally:
+        await other.dispose()

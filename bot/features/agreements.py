@@ -57,25 +57,27 @@ def agreed_list(agreed: Sequence[str]) -> Reply:
 def overview(items: list[Agreement], roles: frozenset[str]) -> Reply:
     """The agreed list and the live proposals with their star counts, privately."""
     agreed = [a.text for a in items if a.status == "agreed"]
-    proposed = sorted((a for a in items if a.status == "proposed"), key=lambda a: (-a.stars, a.id))
+    proposed = sorted(
+        (a for a in items if a.status == "proposed"), key=lambda a: (-a.stars, a.number)
+    )
     blocks: list[Heading | Text | Bullets | Buttons | Context] = [Heading(text=HEADING)]
     if agreed:
         blocks.append(Bullets(items=tuple(agreed), numbered=True))
     else:
         blocks.append(Text(text="Nothing agreed yet."))
     if proposed:
-        lines = tuple(f"#{a.id} {a.text} · ★ {a.stars}" for a in proposed)
+        lines = tuple(f"#{a.number} {a.text} · ★ {a.stars}" for a in proposed)
         blocks += [Text(text="*Proposed*"), Bullets(items=lines)]
     buttons = [
         Button(label="Propose one", command="agreements propose", form=propose_form()),
         *(
-            Button(label=f"★ #{a.id}", command=f"agreements star {a.id}")
+            Button(label=f"★ #{a.number}", command=f"agreements star {a.number}")
             for a in proposed[:MAX_STAR_BUTTONS]
         ),
     ]
     if "facilitator" in roles:
         buttons += [
-            Button(label=f"Agree #{a.id}", command=f"agreements agree {a.id}")
+            Button(label=f"Agree #{a.number}", command=f"agreements agree {a.number}")
             for a in proposed[:MAX_STAR_BUTTONS]
         ]
         if agreed:
@@ -99,7 +101,7 @@ def proposal_post(agreement: Agreement) -> Reply:
             Heading(text="A proposed culture agreement"),
             Text(text=f"“{agreement.text}”"),
             Buttons(
-                buttons=(Button(label="★ Star it", command=f"agreements star {agreement.id}"),)
+                buttons=(Button(label="★ Star it", command=f"agreements star {agreement.number}"),)
             ),
             Context(
                 text="Proposed anonymously. Star the ones that matter most to you (only counts "

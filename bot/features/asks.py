@@ -194,7 +194,9 @@ def for_facilitators(ask: Ask) -> Reply:
             Heading(text=f"{ask.alias} from the team"),
             Text(text=ask.text),
             Context(text="Asked anonymously: nobody, including the bot's operators, can see who."),
-            Buttons(buttons=(Button(label="Forward to leaders", command=f"ask forward {ask.id}"),)),
+            Buttons(
+                buttons=(Button(label="Forward to leaders", command=f"ask forward {ask.number}"),)
+            ),
         ),
     )
 
@@ -215,7 +217,9 @@ def for_leaders(ask: Ask) -> Reply:
             Text(text=ask.text),
             Context(text=answer_note(ask)),
             Buttons(
-                buttons=(Button(label="Answer", command=f"ask answer {ask.id}", form=answer_form),)
+                buttons=(
+                    Button(label="Answer", command=f"ask answer {ask.number}", form=answer_form),
+                )
             ),
         ),
     )
@@ -289,7 +293,7 @@ def open_list(asks: list[Ask]) -> Reply:
             Bullets(items=tuple(f"{a.alias} ({a.status}): {a.text}" for a in asks)),
             Buttons(
                 buttons=tuple(
-                    Button(label=f"Forward #{a.id}", command=f"ask forward {a.id}")
+                    Button(label=f"Forward #{a.number}", command=f"ask forward {a.number}")
                     for a in asks
                     if a.status == "new"
                 )[:25]

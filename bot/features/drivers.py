@@ -102,7 +102,7 @@ def _progress_form() -> Form:
 
 
 def _line(driver: Driver) -> str:
-    line = f"#{driver.id} {driver.text}"
+    line = f"#{driver.number} {driver.text}"
     if driver.answer == "unlikely":
         line += " · leadership: not likely to change in two years, worth revisiting later"
     elif driver.answer:
@@ -148,7 +148,9 @@ def _item_buttons(driver: Driver, roles: frozenset[str], may_sort: bool) -> list
     if roles & set(MAY_POST_PROGRESS) and driver.answer in ("this-year", "next-year"):
         wanted.append(("Progress on", "progress", _progress_form()))
     return [
-        Button(label=f"{label} #{driver.id}", command=f"drivers {verb} {driver.id}", form=form)
+        Button(
+            label=f"{label} #{driver.number}", command=f"drivers {verb} {driver.number}", form=form
+        )
         for label, verb, form in wanted
     ]
 

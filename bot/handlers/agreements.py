@@ -45,7 +45,7 @@ async def _propose(services: Services, turn: Turn) -> Reply:
         Target(tenant=tenant, address=place), agreements_view.proposal_post(proposal)
     )
     log.info("agreement proposed", extra={"tenant": tenant, "item": proposal.id})
-    return Reply.saying(f"Proposed anonymously as #{proposal.id}, and shared for stars.")
+    return Reply.saying(f"Proposed anonymously as #{proposal.number}, and shared for stars.")
 
 
 async def _act(services: Services, turn: Turn, action: str) -> Reply:
@@ -61,34 +61,39 @@ async def _act(services: Services, turn: Turn, action: str) -> Reply:
     now = services.clock.now()
     if action == "star":
         if found.status != "proposed":
-            return Reply.saying(f"#{found.id} is already agreed. Thank you for backing it.")
+            return Reply.saying(f"#{found.number} is already agreed. Thank you for backing it.")
         await services.agreements.star(tenant, found.id, turn.person, now)
-        stars = (await services.agreements.get(tenant, found.id) or found).stars
+        stars = (await services.agreements.get(tenant, found.number) or found).stars
         return Reply(
-            summary=f"Starred #{found.id}",
+            summary=f"Starred #{found.number}",
             blocks=(
-                Text(text=f"Starred #{found.id}: ★ {stars} so far. Only the count is shown."),
+                Text(text=f"Starred #{found.number}: ★ {stars} so far. Only the count is shown."),
                 Buttons(
                     buttons=(
-                        Button(label="Take my star back", command=f"agreements unstar {found.id}"),
+                        Button(
+                            label="Take my star back", command=f"agreements unstar {found.number}"
+                        ),
                     )
                 ),
             ),
         )
     if action == "unstar":
         await services.agreements.unstar(tenant, found.id, turn.person)
-        return Reply.saying(f"Your star on #{found.id} is taken back.")
+        return Reply.saying(f"Your star on #{found.number} is taken back.")
     if action == "agree":
         await services.agreements.set_status(tenant, found.id, "agreed", now)
         return await _post_list(
-            services, turn, found.place, f"Agreed #{found.id}; the list is posted and pinned."
+            services, turn, found.place, f"Agreed #{found.number}; the list is posted and pinned."
         )
     await services.agreements.set_status(tenant, found.id, "dropped", now)
     if found.status == "agreed":
         return await _post_list(
-            services, turn, found.place, f"Dropped #{found.id}; the new list is posted and pinned."
+            services,
+            turn,
+            found.place,
+            f"Dropped #{found.number}; the new list is posted and pinned.",
         )
-    return Reply.saying(f"Dropped proposal #{found.id}.")
+    return Reply.saying(f"Dropped proposal #{found.number}.")
 
 
 async def _post_list(services: Services, turn: Turn, place: str, words: str) -> Reply:

@@ -75,7 +75,7 @@ async def _forward_or_answer(turn: Turn) -> Reply:
         return asks.delivered(sent, "leaders")
     typed = " ".join(turn.command.rest.split()[2:])
     text = asks.checked_text(
-        (turn.incoming.form or {}).get("text", typed), f"ask answer {found.id} ..."
+        (turn.incoming.form or {}).get("text", typed), f"ask answer {found.number} ..."
     )
     if isinstance(text, Reply):
         return text

@@ -86,15 +86,15 @@ async def _add(services: Services, turn: Turn) -> Reply:
     log.info("driver added", extra={"tenant": tenant, "item": added.id})
     if category == "unsorted":
         return Reply(
-            summary=f"Added #{added.id}, anonymously",
+            summary=f"Added #{added.number}, anonymously",
             blocks=(
-                Text(text=f"Added anonymously as #{added.id}. Who can change it?"),
-                drivers_view.sort_buttons(added.id),
+                Text(text=f"Added anonymously as #{added.number}. Who can change it?"),
+                drivers_view.sort_buttons(added.number),
                 Context(text=drivers_view.ANONYMOUS),
             ),
         )
     return Reply.saying(
-        f"Added anonymously as #{added.id}, under “{drivers_view.CATEGORIES[category]}”.",
+        f"Added anonymously as #{added.number}, under “{drivers_view.CATEGORIES[category]}”.",
         drivers_view.ANONYMOUS,
     )
 
@@ -109,20 +109,20 @@ async def _sort(services: Services, turn: Turn) -> Reply:
         return Reply.saying("Only the person who added a driver, or a facilitator, can sort it.")
     if driver.answer is not None and not facilitator:
         return Reply.saying(
-            f"Leadership has answered #{driver.id}, so it stays where it is; "
+            f"Leadership has answered #{driver.number}, so it stays where it is; "
             "a facilitator can still move it."
         )
     category = drivers_view.category_of(_chosen(turn, "control", 2))
     if category is None:
         return Reply(
-            summary=f"Where does #{driver.id} sit?",
+            summary=f"Where does #{driver.number} sit?",
             blocks=(
-                Text(text=f"Who can change #{driver.id}?"),
-                drivers_view.sort_buttons(driver.id),
+                Text(text=f"Who can change #{driver.number}?"),
+                drivers_view.sort_buttons(driver.number),
             ),
         )
     await services.drivers.sort(tenant, driver.id, category)
-    return Reply.saying(f"Moved #{driver.id} to “{drivers_view.CATEGORIES[category]}”.")
+    return Reply.saying(f"Moved #{driver.number} to “{drivers_view.CATEGORIES[category]}”.")
 
 
 async def _answer(services: Services, turn: Turn) -> Reply:
@@ -130,10 +130,12 @@ async def _answer(services: Services, turn: Turn) -> Reply:
     if isinstance(driver, Reply):
         return driver
     if driver.category != "leadership" and driver.answer is None:
-        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
+        return Reply.saying(f"#{driver.number} is not on the “leadership can control” list.")
     answer = drivers_view.answer_of(_chosen(turn, "answer", 2))
     if answer is None:
-        choices = ", ".join(f"`drivers answer {driver.id} {key}`" for key in drivers_view.ANSWERS)
+        choices = ", ".join(
+            f"`drivers answer {driver.number} {key}`" for key in drivers_view.ANSWERS
+        )
         return Reply.saying(f"Answer with one of {choices}.")
     tenant = turn.team.tenant_id
     await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
@@ -142,7 +144,7 @@ async def _answer(services: Services, turn: Turn) -> Reply:
     )
     log.info("driver answered", extra={"tenant": tenant, "item": driver.id})
     moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
-    return Reply.saying(f"Posted your answer on #{driver.id} to the team{moved}.")
+    return Reply.saying(f"Posted your answer on #{driver.number} to the team{moved}.")
 
 
 async def _progress(services: Services, turn: Turn) -> Reply:
@@ -150,11 +152,11 @@ async def _progress(services: Services, turn: Turn) -> Reply:
     if isinstance(driver, Reply):
         return driver
     if driver.category != "leadership":
-        return Reply.saying(f"#{driver.id} is not on the “leadership can control” list.")
+        return Reply.saying(f"#{driver.number} is not on the “leadership can control” list.")
     form = turn.incoming.form or {}
     text = checked_text(
         form.get("text", _typed_after(turn, 2)),
-        f"drivers progress {driver.id} We have started ...",
+        f"drivers progress {driver.number} We have started ...",
         drivers_view.MAX_PROGRESS,
     )
     if isinstance(text, Reply):
@@ -164,7 +166,7 @@ async def _progress(services: Services, turn: Turn) -> Reply:
     await turn.port.send(
         Target(tenant=tenant, address=driver.place), drivers_view.progress_post(driver, text)
     )
-    return Reply.saying(f"Posted progress on #{driver.id} to the team.")
+    return Reply.saying(f"Posted progress on #{driver.number} to the team.")
 
 
 COMMANDS = (

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.storage.numbering import add_numbered
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import AgreementRow, AgreementStarRow
 from bot.storage.tokens import item_token
@@ -21,11 +22,16 @@ _TOKEN_KIND = "agreement"
 class Agreement:
     """An agreement as everyone sees it: the words, its status and how many starred it."""
 
-    id: int
+    id: int  # inside the bot only; people see `number`
     place: str
     text: str
     status: str  # proposed, agreed, dropped
     stars: int
+    number: int = 0
+
+
+def _agreement(row: AgreementRow, stars: int | None) -> Agreement:
+    return Agreement(row.id, row.place, row.text, row.status, int(stars or 0), row.number)
 
 
 class AgreementStore(PersonalData):
@@ -38,13 +44,13 @@ class AgreementStore(PersonalData):
 
     async def propose(self, tenant: str, place: str, text: str, now: datetime) -> Agreement:
         """Keep a proposal; nothing records who made it."""
-        async with self._sessions.begin() as session:
-            row = AgreementRow(
+
+        def make() -> AgreementRow:
+            return AgreementRow(
                 tenant_id=tenant, place=place, text=text, status="proposed", created_at=now
             )
-            session.add(row)
-            await session.flush()
-        return Agreement(row.id, place, text, "proposed", 0)
+
+        return _agreement(await add_numbered(self._sessions, make, AgreementRow, tenant), 0)
 
     def _listing(self, tenant: str) -> Any:
         stars = (
@@ -57,16 +63,12 @@ class AgreementStore(PersonalData):
         )
         return select(AgreementRow, stars).where(AgreementRow.tenant_id == tenant)
 
-    async def get(self, tenant: str, agreement_id: int) -> Agreement | None:
-        """One agreement in this tenant."""
+    async def get(self, tenant: str, number: int) -> Agreement | None:
+        """One agreement in this tenant, by the number people see."""
+        query = self._listing(tenant).where(AgreementRow.number == number)
         async with self._sessions() as session:
-            found = (
-                await session.execute(self._listing(tenant).where(AgreementRow.id == agreement_id))
-            ).first()
-        if found is None:
-            return None
-        row, stars = found
-        return Agreement(row.id, row.place, row.text, row.status, int(stars or 0))
+            found = (await session.execute(query)).first()
+        return None if found is None else _agreement(*found)
 
     async def of_place(self, tenant: str, place: str) -> list[Agreement]:
         """A cohort's agreements and live proposals, oldest first (dropped ones left out)."""
@@ -77,7 +79,7 @@ class AgreementStore(PersonalData):
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
-        return [Agreement(r.id, r.place, r.text, r.status, int(s or 0)) for r, s in rows]
+        return [_agreement(row, stars) for row, stars in rows]
 
     async def agreed(self, tenant: str, place: str) -> list[str]:
         """The words of a cohort's agreed agreements, in the order they were agreed."""

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.numbering import add_numbered
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import AskRow, SuggestionRow
 from bot.storage.tokens import item_token
@@ -33,7 +34,7 @@ QUIET_TENANTS = 10_000
 class Ask:
     """A question as facilitators and leaders see it: an alias, never an author."""
 
-    id: int
+    id: int  # inside the bot only; people see `number`
     place: str
     alias: str
     text: str
@@ -41,6 +42,8 @@ class Ask:
     answer: str | None
     # Whether facilitators were sent it; a question asked while none could read it waits.
     delivered: bool = True
+    # The team's own number for it, the one people see and type.
+    number: int = 0
 
     @property
     def from_shared_place(self) -> bool:
@@ -50,7 +53,14 @@ class Ask:
 
 def _ask(row: AskRow) -> Ask:
     return Ask(
-        row.id, row.place, row.alias, row.text, row.status, row.answer, row.delivered_at is not None
+        row.id,
+        row.place,
+        row.alias,
+        row.text,
+        row.status,
+        row.answer,
+        row.delivered_at is not None,
+        row.number,
     )
 
 
@@ -121,14 +131,15 @@ class AskStore(PersonalData):
         reply_digest: str,
         delivering: bool = True,
     ) -> Ask:
-        """Keep a new question and its reply code's digest; its alias is its number.
+        """Keep a new question and its reply code's digest; its alias is its team's number.
 
         `delivering`: it is about to be sent to facilitators, so it is stored as delivered and no
         facilitator's request at the same moment sends it too; `put_back` returns it if the
         send reaches nobody. Without it, the question waits for a facilitator.
         """
-        async with self._sessions.begin() as session:
-            row = AskRow(
+
+        def make() -> AskRow:
+            return AskRow(
                 tenant_id=tenant,
                 place=place,
                 alias="",
@@ -138,18 +149,20 @@ class AskStore(PersonalData):
                 reply_digest=reply_digest,
                 delivered_at=now if delivering else None,
             )
-            session.add(row)
-            await session.flush()
-            row.alias = f"Question #{row.id}"
+
+        async def named(_: AsyncSession, row: AskRow) -> None:
+            row.alias = f"Question #{row.number}"
+
+        row = await add_numbered(self._sessions, make, AskRow, tenant, named)
         if not delivering:
             self._quiet.pop(tenant, None)
         return _ask(row)
 
-    async def get_ask(self, tenant: str, ask_id: int) -> Ask | None:
-        """One question in this tenant."""
+    async def get_ask(self, tenant: str, number: int) -> Ask | None:
+        """One question in this tenant, by the number people see."""
         async with self._sessions() as session:
             row = await session.scalar(
-                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id)
+                select(AskRow).where(AskRow.tenant_id == tenant, AskRow.number == number)
             )
         return _ask(row) if row else None
 

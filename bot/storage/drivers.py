@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.numbering import add_numbered
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import DriverRow
 from bot.storage.tokens import item_token
@@ -22,16 +23,17 @@ _TOKEN_KIND = "driver"
 class Driver:
     """A driver as anyone sees it: the words, where it sits, and leadership's answer."""
 
-    id: int
+    id: int  # inside the bot only; people see `number`
     place: str
     text: str
     category: str  # unsorted, mine, leadership, cannot
     answer: str | None
     progress: str | None
+    number: int = 0
 
 
 def _driver(row: DriverRow) -> Driver:
-    return Driver(row.id, row.place, row.text, row.category, row.answer, row.progress)
+    return Driver(row.id, row.place, row.text, row.category, row.answer, row.progress, row.number)
 
 
 class DriverStore(PersonalData):
@@ -46,20 +48,22 @@ class DriverStore(PersonalData):
         self, tenant: str, place: str, text: str, category: str, author: str, now: datetime
     ) -> Driver:
         """Put a driver on the board; only `author` (a pseudonym) can recognise it later."""
-        async with self._sessions.begin() as session:
-            row = DriverRow(
+
+        def make() -> DriverRow:
+            return DriverRow(
                 tenant_id=tenant, place=place, text=text, category=category, created_at=now
             )
-            session.add(row)
-            await session.flush()
-            row.author_token = item_token(author, _TOKEN_KIND, row.id)
-        return _driver(row)
 
-    async def get(self, tenant: str, driver_id: int) -> Driver | None:
-        """One driver in this tenant."""
+        async def marked(_: AsyncSession, row: DriverRow) -> None:
+            row.author_token = item_token(author, _TOKEN_KIND, row.id)
+
+        return _driver(await add_numbered(self._sessions, make, DriverRow, tenant, marked))
+
+    async def get(self, tenant: str, number: int) -> Driver | None:
+        """One driver in this tenant, by the number people see."""
         async with self._sessions() as session:
             row = await session.scalar(
-                select(DriverRow).where(DriverRow.tenant_id == tenant, DriverRow.id == driver_id)
+                select(DriverRow).where(DriverRow.tenant_id == tenant, DriverRow.number == number)
             )
         return _driver(row) if row else None
 

@@ -193,7 +193,26 @@ class AskRow(Base):
     reply_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # When facilitators were sent it; None while the team has none, or none could be reached.
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    __table_args__ = (Index("ix_asks_tenant", "tenant_id", "status"), IDS_NEVER_REUSED)
+    # What people see and type: counted within the team, unlike the id.
+    number: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_asks_tenant", "tenant_id", "status"),
+        UniqueConstraint("tenant_id", "number"),
+        IDS_NEVER_REUSED,
+    )
+
+
+class ItemNumberRow(Base):
+    """The last number a team gave one kind of item (asks, drivers, agreements).
+
+    Numbers only go up: a deleted item's number never names a newer one, as buttons and typed
+    commands carry them.
+    """
+
+    __tablename__ = "item_numbers"
+    tenant_id: Mapped[str] = mapped_column(TENANT, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class SuggestionRow(Base):
@@ -234,7 +253,12 @@ class DriverRow(Base):
     progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_drivers_tenant_place", "tenant_id", "place"), IDS_NEVER_REUSED)
+    number: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_drivers_tenant_place", "tenant_id", "place"),
+        UniqueConstraint("tenant_id", "number"),
+        IDS_NEVER_REUSED,
+    )
 
 
 class AgreementRow(Base):
@@ -248,7 +272,12 @@ class AgreementRow(Base):
     status: Mapped[str] = mapped_column(String(20))  # proposed, agreed, dropped
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    __table_args__ = (Index("ix_agreements_tenant_place", "tenant_id", "place"), IDS_NEVER_REUSED)
+    number: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_agreements_tenant_place", "tenant_id", "place"),
+        UniqueConstraint("tenant_id", "number"),
+        IDS_NEVER_REUSED,
+    )
 
 
 class AgreementStarRow(Base):

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage import agreements, asks, drivers, polls, reminders, walkthroughs
 from bot.storage.base import Base
@@ -69,6 +69,8 @@ LOCAL = (
     "console_links",
     "console_sessions",
     "console_feeds",
+    # Each team's last item numbers: an import goes on from the highest number it brings.
+    "item_numbers",
 )
 
 
@@ -146,10 +148,30 @@ async def import_team(engine: AsyncEngine, document: dict[str, Any]) -> dict[str
                     )
                 )
                 if present is None:
+                    if "number" in table.c:
+                        row["number"] = await _free_number(connection, table, tenant, row)
                     await connection.execute(table.insert().values(**row))
                     count += 1
             added[name] = count
     return added
+
+
+async def _free_number(
+    connection: AsyncConnection, table: Table, tenant: str, row: dict[str, Any]
+) -> int:
+    """The row's own team number, or the team's next one when an older export has none or the
+    team here already uses it."""
+    wanted = row.get("number")
+    if isinstance(wanted, int):
+        taken = await connection.scalar(
+            select(table.c.number).where(table.c.tenant_id == tenant, table.c.number == wanted)
+        )
+        if taken is None:
+            return wanted
+    highest = await connection.scalar(
+        select(func.max(table.c.number)).where(table.c.tenant_id == tenant)
+    )
+    return int(highest or 0) + 1
 
 
 def dumps(document: dict[str, Any]) -> str:
