@@ -24,6 +24,7 @@ from bot.roles import RoleBootstrap
 from bot.rollouts.cadence import load_cadence
 from bot.rollouts.closures import TeamDays
 from bot.rollouts.service import Rollouts
+from bot.rollouts.team_calendar import TeamCalendar
 from bot.storage.agreements import AgreementStore
 from bot.storage.asks import AskStore
 from bot.storage.drivers import DriverStore
@@ -92,10 +93,10 @@ class Services:
         self.surveys = SurveyStore(sessions)
         self.reminders = ReminderStore(sessions)
         self.console = ConsoleSessionStore(sessions)
-        self.team_calendar = TeamCalendarStore(sessions)
         self.rollouts = Rollouts(
             RolloutStore(sessions), load_cadence(options.cadence_path), clock, self.team_days
         )
+        self.calendar = TeamCalendar(self.team_settings, TeamCalendarStore(sessions), self.rollouts)
 
     @property
     def personal(self) -> list[PersonalData]:
@@ -113,9 +114,7 @@ class Services:
 
     async def team_days(self, tenant: str) -> TeamDays:
         """The days the team's posts stay off: its holidays and breaks, less its exceptions."""
-        team = await self.team(tenant)
-        breaks, post_anyway = await self.team_calendar.days(tenant)
-        return TeamDays(team.holiday_region, breaks, post_anyway)
+        return await self.calendar.days(tenant)
 
     def policy(self, team: TeamSettings) -> ReleasePolicy:
         """How the team's figures are released: its group size and the installation's budget."""

@@ -20,7 +20,7 @@ from bot.platform import COMMAND, Command
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
-from crbot import care_cli, logs, platform_registry, retention, rollout_cli, runtime
+from crbot import calendar_cli, care_cli, logs, platform_registry, retention, rollout_cli, runtime
 from crbot.platform_registry import platform_schemas
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         if platform.commands is not None:
             platform.commands(commands)
     rollout_cli.add_parser(commands)
+    calendar_cli.add_parser(commands)
     care_cli.add_parsers(commands)
     commands.add_parser("doctor", help="check configuration, database, credentials and content")
     return parser
@@ -306,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.command == "rollout":
             return asyncio.run(rollout_cli.run(settings, args))
+        if args.command == "calendar":
+            return asyncio.run(calendar_cli.run(settings, args))
         if args.command in ("report", "post", "privacy", "export", "import"):
             return asyncio.run(care_cli.run(settings, args))
         if args.command in ("roles", "support"):

@@ -29,7 +29,7 @@ async def _team_in_england_with_a_winter_break(core: Core, clock: FrozenClock) -
     await services.team(TENANT)
     await services.team_settings.set_holiday_region(TENANT, "GB", "ENG")
     days = read_term_calendar(WINTER_BREAK, clock.current.date()).days
-    await services.team_calendar.replace_breaks(TENANT, days)
+    await services.calendar.store.replace_breaks(TENANT, days)
 
 
 async def _plan(core: Core) -> str:
@@ -83,8 +83,9 @@ async def test_a_day_to_post_anyway_gets_its_posts_back(core: Core, clock: Froze
     await _team_in_england_with_a_winter_break(core, clock)
     rollout_id = await _plan(core)
     services = core.services
-    await services.team_calendar.post_anyway(TENANT, date(2026, 12, 23))
-    await services.rollouts.replan_team(TENANT, services.packs["healthcare"].pack)
+    await services.calendar.post_anyway(
+        TENANT, date(2026, 12, 23), services.packs["healthcare"].pack
+    )
     days = await _planned_days(core, rollout_id)
     # The visual after the circle of 22 Dec goes out the day after it, break or not.
     assert "visual" in days[date(2026, 12, 23)]
@@ -99,7 +100,7 @@ async def test_a_calendar_imported_later_moves_the_posts_still_to_come(
     before = await _planned_days(core, rollout_id)
     assert "prompt" in before[date(2026, 12, 21)]
     services = core.services
-    await services.team_calendar.replace_breaks(
+    await services.calendar.store.replace_breaks(
         TENANT, read_term_calendar(WINTER_BREAK, clock.current.date()).days
     )
     assert await services.rollouts.replan_team(TENANT, services.packs["healthcare"].pack) == 1

@@ -37,3 +37,8 @@ class TeamDays:
     def term_breaks(self) -> list[TermBreak]:
         """The imported breaks, each as one span."""
         return grouped(self.breaks)
+
+
+def day_words(day: date) -> str:
+    """`Mon 21 Dec 2026`, as the team reads a day to avoid."""
+    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -58,7 +58,11 @@ def region(country: str, subdivision: str | None = None) -> HolidayRegion:
     found = known.get(wanted.upper())
     if found is None:
         listed = list(supported[code])
-        more = ", ..." if len(listed) > SHOWN_SUBDIVISIONS else ""
+        more = (
+            f" and {len(listed) - SHOWN_SUBDIVISIONS} more"
+            if len(listed) > SHOWN_SUBDIVISIONS
+            else ""
+        )
         names = ", ".join(listed[:SHOWN_SUBDIVISIONS]) + more
         problem = f"{wanted!r} is not a state or province of {code}; " + (
             f"it has {names}" if listed else f"{code} has none, so leave it empty"

@@ -11,10 +11,9 @@ from aiohttp import web
 
 from bot.console.access import ConsoleSession, ConsoleSessionStore
 from bot.ports import Clock
-from bot.rollouts.closures import TeamDays
 from bot.rollouts.service import Rollouts
+from bot.rollouts.team_calendar import TeamCalendar
 from bot.storage.polls import PollStore
-from bot.storage.team_calendar import TeamCalendarStore
 from bot.storage.team_settings import TeamSettings, TeamSettingsStore
 from content.loader import LoadedPack
 
@@ -49,9 +48,7 @@ class ConsoleServices(Protocol):
     def team_settings(self) -> TeamSettingsStore: ...
 
     @property
-    def team_calendar(self) -> TeamCalendarStore: ...
-
-    async def team_days(self, tenant: str) -> TeamDays: ...
+    def calendar(self) -> TeamCalendar: ...
 
     async def holders(self, tenant: str, role: str) -> list[str]: ...
 

@@ -48,6 +48,7 @@ class Settings:
         services, tenant = self.services, visitor.session.tenant
         team = await services.team(tenant)
         loaded = services.pack_of(team)
+        today = services.clock.now().date()
         return page(
             "settings.html",
             visitor=visitor,
@@ -62,7 +63,7 @@ class Settings:
             largest=MAX_GROUP,
             facilitators=await services.holders(tenant, "facilitator"),
             leaders=await services.holders(tenant, "leader"),
-            calendar=calendar_view(await services.team_days(tenant), services.clock.now().date()),
+            calendar=calendar_view(await services.calendar.days(tenant), today),
             calendar_kb=MAX_BYTES // 1024,
             saved=SAVED.get(request.query.get("saved", ""), ""),
         )

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from bot.rollouts.closures import TeamDays
+from bot.rollouts.closures import TeamDays, day_words
 from bot.rollouts.public_holidays import RegionError, holidays_between
-from bot.rollouts.term_calendar import MAX_BYTES, TermCalendarError, read_term_calendar
+from bot.rollouts.term_calendar import MAX_BYTES, TermCalendarError
+from content.models import Pack
 from crbot.console.actions import READ_ONLY
 from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, SETTINGS_PATH, message
@@ -37,11 +38,6 @@ class CalendarView:
     holidays: tuple[str, ...]
     breaks: tuple[str, ...]
     post_anyway: tuple[tuple[str, str], ...]  # (the day as a form sends it, in words)
-
-
-def day_words(day: date) -> str:
-    """`Mon 21 Dec 2026`."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def calendar_view(days: TeamDays, today: date) -> CalendarView:
@@ -74,47 +70,45 @@ class TeamCalendarPage:
             return message("Only facilitators change the settings", READ_ONLY, status=403)
         tenant, which = visitor.session.tenant, request.match_info["which"]
         form = await read_form(request) or {}
+        pack = self.services.pack_of(await self.services.team(tenant)).pack
         if which == "holidays":
-            refused = await self._region(tenant, form)
+            refused = await self._region(tenant, form, pack)
         elif which == "term-calendar":
-            refused = await self._import(tenant, form.get("file"))
+            refused = await self._import(tenant, form.get("file"), pack)
         else:
-            refused = await self._day(tenant, which, str(form.get("day", "")))
+            refused = await self._day(tenant, which, str(form.get("day", "")), pack)
         if refused is not None:
             log.info("console setting refused", extra={"tenant": tenant, "command": which})
             return message("Nothing has changed", refused, status=400)
-        team = await self.services.team(tenant)
-        await self.services.rollouts.replan_team(tenant, self.services.pack_of(team).pack)
         log.info("console setting changed", extra={"tenant": tenant, "command": which})
         raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)
 
-    async def _region(self, tenant: str, form: Mapping[str, object]) -> str | None:
+    async def _region(self, tenant: str, form: Mapping[str, object], pack: Pack) -> str | None:
         country = str(form.get("country", "")).strip()
         state = str(form.get("state", "")).strip()
         try:
-            await self.services.team_settings.set_holiday_region(tenant, country or None, state)
+            await self.services.calendar.set_region(tenant, country or None, state, pack)
         except RegionError as error:
             field = "The country" if error.field == "country" else "The state or province"
             return f"{field}: {error.problem}."
         return None
 
-    async def _import(self, tenant: str, upload: object) -> str | None:
+    async def _import(self, tenant: str, upload: object, pack: Pack) -> str | None:
         if not isinstance(upload, FileField):
             return "Choose the term calendar's .ics file, then import it."
         # The upload sits in a temporary file; reading it is a blocking call.
         data = await asyncio.to_thread(upload.file.read, MAX_BYTES + 1)
         try:
-            calendar = read_term_calendar(data, self.services.clock.now().date())
+            calendar = await self.services.calendar.import_file(tenant, data, pack)
         except TermCalendarError as error:
             return f"The term calendar {upload.filename or 'file'}: {error}."
-        await self.services.team_calendar.replace_breaks(tenant, calendar.days)
         log.info(
             "term calendar imported",
             extra={"tenant": tenant, "status": f"{len(calendar.breaks)} breaks"},
         )
         return None
 
-    async def _day(self, tenant: str, which: str, typed: str) -> str | None:
+    async def _day(self, tenant: str, which: str, typed: str, pack: Pack) -> str | None:
         try:
             day = date.fromisoformat(typed.strip())
         except ValueError:
@@ -122,9 +116,9 @@ class TeamCalendarPage:
         today = self.services.clock.now().date()
         if abs(day - today) > FURTHEST:
             return "The day is within three years of today."
-        store = self.services.team_calendar
+        calendar = self.services.calendar
         if which == "post-anyway":
-            await store.post_anyway(tenant, day)
-        elif not await store.avoid_again(tenant, day):
+            await calendar.post_anyway(tenant, day, pack)
+        elif not await calendar.avoid_again(tenant, day, pack):
             return f"{day_words(day)} was not a day to post on anyway."
         return None

@@ -107,14 +107,14 @@ async def test_a_file_that_is_no_term_calendar_is_refused_clearly_and_changes_no
             assert "Choose the term calendar's .ics file" in page_words(await refused.text())
         async with client.post(path, data=upload("forged", EASTER_BREAK)) as forged:
             assert forged.status == 403
-    assert await site.core.services.team_calendar.days(site.chat.tenant) == ({}, frozenset())
+    assert await site.core.services.calendar.store.days(site.chat.tenant) == ({}, frozenset())
 
 
 async def test_a_facilitator_posts_on_a_day_of_a_break_anyway_and_takes_it_back(
     site: ConsoleSite,
 ) -> None:
     tenant = site.chat.tenant
-    await site.core.services.team_calendar.replace_breaks(tenant, {date(2027, 4, 1): "Easter"})
+    await site.core.services.calendar.store.replace_breaks(tenant, {date(2027, 4, 1): "Easter"})
     async with browser_client() as client:
         await sign_in(client, site, await site.link())
         anyway = form(await settings_page(client, site), "Post on this day anyway")
@@ -126,10 +126,10 @@ async def test_a_facilitator_posts_on_a_day_of_a_break_anyway_and_takes_it_back(
         async with client.post(site.url + anyway.action, data=anyway.fields) as answer:
             page = await answer.text()
         assert "Posts still to come may go out on that day." in page_words(page)
-        assert (await site.core.services.team_days(tenant)).why_closed(date(2027, 4, 1)) is None
+        assert (await site.core.services.calendar.days(tenant)).why_closed(date(2027, 4, 1)) is None
         again = form(page, "Keep off Thu 1 Apr 2027 again")
         async with client.post(site.url + again.action, data=again.fields) as answer:
             assert "keep off that day again" in page_words(await answer.text())
         async with client.post(site.url + again.action, data=again.fields) as refused:
             assert refused.status == 400
-    assert (await site.core.services.team_days(tenant)).why_closed(date(2027, 4, 1)) == "Easter"
+    assert (await site.core.services.calendar.days(tenant)).why_closed(date(2027, 4, 1)) == "Easter"
