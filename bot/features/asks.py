@@ -10,7 +10,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.errors import CrbotError, DeliveryError, ErrorCode
 from bot.messages import (
@@ -24,11 +24,15 @@ from bot.messages import (
     Incoming,
     Person,
     Reply,
+    Target,
     Text,
 )
 from bot.ports import ChatPort
 from bot.storage.asks import NO_PLACE, Ask
 from bot.storage.rollouts import LIVE, RolloutStore
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -201,15 +205,54 @@ def for_facilitators(ask: Ask) -> Reply:
     )
 
 
-def for_leaders(ask: Ask) -> Reply:
-    """A forwarded question, privately to each leader, with a form to answer it."""
-    answer_form = Form(
+# The word that confirms a second forward or a second answer to the same question.
+AGAIN = "again"
+
+
+def _answer_form() -> Form:
+    return Form(
         title="Answer the team",
         submit_label="Post answer",
         fields=(
             FormField(name="text", label="Your answer", kind="long_text", max_length=MAX_TEXT),
         ),
     )
+
+
+def forward_again(ask: Ask) -> Reply:
+    """`ask forward N` for a question leaders already have: asks before sending it twice."""
+    where = "has an answer" if ask.status == "answered" else "is with leaders already"
+    again = f"ask forward {ask.number} {AGAIN}"
+    return Reply(
+        summary=f"{ask.alias} {where}",
+        blocks=(
+            Text(text=f"{ask.alias} {where}. Send it to the leaders again?"),
+            Buttons(buttons=(Button(label="Send it again", command=again),)),
+            Context(text=f"Or type `{again}`. Nothing has been sent."),
+        ),
+    )
+
+
+def answer_again(ask: Ask) -> Reply:
+    """`ask answer N` for a question already answered: asks before a second answer is posted."""
+    again = f"ask answer {ask.number} {AGAIN}"
+    return Reply(
+        summary=f"{ask.alias} has an answer already",
+        blocks=(
+            Text(text=f"{ask.alias} has an answer already, posted with the question:"),
+            Text(text=ask.answer or ""),
+            Text(text="Post a second answer to it?"),
+            Buttons(
+                buttons=(Button(label="Post a second answer", command=again, form=_answer_form()),)
+            ),
+            Context(text=f"Or type `{again} ...`. Nothing has been posted."),
+        ),
+    )
+
+
+def for_leaders(ask: Ask) -> Reply:
+    """A forwarded question, privately to each leader, with a form to answer it."""
+    answer_form = _answer_form()
     return Reply(
         summary=f"{ask.alias}, forwarded by a facilitator",
         blocks=(
@@ -319,6 +362,27 @@ def delivered(sent: int, who: str) -> Reply:
     if sent == 0:
         return Reply.saying(f"There are no {who} set up for this team yet, so I kept it for them.")
     return Reply.saying(f"Sent to {sent} {who}.")
+
+
+async def answer_place(services: Services, tenant: str, ask: Ask) -> str | None:
+    """Where an answer to `ask` is posted: its channel, else the team's; None when neither."""
+    # An ask from a direct message kept no place: its answer goes to a channel the team
+    # shares, never back to the one person's chat it came from.
+    if ask.from_shared_place:
+        return ask.place
+    return await team_channel(services.rollouts.store, tenant)
+
+
+async def post_answer(
+    services: Services, port: ChatPort, tenant: str, ask: Ask, text: str
+) -> Reply:
+    """Post a leader's answer with its question (never the asker) and keep it for the code."""
+    address = await answer_place(services, tenant, ask)
+    if address:
+        await port.send(Target(tenant=tenant, address=address), answer_post(ask, text))
+    await services.asks.set_status(tenant, ask.id, "answered", text)
+    log.info("ask answered", extra={"tenant": tenant, "item": ask.number})
+    return answered_reply(posted=bool(address), shared=ask.from_shared_place)
 
 
 async def team_channel(rollouts: RolloutStore, tenant: str) -> str | None:

@@ -6,7 +6,7 @@ import logging
 
 from bot.commands import Command, number
 from bot.features import asks
-from bot.messages import Reply, Target
+from bot.messages import Reply
 from bot.ports import ChatPort
 from bot.registry import (
     EVERYONE,
@@ -68,25 +68,24 @@ async def _forward_or_answer(turn: Turn) -> Reply:
     found = await services.asks.get_ask(tenant, ask_id) if ask_id is not None else None
     if found is None:
         return asks.no_such_question(args[0], ask_id)
+    again = args[2:3] == (asks.AGAIN,)
     if args[0] == "forward":
-        await services.asks.set_status(tenant, found.id, "forwarded")
+        if found.status != "new" and not again:
+            return asks.forward_again(found)
+        if found.status == "new":
+            await services.asks.set_status(tenant, found.id, "forwarded")
         leaders = await services.holders(tenant, "leader")
         sent = await asks.tell(turn.port, tenant, leaders, asks.for_leaders(found))
         return asks.delivered(sent, "leaders")
-    typed = " ".join(turn.command.rest.split()[2:])
+    if found.status == "answered" and not again:
+        return asks.answer_again(found)
+    typed = " ".join(turn.command.rest.split()[3 if again else 2 :])
     text = asks.checked_text(
         (turn.incoming.form or {}).get("text", typed), f"ask answer {found.number} ..."
     )
     if isinstance(text, Reply):
         return text
-    # An ask from a direct message kept no place: its answer goes to a channel the team
-    # shares, never back to the one person's chat it came from.
-    shared = found.from_shared_place
-    address = found.place if shared else await asks.team_channel(services.rollouts.store, tenant)
-    if address:
-        await turn.port.send(Target(tenant=tenant, address=address), asks.answer_post(found, text))
-    await services.asks.set_status(tenant, found.id, "answered", text)
-    return asks.answered_reply(posted=bool(address), shared=shared)
+    return await asks.post_answer(services, turn.port, tenant, found, text)
 
 
 async def deliver_waiting(services: Services, tenant: str, port: ChatPort) -> int:
