@@ -23,6 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.events import (  # type: ignore[import-untyped]
+    EVENT_JOB_MAX_INSTANCES,
+    JobSubmissionEvent,
+)
 from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -129,6 +133,7 @@ class SchedulerService:
         # One reader-and-setter at a time, so an older reading never overwrites a newer one.
         self._setting = asyncio.Lock()
         self._first_tick: asyncio.Task[None] | None = None
+        self._rewake: asyncio.Task[None] | None = None
         self._runs: set[asyncio.Future[None]] = set()
         self._resigning: asyncio.Future[None] | None = None
         # A run failed or stopped for want of the lease: run again once the lease is ours.
@@ -150,8 +155,9 @@ class SchedulerService:
                 await self._task
         self.sender.services.rollouts.store.unwatch(self._plan_changed)
         await self._step_down()
-        if self._moving is not None:
-            self._moving.cancel()
+        for task in (self._moving, self._rewake):
+            if task is not None:
+                task.cancel()
         waiting = [*self._runs, *([self._resigning] if self._resigning else [])]
         if waiting:
             # The lease is handed back once the runs are done; if they cannot finish (the
@@ -241,6 +247,7 @@ class SchedulerService:
             },
             timezone=UTC,
         )
+        scheduler.add_listener(self._wake_skipped, EVENT_JOB_MAX_INSTANCES)
         # Kept before starting, so a stop that interrupts this still shuts it down.
         self._scheduler = scheduler
         scheduler.start()
@@ -341,6 +348,20 @@ class SchedulerService:
                 return
             await asyncio.to_thread(self._set_wake, scheduler, due)
             self._wake_at = due
+
+    def _wake_skipped(self, event: JobSubmissionEvent) -> None:
+        """A wake-up fell due while the last one was still running (a run sets the next one
+        as it ends, and the next post may be due by then): APScheduler runs one at a time and
+        drops the other, job and all, so wake again once that run is over."""
+        if event.job_id == WAKE_ID:
+            self._rewake = asyncio.create_task(self._wake_again(list(self._runs)))
+
+    async def _wake_again(self, running: list[asyncio.Future[None]]) -> None:
+        if running:
+            await asyncio.wait(running)
+        # The dropped job is gone while `_wake_at` still names its time.
+        self._wake_at = None
+        await self.tick()
 
     def _set_wake(self, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
         if due is None:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
+from bot.messages import Person
+from bot.rollouts.leaders import schedule_follow_up
+from bot.rollouts.plan import Circle, parse_local
+from content.loader import LoadedPack
 from scheduler.leader import AdvisoryLeadership, Lease, SoleLeadership
 from scheduler.ledger import LedgerStore
 from scheduler.limiter import Limiter
 from scheduler.sender import Sender
 from scheduler.service import SchedulerService, job_store_url
-from tests.conftest import FakePort, FrozenClock
+from tests.conftest import FakePort, FrozenClock, build_core
 from tests.test_scheduler_ledger import INTRO_DAY, plan
 
 DEADLINE = 60.0
@@ -31,11 +36,17 @@ async def eventually(condition: Callable[[], bool]) -> None:
 
 
 def service_for(
-    core: Core, engine: AsyncEngine, url: str, port: FakePort, name: str, leadership: object
+    core: Core,
+    engine: AsyncEngine,
+    url: str,
+    port: FakePort,
+    name: str,
+    leadership: object,
+    ledger: LedgerStore | None = None,
 ) -> SchedulerService:
     sender = Sender(
         services=core.services,
-        ledger=LedgerStore(engine),
+        ledger=ledger or LedgerStore(engine),
         ports={"test": port},
         instance=name,
         # A replica that dies never hands its lease back: the next one waits it out, briefly.
@@ -118,3 +129,55 @@ async def test_another_replica_takes_over_when_the_leader_dies(
     finally:
         await second.stop()
         await first.stop()
+
+
+class RealClock:
+    """The wall clock, which APScheduler fires its jobs by."""
+
+    def now(self) -> datetime:
+        """Now."""
+        return datetime.now(UTC)
+
+
+class SlowLookAhead(LedgerStore):
+    """A ledger whose look for the next wake-up takes a while, as on a busy database."""
+
+    async def next_wake(self) -> datetime | None:
+        """The next wake-up, found slowly."""
+        found = await super().next_wake()
+        await asyncio.sleep(LOOK_AHEAD_SECONDS)
+        return found
+
+
+LOOK_AHEAD_SECONDS = 1.0
+
+
+async def test_a_post_due_as_the_last_wake_up_ends_is_sent_without_waiting_for_the_sweep(
+    engine: AsyncEngine, database_url: str, packs: dict[str, LoadedPack], port: FakePort
+) -> None:
+    core = build_core(engine, RealClock(), packs)  # type: ignore[arg-type]
+    services = core.services
+    rollout_id = await services.rollouts.create(
+        tenant="test:team",
+        address="#circle",
+        timezone="UTC",
+        circles=[Circle(1, parse_local("2030-01-07T09:00"))],
+        pack=services.packs["healthcare"].pack,
+    )
+    rollout = await services.rollouts.store.get("test:team", rollout_id)
+    assert rollout is not None
+    # The second falls due while the run that sent the first still looks for the next wake-up,
+    # so the wake-up it sets is already due while that run goes on.
+    first = datetime.now(UTC) + timedelta(seconds=2 * LOOK_AHEAD_SECONDS)
+    for number, due in enumerate((first, first + timedelta(seconds=LOOK_AHEAD_SECONDS / 2))):
+        local = due.replace(tzinfo=None)
+        person = Person(tenant="test:team", user_id="ULEAD")
+        await schedule_follow_up(services, rollout, person, 1, local, f"Post {number}")
+    slow = SlowLookAhead(engine)
+    service = service_for(core, engine, database_url, port, "solo", SoleLeadership(), slow)
+    service.sweep_every = 3600.0  # the sweep would find it within the hour
+    await service.start()
+    try:
+        await eventually(lambda: len(port.sent) == 2)
+    finally:
+        await service.stop()
