@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # facilitators' lists of missed posts and every section's checklist stay whole; rows still
     # to send and uncertain posts are never pruned.
     delivery_history_days: int = Field(default=180, ge=7, le=3650)
+    # How long the replica sending planned posts holds its lease without renewing it: a replica
+    # that dies holds up planned posts this long at most, and a database away for up to two thirds
+    # of it stops no send (scheduler/leader.py keeps the margin and renewals in proportion).
+    sending_lease_seconds: float = Field(default=30.0, ge=3, le=600)
     # /metrics answers only a request that carries this as a bearer token; unset, it is off.
     metrics_token: SecretStr | None = None
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT"))

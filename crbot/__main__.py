@@ -157,6 +157,7 @@ async def _start_scheduler(
         bot.settings.resolved_database_url,
         ports,
         history_days=bot.settings.delivery_history_days,
+        lease_seconds=bot.settings.sending_lease_seconds,
     )
     await scheduling.start()
     return scheduling

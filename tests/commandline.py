@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,13 @@ def local_environment(data_dir: Path) -> dict[str, str]:
     env.pop("DATABASE_URL", None)
     env["CRBOT_DATA_DIR"] = str(data_dir)
     return env
+
+
+def free_port() -> int:
+    """A port nothing listens on right now, for a server started in another process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def crbot(env: dict[str, str], *args: str, script: str = "") -> subprocess.CompletedProcess[str]:

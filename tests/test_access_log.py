@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crbot.web import build_app, serve
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.commandline import free_port
 
 
 async def test_the_oauth_code_never_reaches_the_access_log(

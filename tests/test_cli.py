@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from content.loader import PACKS_DIR
-from tests.commandline import crbot, local_environment
+from tests.commandline import crbot, free_port, local_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,14 +143,6 @@ def test_the_wheel_ships_the_content_packs_and_migrations(tmp_path: Path) -> Non
     assert "content/schools/sections/12.yaml" in names
     assert "bot/storage/migrations/env.py" in names
     assert any(name.startswith("bot/storage/migrations/versions/0001") for name in names)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_run_with_a_platform_serves_health_and_stops_on_sigterm(

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import io
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from bot.storage.engine import sessions
 from crbot import runtime
 from crbot.__main__ import _serve_platforms
 from crbot.web import build_app
+from tests.commandline import free_port
 from tests.conftest import Chat, FakePort, FrozenClock
 from tests.fakes.bot_connector import CHANNEL as CHANNEL_ID
 from tests.fakes.bot_connector import TEAM, FakeBotConnector
@@ -72,13 +72,6 @@ async def scrape(engine: AsyncEngine) -> AsyncIterator[aiohttp.ClientSession]:
 def bot_log() -> Iterator[io.StringIO]:
     """Everything the bot's log set-up writes, at DEBUG, as text."""
     yield from configured("text", "DEBUG")
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:

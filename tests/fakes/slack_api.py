@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -291,6 +291,8 @@ class SignedSlack:
         self.verifier = SignatureVerifier(secret)
         self.fake = fake
         self._triggers = itertools.count(1)
+        # The headers of the latest answer (a load balancer's, say, naming who served it).
+        self.last_headers: Mapping[str, str] = {}
 
     async def post(
         self,
@@ -311,6 +313,7 @@ class SignedSlack:
             **(headers or {}),
         }
         async with self.session.post(self.url, data=body, headers=all_headers) as response:
+            self.last_headers = response.headers
             return response.status, await response.text()
 
     async def command(
