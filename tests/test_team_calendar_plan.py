@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.console.programme import ledger_entries, programme
+from bot.console.programme import Entry, ledger_entries, programme
 from bot.core import Core
 from bot.rollouts.plan import Circle
 from bot.rollouts.term_calendar import read_term_calendar
@@ -123,8 +123,25 @@ async def test_the_programme_warns_of_a_circle_on_a_holiday_or_in_a_break(
     shown = programme(rollout, posts, ledger, pack, clock.now(), closed)
     warned = [f"{line.sentence} {line.note}" for line in shown.warnings]
     assert warned == [
-        "Tue 22 Dec, 9:00: circle for section 4 is on Winter break, when the bot posts nothing"
+        "Tue 22 Dec, 9:00: circle for section 4 falls on a day the bot posts nothing: Winter break"
     ]
     # The circle itself stays in its section, as planned; only the warning is new.
     assert shown.sections[3].circle == "Tue 22 Dec, 9:00"
     assert all(line.state != "warning" for line in shown.sections[3].posts)
+
+
+async def test_a_leaders_follow_up_on_a_holiday_is_named_as_going_out_all_the_same(
+    core: Core, clock: FrozenClock
+) -> None:
+    await _team_in_england_with_a_winter_break(core, clock)
+    services, pack = core.services, core.services.packs["healthcare"].pack
+    rollout = await services.rollouts.store.get(TENANT, await _plan(core))
+    assert rollout is not None
+    closed = await services.rollouts.closed_days(TENANT, rollout.circles)
+    boxing_day = datetime(2026, 12, 28, 10, tzinfo=UTC)
+    ledger = {"f": Entry("follow-up", 4, boxing_day, "planned")}
+    shown = programme(rollout, [], ledger, pack, clock.now(), closed)
+    assert [f"{line.sentence} {line.note}" for line in shown.warnings][-1] == (
+        "Mon 28 Dec, 10:00: scheduled follow-up for section 4 will go out on "
+        "Boxing Day (observed), a day the bot otherwise keeps free"
+    )

@@ -154,14 +154,16 @@ def programme(
             line = _line(when(local, now), said, entry.due_at, entry, now)
             holiday = closed.get(local.date())
             if holiday and line.state == "planned":
-                line = PostLine(line.when, line.what, "warning", f"is on {holiday}")
+                # A leader's own follow-up goes out when they asked, holiday or not.
+                note = f"will go out on {holiday}, a day the bot otherwise keeps free"
+                line = PostLine(line.when, line.what, "warning", note)
             timed.append((entry.due_at, entry.section, line))
     for each in rollout.circles:
         holiday = closed.get(each.local.date())
         due = each.local.replace(tzinfo=zone)
         if holiday and not each.skipped and due > now:
             said = f"circle for section {each.section}"
-            note = f"is on {holiday}, when the bot posts nothing"
+            note = f"falls on a day the bot posts nothing: {holiday}"
             timed.append(
                 (due.astimezone(UTC), CIRCLE, PostLine(when(due, now), said, "warning", note))
             )

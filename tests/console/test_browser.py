@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bot.rollouts.term_calendar import read_term_calendar
 from tests.console.site import ConsoleSite, plan_two_sections
+from tests.term_calendars import term_calendar
 from tests.test_two_way_loop import answer_week
 
 if TYPE_CHECKING:
@@ -251,11 +253,42 @@ async def test_the_settings_page_reads_well_to_everyone(
     assert watched.problems == []
 
 
-async def test_a_facilitator_plans_all_twelve_sections_by_picking_dates(
+# The school's year the twelve sections are planned around.
+TERM_DATES = term_calendar(
+    ("Easter holidays", date(2027, 3, 29), date(2027, 4, 9)),
+    ("Summer holidays", date(2027, 7, 23), date(2027, 9, 1)),
+    ("Christmas holidays", date(2027, 12, 20), date(2027, 12, 31)),
+    ("Autumn term", date(2027, 9, 2), date(2027, 12, 17)),
+)
+BREAK_DAYS = read_term_calendar(TERM_DATES, date(2027, 3, 15)).days
+
+
+async def import_term_calendar(page: Page) -> None:
+    """On the settings page: England's public holidays and the school's term calendar."""
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("heading", name="Settings", level=1).wait_for()
+    await page.get_by_label("Country").fill("GB")
+    await page.get_by_label("State or province").fill("ENG")
+    await page.get_by_role("button", name="Use these public holidays").click()
+    await page.get_by_role("status").get_by_text("public holidays are changed").wait_for()
+    await page.get_by_label("The school's or agency's calendar").set_input_files(
+        {"name": "term-dates.ics", "mimeType": "text/calendar", "buffer": TERM_DATES}
+    )
+    await page.get_by_role("button", name="Import the term calendar").click()
+    await page.get_by_role("status").get_by_text("The term calendar is imported").wait_for()
+    await page.get_by_text("Christmas holidays: Mon 20 Dec 2027 to Fri 31 Dec 2027").wait_for()
+    await screenshot(page, "term-calendar")
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("link", name="Programme").click()
+    await page.get_by_role("heading", name="Programme", level=1).wait_for()
+
+
+async def test_a_facilitator_plans_all_twelve_sections_around_the_term_calendar(
     running: tuple[Browser, ConsoleSite],
 ) -> None:
     watched = await open_console(*running)
     page = watched.page
+    await import_term_calendar(page)
     # Sections 1 and 2 are on 23 March and 20 April 2027; the rest follow four weeks apart.
     for number in range(3, 13):
         day = date(2027, 4, 20) + timedelta(weeks=4 * (number - 2))
@@ -272,5 +305,16 @@ async def test_a_facilitator_plans_all_twelve_sections_by_picking_dates(
     main = await page.inner_text("main")
     assert "No circle planned yet." not in main
     assert "Circle: Tue 25 Jan 2028, 9:00." in main  # section 12, 40 weeks after section 2
+    # Section 11's circle falls in the Christmas holidays: the facilitator is told, by name.
+    warnings = await page.locator(".warnings").inner_text()
+    said = "circle for section 11 falls on a day the bot posts nothing: Boxing Day (observed)"
+    assert f"Tue 28 Dec, 9:00: {said}" in warnings
+    await screenshot(page, "break-warning")
+    posts = await page.locator("li.post").all_text_contents()
+    assert len(posts) > 200
+    days = {f"{day:%a} {day.day} {day:%b}" for day in BREAK_DAYS if day.year == 2027}
+    on_a_break = [post for post in posts if post.split(",")[0].strip() in days]
+    assert on_a_break == []
+    assert any(post.startswith("Mon 12 Apr, ") for post in posts)  # the Monday after Easter
     assert await accessibility_violations(page) == []
     assert watched.problems == []
