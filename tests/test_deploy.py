@@ -3,6 +3,7 @@ the image, the database waited for, and the data directory kept."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,8 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import Settings, variable_name
+from crbot.web import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -250,3 +253,104 @@ def test_kubernetes_runs_the_image_as_its_user_probed_on_health_and_readiness() 
     assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
     env_from = [source["secretRef"]["name"] for source in container["envFrom"]]
     assert env_from == ["crbot"]
+
+
+HAPROXY_CONFIG = DEPLOY / "haproxy" / "haproxy.cfg"
+
+
+def haproxy_sections(text: str) -> list[list[str]]:
+    """An HAProxy configuration's sections: each its header line, then its lines as written."""
+    sections: list[list[str]] = []
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+    return sections
+
+
+def haproxy_section(kind: str) -> list[str]:
+    """The settings of the one section of a kind (`defaults`, `backend`...), comments dropped."""
+    [section] = [s for s in haproxy_sections(HAPROXY_CONFIG.read_text()) if s[0].split()[0] == kind]
+    settings = (line.strip() for line in section[1:])
+    return [line for line in settings if line and not line.startswith("#")]
+
+
+def served_paths() -> set[str]:
+    """The paths the bot's web server answers without any platform mounted."""
+    app = build_app(create_async_engine("sqlite+aiosqlite://"), [])
+    return {route.resource.canonical for route in app.router.routes() if route.resource}
+
+
+def test_the_replicas_profile_runs_the_bots_image_and_settings_behind_the_proxy() -> None:
+    services = compose()["services"]
+    bot, replica, proxy = services["bot"], services["replica"], services["proxy"]
+    assert replica["profiles"] == proxy["profiles"] == ["replicas"]
+    for same in ("image", "env_file", "environment", "depends_on", "stop_grace_period"):
+        assert replica[same] == bot[same], same
+    # Reached through the proxy only, and never in the bot's data volume.
+    assert "ports" not in replica and replica["tmpfs"] == [bot["environment"]["CRBOT_DATA_DIR"]]
+    assert replica["deploy"]["replicas"] >= 2
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in proxy["volumes"]}
+    assert mounted["/usr/local/etc/haproxy/haproxy.cfg"] == "./haproxy/haproxy.cfg"
+    # The bot's port, as compose publishes it, is the port HAProxy sends to.
+    assert bot["ports"] == [
+        f"127.0.0.1:{proxy['environment']['PORT']}:{proxy['environment']['PORT']}"
+    ]
+    [published] = proxy["ports"]
+    [bind] = [line.split()[1] for line in haproxy_section("frontend") if line.startswith("bind")]
+    assert published.startswith("127.0.0.1:") and published.endswith(bind)
+    assert {"bot", "replica"} <= set(proxy["depends_on"])
+
+
+def test_haproxy_sends_to_ready_replicas_and_a_dead_ones_requests_elsewhere() -> None:
+    defaults, backend = haproxy_section("defaults"), haproxy_section("backend")
+    assert "option httpchk GET /readyz" in backend and "/readyz" in served_paths()
+    assert "http-check expect status 200" in backend
+    assert "option redispatch 1" in defaults
+    [retry_on] = [line.split()[1:] for line in defaults if line.startswith("retry-on")]
+    assert "conn-failure" in retry_on
+    # Every server is a compose service on the bot's port, each checked.
+    assert "default-server check inter 2s fall 2 rise 2" in backend
+    addresses = {
+        line.split()[3 if line.startswith("server-template") else 2].strip('"')
+        for line in backend
+        if line.startswith("server")
+    }
+    assert addresses == {"bot:${PORT}", "replica:${PORT}"}
+    assert {address.split(":")[0] for address in addresses} <= set(compose()["services"])
+    # The buffer holds a whole request crbot accepts, so a retried one is sent whole.
+    [bufsize] = [line.split()[1] for line in haproxy_section("global") if "bufsize" in line]
+    app = build_app(create_async_engine("sqlite+aiosqlite://"), [])
+    assert int(bufsize) >= app._client_max_size
+    frontend = haproxy_section("frontend")
+    assert any("/metrics" in line and line.startswith("http-request deny") for line in frontend)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
+def test_the_haproxy_config_passes_haproxy_check() -> None:
+    port = str(Settings.model_fields["port"].default)
+    result = subprocess.run(
+        ["haproxy", "-c", "-f", str(HAPROXY_CONFIG)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PORT": port},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_kubernetes_runs_two_replicas_kept_by_a_disruption_budget() -> None:
+    documents = kubernetes()
+    [deployment] = of_kind(documents, "Deployment")
+    [budget] = of_kind(documents, "PodDisruptionBudget")
+    replicas = deployment["spec"]["replicas"]
+    assert replicas >= 2
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert 1 <= budget["spec"]["minAvailable"] < replicas
+    # Replicas upgrade together (docs/DEPLOY.md): never an old and a new one side by side.
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] in served_paths()
+    assert container["livenessProbe"]["httpGet"]["path"] in served_paths()

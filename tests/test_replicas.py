@@ -40,10 +40,10 @@ from bot.storage.rollouts import RolloutRecord
 from scheduler.leader import SERVER_NOW
 from tests.commandline import PLATFORM_PREFIXES, ROOT, free_port
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, SignedSlack
+from tests.test_deploy import HAPROXY_CONFIG, haproxy_sections
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 REQUIRED = os.environ.get("CRBOT_REPLICAS_REQUIRED") == "1"
-DEPLOYED_CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 METRICS_TOKEN = "replicas-metrics-token"
 # The shortest lease there is: a killed leader holds up planned posts this long at most.
 LEASE_SECONDS = 3
@@ -74,14 +74,8 @@ def haproxy() -> str:
 def proxy_config(deployed: str, port: int, servers: dict[str, int]) -> str:
     """The shipped configuration with its servers swapped for ours on loopback, listening on
     `port`, and naming in each answer the replica that gave it."""
-    sections: list[list[str]] = []
-    for line in deployed.splitlines():
-        if line and not line[0].isspace() and not line.startswith("#"):
-            sections.append([line])
-        elif sections:
-            sections[-1].append(line)
     kept = []
-    for section in sections:
+    for section in haproxy_sections(deployed):
         kind = section[0].split()[0]
         if kind == "resolvers":  # Docker's DNS: our servers are addresses
             continue
@@ -297,7 +291,7 @@ async def test_two_replicas_share_the_traffic_and_the_survivor_of_a_kill_answers
     proxy_port = free_port()
     config = tmp_path / "haproxy.cfg"
     servers = {replica.name: replica.port for replica in replicas}
-    config.write_text(proxy_config(DEPLOYED_CONFIG.read_text(), proxy_port, servers))
+    config.write_text(proxy_config(HAPROXY_CONFIG.read_text(), proxy_port, servers))
     proxy_log = tmp_path / "haproxy.log"
     logs = (*(replica.log for replica in replicas), proxy_log)
     async with AsyncExitStack() as stack:
