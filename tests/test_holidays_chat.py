@@ -49,3 +49,13 @@ async def test_a_region_or_day_the_bot_does_not_know_changes_nothing_and_says_wh
 async def test_staff_cannot_change_the_teams_holidays(chat: Chat) -> None:
     await chat.say("sam", "holidays country GB")
     assert (await chat.core.services.team(chat.tenant)).holiday_region is None
+
+
+async def test_a_circle_scheduled_on_a_holiday_is_kept_and_the_facilitator_told(
+    chat: Chat,
+) -> None:
+    await chat.say("fran", "holidays country GB ENG")
+    reply = await chat.say("fran", "schedule 1 2027-03-29 09:00 Europe/London")
+    assert "That day is Easter Monday: I post nothing then." in reply.plain_text()
+    ordinary = await chat.say("fran", "schedule 1 2027-03-30 09:00 Europe/London")
+    assert "I post nothing then" not in ordinary.plain_text()

@@ -12,7 +12,7 @@ from bot.registry import FACILITATORS, CommandSpec, Usage
 from bot.rollouts import uncertain
 from bot.rollouts.cadence import RHYTHMS, Rhythm
 from bot.rollouts.ics import calendar_file
-from bot.rollouts.plan import PlanError, local_time, parse_local
+from bot.rollouts.plan import Circle, PlanError, local_time, parse_local
 from bot.services import Services
 from bot.storage.rollouts import RolloutRecord
 from bot.turn import Turn
@@ -74,9 +74,13 @@ async def schedule(turn: Turn) -> Reply:
         return _refusal(error)
     words = f"Section {section}'s circle is set for {day} at {clock} ({zone})."
     more = "I've started this channel's rollout" if created else "I've re-planned the rollout"
-    return Reply.saying(
-        words, f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post."
-    )
+    notes = [f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post."]
+    closed = await services.rollouts.closed_days(turn.team.tenant_id, [Circle(section, local)])
+    holiday = closed.get(local.date())
+    if holiday:
+        # The circle stays where the facilitator put it; only the posts keep off the day.
+        notes.insert(0, f"That day is {holiday}: I post nothing then. Move it if you won't meet.")
+    return Reply.saying(words, *notes)
 
 
 async def rollout(turn: Turn) -> Reply:
