@@ -22,6 +22,7 @@ from bot.storage.tables import RoleRow, TeamSettingsRow
 from bot.storage.upsert import upsert
 
 ROLES = ("staff", "facilitator", "leader")
+STAFF = frozenset({"staff"})  # everyone's role; never stored
 # How long a team's settings and a person's roles are trusted without asking the database.
 CACHE_SECONDS = 5.0
 # Enough for every person active in the last few seconds on a large installation.
@@ -70,15 +71,16 @@ class TeamSettingsStore:
     ) -> None:
         self._sessions = sessions
         self._settings: TTLCache[str, TeamSettings] = TTLCache(CACHE_ENTRIES, cache_seconds)
-        self._roles: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(
+        # Each tenant's stored roles, all of them: only facilitators and leaders are stored, a
+        # few people, so someone the bot has not met yet costs no query of their own.
+        self._roles: TTLCache[str, dict[str, frozenset[str]]] = TTLCache(
             CACHE_ENTRIES, cache_seconds
         )
 
     def forget(self, tenant: str) -> None:
         """Drop what is remembered about a tenant, after it changed."""
         self._settings.pop(tenant, None)
-        for key in [key for key in self._roles if key[0] == tenant]:
-            self._roles.pop(key, None)
+        self._roles.pop(tenant, None)
 
     def remembered(self, tenant: str) -> TeamSettings | None:
         """The tenant's settings if they were read in the last `cache_seconds`, else None."""
@@ -152,15 +154,21 @@ class TeamSettingsStore:
 
     async def roles_of(self, tenant: str, user_id: str) -> frozenset[str]:
         """The person's roles; everyone is staff."""
-        known = _recent(self._roles, (tenant, user_id))
-        if known is not None:
-            return known
+        known = _recent(self._roles, tenant)
+        if known is None:
+            known = await self._stored_roles(tenant)
+        return known.get(user_id, STAFF)
+
+    async def _stored_roles(self, tenant: str) -> dict[str, frozenset[str]]:
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(RoleRow.role).where(RoleRow.tenant_id == tenant, RoleRow.user_id == user_id)
+            rows = await session.execute(
+                select(RoleRow.user_id, RoleRow.role).where(RoleRow.tenant_id == tenant)
             )
-            roles = frozenset({"staff", *rows.all()})
-        self._roles[(tenant, user_id)] = roles
+            stored: dict[str, set[str]] = {}
+            for user, role in rows.all():
+                stored.setdefault(user, {"staff"}).add(role)
+        roles = {user: frozenset(held) for user, held in stored.items()}
+        self._roles[tenant] = roles
         return roles
 
     async def grant(self, tenant: str, user_id: str, role: str) -> None:
