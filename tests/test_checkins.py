@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.messages import Poll, Reply
 from bot.release import Published
-from bot.storage.polls import PollStore
+from bot.storage.polls import Answered, PollStore
 from bot.storage.tables import PollAnswerRow
 from tests.conftest import Chat, FakePort
 
@@ -135,4 +136,8 @@ def test_no_poll_store_method_returns_an_individual_answer() -> None:
             # What `privacy show-me` and `delete-me` tell the person themselves: counts only.
             "tuple[str, ...]",
             "Forgotten",
+            # A check-in answered: the poll and what may be shown of it (below).
+            "Answered | None",
         }, name
+    fields = {field.name: str(field.type) for field in dataclasses.fields(Answered)}
+    assert fields == {"poll": "PollRecord", "published": "Published | None"}

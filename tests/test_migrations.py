@@ -22,6 +22,7 @@ from bot.storage.engine import (
     migrate,
     owned_by_others,
 )
+from bot.storage.tables import PollAnswerRow, PollCountRow
 from crbot.platform_registry import platform_schemas
 
 TABLES = {"team_settings", "roles", "polls", "poll_answers", "walkthroughs", "reflections"}
@@ -148,5 +149,39 @@ async def test_a_database_whose_platform_tables_the_core_made_keeps_their_rows(
             "slack_0001",
             "teams_0001",
         }
+    finally:
+        await engine.dispose()
+
+
+async def test_answers_on_record_are_counted_per_poll_and_value_when_the_counts_arrive(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0020")  # the last revision before the counts were kept
+        answered = datetime(2026, 11, 2, tzinfo=UTC)
+        rows = [("p1", "a", 4), ("p1", "b", 4), ("p1", "c", 0), ("p2", "a", 2)]
+        async with engine.begin() as connection:
+            await connection.execute(
+                PollAnswerRow.__table__.insert(),
+                [
+                    {
+                        "tenant_id": "t",
+                        "poll_id": poll,
+                        "respondent": who,
+                        "value": value,
+                        "answered_at": answered,
+                    }
+                    for poll, who, value in rows
+                ],
+            )
+
+        await migrate(engine, platforms=PLATFORMS)
+
+        async with engine.connect() as connection:
+            counted = await connection.execute(
+                select(PollCountRow.poll_id, PollCountRow.value, PollCountRow.answers)
+            )
+            assert sorted(counted.all()) == [("p1", 0, 1), ("p1", 4, 2), ("p2", 2, 1)]
     finally:
         await engine.dispose()

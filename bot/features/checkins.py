@@ -10,7 +10,7 @@ from bot.messages import Button, Context, Heading, MessageRef, Person, Poll, Rep
 from bot.ports import ChatPort, Clock
 from bot.pseudonyms import Pseudonyms
 from bot.release import Published, ReleasePolicy, privacy_line, status_line
-from bot.storage.polls import FIST_TO_FIVE, PollRecord, PollStore
+from bot.storage.polls import FIST_TO_FIVE, Answer, PollRecord, PollStore
 from bot.storage.team_settings import TeamSettings
 from content.models import Pack
 
@@ -102,21 +102,21 @@ class Checkins:
             raise CrbotError(ErrorCode.BAD_ANSWER)
         value = int(value_text)
         tenant = team.tenant_id
-        poll = (
-            await self._polls.get(tenant, poll_id)
-            if poll_id
-            else await self._polls.current(tenant, place.address)
-        )
-        if poll is None and poll_id:
-            raise CrbotError(ErrorCode.NO_POLL)
-        if poll is None:
-            poll = await self.open(pack, team, policy, place, port)
-        if poll.closed:
-            raise CrbotError(ErrorCode.POLL_CLOSED)
+        if poll_id is None:
+            # Typed without the poll's id: the one open here, or a new one.
+            here = await self._polls.current(tenant, place.address)
+            if here is None:
+                here = await self.open(pack, team, policy, place, port)
+            poll_id = here.id
         respondent = self._pseudonyms.of(tenant, person.user_id)
-        published = await self._polls.answer(
-            tenant, poll.id, respondent, value, self._clock.now(), policy
-        )
+        # Finding the poll, recording the answer and any release are one transaction.
+        given = Answer(tenant, poll_id, respondent, value, self._clock.now())
+        answered = await self._polls.answer_open(given, policy)
+        if answered is None:
+            raise CrbotError(ErrorCode.NO_POLL)
+        poll, published = answered.poll, answered.published
+        if published is None:
+            raise CrbotError(ErrorCode.POLL_CLOSED)
         if poll.message_id is not None:
             ref = MessageRef(tenant=tenant, address=poll.place, message_id=poll.message_id)
             await port.update(ref, render_poll(pack, poll, published))

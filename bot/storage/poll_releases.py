@@ -1,15 +1,23 @@
 """A poll's releases inside the transaction that records an answer: the row lock, who acted
-since the last release, and making the next one through `bot.release` (docs/PRIVACY.md)."""
+since the last release, and making the next one through `bot.release` (docs/PRIVACY.md).
+
+An answer is one transaction: the lock, one read of where the poll stands, the answer, its
+count (`poll_counts`), the person among those who acted, and, once the group size of them did,
+the next release made from the counts.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.release import Published, Release, ReleasePolicy, release
+from bot.storage import poll_counts
 from bot.storage.tables import (
     PollActorRow,
     PollAnswerRow,
@@ -19,64 +27,186 @@ from bot.storage.tables import (
 )
 from bot.storage.upsert import upsert
 
+FIST_TO_FIVE = range(0, 6)
+
 
 def actor_token(poll_id: str, respondent: str) -> str:
     """Who acted on a poll, as a digest that matches nothing in any other poll."""
     return hashlib.sha256(f"{poll_id}\x1f{respondent}".encode()).hexdigest()
 
 
-async def lock_poll(session: AsyncSession, tenant: str, poll_id: str) -> None:
-    """Take the row lock of the check-in or survey question the answers belong to, so two
-    answers at once never release one batch twice.
-
-    PostgreSQL locks the row; SQLite ignores FOR UPDATE and serialises writers itself. A
-    check-in, the common case, finds its row in the first table and asks no more.
-    """
-    for table in (PollRow, SurveyQuestionRow):
-        locked = await session.scalar(
-            select(table.id).where(table.tenant_id == tenant, table.id == poll_id).with_for_update()
+async def _locked(
+    session: AsyncSession, table: type[PollRow] | type[SurveyQuestionRow], tenant: str, poll_id: str
+) -> Any:
+    """The row of `table` with this id, locked until the transaction ends; None if none."""
+    where = (table.tenant_id == tenant, table.id == poll_id)
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        # SQLite has no row locks, and its driver begins a transaction only at the first write:
+        # a write that changes nothing takes the database's write lock now, so what this
+        # transaction reads next stays true until it commits.
+        await session.execute(
+            update(table).where(*where).values(id=table.id),
+            execution_options={"synchronize_session": False},
         )
-        if locked is not None:
+    return await session.scalar(select(table).where(*where).with_for_update())
+
+
+async def lock_checkin(session: AsyncSession, tenant: str, poll_id: str) -> PollRow | None:
+    """The check-in's row, locked so that two answers at once never release one batch twice."""
+    row: PollRow | None = await _locked(session, PollRow, tenant, poll_id)
+    return row
+
+
+async def lock_poll(session: AsyncSession, tenant: str, poll_id: str) -> None:
+    """Lock the check-in or survey question the answers belong to. A check-in, the common case,
+    finds its row in the first table and asks no more."""
+    for table in (PollRow, SurveyQuestionRow):
+        if await _locked(session, table, tenant, poll_id) is not None:
             return
 
 
-async def record_act(
+@dataclass(frozen=True)
+class Answer:
+    """One person's answer to one poll as it is recorded: under their pseudonym, never the id."""
+
+    tenant: str
+    poll_id: str
+    respondent: str
+    value: int
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if self.value not in FIST_TO_FIVE:
+            raise ValueError("a fist-to-five answer is 0 to 5")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a poll stands, read once under its lock: one person's answer on record (never
+    shown), how many answered, how many acted since the last release, and that release."""
+
+    previous: int | None
+    respondents: int
+    actors: int
+    shown: Release | None
+
+
+async def standing(
+    session: AsyncSession, tenant: str, poll_id: str, respondent: str | None = None
+) -> Standing:
+    """The poll's standing in one statement; `previous` is `respondent`'s answer, if any."""
+    previous: Any = literal(None)
+    if respondent is not None:
+        previous = (
+            select(PollAnswerRow.value)
+            .where(
+                PollAnswerRow.tenant_id == tenant,
+                PollAnswerRow.poll_id == poll_id,
+                PollAnswerRow.respondent == respondent,
+            )
+            .scalar_subquery()
+        )
+    actors = (
+        select(func.count())
+        .where(PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id)
+        .scalar_subquery()
+    )
+    mine = (PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id)
+    shown = [
+        select(column).where(*mine).scalar_subquery()
+        for column in (PollReleaseRow.version, PollReleaseRow.respondents, PollReleaseRow.counts)
+    ]
+    row = (
+        await session.execute(
+            select(previous, poll_counts.answered(tenant, poll_id), actors, *shown)
+        )
+    ).one()
+    value, respondents, acted, version, released_to, counts = row
+    stored = None if version is None else _release(version, released_to, counts)
+    return Standing(value, int(respondents or 0), int(acted or 0), stored)
+
+
+async def record_answer(session: AsyncSession, given: Answer, policy: ReleasePolicy) -> Published:
+    """Record or change one answer on a locked poll, count it, and release when enough acted."""
+    tenant, poll_id = given.tenant, given.poll_id
+    before = await standing(session, tenant, poll_id, given.respondent)
+    await upsert(
+        session,
+        PollAnswerRow,
+        {
+            "tenant_id": tenant,
+            "poll_id": poll_id,
+            "respondent": given.respondent,
+            "value": given.value,
+            "answered_at": given.at,
+        },
+        keys=["poll_id", "respondent"],
+        update=["value", "answered_at"],
+    )
+    await poll_counts.moved(session, tenant, poll_id, before.previous, given.value)
+    respondents = before.respondents + (1 if before.previous is None else 0)
+    return await _acted(
+        session, tenant, poll_id, given.respondent, before, respondents, given.at, policy
+    )
+
+
+async def record_deletion(
     session: AsyncSession,
     tenant: str,
     poll_id: str,
     respondent: str,
     now: datetime,
     policy: ReleasePolicy,
+) -> None:
+    """Delete one answer on a locked poll; the deletion counts as acting on it."""
+    before = await standing(session, tenant, poll_id, respondent)
+    if before.previous is None:
+        return
+    await session.execute(
+        delete(PollAnswerRow).where(
+            PollAnswerRow.tenant_id == tenant,
+            PollAnswerRow.poll_id == poll_id,
+            PollAnswerRow.respondent == respondent,
+        )
+    )
+    await poll_counts.moved(session, tenant, poll_id, before.previous, None)
+    await _acted(session, tenant, poll_id, respondent, before, before.respondents - 1, now, policy)
+
+
+async def _acted(
+    session: AsyncSession,
+    tenant: str,
+    poll_id: str,
+    respondent: str,
+    before: Standing,
+    respondents: int,
+    now: datetime,
+    policy: ReleasePolicy,
 ) -> Published:
-    """Count the person among those who acted since the last release; release when enough did."""
-    await upsert(
-        session,
-        PollActorRow,
-        {"poll_id": poll_id, "actor": actor_token(poll_id, respondent), "tenant_id": tenant},
-        keys=["poll_id", "actor"],
-        update=[],
-    )
-    shown = await release_of(session, tenant, poll_id)
+    """Count the person among those who acted since the last release; release when enough did.
+
+    After the last release the figures are final, so nobody need be counted for another.
+    """
+    shown = before.shown
     version = shown.version if shown else 0
-    actors = await session.scalar(
-        select(func.count()).where(
-            PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
+    if version < policy.releases:
+        added = await upsert(
+            session,
+            PollActorRow,
+            {"poll_id": poll_id, "actor": actor_token(poll_id, respondent), "tenant_id": tenant},
+            keys=["poll_id", "actor"],
+            update=[],
         )
-    )
-    if (actors or 0) >= policy.group_size and version < policy.releases:
-        rows = await session.execute(
-            select(PollAnswerRow.value, func.count())
-            .where(PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id)
-            .group_by(PollAnswerRow.value)
-        )
-        shown = release({value: count for value, count in rows.all()}, version + 1, policy)
-        await store_release(session, tenant, poll_id, shown, now)
-        await session.execute(
-            delete(PollActorRow).where(
-                PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
+        if before.actors + added >= policy.group_size:
+            counts = await poll_counts.counts_of(session, tenant, poll_id)
+            shown = release(counts, version + 1, policy)
+            await store_release(session, tenant, poll_id, shown, now)
+            await session.execute(
+                delete(PollActorRow).where(
+                    PollActorRow.tenant_id == tenant, PollActorRow.poll_id == poll_id
+                )
             )
-        )
-    return published_of(await respondents_of(session, tenant, poll_id), shown, policy)
+    return published_of(respondents, shown, policy)
 
 
 async def store_release(
@@ -98,27 +228,6 @@ async def store_release(
     )
 
 
-async def respondents_of(session: AsyncSession, tenant: str, poll_id: str) -> int:
-    """How many have an answer on the poll now."""
-    count = await session.scalar(
-        select(func.count()).where(
-            PollAnswerRow.tenant_id == tenant, PollAnswerRow.poll_id == poll_id
-        )
-    )
-    return int(count or 0)
-
-
-async def release_of(session: AsyncSession, tenant: str, poll_id: str) -> Release | None:
-    """The poll's release as stored now, made into a value at once: an ORM row kept in the
-    session would not see a later upsert of the same release."""
-    row = await session.scalar(
-        select(PollReleaseRow).where(
-            PollReleaseRow.tenant_id == tenant, PollReleaseRow.poll_id == poll_id
-        )
-    )
-    return stored_release(row)
-
-
 def published_of(respondents: int, shown: Release | None, policy: ReleasePolicy) -> Published:
     return Published(
         respondents=respondents,
@@ -130,10 +239,12 @@ def published_of(respondents: int, shown: Release | None, policy: ReleasePolicy)
 
 def stored_release(row: PollReleaseRow | None) -> Release | None:
     """A poll's release as it was stored, or None when it has none."""
-    if row is None:
-        return None
-    low, middle, high = parse_counts(row.counts)
-    return Release(respondents=row.respondents, bands=(low, middle, high), version=row.version)
+    return None if row is None else _release(row.version, row.respondents, row.counts)
+
+
+def _release(version: int, respondents: int, counts: str) -> Release:
+    low, middle, high = parse_counts(counts)
+    return Release(respondents=respondents, bands=(low, middle, high), version=version)
 
 
 def parse_counts(stored: str) -> tuple[int, ...]:

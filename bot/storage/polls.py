@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.release import Published, Release, ReleasePolicy, release
-from bot.storage import poll_releases
+from bot.storage import poll_counts, poll_releases
 from bot.storage.personal import Deletion, Forgotten, PersonalData
+from bot.storage.poll_releases import FIST_TO_FIVE, Answer
 from bot.storage.tables import (
     PollActorRow,
     PollAnswerRow,
@@ -22,9 +23,8 @@ from bot.storage.tables import (
     PollRow,
     PollTallyRow,
 )
-from bot.storage.upsert import upsert
 
-FIST_TO_FIVE = range(0, 6)
+__all__ = ["FIST_TO_FIVE", "Answer", "Answered", "PollFigures", "PollRecord", "PollStore"]
 
 
 @dataclass(frozen=True)
@@ -139,37 +139,36 @@ class PollStore(PersonalData):
         now: datetime,
         policy: ReleasePolicy,
     ) -> Published:
-        """Record or change one person's answer (one row per person per poll), in one transaction.
+        """Record or change one person's answer to a check-in or survey question (one row per
+        person per poll), in one transaction.
 
         The published figures change only when this makes the group size of distinct people who
         acted since the last release; otherwise the release stays exactly as it was.
         """
-        if value not in FIST_TO_FIVE:
-            raise ValueError("a fist-to-five answer is 0 to 5")
+        given = Answer(tenant, poll_id, respondent, value, now)
         async with self._sessions.begin() as session:
             await poll_releases.lock_poll(session, tenant, poll_id)
-            await upsert(
-                session,
-                PollAnswerRow,
-                {
-                    "tenant_id": tenant,
-                    "poll_id": poll_id,
-                    "respondent": respondent,
-                    "value": value,
-                    "answered_at": now,
-                },
-                keys=["poll_id", "respondent"],
-                update=["value", "answered_at"],
-            )
-            return await poll_releases.record_act(session, tenant, poll_id, respondent, now, policy)
+            return await poll_releases.record_answer(session, given, policy)
+
+    async def answer_open(self, given: Answer, policy: ReleasePolicy) -> Answered | None:
+        """Record or change one person's answer to a check-in if it is still open, finding the
+        poll, recording and releasing in one transaction; None when the tenant has no such
+        check-in."""
+        async with self._sessions.begin() as session:
+            row = await poll_releases.lock_checkin(session, given.tenant, given.poll_id)
+            if row is None:
+                return None
+            poll = _record(row)
+            if poll.closed:
+                return Answered(poll, None)
+            published = await poll_releases.record_answer(session, given, policy)
+        return Answered(poll, published)
 
     async def published(self, tenant: str, poll_id: str, policy: ReleasePolicy) -> Published:
         """What may be shown about the poll now: the live count and its last release."""
         async with self._sessions() as session:
-            shown = await poll_releases.release_of(session, tenant, poll_id)
-            return poll_releases.published_of(
-                await poll_releases.respondents_of(session, tenant, poll_id), shown, policy
-            )
+            now = await poll_releases.standing(session, tenant, poll_id)
+        return poll_releases.published_of(now.respondents, now.shown, policy)
 
     async def releases(self, tenant: str, places: list[str] | None = None) -> list[PollFigures]:
         """Every poll in the tenant (optionally some places) with its release, oldest first."""
@@ -212,14 +211,9 @@ class PollStore(PersonalData):
             ).all()
             for poll_id in sorted(polls):
                 await poll_releases.lock_poll(session, tenant, poll_id)
-                await session.execute(
-                    delete(PollAnswerRow).where(
-                        PollAnswerRow.tenant_id == tenant,
-                        PollAnswerRow.poll_id == poll_id,
-                        PollAnswerRow.respondent == respondent,
-                    )
+                await poll_releases.record_deletion(
+                    session, tenant, poll_id, respondent, now, policy
                 )
-                await poll_releases.record_act(session, tenant, poll_id, respondent, now, policy)
         return len(polls)
 
     async def purge_before(self, cutoff: datetime) -> int:
@@ -236,9 +230,20 @@ class PollStore(PersonalData):
             )
             old = select(PollRow.id).where(PollRow.opened_at < cutoff).scalar_subquery()
             await session.execute(delete(PollActorRow).where(PollActorRow.poll_id.in_(old)))
-            result = await session.execute(
-                delete(PollAnswerRow).where(PollAnswerRow.answered_at < cutoff)
+            expired = PollAnswerRow.answered_at < cutoff
+            counted = await session.execute(
+                select(
+                    PollAnswerRow.tenant_id,
+                    PollAnswerRow.poll_id,
+                    PollAnswerRow.value,
+                    func.count(),
+                )
+                .where(expired)
+                .group_by(PollAnswerRow.tenant_id, PollAnswerRow.poll_id, PollAnswerRow.value)
             )
+            gone = [(tenant, poll, value, -count) for tenant, poll, value, count in counted.all()]
+            result = await session.execute(delete(PollAnswerRow).where(expired))
+            await poll_counts.change(session, gone)
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def release_legacy_tallies(
@@ -281,6 +286,15 @@ class PollStore(PersonalData):
     async def expire(self, before: datetime) -> int:
         """Raw answers older than the retention period."""
         return await self.purge_before(before)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A check-in answer's outcome: the poll as it was answered, and what may be shown about it
+    now (None: the poll is closed and took nothing)."""
+
+    poll: PollRecord
+    published: Published | None
 
 
 @dataclass(frozen=True)

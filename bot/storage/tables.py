@@ -164,6 +164,18 @@ class PollReleaseRow(Base):
     released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PollCountRow(Base):
+    """How many answers a poll has of one value, kept in step with `poll_answers` inside each
+    answer's transaction, so a release is made without reading the answers. Read only by the
+    release path (`bot/storage/poll_releases.py`), never shown."""
+
+    __tablename__ = "poll_counts"
+    poll_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 to 5
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    answers: Mapped[int] = mapped_column(Integer)
+
+
 class PollActorRow(Base):
     """Someone who answered, changed or deleted an answer since the poll's figures were released.
 

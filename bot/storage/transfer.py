@@ -58,8 +58,9 @@ NATURAL_KEYS = {
     "agreements": ["place", "created_at", "text"],
 }
 # What is about people never leaves: every table a personal-data store declares, the
-# anonymous questions (people's own words), and exact counts from before releases existed.
-NEVER_EXPORTED = tuple(sorted(declared_tables() | {"asks", "poll_tallies"}))
+# anonymous questions (people's own words), and exact counts (kept with the answers, and from
+# before releases existed).
+NEVER_EXPORTED = tuple(sorted(declared_tables() | {"asks", "poll_counts", "poll_tallies"}))
 # This installation's own: deliveries seen and which of its schedulers may send; beside them,
 # every table a platform keeps (credentials, OAuth states, forms, conversation references).
 LOCAL = (

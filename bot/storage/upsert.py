@@ -9,6 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """The `insert` construct of the session's database, which knows ON CONFLICT."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 async def upsert(
     session: AsyncSession,
     table: type[DeclarativeBase],
@@ -21,9 +27,7 @@ async def upsert(
 
     Returns how many rows changed: 0 when the rows were already there and nothing is updated.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values)
+    statement = dialect_insert(session)(table).values(values)
     if update:
         statement = statement.on_conflict_do_update(
             index_elements=keys, set_={column: statement.excluded[column] for column in update}
