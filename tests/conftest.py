@@ -230,6 +230,16 @@ async def bot_connector() -> AsyncIterator[FakeBotConnector]:
     await connector.stop()
 
 
+@pytest.fixture
+async def connector_session() -> AsyncIterator[Any]:
+    """The HTTP session a Teams port built in a test sends over, closed after it."""
+    from adapters.teams.connector import ConnectorSession
+
+    session = ConnectorSession()
+    yield session
+    await session.close()
+
+
 @dataclass
 class TeamsEndpoint:
     """The bot's web server with the Teams route, on 127.0.0.1, and a client to post activities."""
@@ -258,3 +268,4 @@ async def teams_endpoint(engine: AsyncEngine, core: Core) -> AsyncIterator[Teams
     async with aiohttp.ClientSession() as client:
         yield TeamsEndpoint(str(server.make_url("/api/messages")), teams, client)
     await server.close()
+    await teams.stop()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.teams.auth import authentication
 from adapters.teams.bot import on_turn_error
+from adapters.teams.connector import ConnectorSession
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from adapters.teams.throttle import Throttle
@@ -346,9 +347,12 @@ async def test_slack_web_api_calls_count_their_retries_failures_and_rate_limit_w
 
 
 async def test_teams_proactive_sends_count_their_retries_failures_and_rate_limit_waits(
-    scrape: aiohttp.ClientSession, engine: AsyncEngine, bot_connector: FakeBotConnector
+    scrape: aiohttp.ClientSession,
+    engine: AsyncEngine,
+    bot_connector: FakeBotConnector,
+    connector_session: ConnectorSession,
 ) -> None:
-    adapter = CloudAdapter(authentication(Settings(teams_enabled=True)))
+    adapter = CloudAdapter(authentication(Settings(teams_enabled=True), connector_session))
     adapter.on_turn_error = on_turn_error
     references = ReferenceStore(sessions(engine))
     await references.save(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.teams.activities import command_text, incoming_of
 from adapters.teams.auth import authentication
 from adapters.teams.bot import TeamsBot
+from adapters.teams.connector import ConnectorSession
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from bot.core import Core
@@ -35,10 +36,12 @@ def texts(card: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def adapter(engine: AsyncEngine, core: Core) -> TestAdapter:
+def adapter(engine: AsyncEngine, core: Core, connector_session: ConnectorSession) -> TestAdapter:
     references = ReferenceStore(sessions(engine))
-    port = TeamsPort(CloudAdapter(authentication(Settings(teams_enabled=True))), references, "")
-    bot = TeamsBot(core, port, references, SeenRequestStore(sessions(engine), core.services.clock))
+    auth = authentication(Settings(teams_enabled=True), connector_session)
+    port = TeamsPort(CloudAdapter(auth), references, "")
+    seen = SeenRequestStore(sessions(engine), core.services.clock)
+    bot = TeamsBot(core, port, references, seen, connector_session)
     template = Activity(
         channel_id="msteams",
         service_url="https://smba.example/",

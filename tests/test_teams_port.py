@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.teams.auth import authentication
 from adapters.teams.bot import on_turn_error
+from adapters.teams.connector import ConnectorSession
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from bot.errors import DeliveryError
@@ -54,10 +55,14 @@ def sleeps() -> Sleeps:
 
 
 async def port_in_a_channel(
-    references: ReferenceStore, connector: FakeBotConnector, sleeps: Sleeps, settings: Settings
+    references: ReferenceStore,
+    connector: FakeBotConnector,
+    sleeps: Sleeps,
+    settings: Settings,
+    session: ConnectorSession,
 ) -> TeamsPort:
-    """A port built from `settings`, installed in the team's channel."""
-    adapter = CloudAdapter(authentication(settings))
+    """A port built from `settings`, installed in the team's channel, sending over `session`."""
+    adapter = CloudAdapter(authentication(settings, session))
     adapter.on_turn_error = on_turn_error
     await references.save(
         TEAMS_TENANT, reference(connector, CHANNEL, "channel"), kind="channel", team_id=TEAM
@@ -67,9 +72,13 @@ async def port_in_a_channel(
 
 @pytest.fixture
 async def teams_port(
-    references: ReferenceStore, bot_connector: FakeBotConnector, sleeps: Sleeps
+    references: ReferenceStore,
+    bot_connector: FakeBotConnector,
+    sleeps: Sleeps,
+    connector_session: ConnectorSession,
 ) -> TeamsPort:
-    return await port_in_a_channel(references, bot_connector, sleeps, Settings(teams_enabled=True))
+    settings = Settings(teams_enabled=True)
+    return await port_in_a_channel(references, bot_connector, sleeps, settings, connector_session)
 
 
 async def test_a_post_to_a_channel_starts_a_new_thread_and_returns_its_message_id(

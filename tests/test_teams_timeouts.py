@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.teams.connector import ConnectorSession
 from adapters.teams.port import TeamsPort
 from adapters.teams.references import ReferenceStore
 from adapters.teams.retries import TIMED_OUT
@@ -51,13 +52,17 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 async def teams_port(
-    engine: AsyncEngine, bot_connector: FakeBotConnector, sleeps: Sleeps
+    engine: AsyncEngine,
+    bot_connector: FakeBotConnector,
+    sleeps: Sleeps,
+    connector_session: ConnectorSession,
 ) -> TeamsPort:
     return await port_in_a_channel(
         ReferenceStore(sessions(engine)),
         bot_connector,
         sleeps,
         Settings(teams_enabled=True, teams_call_timeout=CALL_TIMEOUT),
+        connector_session,
     )
 
 

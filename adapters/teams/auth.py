@@ -19,6 +19,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
 )
 
+from adapters.teams.connector import ConnectorSession, over_session
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,13 @@ def _app_id(claims_identity: ClaimsIdentity | None) -> str:
 class _ConnectorClients:
     """Connector clients kept per service URL, audience and app id, as the older
     BotFrameworkAdapter did: CloudAdapter builds a new client (serialisers, credentials, an HTTP
-    session) on every turn, which costs more than the call to the connector it then makes."""
+    session) on every turn, which costs more than the call to the connector it then makes.
+    Every client sends over the one `session`."""
 
-    def __init__(self, call_timeout: float) -> None:
+    def __init__(self, call_timeout: float, session: ConnectorSession) -> None:
         self._clients: dict[tuple[str, str, str], ConnectorClient] = {}
         self._call_timeout = call_timeout
+        self._session = session
 
     async def get(
         self, inner: ConnectorFactory, app_id: str, service_url: str, audience: str | None
@@ -71,12 +74,12 @@ class _ConnectorClients:
         key = (app_id, service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
-            client = await inner.create(service_url, audience)
-            # msrest retries inside a worker thread with fixed backoff and no Retry-After for
-            # 429; the port retries instead, on the loop, honouring Retry-After.
-            client.config.retry_policy.retries = 0
-            # msrest hands this to requests as its connect and read timeout: a call Teams leaves
-            # unanswered fails as a ClientRequestError after it, instead of after 100 seconds.
+            # Over the shared session nothing retries inside the call (msrest's requests
+            # driver did, with fixed backoff and no Retry-After): the port retries, on the loop,
+            # honouring Retry-After.
+            client = over_session(await inner.create(service_url, audience), self._session)
+            # A call Teams leaves unanswered fails as a ClientRequestError after this, instead
+            # of after msrest's 100 seconds.
             client.config.connection.timeout = self._call_timeout
             if len(self._clients) >= MAX_CONNECTOR_CLIENTS:
                 self._clients.pop(next(iter(self._clients)))
@@ -99,11 +102,14 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 
 class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
     """botbuilder's configuration-based authentication, with shared single-try connectors whose
-    calls give up after `call_timeout` seconds."""
+    calls give up after `call_timeout` seconds, all over `session`."""
 
-    def __init__(self, configuration: Any, *, call_timeout: float) -> None:
+    def __init__(
+        self, configuration: Any, *, call_timeout: float, session: ConnectorSession
+    ) -> None:
         super().__init__(configuration)
-        self._clients = _ConnectorClients(call_timeout)
+        self.session = session
+        self._clients = _ConnectorClients(call_timeout, session)
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -124,8 +130,9 @@ class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
         return _CachedConnectorFactory(inner, self._clients, _app_id(claims_identity))
 
 
-def authentication(settings: Settings) -> Authentication:
-    """Authentication for the Teams endpoint; says at start when it is off (Emulator mode)."""
+def authentication(settings: Settings, session: ConnectorSession | None = None) -> Authentication:
+    """Authentication for the Teams endpoint, its connectors over `session` (a new one when
+    not given: close `.session` when done); says at start when it is off (Emulator mode)."""
     config: Any = bot_config(settings)
     if not config.APP_ID:
         log.warning(
@@ -134,4 +141,6 @@ def authentication(settings: Settings) -> Authentication:
         )
     else:
         log.info("Teams authentication is on", extra={"platform": "teams"})
-    return Authentication(config, call_timeout=settings.teams_call_timeout)
+    return Authentication(
+        config, call_timeout=settings.teams_call_timeout, session=session or ConnectorSession()
+    )

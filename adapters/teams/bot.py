@@ -26,6 +26,7 @@ from adapters.teams.activities import (
     tenant_of,
     title_of,
 )
+from adapters.teams.connector import ConnectorSession
 from adapters.teams.delivery import Delivery
 from adapters.teams.port import UNEXPECTED, TeamsPort, card_activity, delivery_error
 from adapters.teams.references import ReferenceStore
@@ -49,9 +50,15 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     """Translates activities for the core and delivers its replies as cards."""
 
     def __init__(
-        self, core: Core, port: TeamsPort, references: ReferenceStore, seen: SeenRequestStore
+        self,
+        core: Core,
+        port: TeamsPort,
+        references: ReferenceStore,
+        seen: SeenRequestStore,
+        session: ConnectorSession,
     ) -> None:
         self._core = core
+        self._session = session
         self._port = port
         self._references = references
         self._seen = seen
@@ -191,7 +198,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         path = files.offered_path(
             file_consent_card_response, self._core.services.options.reports_dir
         )
-        shown = None if path is None else await files.upload(file_consent_card_response, path)
+        shown = (
+            None
+            if path is None
+            else await files.upload(file_consent_card_response, path, self._session.get())
+        )
         if shown is None:
             log.warning("offered file not delivered", extra=context)
             await turn_context.send_activity(card_activity(kind_reply(ErrorCode.UNAVAILABLE)))

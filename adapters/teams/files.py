@@ -66,18 +66,19 @@ def offered_path(response: FileConsentCardResponse, folder: Path | None) -> Path
     return path
 
 
-async def upload(response: FileConsentCardResponse, path: Path) -> Activity | None:
-    """Put the file at the upload URL Teams gave; the file info card to post, or None."""
+async def upload(
+    response: FileConsentCardResponse, path: Path, session: aiohttp.ClientSession
+) -> Activity | None:
+    """Put the file at the upload URL Teams gave, over `session`; the file info card to post,
+    or None."""
     info = response.upload_info
     if info is None or not info.upload_url:
         return None
     content = await asyncio.to_thread(path.read_bytes)
     headers = {"Content-Range": f"bytes 0-{max(len(content) - 1, 0)}/{len(content)}"}
     try:
-        async with (
-            aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as session,
-            session.put(info.upload_url, data=content, headers=headers) as answer,
-        ):
+        put = session.put(info.upload_url, data=content, headers=headers, timeout=UPLOAD_TIMEOUT)
+        async with put as answer:
             if answer.status >= 300:
                 refused = {"platform": "teams", "status": answer.status}
                 log.warning("teams file upload refused", extra=refused)

@@ -35,7 +35,7 @@ def build(settings: Settings, core: Core, engine: AsyncEngine) -> Platform:
     from adapters.teams.service import build_teams
 
     teams = build_teams(settings, core, engine)
-    return Platform(name=PLATFORM.name, mounts=[teams.mount], port=teams.port)
+    return Platform(name=PLATFORM.name, mounts=[teams.mount], port=teams.port, stop=teams.stop)
 
 
 def package(args: Namespace, settings: Settings, say: Callable[[str], None]) -> int:

@@ -17,9 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import urllib3.exceptions
 from msrest.exceptions import ClientRequestError, HttpOperationError
-from requests.exceptions import Timeout
 
 from adapters.teams.throttle import Throttle
 from bot import metrics
@@ -65,12 +63,11 @@ def timed_out(error: Exception) -> bool:
         return True
     if not isinstance(error, ClientRequestError):
         return False
-    # msrest wraps what requests raised, and requests wraps urllib3: a POST's timeout arrives as
-    # requests' ReadTimeout, a GET's or PUT's as a ConnectionError caused by urllib3's.
+    # The session's driver (`connector.py`) wraps what aiohttp raised, as msrest wraps requests.
     cause = error.__cause__ or error.__context__
     followed: set[int] = set()
     while cause is not None and id(cause) not in followed:
-        if isinstance(cause, Timeout | TimeoutError | urllib3.exceptions.TimeoutError):
+        if isinstance(cause, TimeoutError):
             return True
         followed.add(id(cause))
         cause = cause.__cause__ or cause.__context__
@@ -84,7 +81,8 @@ def delivery_error(error: Exception) -> DeliveryError:
     if timed_out(error):
         return DeliveryError(TIMED_OUT, permanent=False)
     if isinstance(error, HttpOperationError) and error.response is not None:
-        status = int(error.response.status_code)
+        # The answer as aiohttp gave it (`connector.py`): its status and headers.
+        status = int(error.response.status)
         inner = getattr(getattr(error, "error", None), "error", None)
         code = getattr(inner, "code", None) or f"http_{status}"
         return DeliveryError(

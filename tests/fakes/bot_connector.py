@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,13 @@ class FakeBotConnector:
     # Set on stop: requests still hanging are answered then, so stopping never waits them out.
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
+    # Each HTTP connection a call came in on (kept, so none is collected and counted anew).
+    _connections: set[asyncio.BaseTransport] = field(default_factory=set)
+
+    @property
+    def connections(self) -> int:
+        """How many HTTP connections the bot's calls arrived on."""
+        return len(self._connections)
 
     def fail_next(
         self, status: int, code: str, *, retry_after: str | None = None, times: int = 1
@@ -104,7 +112,7 @@ class FakeBotConnector:
 
     async def start(self) -> FakeBotConnector:
         """Serve on 127.0.0.1, on a free port."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._arrived])
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
@@ -124,6 +132,14 @@ class FakeBotConnector:
         self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @web.middleware
+    async def _arrived(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.transport is not None:
+            self._connections.add(request.transport)
+        return await handler(request)
 
     async def _answer(self, call: Call, success: Json) -> web.Response:
         # The bot's turn finishes before Teams gets its HTTP answer, so a test can read `calls`
