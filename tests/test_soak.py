@@ -17,8 +17,8 @@ def test_a_quick_soak_prints_its_figures_and_reports_no_errors() -> None:
     assert re.search(rf"^throughput: {NUMBER} req/s$", out, re.MULTILINE)
     assert re.search(r"^scheduled posts: (\d+) due during the run, \1 sent, 0 failed", out, re.M)
     rss = (
-        rf"^bot RSS: start {NUMBER} MiB, end {NUMBER} MiB, slope {NUMBER} KiB/min over \d+ "
-        rf"samples \({NUMBER} KiB/min over the second half\)$"
+        rf"^bot RSS: start {NUMBER} MiB, end {NUMBER} MiB, slope {NUMBER} KiB/min over the "
+        rf"second half \(\d+ samples, least squares; {NUMBER} KiB/min over all \d+\)$"
     )
     assert re.search(rss, out, re.MULTILINE)
     assert re.search(r"^bot stopped on SIGTERM in [\d.]+ s \(exit 0\)$", out, re.MULTILINE)
