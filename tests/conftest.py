@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.core import Core, CoreOptions
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
@@ -55,12 +55,37 @@ def registered_platforms() -> None:
     announce_platforms()
 
 
+async def worker_database(url: str) -> str:
+    """The database this test process empties: under pytest-xdist each worker has one of its own
+    beside the configured one (created on first use), so no worker drops another's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        exists = await connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+        )
+        if not exists:
+            await connection.execute(text(f'CREATE DATABASE "{own}"'))
+    await engine.dispose()
+    return f"{server}/{own}"
+
+
+_worker_urls: dict[str, str] = {}
+
+
 @pytest.fixture(params=database_params())
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database of each configured kind."""
     if request.param == "postgresql":
         assert POSTGRES_URL is not None
-        url = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+        configured = POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+        if configured not in _worker_urls:
+            _worker_urls[configured] = await worker_database(configured)
+        url = _worker_urls[configured]
         await reset_postgres(url)
         yield url
     else:

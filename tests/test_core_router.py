@@ -119,5 +119,7 @@ async def test_a_post_the_platform_refuses_gets_a_kind_reply_not_a_failure(
         reply = await chat.say("fran", "checkin")
 
     assert words in reply.plain_text()
-    assert [r.getMessage() for r in caplog.records] == ["request could not post: not_in_channel"]
+    # Other loggers may say something once per process (which test runs first varies).
+    said = [record for record in caplog.records if record.name == "bot.core"]
+    assert [record.getMessage() for record in said] == ["request could not post: not_in_channel"]
     assert not any(record.exc_info for record in caplog.records)
