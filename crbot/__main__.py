@@ -172,7 +172,8 @@ async def _serve_platforms(
     if bot.settings.public_url:
         from crbot.console.app import console_mount
 
-        mounts.append(console_mount(bot.core.services, bot.settings.public_url))
+        ports = {p.name: p.port for p in platforms if p.port is not None}
+        mounts.append(console_mount(bot.core.services, bot.settings.public_url, ports))
     app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
     stop_web = await web.serve(app, "0.0.0.0", bot.settings.port)
     started: list[Platform] = []

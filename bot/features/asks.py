@@ -385,6 +385,16 @@ async def post_answer(
     return answered_reply(posted=bool(address), shared=ask.from_shared_place)
 
 
+async def forward(services: Services, port: ChatPort, tenant: str, ask: Ask) -> Reply:
+    """Send a question to the team's leaders; an answered one keeps its answer."""
+    if ask.status == "new":
+        await services.asks.set_status(tenant, ask.id, "forwarded")
+    leaders = await services.holders(tenant, "leader")
+    sent = await tell(port, tenant, leaders, for_leaders(ask))
+    log.info("ask forwarded", extra={"tenant": tenant, "item": ask.number})
+    return delivered(sent, "leaders")
+
+
 async def team_channel(rollouts: RolloutStore, tenant: str) -> str | None:
     """The channel of the tenant's newest live rollout: a place the team shares, or None."""
     live = [found for found in await rollouts.listing(tenant) if found.status in LIVE]

@@ -3,6 +3,9 @@ change each driver, with leadership's answers and progress reported back to the 
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING
+
 from bot.messages import (
     Bullets,
     Button,
@@ -12,9 +15,16 @@ from bot.messages import (
     FormField,
     Heading,
     Reply,
+    Target,
     Text,
 )
+from bot.ports import ChatPort
 from bot.storage.drivers import Driver
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 # Short enough that a board of a few dozen drivers stays one readable message.
 MAX_DRIVER = 300
@@ -196,3 +206,14 @@ def progress_post(driver: Driver, text: str) -> Reply:
             Context(text="See the whole board with `drivers`."),
         ),
     )
+
+
+async def post_answer(
+    services: Services, port: ChatPort, tenant: str, driver: Driver, answer: str
+) -> Reply:
+    """Record leadership's answer on a driver and post it to the cohort's channel."""
+    await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
+    await port.send(Target(tenant=tenant, address=driver.place), answer_post(driver, answer))
+    log.info("driver answered", extra={"tenant": tenant, "item": driver.number})
+    moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
+    return Reply.saying(f"Posted your answer on #{driver.number} to the team{moved}.")

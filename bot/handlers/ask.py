@@ -72,11 +72,7 @@ async def _forward_or_answer(turn: Turn) -> Reply:
     if args[0] == "forward":
         if found.status != "new" and not again:
             return asks.forward_again(found)
-        if found.status == "new":
-            await services.asks.set_status(tenant, found.id, "forwarded")
-        leaders = await services.holders(tenant, "leader")
-        sent = await asks.tell(turn.port, tenant, leaders, asks.for_leaders(found))
-        return asks.delivered(sent, "leaders")
+        return await asks.forward(services, turn.port, tenant, found)
     if found.status == "answered" and not again:
         return asks.answer_again(found)
     typed = " ".join(turn.command.rest.split()[3 if again else 2 :])

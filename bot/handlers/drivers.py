@@ -137,14 +137,7 @@ async def _answer(services: Services, turn: Turn) -> Reply:
             f"`drivers answer {driver.number} {key}`" for key in drivers_view.ANSWERS
         )
         return Reply.saying(f"Answer with one of {choices}.")
-    tenant = turn.team.tenant_id
-    await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
-    await turn.port.send(
-        Target(tenant=tenant, address=driver.place), drivers_view.answer_post(driver, answer)
-    )
-    log.info("driver answered", extra={"tenant": tenant, "item": driver.id})
-    moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
-    return Reply.saying(f"Posted your answer on #{driver.number} to the team{moved}.")
+    return await drivers_view.post_answer(services, turn.port, turn.team.tenant_id, driver, answer)
 
 
 async def _progress(services: Services, turn: Turn) -> Reply:

@@ -81,6 +81,17 @@ class AgreementStore(PersonalData):
             rows = (await session.execute(query)).all()
         return [_agreement(row, stars) for row, stars in rows]
 
+    async def listing(self, tenant: str) -> list[Agreement]:
+        """Every cohort's agreements and live proposals in this tenant, by place and number."""
+        query = (
+            self._listing(tenant)
+            .where(AgreementRow.status != "dropped")
+            .order_by(AgreementRow.place, AgreementRow.number)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [_agreement(row, stars) for row, stars in rows]
+
     async def agreed(self, tenant: str, place: str) -> list[str]:
         """The words of a cohort's agreed agreements, in the order they were agreed."""
         async with self._sessions() as session:

@@ -250,6 +250,24 @@ class AskStore(PersonalData):
             )
             return [_ask(row) for row in rows.all()]
 
+    async def listing(self, tenant: str) -> list[Ask]:
+        """Every question, answered ones too, by number."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AskRow).where(AskRow.tenant_id == tenant).order_by(AskRow.number)
+            )
+            return [_ask(row) for row in rows.all()]
+
+    async def released_batches(self, tenant: str) -> list[Batch]:
+        """The suggestion batches released so far, oldest first; never one still waiting."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(SuggestionRow).where(
+                    SuggestionRow.tenant_id == tenant, SuggestionRow.released_at.is_not(None)
+                )
+            )
+            return _batches(rows.all())
+
     async def set_status(
         self, tenant: str, ask_id: int, status: str, answer: str | None = None
     ) -> None:

@@ -77,6 +77,16 @@ class DriverStore(PersonalData):
             )
             return [_driver(row) for row in rows.all()]
 
+    async def every_board(self, tenant: str) -> list[Driver]:
+        """Every cohort's drivers in this tenant, board by board, by number."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(DriverRow)
+                .where(DriverRow.tenant_id == tenant)
+                .order_by(DriverRow.place, DriverRow.number)
+            )
+            return [_driver(row) for row in rows.all()]
+
     async def added_by(self, tenant: str, driver_id: int, person: str) -> bool:
         """Whether `person` (a pseudonym) added this driver."""
         async with self._sessions() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -19,9 +19,12 @@ from bot.console.programme import ledger_entries, programme
 from bot.console.signin import SIGNIN_PATH
 from bot.console.trend import trend
 from bot.features.insights import nothing_shown_line, weekly_rows
+from bot.ports import ChatPort
+from bot.services import Services
 from crbot.console.actions import Actions, notice_of
 from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
+from crbot.console.loop import Loop
 from crbot.console.pages import HEADERS, SETTINGS_PATH, STATIC, message, page
 from crbot.console.settings import Settings
 from crbot.console.term_calendar import TeamCalendarPage
@@ -40,9 +43,13 @@ FEEDS_PATH = PREFIX + "/feeds/{rollout:[0-9a-f]{1,36}}"
 CHANGE_PATH = PREFIX + "/programme/{rollout:[0-9a-f]{1,36}}/{action:[a-z]{1,10}}"
 
 
-def console_mount(services: ConsoleServices, public_url: str) -> Mount:
-    """The console's routes, for `crbot.web.build_app`."""
+def console_mount(
+    services: Services, public_url: str, ports: Mapping[str, ChatPort] | None = None
+) -> Mount:
+    """The console's routes, for `crbot.web.build_app`; `ports` (by platform) post what
+    leaders answer from the console."""
     secure = public_url.startswith("https://")
+    loop = Loop(services, ports or {}, SESSION_COOKIE)
     actions = Actions(services, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
     settings = Settings(services)
@@ -70,6 +77,7 @@ def console_mount(services: ConsoleServices, public_url: str) -> Mount:
         app.router.add_get(FEED_PATH, feeds.serve)
         app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
         app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
+        loop.mount(app, handlers.signed_in)
         app.router.add_static(f"{PREFIX}/static", STATIC)
 
     return mount

@@ -129,16 +129,18 @@ async def console_site(
     url = f"http://127.0.0.1:{port}"
     public = url.replace("http", scheme, 1)
     core = build_core(engine, clock, packs, public_url=public, role_bootstrap=ROLES, **options)
+    # The team's chat, where links are sent and posts made now appear.
+    chat = FakePort()
     # The bot's own access log, as `crbot.web.serve` sets it up: paths, never query strings.
     runner = web.AppRunner(
-        build_app(engine, [console_mount(core.services, public)]),
+        build_app(engine, [console_mount(core.services, public, {"test": chat})]),
         access_log_class=AccessLog,
         access_log=access_log,
     )
     await runner.setup()
     await web.SockSite(runner, listening).start()
     try:
-        yield ConsoleSite(url, core, Chat(core, FakePort()))
+        yield ConsoleSite(url, core, Chat(core, chat))
     finally:
         await runner.cleanup()
 

@@ -1,0 +1,257 @@
+"""The two-way loop in the console: the team's questions (answered with a draft, a preview, then
+the post), its suggestion batches, its drivers boards and its agreements.
+
+Nothing here shows who asked, suggested, added or starred anything: the stores hold no author,
+and the pages show what chat shows (numbers counted within the team, words, counts).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+
+from bot.commands import number
+from bot.features import asks as asks_view
+from bot.features import drivers as drivers_view
+from bot.messages import Context, Heading, Markdown, Reply, Text
+from bot.ports import ChatPort
+from bot.services import Services
+from bot.storage.asks import Ask
+from bot.storage.drivers import Driver
+from crbot.console.context import Page, Visitor, read_form
+from crbot.console.pages import HEADERS, message, page
+
+log = logging.getLogger(__name__)
+
+Wrap = Callable[[Page], Callable[[web.Request], Awaitable[web.StreamResponse]]]
+
+ASKS_PATH = "/console/asks"
+DRIVERS_PATH = "/console/drivers"
+SUGGESTIONS_PATH = "/console/suggestions"
+AGREEMENTS_PATH = "/console/agreements"
+ITEM = "/{number:[0-9]{1,9}}/{step:answer|preview|post|forward}"
+# What a change says once made, by its fixed name: the address carries the name, never words.
+DONE = {
+    "answered": "Your answer is posted with the question.",
+    "kept": "Your answer is kept for the asker's reply code: the team has no channel I know of.",
+    "forwarded": "The question is with the team's leaders.",
+    "driver": "Your answer is posted to the cohort's channel.",
+}
+LEADERS_ANSWER = "Leaders answer here; facilitators pass questions to them."
+FACILITATORS_ONLY = "Suggestions reach the team's facilitators, as in chat."
+NO_PORT = "The bot can't reach this team's chat from here, so nothing was posted."
+
+
+def shown(reply: Reply) -> list[tuple[str, str]]:
+    """A post as the page previews it: each block's kind and words."""
+    found = []
+    for block in reply.blocks:
+        if isinstance(block, Heading):
+            found.append(("heading", block.text))
+        elif isinstance(block, Text | Markdown):
+            found.append(("text", block.text))
+        elif isinstance(block, Context):
+            found.append(("context", block.text))
+    return found
+
+
+class Loop:
+    """The handlers behind the loop's pages."""
+
+    def __init__(
+        self, services: Services, ports: Mapping[str, ChatPort], session_cookie: str
+    ) -> None:
+        self.services = services
+        self.ports = ports
+        self.session_cookie = session_cookie
+
+    def mount(self, app: web.Application, wrap: Wrap) -> None:
+        """Add the loop's routes; `wrap` puts each behind the console's session check."""
+        app.router.add_get(ASKS_PATH, wrap(self.asks))
+        app.router.add_get(ASKS_PATH + ITEM, wrap(self.ask_draft))
+        app.router.add_post(ASKS_PATH + ITEM, wrap(self.ask_step))
+        app.router.add_get(DRIVERS_PATH, wrap(self.drivers))
+        app.router.add_post(DRIVERS_PATH + ITEM, wrap(self.driver_step))
+        app.router.add_get(SUGGESTIONS_PATH, wrap(self.suggestions))
+        app.router.add_get(AGREEMENTS_PATH, wrap(self.agreements))
+
+    def _port(self, tenant: str) -> ChatPort | None:
+        return self.ports.get(tenant.split(":", 1)[0])
+
+    # Questions
+
+    async def asks(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """Every question of the team, with what the visitor may do to each."""
+        found = await self.services.asks.listing(visitor.session.tenant)
+        return page(
+            "asks.html",
+            visitor=visitor,
+            title="Questions",
+            asks=found,
+            done=DONE.get(request.query.get("done", ""), ""),
+        )
+
+    async def _ask(self, request: web.Request, visitor: Visitor) -> Ask:
+        wanted = number(request.match_info["number"]) or 0
+        found = await self.services.asks.get_ask(visitor.session.tenant, wanted)
+        if found is None:
+            raise web.HTTPNotFound(text="That question isn't here.", headers=HEADERS)
+        return found
+
+    async def ask_draft(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """The answer's draft, empty at first."""
+        if request.match_info["step"] != "answer":
+            raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
+        return await self._draft(visitor, await self._ask(request, visitor), "")
+
+    async def _draft(self, visitor: Visitor, ask: Ask, text: str) -> web.StreamResponse:
+        if "leader" not in visitor.roles:
+            return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
+        where = asks_view.answer_note(ask)
+        return page(
+            "answer.html",
+            visitor=visitor,
+            title=f"Answer {ask.alias}",
+            ask=ask,
+            text=text,
+            where=where,
+            limit=asks_view.MAX_TEXT,
+        )
+
+    async def ask_step(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """Back to the draft, the preview, the post, or a facilitator's forward."""
+        ask, step = await self._ask(request, visitor), request.match_info["step"]
+        form = await read_form(request) or {}
+        if step == "forward":
+            return await self._forward(visitor, ask, form)
+        text = str(form.get("text", "")).strip()
+        if step == "answer":
+            return await self._draft(visitor, ask, text)
+        if "leader" not in visitor.roles:
+            return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
+        if not text or len(text) > asks_view.MAX_TEXT:
+            words = f"Write an answer of at most {asks_view.MAX_TEXT} characters."
+            return message("Nothing was posted", words, status=400)
+        tenant = visitor.session.tenant
+        if step == "preview":
+            address = await asks_view.answer_place(self.services, tenant, ask)
+            return page(
+                "preview.html",
+                visitor=visitor,
+                title=f"Preview your answer to {ask.alias}",
+                post=shown(asks_view.answer_post(ask, text)),
+                where=f"It will be posted in {address}." if address else asks_view.answer_note(ask),
+                again=ask.status == "answered",
+                fields={"text": text},
+                base=f"{ASKS_PATH}/{ask.number}",
+            )
+        if ask.status == "answered" and form.get("again") != "yes":
+            return await self._draft(visitor, ask, text)
+        port = self._port(tenant)
+        if port is None:
+            log.warning("console answer refused: no port", extra={"tenant": tenant})
+            return message("Nothing was posted", NO_PORT, status=503)
+        await asks_view.post_answer(self.services, port, tenant, ask, text)
+        address = await asks_view.answer_place(self.services, tenant, ask)
+        log.info("console answer posted", extra={"tenant": tenant, "item": ask.number})
+        done = "answered" if address else "kept"
+        raise web.HTTPSeeOther(f"{ASKS_PATH}?done={done}", headers=HEADERS)
+
+    async def _forward(
+        self, visitor: Visitor, ask: Ask, form: Mapping[str, object]
+    ) -> web.StreamResponse:
+        if not visitor.may_change:
+            return message("Only facilitators forward questions", LEADERS_ANSWER, status=403)
+        if ask.status != "new" and form.get("again") != "yes":
+            return page(
+                "confirm.html",
+                visitor=visitor,
+                title="Send it again?",
+                question=asks_view.forward_again(ask).plain_text().splitlines()[0],
+                path=f"{ASKS_PATH}/{ask.number}/forward",
+                fields={"again": "yes"},
+                label="Send it again",
+            )
+        tenant = visitor.session.tenant
+        port = self._port(tenant)
+        if port is None:
+            return message("Nothing was sent", NO_PORT, status=503)
+        await asks_view.forward(self.services, port, tenant, ask)
+        raise web.HTTPSeeOther(f"{ASKS_PATH}?done=forwarded", headers=HEADERS)
+
+    # Drivers
+
+    async def drivers(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """Every cohort's board, sorted as chat sorts it; leaders answer from here."""
+        found = await self.services.drivers.every_board(visitor.session.tenant)
+        boards: dict[str, list[Driver]] = {}
+        for driver in found:
+            boards.setdefault(driver.place, []).append(driver)
+        groups = [*drivers_view.CATEGORIES.items(), ("unsorted", drivers_view.UNSORTED)]
+        return page(
+            "drivers.html",
+            visitor=visitor,
+            title="Drivers boards",
+            boards=boards,
+            groups=groups,
+            answers=drivers_view.ANSWERS,
+            done=DONE.get(request.query.get("done", ""), ""),
+        )
+
+    async def driver_step(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """A leader's answer on a driver: the preview, then the post."""
+        tenant, step = visitor.session.tenant, request.match_info["step"]
+        if "leader" not in visitor.roles:
+            return message("Only leaders answer drivers", LEADERS_ANSWER, status=403)
+        wanted = number(request.match_info["number"]) or 0
+        driver = await self.services.drivers.get(tenant, wanted)
+        if driver is None or step not in ("preview", "post"):
+            raise web.HTTPNotFound(text="That driver isn't here.", headers=HEADERS)
+        form = await read_form(request) or {}
+        answer = drivers_view.answer_of(str(form.get("answer", "")))
+        if answer is None or driver.category != "leadership":
+            words = "Choose one of the answers for a driver on the leadership list."
+            return message("Nothing was posted", words, status=400)
+        if step == "preview":
+            return page(
+                "preview.html",
+                visitor=visitor,
+                title=f"Preview your answer on driver #{driver.number}",
+                post=shown(drivers_view.answer_post(driver, answer)),
+                where=f"It will be posted in {driver.place}.",
+                again=driver.answer is not None,
+                fields={"answer": answer},
+                base=f"{DRIVERS_PATH}/{driver.number}",
+            )
+        if driver.answer is not None and form.get("again") != "yes":
+            raise web.HTTPSeeOther(DRIVERS_PATH, headers=HEADERS)
+        port = self._port(tenant)
+        if port is None:
+            return message("Nothing was posted", NO_PORT, status=503)
+        await drivers_view.post_answer(self.services, port, tenant, driver, answer)
+        raise web.HTTPSeeOther(f"{DRIVERS_PATH}?done=driver", headers=HEADERS)
+
+    # Suggestions and agreements: read here, changed in chat.
+
+    async def suggestions(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """The released batches, each in its meaningless order; none still waiting."""
+        if not visitor.may_change:
+            return message("Suggestions are for facilitators", FACILITATORS_ONLY, status=403)
+        tenant = visitor.session.tenant
+        return page(
+            "suggestions.html",
+            visitor=visitor,
+            title="Suggestions",
+            batches=await self.services.asks.released_batches(tenant),
+            group_size=(await self.services.team(tenant)).min_group_size,
+        )
+
+    async def agreements(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """Each cohort's agreed list and live proposals, with star counts only."""
+        found = await self.services.agreements.listing(visitor.session.tenant)
+        places: dict[str, list[object]] = {}
+        for agreement in found:
+            places.setdefault(agreement.place, []).append(agreement)
+        return page("agreements.html", visitor=visitor, title="Agreements", places=places)

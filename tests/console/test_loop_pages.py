@@ -1,0 +1,145 @@
+"""The two-way loop in the console: a leader answers a question with a draft, a preview and
+then the post; a second answer or forward asks first; boards, suggestions and agreements read
+as chat shows them, and nothing says who asked, added or starred."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from tests.console.site import ConsoleSite, browser_client, page_words, sign_in
+
+
+async def read(client: aiohttp.ClientSession, site: ConsoleSite, path: str) -> tuple[int, str]:
+    async with client.get(site.url + path) as answer:
+        return answer.status, page_words(await answer.text())
+
+
+async def send(
+    client: aiohttp.ClientSession, site: ConsoleSite, path: str, **fields: str
+) -> tuple[int, str]:
+    """Post a form as its page would, with the session's form token."""
+    async with client.get(site.url + "/console/asks") as page:
+        token = (await page.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    async with client.post(site.url + path, data={"csrf": token, **fields}) as answer:
+        return answer.status, page_words(await answer.text())
+
+
+async def forwarded_question(site: ConsoleSite) -> None:
+    await site.chat.say("sam", "ask Could we have a quiet room on nights?")
+    await site.chat.say("fran", "ask forward 1")
+
+
+async def test_a_leader_answers_with_a_draft_and_a_preview_and_it_is_posted_once(
+    site: ConsoleSite,
+) -> None:
+    await forwarded_question(site)
+    posts = site.chat.port.sent
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, listing = await read(client, site, "/console/asks")
+        assert status == 200 and "Question #1 with leaders" in listing
+        assert "quiet room" in listing and "sam" not in listing
+        status, draft = await read(client, site, "/console/asks/1/answer")
+        assert status == 200 and "Your answer" in draft
+
+        status, preview = await send(client, site, "/console/asks/1/preview", text="Yes, from May.")
+        assert status == 200 and posts == []
+        assert "A question from the team" in preview and "Yes, from May." in preview
+        assert "It will be posted in #circle." in preview and "sam" not in preview
+        status, changed = await send(client, site, "/console/asks/1/answer", text="Yes, from May.")
+        assert status == 200 and "Yes, from May." in changed and posts == []
+
+        status, done = await send(client, site, "/console/asks/1/post", text="Yes, from May.")
+        assert status == 200 and "Your answer is posted with the question." in done
+        assert len(posts) == 1 and "Yes, from May." in posts[0][1].plain_text()
+
+        # Posting again without saying so posts nothing: the draft comes back, warning.
+        status, warned = await send(client, site, "/console/asks/1/post", text="Once more.")
+        assert status == 200 and "has an answer already" in warned and len(posts) == 1
+        status, again = await send(client, site, "/console/asks/1/preview", text="Once more.")
+        assert "posting this one adds a second" in again and "Post a second answer" in again
+        await send(client, site, "/console/asks/1/post", text="Once more.", again="yes")
+        assert len(posts) == 2
+    found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
+    assert found is not None and found.answer == "Once more."
+
+
+async def test_a_second_forward_asks_first_and_leaders_never_forward(site: ConsoleSite) -> None:
+    await forwarded_question(site)
+    to_leaders = len(site.chat.port.private)
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        status, asked = await send(client, site, "/console/asks/1/forward")
+        assert status == 200 and "Send it to the leaders again?" in asked
+        assert len(site.chat.port.private) == to_leaders
+        status, done = await send(client, site, "/console/asks/1/forward", again="yes")
+        assert "The question is with the team's leaders." in done
+        assert len(site.chat.port.private) == to_leaders + 1
+        status, _ = await send(client, site, "/console/asks/1/post", text="Mine")
+        assert status == 403 and site.chat.port.sent == []
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, _ = await send(client, site, "/console/asks/1/forward", again="yes")
+        assert status == 403
+
+
+async def test_another_teams_questions_are_neither_shown_nor_reached(site: ConsoleSite) -> None:
+    services = site.core.services
+    await services.asks.add_ask(
+        "test:other", "#ward", "Elsewhere?", services.clock.now(), reply_digest="d"
+    )
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, listing = await read(client, site, "/console/asks")
+        assert "No questions yet." in listing and "Elsewhere" not in listing
+        status, _ = await read(client, site, "/console/asks/1/answer")
+        assert status == 404
+
+
+async def test_a_leader_answers_a_driver_after_a_preview(site: ConsoleSite) -> None:
+    await site.chat.say("sam", "drivers add Rota published late")
+    await site.chat.say("sam", "drivers sort 1 leadership")
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, board = await read(client, site, "/console/drivers")
+        assert "Leadership can control" in board and "#1 Rota published late" in board
+        status, preview = await send(client, site, "/console/drivers/1/preview", answer="this-year")
+        assert status == 200 and "Exploring this year." in preview
+        assert site.chat.port.sent == []
+        status, done = await send(client, site, "/console/drivers/1/post", answer="this-year")
+        assert "Your answer is posted to the cohort's channel." in done
+        status, _ = await send(client, site, "/console/drivers/1/preview", answer="maybe")
+        assert status == 400
+    assert len(site.chat.port.sent) == 1
+    driver = await site.core.services.drivers.get(site.chat.tenant, 1)
+    assert driver is not None and driver.answer == "this-year"
+
+
+async def test_suggestions_show_only_released_batches_and_only_to_facilitators(
+    site: ConsoleSite,
+) -> None:
+    for user, words in (("a", "Protected lunch"), ("b", "Fewer emails"), ("c", "A buddy")):
+        await site.chat.say(user, f"suggest {words}")
+    await site.chat.say("d", "suggest Still waiting")
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        status, page = await read(client, site, "/console/suggestions")
+        assert status == 200 and "Batch 1" in page and "Protected lunch" in page
+        assert "Still waiting" not in page
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, _ = await read(client, site, "/console/suggestions")
+        assert status == 403
+
+
+async def test_agreements_show_what_was_agreed_and_star_counts_only(site: ConsoleSite) -> None:
+    await site.chat.say("sam", "agreements propose We assume good intent")
+    await site.chat.say("sam", "agreements propose We start on time")
+    await site.chat.say("kim", "agreements star 2")
+    await site.chat.say("fran", "agreements agree 1")
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, page = await read(client, site, "/console/agreements")
+    assert status == 200
+    assert "Agreed #1 We assume good intent" in page
+    assert "#2 We start on time · ★ 1" in page and "kim" not in page
