@@ -318,3 +318,30 @@ async def test_a_facilitator_plans_all_twelve_sections_around_the_term_calendar(
     assert any(post.startswith("Mon 12 Apr, ") for post in posts)  # the Monday after Easter
     assert await accessibility_violations(page) == []
     assert watched.problems == []
+
+
+async def test_a_leader_answers_a_question_after_reading_its_preview(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    await site.chat.say("sam", "ask Could we have a quiet room on nights?")
+    await site.chat.say("fran", "ask forward 1")
+    watched = await open_console(browser, site, "lee")
+    page = watched.page
+    await page.get_by_role("link", name="Questions").click()
+    await page.get_by_role("heading", name="Questions", level=1).wait_for()
+    assert "sam" not in await page.inner_text("main")
+    await page.get_by_role("link", name="Answer Question #1").click()
+    await page.get_by_label("Your answer").fill("Yes: the family room, from May.")
+    await page.get_by_role("button", name="Preview the answer").click()
+    preview = page.get_by_role("region", name="The post as it will read")
+    await preview.get_by_text("Yes: the family room, from May.").wait_for()
+    assert site.chat.port.sent == []
+    await screenshot(page, "answer-preview")
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Post the answer").click()
+    await page.get_by_role("status").get_by_text("Your answer is posted").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+    ((target, posted),) = site.chat.port.sent
+    assert target.address == "#circle" and "family room" in posted.plain_text()
