@@ -149,6 +149,11 @@ class Services:
         given = await self.role_bootstrap.holders(tenant, role)
         return sorted({*stored, *given})
 
+    async def settle(self) -> None:
+        """Store what is kept to be written after its answer (where people are in
+        walkthroughs): before the database is let go."""
+        await self.walkthroughs.saved()
+
     async def release_legacy_tallies(self) -> int:
         """Turn exact counts kept from before releases existed into first releases, once."""
 

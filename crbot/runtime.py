@@ -33,7 +33,8 @@ class Runtime:
     core: Core
 
     async def close(self) -> None:
-        """Release the database."""
+        """Store what was kept to be written after its answer, then release the database."""
+        await self.core.services.settle()
         await self.engine.dispose()
 
 

@@ -216,9 +216,13 @@ def build_core(
 
 
 @pytest.fixture
-def core(engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]) -> Core:
+async def core(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
+) -> AsyncIterator[Core]:
     """A core on a fresh database, healthcare pack, group size 3, one facilitator."""
-    return build_core(engine, clock, packs)
+    core = build_core(engine, clock, packs)
+    yield core
+    await core.services.settle()  # before the engine goes
 
 
 @dataclass

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.messages import Buttons, Heading, Reply
-from tests.conftest import Chat
+from bot.pseudonyms import Pseudonyms
+from bot.storage.engine import create_engine, sessions
+from bot.storage.tables import WalkthroughRow
+from bot.storage.walkthroughs import Position, WalkthroughStore
+from tests.conftest import TEST_SECRET, Chat
 
 
 def heading(reply: Reply) -> str:
@@ -81,3 +94,59 @@ async def test_an_empty_or_oversized_reflection_is_refused_kindly(chat: Chat) ->
 
 async def test_an_unknown_scenario_is_a_kind_reply(chat: Chat) -> None:
     assert "don't have that scenario" in (await chat.say("sam", "scenario 42")).plain_text()
+
+
+async def test_a_page_turned_is_stored_for_another_replica_soon_after_its_answer(
+    chat: Chat, engine: AsyncEngine
+) -> None:
+    await chat.say("sam", "scenario 2 3")
+    elsewhere = WalkthroughStore(sessions(engine))  # another replica's view: the database only
+    await chat.core.services.walkthroughs.saved()
+    person = Pseudonyms(TEST_SECRET).of(chat.tenant, "sam")
+    assert await elsewhere.position(chat.tenant, person) == Position(2, 3)
+    await chat.say("sam", "next")
+    await chat.core.services.walkthroughs.saved()
+    assert await elsewhere.position(chat.tenant, person) == Position(2, 4)
+
+
+async def test_many_pages_turned_at_once_are_stored_each_at_its_latest_place(
+    chat: Chat, engine: AsyncEngine
+) -> None:
+    people = [f"p{n}" for n in range(12)]
+    await asyncio.gather(*(chat.say(who, "scenario 1 1") for who in people))
+    await asyncio.gather(*(chat.say(who, "next") for who in people))
+    await chat.core.services.walkthroughs.saved()
+    elsewhere = WalkthroughStore(sessions(engine))
+    for who in people:
+        person = Pseudonyms(TEST_SECRET).of(chat.tenant, who)
+        assert await elsewhere.position(chat.tenant, person) == Position(1, 2)
+
+
+async def test_delete_me_right_after_a_page_turn_leaves_no_place_stored(
+    chat: Chat, engine: AsyncEngine
+) -> None:
+    await chat.say("sam", "scenario 3 2")
+    await chat.say("sam", "privacy delete-me confirm")  # while the place may still be in flight
+    await chat.core.services.walkthroughs.saved()
+    async with sessions(engine)() as session:
+        assert (await session.scalars(select(WalkthroughRow))).all() == []
+    assert "scenario" in (await chat.say("sam", "next")).plain_text()
+
+
+async def test_a_place_that_cannot_be_stored_is_logged_and_the_next_one_is_still_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-tables.db'}")
+    store = WalkthroughStore(sessions(empty))
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    try:
+        await store.move("test:team", "who", 1, 2, now)
+        assert await store.position("test:team", "who") == Position(1, 2)  # from memory
+        with caplog.at_level(logging.WARNING):
+            await store.saved()
+        assert "walkthrough places not stored: OperationalError" in caplog.text
+        await store.move("test:team", "who", 1, 3, now)
+        assert await store.position("test:team", "who") == Position(1, 3)
+        await store.saved()
+    finally:
+        await empty.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.storage.behind import WrittenBehind
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import ReflectionRow, WalkthroughRow
 from bot.storage.upsert import upsert
@@ -32,15 +33,27 @@ class Reflection:
 
 
 class WalkthroughStore(PersonalData):
-    """Walkthrough positions and reflections, keyed by pseudonym within a tenant."""
+    """Walkthrough positions and reflections, keyed by pseudonym within a tenant.
+
+    A page turned is answered before its place is stored: the place is written just after, in
+    the background (`behind.py`), and read from memory until then. Every page's buttons carry
+    their absolute place, so a place lost with the process costs at most a typed `next`.
+    Reflections are written before the answer, as everything a person writes is.
+    """
 
     tables = ("walkthroughs", "reflections")
 
     def __init__(self, sessions: async_sessionmaker[Any]) -> None:
         self._sessions = sessions
+        self._places: WrittenBehind[tuple[str, str], tuple[Position, datetime]] = WrittenBehind(
+            self._store_places, "walkthrough places"
+        )
 
     async def position(self, tenant: str, person: str) -> Position | None:
         """The person's current walkthrough, if any."""
+        unstored = self._places.get((tenant, person))
+        if unstored is not None:
+            return unstored[0]
         async with self._sessions() as session:
             row = await session.get(WalkthroughRow, (tenant, person))
         return Position(row.scenario, row.position) if row else None
@@ -48,18 +61,29 @@ class WalkthroughStore(PersonalData):
     async def move(
         self, tenant: str, person: str, scenario: int, position: int, now: datetime
     ) -> None:
-        """Save where the person is."""
+        """Keep where the person is (stored just after, without holding up the answer)."""
+        self._places.put((tenant, person), (Position(scenario, position), now))
+
+    async def saved(self) -> None:
+        """Wait until every place kept so far is stored."""
+        await self._places.written()
+
+    async def _store_places(self, places: dict[tuple[str, str], tuple[Position, datetime]]) -> None:
+        rows = [
+            {
+                "tenant_id": tenant,
+                "person": person,
+                "scenario": place.scenario,
+                "position": place.position,
+                "updated_at": now,
+            }
+            for (tenant, person), (place, now) in places.items()
+        ]
         async with self._sessions.begin() as session:
             await upsert(
                 session,
                 WalkthroughRow,
-                {
-                    "tenant_id": tenant,
-                    "person": person,
-                    "scenario": scenario,
-                    "position": position,
-                    "updated_at": now,
-                },
+                rows,
                 keys=["tenant_id", "person"],
                 update=["scenario", "position", "updated_at"],
             )
@@ -96,6 +120,7 @@ class WalkthroughStore(PersonalData):
 
     async def forget(self, tenant: str, author: str) -> int:
         """Delete the author's reflections and position; returns how many rows went."""
+        await self._places.drop((tenant, author))
         async with self._sessions.begin() as session:
             gone = await session.execute(
                 delete(ReflectionRow).where(
