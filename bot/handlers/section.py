@@ -36,25 +36,21 @@ async def prompt(turn: Turn) -> Reply:
     source = rotation.source(pack, turn.team.current_section)
     if not source.daily_prompts:
         return Reply.saying(sections.NO_PROMPTS)
-    store = services.rollouts.store
-    rollout = await store.for_place(turn.tenant, turn.incoming.place.address)
-    if rollout is None:
-        # Asked in a direct message: the team's programme, when it has just the one.
-        lone = await rotation.PromptHistoryStore(store.sessions).lone_rollout(turn.tenant)
-        rollout = await store.get(turn.tenant, lone) if lone else None
+    places = services.rollouts.places
+    rollout = await places.serving(turn.tenant, turn.incoming.place.address)
     if rollout is None:
         # Nothing is posted without a rollout, so the prompt of the day turns with the date.
         today = services.clock.now().date()
         texts = source.daily_prompts
         return sections.prompt(source, texts[today.toordinal() % len(texts)])
     today = services.clock.now().astimezone(zone_of(rollout.timezone)).date()
-    history = rotation.PromptHistoryStore(services.rollouts.store.sessions)
-    row = await history.today(rollout.id, today)
+    row = await places.today(rollout.id, today)
     if row is not None and row.status in (*rotation.REACHED, "planned"):
         # Posted today, or to be: the prompt its row records (chosen when it was planned).
         chosen = rotation.find(pack, row.prompt, row.section)
         if chosen is not None:
             return sections.prompt(*chosen)
+    history = rotation.PromptHistoryStore(services.rollouts.store.sessions)
     sent = await history.sent(rollout.tenant_id, rollout.address)
     if row is not None and row.status == "planned":
         # Planned before prompts were chosen ahead, or the pack changed since: as it will be.

@@ -13,6 +13,7 @@ from bot.rollouts import rotation
 from bot.rollouts.cadence import Cadence, Rhythm
 from bot.rollouts.closures import TeamDays
 from bot.rollouts.days import CohortCalendar
+from bot.rollouts.places import RolloutPlaces
 from bot.rollouts.plan import Circle, PlanError, PlannedPost, expand, span, validate
 from bot.storage.rollouts import RolloutRecord, RolloutStore
 from content.models import Pack
@@ -31,6 +32,7 @@ class Rollouts:
         team_days: Callable[[str], Awaitable[TeamDays]] | None = None,
     ) -> None:
         self.store = store
+        self.places = RolloutPlaces(store)
         self.cadence = cadence
         self.clock = clock
         self._team_days = team_days
