@@ -260,6 +260,9 @@ class Reply(_Frozen):
     private: bool = True
     # A private reply the person may choose to post to the channel as it is.
     shareable: bool = False
+    # Nothing personal: the pack's words, one object handed to everyone who asks (help, the
+    # scenario list), so a renderer may keep its rendering. Shareable replies are fixed too.
+    fixed: bool = False
     # Pin a channel message where the platform lets bots pin (a visual, the culture agreements).
     pin: bool = False
 

@@ -199,9 +199,10 @@ class Rendered:
 def render(reply: Reply, *, share: str | None = None, upload_images: bool = False) -> Rendered:
     """A reply as one or more messages; `share` adds a "Share in channel" button for a command.
 
-    The result is shared between callers when the reply is shareable, so it must not be changed.
+    The result is shared between callers when the reply is shareable or fixed, so it must not be
+    changed.
     """
-    if not reply.shareable:
+    if not (reply.shareable or reply.fixed):
         return _render(reply, share, upload_images)
     key = (id(reply), share, upload_images)
     seen = _SHARED_BY_IDENTITY.get(key)
@@ -215,9 +216,10 @@ def render(reply: Reply, *, share: str | None = None, upload_images: bool = Fals
     return rendered
 
 
-# Shareable replies are the pack's own words (the steps, tips, practices), asked for again and
-# again with nothing personal in them, so rendering them once per pack is enough. The core hands
-# out the same reply object each time, so most are found by identity, before hashing the reply.
+# Shareable and fixed replies are the pack's own words (the steps, tips, practices, help), asked
+# for again and again with nothing personal in them, so rendering them once per pack is enough.
+# The core hands out the same reply object each time, so most are found by identity, before
+# hashing the reply.
 SHARED_RENDERINGS = 256
 _SHARED_BY_IDENTITY: dict[tuple[int, str | None, bool], tuple[Reply, Rendered]] = {}
 

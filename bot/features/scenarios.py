@@ -31,6 +31,7 @@ def scenario_list(pack: Pack) -> Reply:
             ),
             Context(text="Each walks through the six steps; you can reflect privately at each."),
         ),
+        fixed=True,
     )
 
 

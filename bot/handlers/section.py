@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bot.commands import number
 from bot.features import sections
+from bot.features.kept import KeptReplies
 from bot.messages import Reply, Text
 from bot.registry import FACILITATORS, CommandSpec, Usage, with_arguments
 from bot.rollouts import rotation
 from bot.rollouts.plan import zone_of
 from bot.turn import Turn
+from content.models import Section
 
 
 async def section(turn: Turn) -> Reply:
@@ -25,9 +27,22 @@ async def section(turn: Turn) -> Reply:
     return reply.model_copy(update={"summary": words, "blocks": (Text(text=words), *reply.blocks)})
 
 
+# A practice per pack and section; a prompt per pack and the words that make it.
+_practices = KeptReplies(256)
+_prompts = KeptReplies(1024)
+
+
 async def practice(turn: Turn) -> Reply:
     """This section's wellness practice."""
-    return sections.practice(turn.pack, turn.team.current_section)
+    pack, current = turn.pack, turn.team.current_section
+    return _practices.get((id(turn.loaded), current), lambda: sections.practice(pack, current))
+
+
+def _prompt(turn: Turn, section: Section, text: str, heading: str = "", when: str = "") -> Reply:
+    """A prompt as `sections.prompt` words it, built once per pack and words."""
+    key = (id(turn.loaded), section.number, text, heading, when)
+    words = {"heading": heading} if heading else {}
+    return _prompts.get(key, lambda: sections.prompt(section, text, when=when, **words))
 
 
 async def prompt(turn: Turn) -> Reply:
@@ -42,24 +57,24 @@ async def prompt(turn: Turn) -> Reply:
         # Nothing is posted without a rollout, so the prompt of the day turns with the date.
         today = services.clock.now().date()
         texts = source.daily_prompts
-        return sections.prompt(source, texts[today.toordinal() % len(texts)])
+        return _prompt(turn, source, texts[today.toordinal() % len(texts)])
     today = services.clock.now().astimezone(zone_of(rollout.timezone)).date()
     row = await places.today(rollout.id, today)
     if row is not None and row.status in (*rotation.REACHED, "planned"):
         # Posted today, or to be: the prompt its row records (chosen when it was planned).
         chosen = rotation.find(pack, row.prompt, row.section)
         if chosen is not None:
-            return sections.prompt(*chosen)
+            return _prompt(turn, *chosen)
     history = rotation.PromptHistoryStore(services.rollouts.store.sessions)
     sent = await history.sent(rollout.tenant_id, rollout.address)
     if row is not None and row.status == "planned":
         # Planned before prompts were chosen ahead, or the pack changed since: as it will be.
-        return sections.prompt(*rotation.pick(pack, row.section, sent, today))
+        return _prompt(turn, *rotation.pick(pack, row.section, sent, today))
     latest = rotation.find(pack, sent[-1].prompt) if sent else None
     if latest is not None:
         when = f"posted {sent[-1].day.strftime('%A %d %B')}"
-        return sections.prompt(*latest, heading="The latest prompt", when=when)
-    return sections.prompt(*rotation.pick(pack, turn.team.current_section, sent, today))
+        return _prompt(turn, *latest, heading="The latest prompt", when=when)
+    return _prompt(turn, *rotation.pick(pack, turn.team.current_section, sent, today))
 
 
 COMMANDS = (

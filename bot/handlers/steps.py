@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from cachetools import LRUCache
-
 from bot.features import steps
+from bot.features.kept import KeptReplies
 from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
 from bot.turn import Turn
 
 # Enough for every way of naming a step; odd spellings beyond it push out the least used.
-_built: LRUCache[tuple[int, str, tuple[str, ...]], Reply] = LRUCache(maxsize=512)
+_built = KeptReplies(512)
 
 
 async def pack_words(turn: Turn) -> Reply:
     """The steps and the tips: the same for everyone with the pack, so each is built once."""
-    key = (id(turn.loaded), turn.command.name, turn.command.args)
-    known = _built.get(key)
-    if known is not None:
-        return known
-    pack, args = turn.pack, turn.command.args
-    if turn.command.name == "tips" or args[:1] == ("tips",):
-        reply = steps.tips(pack)
-    elif not args:
-        reply = steps.all_steps(pack)
-    else:
-        reply = steps.one_step(pack, steps.find_step(pack, args))
-    _built[key] = reply
-    return reply
+    pack, name, args = turn.pack, turn.command.name, turn.command.args
+
+    def build() -> Reply:
+        if name == "tips" or args[:1] == ("tips",):
+            return steps.tips(pack)
+        if not args:
+            return steps.all_steps(pack)
+        return steps.one_step(pack, steps.find_step(pack, args))
+
+    return _built.get((id(turn.loaded), name, args), build)
 
 
 COMMANDS = (

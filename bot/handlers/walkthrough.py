@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands import number
 from bot.features import scenarios
+from bot.features.kept import KeptReplies
 from bot.messages import Reply
 from bot.registry import CommandSpec, Usage
 from bot.storage.walkthroughs import Position
@@ -14,11 +15,15 @@ def _walkthroughs(turn: Turn) -> scenarios.Walkthroughs:
     return scenarios.Walkthroughs(turn.services.walkthroughs, turn.services.clock)
 
 
+# The list of a pack's scenarios, once per pack.
+_lists = KeptReplies(16)
+
+
 async def scenario(turn: Turn) -> Reply:
     """`scenario` lists them; `scenario 2` opens one (a button adds the position)."""
-    args = turn.command.args
+    args, pack = turn.command.args, turn.pack
     if not args:
-        return scenarios.scenario_list(turn.pack)
+        return _lists.get(id(turn.loaded), lambda: scenarios.scenario_list(pack))
     position = (number(args[1]) if len(args) > 1 else None) or 0
     return await _walkthroughs(turn).go_to(turn.pack, turn.tenant, turn.person, args[0], position)
 
