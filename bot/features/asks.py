@@ -378,11 +378,24 @@ async def post_answer(
 ) -> Reply:
     """Post a leader's answer with its question (never the asker) and keep it for the code."""
     address = await answer_place(services, tenant, ask)
+    posted = None
     if address:
-        await port.send(Target(tenant=tenant, address=address), answer_post(ask, text))
-    await services.asks.set_status(tenant, ask.id, "answered", text)
+        posted = await port.send(Target(tenant=tenant, address=address), answer_post(ask, text))
+    await services.asks.set_status(tenant, ask.id, "answered", text, posted)
     log.info("ask answered", extra={"tenant": tenant, "item": ask.number})
     return answered_reply(posted=bool(address), shared=ask.from_shared_place)
+
+
+async def correct_answer(
+    services: Services, port: ChatPort, tenant: str, ask: Ask, text: str
+) -> bool:
+    """Replace the posted answer's words in its message; False when there is no message."""
+    if ask.answer_post is None:
+        return False
+    await port.update(ask.answer_post, answer_post(ask, text))
+    await services.asks.set_status(tenant, ask.id, "answered", text)
+    log.info("ask answer corrected", extra={"tenant": tenant, "item": ask.number})
+    return True
 
 
 async def forward(services: Services, port: ChatPort, tenant: str, ask: Ask) -> Reply:

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.messages import MessageRef
 from bot.storage.numbering import add_numbered
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import AskRow, SuggestionRow
@@ -44,6 +45,8 @@ class Ask:
     delivered: bool = True
     # The team's own number for it, the one people see and type.
     number: int = 0
+    # The bot's message its answer was posted as, when there is one to correct.
+    answer_post: MessageRef | None = None
 
     @property
     def from_shared_place(self) -> bool:
@@ -61,6 +64,7 @@ def _ask(row: AskRow) -> Ask:
         row.answer,
         row.delivered_at is not None,
         row.number,
+        MessageRef.model_validate_json(row.answer_post) if row.answer_post else None,
     )
 
 
@@ -269,12 +273,19 @@ class AskStore(PersonalData):
             return _batches(rows.all())
 
     async def set_status(
-        self, tenant: str, ask_id: int, status: str, answer: str | None = None
+        self,
+        tenant: str,
+        ask_id: int,
+        status: str,
+        answer: str | None = None,
+        posted: MessageRef | None = None,
     ) -> None:
-        """Mark a question forwarded or answered."""
+        """Mark a question forwarded or answered (`posted`: the message the answer went out as)."""
         values: dict[str, object] = {"status": status}
         if answer is not None:
             values["answer"] = answer
+        if posted is not None:
+            values["answer_post"] = posted.model_dump_json()
         async with self._sessions.begin() as session:
             await session.execute(
                 update(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id).values(values)

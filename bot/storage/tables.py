@@ -207,6 +207,8 @@ class AskRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # What people see and type: counted within the team, unlike the id.
     number: Mapped[int] = mapped_column(Integer)
+    # The bot's message the answer was posted as (a MessageRef's JSON), to correct it in place.
+    answer_post: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (
         Index("ix_asks_tenant", "tenant_id", "status"),
         UniqueConstraint("tenant_id", "number"),

@@ -31,12 +31,13 @@ ASKS_PATH = "/console/asks"
 DRIVERS_PATH = "/console/drivers"
 SUGGESTIONS_PATH = "/console/suggestions"
 AGREEMENTS_PATH = "/console/agreements"
-ITEM = "/{number:[0-9]{1,9}}/{step:answer|preview|post|forward}"
+ITEM = "/{number:[0-9]{1,9}}/{step:answer|edit|preview|post|correct|forward}"
 # What a change says once made, by its fixed name: the address carries the name, never words.
 DONE = {
     "answered": "Your answer is posted with the question.",
     "kept": "Your answer is kept for the asker's reply code: the team has no channel I know of.",
     "forwarded": "The question is with the team's leaders.",
+    "corrected": "The posted answer now reads as you corrected it.",
     "driver": "Your answer is posted to the cohort's channel.",
 }
 LEADERS_ANSWER = "Leaders answer here; facilitators pass questions to them."
@@ -102,21 +103,29 @@ class Loop:
 
     async def ask_draft(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         """The answer's draft, empty at first."""
-        if request.match_info["step"] != "answer":
+        step, ask = request.match_info["step"], await self._ask(request, visitor)
+        if step == "edit" and ask.answer_post is not None:
+            return await self._draft(visitor, ask, ask.answer or "", editing=True)
+        if step != "answer":
             raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
-        return await self._draft(visitor, await self._ask(request, visitor), "")
+        return await self._draft(visitor, ask, "")
 
-    async def _draft(self, visitor: Visitor, ask: Ask, text: str) -> web.StreamResponse:
+    async def _draft(
+        self, visitor: Visitor, ask: Ask, text: str, *, editing: bool = False
+    ) -> web.StreamResponse:
         if "leader" not in visitor.roles:
             return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
         where = asks_view.answer_note(ask)
         return page(
             "answer.html",
             visitor=visitor,
-            title=f"Answer {ask.alias}",
+            title=f"Correct the answer to {ask.alias}" if editing else f"Answer {ask.alias}",
             ask=ask,
             text=text,
-            where=where,
+            where="Your correction replaces the posted answer's words in place."
+            if editing
+            else where,
+            editing=editing,
             limit=asks_view.MAX_TEXT,
         )
 
@@ -127,8 +136,9 @@ class Loop:
         if step == "forward":
             return await self._forward(visitor, ask, form)
         text = str(form.get("text", "")).strip()
+        editing = form.get("mode") == "edit" and ask.answer_post is not None
         if step == "answer":
-            return await self._draft(visitor, ask, text)
+            return await self._draft(visitor, ask, text, editing=editing)
         if "leader" not in visitor.roles:
             return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
         if not text or len(text) > asks_view.MAX_TEXT:
@@ -137,16 +147,21 @@ class Loop:
         tenant = visitor.session.tenant
         if step == "preview":
             address = await asks_view.answer_place(self.services, tenant, ask)
+            where = f"It will be posted in {address}." if address else asks_view.answer_note(ask)
             return page(
                 "preview.html",
                 visitor=visitor,
                 title=f"Preview your answer to {ask.alias}",
                 post=shown(asks_view.answer_post(ask, text)),
-                where=f"It will be posted in {address}." if address else asks_view.answer_note(ask),
-                again=ask.status == "answered",
-                fields={"text": text},
+                where="It replaces the posted answer in place." if editing else where,
+                again=ask.status == "answered" and not editing,
+                fields={"text": text, "mode": "edit"} if editing else {"text": text},
                 base=f"{ASKS_PATH}/{ask.number}",
+                send="correct" if editing else "post",
+                label="Replace the posted answer" if editing else "Post the answer",
             )
+        if step == "correct":
+            return await self._correct(visitor, ask, text)
         if ask.status == "answered" and form.get("again") != "yes":
             return await self._draft(visitor, ask, text)
         port = self._port(tenant)
@@ -158,6 +173,15 @@ class Loop:
         log.info("console answer posted", extra={"tenant": tenant, "item": ask.number})
         done = "answered" if address else "kept"
         raise web.HTTPSeeOther(f"{ASKS_PATH}?done={done}", headers=HEADERS)
+
+    async def _correct(self, visitor: Visitor, ask: Ask, text: str) -> web.StreamResponse:
+        tenant = visitor.session.tenant
+        port = self._port(tenant)
+        if port is None:
+            return message("Nothing was changed", NO_PORT, status=503)
+        if not await asks_view.correct_answer(self.services, port, tenant, ask, text):
+            raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
+        raise web.HTTPSeeOther(f"{ASKS_PATH}?done=corrected", headers=HEADERS)
 
     async def _forward(
         self, visitor: Visitor, ask: Ask, form: Mapping[str, object]
@@ -224,6 +248,8 @@ class Loop:
                 again=driver.answer is not None,
                 fields={"answer": answer},
                 base=f"{DRIVERS_PATH}/{driver.number}",
+                send="post",
+                label="Post the answer",
             )
         if driver.answer is not None and form.get("again") != "yes":
             raise web.HTTPSeeOther(DRIVERS_PATH, headers=HEADERS)

@@ -143,3 +143,29 @@ async def test_agreements_show_what_was_agreed_and_star_counts_only(site: Consol
     assert status == 200
     assert "Agreed #1 We assume good intent" in page
     assert "#2 We start on time · ★ 1" in page and "kim" not in page
+
+
+async def test_a_leader_corrects_the_posted_answer_in_place_after_a_preview(
+    site: ConsoleSite,
+) -> None:
+    await forwarded_question(site)
+    port = site.chat.port
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        await send(client, site, "/console/asks/1/post", text="Yes, from Mya.")
+        ((_, _),) = port.sent
+        status, listing = await read(client, site, "/console/asks")
+        assert "Correct the posted answer to Question #1" in listing
+        status, draft = await read(client, site, "/console/asks/1/edit")
+        assert status == 200 and "replaces the posted answer" in draft
+        status, preview = await send(
+            client, site, "/console/asks/1/preview", text="Yes, from May.", mode="edit"
+        )
+        assert "Replace the posted answer" in preview and port.updated == []
+        status, done = await send(client, site, "/console/asks/1/correct", text="Yes, from May.")
+        assert "The posted answer now reads as you corrected it." in done
+    ((ref, corrected),) = port.updated
+    assert ref.address == "#circle" and ref.message_id == "m1"
+    assert "Yes, from May." in corrected.plain_text() and len(port.sent) == 1
+    found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
+    assert found is not None and found.answer == "Yes, from May."
