@@ -12,6 +12,7 @@ from bot import logcontext, metrics
 from bot.messages import Target
 from bot.ports import ChatPort
 from bot.rollouts import leaders, posts, uncertain
+from bot.rollouts import missed as missed_posts
 from bot.rollouts.kinds import Kind
 from bot.services import Services
 from bot.storage.rollouts import RolloutRecord
@@ -72,11 +73,11 @@ async def report_missed(
         port = ports.get(rollout.platform) if rollout else None
         if rollout is None or port is None:
             continue
-        words = (
-            f"{count} planned post(s) could not be made on time (the bot was offline or "
-            "the rollout paused), so I skipped them rather than post them late."
+        pack = services.pack_of(await services.team(rollout.tenant_id)).pack
+        named = [(row.kind, row.section, row.due_at) for row in missed]
+        await posts.tell_facilitators(
+            services, port, rollout, missed_posts.notice(pack, rollout, named)
         )
-        await posts.tell_facilitators(services, port, rollout, words)
         # Whoever scheduled a follow-up would otherwise believe it went out.
         for row in missed:
             if row.kind == Kind.FOLLOW_UP:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import Incoming, MessageRef, Person, Reply, Target
+from bot.rollouts import missed
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
 from bot.storage.ledger_tables import DeliveryRow
@@ -37,7 +38,7 @@ def missed_notices(port: FakePort) -> list[tuple[str, Reply]]:
 
 
 def told_facilitators(port: FakePort) -> list[tuple[str, Reply]]:
-    return [(p.user_id, r) for p, r in port.private if r.summary == "About your rollout"]
+    return [(p.user_id, r) for p, r in port.private if r.summary == missed.SUMMARY]
 
 
 async def schedule(core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock) -> Chat:
@@ -86,7 +87,7 @@ async def test_a_missed_follow_up_is_told_privately_to_whoever_scheduled_it_with
     # The facilitators keep their count, and never see the leader's words.
     told = told_facilitators(port)
     assert [u for u, _ in told] == ["fran"]
-    assert "could not be made on time" in told[0][1].plain_text()
+    assert "Scheduled follow-up: " in told[0][1].plain_text()
     assert all(WORDS not in r.plain_text() for _, r in told)
     assert no_line_carries(caplog.records, WORDS)
 

@@ -183,7 +183,9 @@ async def test_posts_beyond_the_grace_window_are_reported_not_sent_late(
     await sender.run_due()
     assert not port.sent
     assert (await LedgerStore(engine).counts())["missed"] == 3
-    assert any("could not be made on time" in r.plain_text() for _, r in port.private)
+    (told,) = [r.plain_text() for _, r in port.private if "make these 3 posts" in r.plain_text()]
+    # Each is named, in the team's zone, not just counted.
+    assert told.count("planned for ") == 3 and "(Europe/London)" in told
 
 
 class LookupPort(FakePort):
