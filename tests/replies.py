@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.messages import Button, Buttons, Form, Incoming, Person, Poll, Reply, Target
-from bot.rollouts import leaders, reminders, uncertain
+from bot.rollouts import leaders, missed, reminders, uncertain
 from bot.rollouts.plan import Circle
 from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
@@ -97,6 +97,8 @@ def typed_lines(pack: LoadedPack) -> list[tuple[str, str]]:
     lines += [(FACILITATOR, "schedule 1 2027-03-23 09:00 Europe/London"), (FACILITATOR, "rollout")]
     lines += [(FACILITATOR, f"rollout {verb}") for verb in ("calendar", "pause", "resume")]
     lines += [(FACILITATOR, "rollout preview"), (FACILITATOR, "rollout done 1 2")]
+    lines += [(FACILITATOR, "schedule"), (FACILITATOR, "schedule 3 2027-05-11")]
+    lines += [(FACILITATOR, "rollout skip 1"), (FACILITATOR, "rollout end")]
     lines += [(STAFF, "support"), (FACILITATOR, "support")]
     return lines
 
@@ -153,16 +155,17 @@ class Team:
     async def press_everything(self, start: list[tuple[str, Reply]]) -> int:
         """Press every button offered, breadth first, as the person it was offered to; returns
         how many distinct presses there were."""
-        queue, later, pressed = list(start), [], set()
+        queue, later, pressed, finally_ = list(start), [], set(), False
         while (queue or later) and len(pressed) < MOST_COMMANDS:
             if not queue:
-                queue, later = later, []
+                # Everything else has been pressed: now the buttons that take things away.
+                queue, later, finally_ = later, [], True
             user, reply = queue.pop(0)
             for button in buttons_of(reply):
                 key = (user, button.command, button.form is not None)
                 if key in pressed:
                     continue
-                if any(word in button.command.split() for word in LAST):
+                if not finally_ and any(word in button.command.split() for word in LAST):
                     later.append((user, Reply(summary="x", blocks=(Buttons(buttons=(button,)),))))
                     continue
                 pressed.add(key)
@@ -198,8 +201,8 @@ async def roll_out(team: Team, engine: AsyncEngine, clock: FrozenClock) -> None:
 
 
 async def notices(team: Team) -> None:
-    """What only a failure makes: a missed follow-up, posts the bot cannot be sure of, and a
-    reminder of an open check-in."""
+    """What only a failure makes: a missed follow-up, posts the bot cannot be sure of or
+    skipped, and a reminder of an open check-in."""
     core = team.core
     rollout = await core.services.rollouts.store.for_place(TENANT, CHANNEL)
     assert rollout is not None
@@ -216,6 +219,8 @@ async def notices(team: Team) -> None:
             leaders.missed_notice(rollout, 2, local, words[: leaders.followups.MAX_FOLLOW_UP]),
             uncertain.notice(pack, rollout, many[:1]),
             uncertain.notice(pack, rollout, many),
+            missed.notice(pack, rollout, [(u.kind, u.section, local) for u in many[:1]]),
+            missed.notice(pack, rollout, [(u.kind, u.section, local) for u in many]),
             *(reminders.reminder(poll) for poll in polls[:3]),
         ]
     )

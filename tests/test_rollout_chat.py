@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core, CoreOptions
-from bot.messages import File
+from bot.handlers.rollout_preview import PAGE_LINES
+from bot.messages import Bullets, Button, Buttons, File, Reply
 from bot.pseudonyms import Pseudonyms
 from bot.rollouts.plan import parse_local
 from bot.services import Services
@@ -20,6 +22,10 @@ from bot.storage.ledger_tables import DeliveryRow
 from content.loader import LoadedPack
 from tests.conftest import TEST_SECRET, Chat, FakePort, FrozenClock
 
+# `Tue 13 Jan, 9:00: wellness practice for section 3`: a post as the team reads it.
+WORDS = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}( \d{4})?, \d{1,2}:\d\d: [a-z].+"
+)
 FORM = {
     "section": "2",
     "channel": "C77",
@@ -83,7 +89,11 @@ async def test_facilitators_pause_move_skip_tick_and_get_the_calendar(
     assert "now 2027-04-27" in moved.summary
     too_close = await chat.say("fran", "rollout move 2 2027-03-24 10:00")
     assert "nothing has changed" in too_close.summary
-    assert "skipped" in (await chat.say("fran", "rollout skip 2")).summary
+    asked = await chat.say("fran", "rollout skip 2")
+    assert (
+        "skipped"
+        in (await chat.say("fran", buttons_of(asked)["Yes, skip section 2"].command)).summary
+    )
     assert "Marked item 2" in (await chat.say("fran", "rollout done 1 2")).summary
     calendar = await chat.say("fran", "rollout calendar")
     assert "--ics" in calendar.plain_text()
@@ -161,3 +171,153 @@ async def prompt_days(core: Core, rollout_id: str) -> list[date]:
             )
         )
         return sorted(date.fromisoformat(day) for day in days)
+
+
+def buttons_of(reply: Reply) -> dict[str, Button]:
+    return {
+        b.label: b for block in reply.blocks if isinstance(block, Buttons) for b in block.buttons
+    }
+
+
+async def planned_rows(core: Core, rollout_id: str) -> int:
+    async with core.services.rollouts.store.sessions() as session:
+        return len(
+            (
+                await session.scalars(
+                    select(DeliveryRow.id).where(
+                        DeliveryRow.rollout_id == rollout_id, DeliveryRow.status == "planned"
+                    )
+                )
+            ).all()
+        )
+
+
+async def test_schedule_without_its_details_offers_the_form_in_the_teams_zone(
+    chat: Chat, core: Core
+) -> None:
+    first = buttons_of(await chat.say("fran", "schedule"))["Schedule a section"]
+    assert first.form is not None and first.command == "schedule"
+    fields = {field.name: field for field in first.form.fields}
+    # Asked in the channel: the circle is this channel's, so the form asks for none.
+    assert list(fields) == ["section", "date", "time", "timezone"]
+    assert [f.kind for f in fields.values()] == ["select", "date", "time", "timezone"]
+    assert fields["section"].options[0] == "1: Compassion in action"
+    assert fields["timezone"].initial is None
+    filled = {"section": "1: Compassion in action", "date": "2027-03-23", "time": "09:00"}
+    done = await chat.say("fran", "schedule", form={**filled, "timezone": "America/Chicago"})
+    assert "Section 1's circle is set for 2027-03-23 at 09:00 (America/Chicago)" in done.summary
+    # Now the team has a zone: the form starts on it, and on what was already typed.
+    again = buttons_of(await chat.say("fran", "schedule 3 2027-05-11"))["Schedule a section"]
+    assert again.form is not None
+    started = {field.name: field.initial for field in again.form.fields}
+    assert started["timezone"] == "America/Chicago" and started["date"] == "2027-05-11"
+    assert started["section"] is not None and started["section"].startswith("3: ")
+    typed = await chat.say("fran", "schedule 2 2027-04-20 09:00")
+    assert "(America/Chicago)" in typed.summary
+
+
+async def test_a_circle_whose_first_posts_are_already_past_says_which_will_not_go_out(
+    chat: Chat,
+) -> None:
+    # The clock reads Monday 15 March 2027, 09:00 UTC: the survey a week before is past.
+    reply = await chat.say("fran", "schedule 1 2027-03-17 09:00 Europe/London")
+    text = reply.plain_text()
+    assert "Section 1's circle is set" in text
+    assert "Wed 10 Mar, 9:00: pre-programme survey was already past when it was planned" in text
+    preview = (await chat.say("fran", "rollout preview")).plain_text()
+    assert "⚠ 3 posts were planned for a time already past" in preview
+    assert "⚠ Wed 10 Mar, 9:00: pre-programme survey was already past" in preview
+    later = (await chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")).plain_text()
+    assert "already past" not in later
+
+
+async def test_the_preview_shows_every_post_in_the_teams_words_a_page_at_a_time(
+    chat: Chat, core: Core
+) -> None:
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    await chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
+    assert rollout is not None
+    shown: list[str] = []
+    reply = await chat.say("fran", "rollout preview")
+    pages = 0
+    while True:
+        pages += 1
+        (listed,) = [b for b in reply.blocks if isinstance(b, Bullets)]
+        assert len(listed.items) <= PAGE_LINES
+        shown += listed.items
+        later = buttons_of(reply).get("Later posts")
+        if later is None:
+            break
+        reply = await chat.say("fran", later.command)
+        assert "Earlier posts" in buttons_of(reply)
+    assert pages > 1 and len(shown) == len(set(shown)) == await planned_rows(core, rollout.id)
+    assert "Thu 25 Mar, 9:00: wellness practice for section 1" in shown
+    assert all(WORDS.fullmatch(line) for line in shown)
+    assert "times in Europe/London" in reply.plain_text()
+    # A page past the last shows the last.
+    assert (await chat.say("fran", "rollout preview 99")).plain_text() == reply.plain_text()
+
+
+async def test_ending_a_rollout_asks_first_and_can_be_undone(chat: Chat, core: Core) -> None:
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
+    assert rollout is not None
+    planned = await planned_rows(core, rollout.id)
+    asked = await chat.say("fran", "rollout end")
+    assert "End this channel's rollout?" in asked.summary
+    assert await core.services.rollouts.store.for_place(chat.tenant, chat.channel) is not None
+    kept = await chat.say("fran", buttons_of(asked)["Keep it as it is"].command)
+    assert kept.summary == "Nothing has changed."
+    # Pressed where the private reply was shown (a personal chat), it still ends this one.
+    personal = Chat(core, chat.port, channel="fran-personal")
+    ended = await personal.say("fran", buttons_of(asked)["Yes, end it"].command)
+    assert "has ended" in ended.summary
+    assert await core.services.rollouts.store.for_place(chat.tenant, chat.channel) is None
+    assert await planned_rows(core, rollout.id) == 0
+    undo = buttons_of(ended)["Undo"].command
+    assert "active again" in (await personal.say("fran", undo)).summary
+    assert await planned_rows(core, rollout.id) == planned
+    # Pressed twice, the undo does nothing more; nor does anyone but a facilitator.
+    assert "already" in (await chat.say("fran", undo)).summary
+    assert "only a facilitator" in (await chat.say("sam", undo)).plain_text()
+    assert await planned_rows(core, rollout.id) == planned
+
+
+async def test_an_old_confirmation_never_ends_the_channels_newer_rollout(
+    chat: Chat, core: Core
+) -> None:
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    yes = buttons_of(await chat.say("fran", "rollout end"))["Yes, end it"].command
+    await chat.say("fran", yes)
+    await chat.say("fran", "schedule 1 2027-03-30 09:00 Europe/London")
+    again = await chat.say("fran", yes)
+    assert "That rollout has ended" in again.summary
+    assert await core.services.rollouts.store.for_place(chat.tenant, chat.channel) is not None
+    undo = f"rollout reopen {yes.split()[-1]} active"
+    assert "newer rollout" in (await chat.say("fran", undo)).summary
+
+
+async def test_skipping_a_section_asks_first_and_can_be_undone(chat: Chat, core: Core) -> None:
+    await chat.say("fran", "schedule 1 2027-03-23 09:00 Europe/London")
+    await chat.say("fran", "schedule 2 2027-04-20 09:00 Europe/London")
+    rollout = await core.services.rollouts.store.for_place(chat.tenant, chat.channel)
+    assert rollout is not None
+    planned = await planned_rows(core, rollout.id)
+    asked = await chat.say("fran", "rollout skip 2")
+    assert asked.summary.startswith("Skip section 2? Its circle on Tue 20 Apr, 9:00")
+    assert await planned_rows(core, rollout.id) == planned
+    skipped = await chat.say("fran", buttons_of(asked)["Yes, skip section 2"].command)
+    assert "skipped" in skipped.summary
+    assert await planned_rows(core, rollout.id) < planned
+    back = await chat.say("fran", buttons_of(skipped)["Undo"].command)
+    assert "back on the plan" in back.summary
+    assert await planned_rows(core, rollout.id) == planned
+    assert "no circle for section 9" in (await chat.say("fran", "rollout skip 9")).plain_text()
+
+
+async def test_a_facilitators_help_names_schedule_and_rollout(chat: Chat) -> None:
+    text = (await chat.say("fran", "help")).plain_text()
+    assert "`schedule`: plan a section's circle" in text
+    assert "`rollout preview`: every post" in text and "skip and end ask first" in text
+    assert "schedule" not in (await chat.say("sam", "help")).plain_text()

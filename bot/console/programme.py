@@ -79,6 +79,8 @@ class Programme:
     sections: tuple[SectionLine, ...]
     sustaining: tuple[PostLine, ...]
     warnings: tuple[PostLine, ...]
+    # Every post, the sections' and the sustaining ones, in the order they come.
+    timeline: tuple[PostLine, ...] = ()
 
 
 def when(moment: datetime, now: datetime) -> str:
@@ -207,6 +209,7 @@ def programme(
         sections=tuple(sections),
         sustaining=tuple(sustaining),
         warnings=tuple(warnings),
+        timeline=tuple(line for _, _, line in timed),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.commands import Usage
 from bot.features.help import help_reply
+from bot.features.scheduling import schedule_form
 from bot.messages import (
     Block,
     Bullets,
@@ -22,44 +23,6 @@ from bot.messages import (
 from bot.release import Published, status_line
 from bot.storage.polls import PollRecord
 from content.models import Pack
-
-# Offered in the schedule form; any IANA zone can be typed in the shell or the CLI.
-COMMON_TIME_ZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "Europe/London",
-    "Europe/Dublin",
-    "Europe/Berlin",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-    "UTC",
-)
-
-
-def schedule_form(pack: Pack) -> Form:
-    """What a facilitator fills in to schedule a section's circle."""
-    return Form(
-        title="Schedule a section",
-        submit_label="Schedule",
-        fields=(
-            FormField(
-                name="section",
-                label="Section",
-                kind="select",
-                options=tuple(f"{s.number}" for s in pack.sections),
-            ),
-            FormField(name="channel", label="Team channel", kind="channel"),
-            FormField(name="date", label="Circle date", kind="date"),
-            FormField(name="time", label="Circle time", kind="time", initial="09:00"),
-            FormField(
-                name="timezone", label="Time zone", kind="timezone", options=COMMON_TIME_ZONES
-            ),
-        ),
-    )
 
 
 def follow_up_form() -> Form:

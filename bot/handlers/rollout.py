@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from datetime import date
 from pathlib import Path
 
 from bot.commands import number
-from bot.messages import Bullets, Context, File, Heading, Reply, Text
+from bot.features.scheduling import chosen_section, schedule_form
+from bot.handlers.rollout_preview import past_warning, preview, programme_of, section_warnings
+from bot.messages import Block, Bullets, Button, Buttons, Context, File, Reply, Text
 from bot.registry import FACILITATORS, CommandSpec, Usage
 from bot.rollouts import uncertain
 from bot.rollouts.cadence import RHYTHMS, Rhythm
@@ -19,10 +23,9 @@ from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
-PREVIEW_LINES = 12
 USAGE = (
-    "Schedule a section's circle with `schedule SECTION DATE TIME ZONE`, for example "
-    "`schedule 2 2027-03-16 09:00 Europe/London`."
+    "Schedule a section's circle with `schedule`, which asks for the section, the day and the "
+    "time, or type it all: `schedule 2 2027-03-16 09:00 Europe/London`."
 )
 ROLLOUT_USAGE = (
     "Try `rollout preview`, `rollout pause`, `rollout resume`, `rollout skip 3`, "
@@ -38,6 +41,10 @@ PROMPTS_USAGE = (
     "Choose with `rollout prompts daily`, `rollout prompts three` (three a week) or "
     "`rollout prompts weekly`."
 )
+# A rollout's id, as a button names it last (`rollout end 670959fef3b6`).
+ROLLOUT_ID = re.compile(r"[0-9a-f]{12}")
+KEEP = Button(label="Keep it as it is", command="rollout keep")
+UNCHANGED = "Nothing has changed."
 
 
 def _refusal(error: PlanError) -> Reply:
@@ -46,22 +53,26 @@ def _refusal(error: PlanError) -> Reply:
 
 
 async def schedule(turn: Turn) -> Reply:
-    """Add or move a section's circle in this channel (a form's fields, or typed words)."""
-    services = turn.services
+    """Add or move a section's circle in this channel (a form's fields, or typed words); with
+    anything missing, the form to fill in."""
+    services, tenant = turn.services, turn.team.tenant_id
     form, args = turn.incoming.form, turn.command.rest.split()
     if form is not None:
         fields = [form.get(name, "") for name in ("section", "date", "time", "timezone")]
         address = form.get("channel") or turn.incoming.place.address
     else:
         fields, address = args, turn.incoming.place.address
-    section = number(fields[0]) if len(fields) == 4 and all(fields) else None
+    zone = await services.rollouts.team_zone(tenant, address)
+    if form is None and len(fields) == 3 and zone is not None:
+        fields.append(zone)  # typed without a zone: the team's
+    section = chosen_section(fields[0]) if len(fields) == 4 and all(fields) else None
     if section is None:
-        return Reply.saying(USAGE)
+        return _schedule_form(turn, fields, zone)
     day, clock, zone = fields[1:]
     try:
         local = parse_local(f"{day}T{local_time(clock).isoformat(timespec='minutes')}")
         rollout_id, created = await services.rollouts.schedule(
-            tenant=turn.team.tenant_id,
+            tenant=tenant,
             address=address,
             section=section,
             local=local,
@@ -70,17 +81,56 @@ async def schedule(turn: Turn) -> Reply:
             by=turn.incoming.person.user_id,
         )
     except PlanError as error:
-        log.info("schedule refused", extra={"tenant": turn.team.tenant_id, "command": "schedule"})
+        log.info("schedule refused", extra={"tenant": tenant, "command": "schedule"})
         return _refusal(error)
     words = f"Section {section}'s circle is set for {day} at {clock} ({zone})."
     more = "I've started this channel's rollout" if created else "I've re-planned the rollout"
-    notes = [f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post."]
-    closed = await services.rollouts.closed_days(turn.team.tenant_id, [Circle(section, local)])
+    blocks: list[Block] = [Text(text=words)]
+    found = await services.rollouts.store.get(tenant, rollout_id)
+    shown = await programme_of(services, found, turn.pack) if found else None
+    past = section_warnings(shown, section) if shown else []
+    if past:
+        blocks += [Text(text=past_warning(len(past))), Bullets(items=tuple(past))]
+    closed = await services.rollouts.closed_days(tenant, [Circle(section, local)])
     holiday = closed.get(local.date())
     if holiday:
         # The circle stays where the facilitator put it; only the posts keep off the day.
-        notes.insert(0, f"That day is {holiday}: I post nothing then. Move it if you won't meet.")
-    return Reply.saying(words, *notes)
+        blocks.append(
+            Context(text=f"That day is {holiday}: I post nothing then. Move it if you won't meet.")
+        )
+    hint = f"{more} ({rollout_id}). Type `rollout preview` to see what I'll post."
+    blocks.append(Context(text=hint))
+    return Reply(summary=words, blocks=tuple(blocks))
+
+
+def _schedule_form(turn: Turn, typed: list[str], zone: str | None) -> Reply:
+    """The schedule form, started on what was typed and the team's zone."""
+    incoming = turn.incoming
+    section = chosen_section(typed[0]) if typed else None
+    day = typed[1] if len(typed) > 1 and _is_date(typed[1]) else None
+    form = schedule_form(
+        turn.pack,
+        zone=zone,
+        section=section if section is not None and turn.pack.section(section) else None,
+        day=day,
+        # Private replies shown in another place (Teams' personal chat) send the form from there.
+        ask_channel=incoming.private_place or incoming.private_prefix is not None,
+        channel=None if incoming.private_place else incoming.place.address,
+    )
+    words = "Which section, and when is its circle?"
+    button = Button(label="Schedule a section", command="schedule", primary=True, form=form)
+    return Reply(
+        summary=words,
+        blocks=(Text(text=words), Buttons(buttons=(button,)), Context(text=USAGE)),
+    )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def rollout(turn: Turn) -> Reply:
@@ -93,37 +143,63 @@ async def rollout(turn: Turn) -> Reply:
         if row_id is None:
             return Reply.saying("Press “Post it now” beside a post in my note to post it.")
         return await uncertain.post_now(services, turn.port, turn.team, turn.pack, row_id)
-    found = await services.rollouts.store.for_place(tenant, turn.incoming.place.address)
+    if args and args[0] == "reopen":
+        return await reopen(turn, list(args[1:]))
+    if args and args[0] == "keep":
+        return Reply.saying(UNCHANGED)
+    named = args[-1] if len(args) > 1 and ROLLOUT_ID.fullmatch(args[-1]) else None
+    if named is not None:
+        # A button names its rollout: it may be pressed elsewhere (Teams shows private replies
+        # in the person's personal chat), and pressed late it must not act on a newer one.
+        found = await services.rollouts.store.get(tenant, named)
+        if found is None or found.status not in ("active", "paused"):
+            return Reply.saying(f"That rollout has ended, so {UNCHANGED.lower()}")
+    else:
+        found = await services.rollouts.store.for_place(tenant, turn.incoming.place.address)
     if found is None:
         return Reply.saying("There's no rollout in this channel yet.", USAGE)
     verb = args[0] if args else "preview"
+    rest = list(args[1:-1] if named else args[1:])
     try:
-        return await _change(services, turn, found, verb, list(args[1:]))
+        return await _change(services, turn, found, verb, rest, confirmed=named is not None)
     except PlanError as error:
         return _refusal(error)
 
 
 async def _change(
-    services: Services, turn: Turn, found: RolloutRecord, verb: str, args: list[str]
+    services: Services,
+    turn: Turn,
+    found: RolloutRecord,
+    verb: str,
+    args: list[str],
+    *,
+    confirmed: bool,
 ) -> Reply:
+    """One change to the rollout; `confirmed` when a button that names it was pressed."""
     store, tenant = services.rollouts.store, found.tenant_id
     if verb == "preview":
-        return await preview(services, turn, found)
+        page = number(args[0]) if args else 1
+        rhythm = f"Prompts come {RHYTHM_WORDS[services.rollouts.rhythm(found)]}."
+        return preview(await programme_of(services, found, turn.pack), page or 1, rhythm)
     if verb == "calendar":
         return await calendar(services, turn, found)
     if verb == "prompts":
         return await prompts(services, turn, found, args)
-    if verb in ("pause", "resume", "end"):
-        status = {"pause": "paused", "resume": "active", "end": "ended"}[verb]
+    if verb == "end":
+        return await end(services, found, confirmed=confirmed)
+    if verb in ("pause", "resume"):
+        status = {"pause": "paused", "resume": "active"}[verb]
         await store.set_status(
             tenant, found.id, status, "by a facilitator" if verb == "pause" else None
         )
         return Reply.saying(f"The rollout is {status}.")
     numbers = [number(arg) for arg in args]
     chosen = numbers[0] if numbers else None
-    if verb == "skip" and chosen is not None:
-        await services.rollouts.skip(found, chosen, turn.pack)
-        return Reply.saying(f"Section {chosen} is skipped; its posts are off the plan.")
+    if verb == "skip" and len(args) == 1 and chosen is not None:
+        return await skip(services, turn, found, chosen, confirmed=confirmed)
+    if verb == "unskip" and len(args) == 1 and chosen is not None:
+        await services.rollouts.unskip(found, chosen, turn.pack)
+        return Reply.saying(f"Section {chosen} is back on the plan, with its posts.")
     if verb == "move" and len(args) == 3 and chosen is not None:
         local = parse_local(f"{args[1]}T{local_time(args[2]).isoformat(timespec='minutes')}")
         await services.rollouts.move(found, chosen, local, turn.pack)
@@ -139,6 +215,71 @@ async def _change(
         )
         return Reply.saying(f"Marked item {item} of Section {chosen}'s checklist as done.")
     return Reply.saying(ROLLOUT_USAGE)
+
+
+def _asking(words: str, yes: Button) -> Reply:
+    """A question before something that cannot simply be typed back: yes, or keep it."""
+    return Reply(summary=words, blocks=(Text(text=words), Buttons(buttons=(yes, KEEP))))
+
+
+def _done(words: str, undo: Button) -> Reply:
+    return Reply(summary=words, blocks=(Text(text=words), Buttons(buttons=(undo,))))
+
+
+async def end(services: Services, found: RolloutRecord, *, confirmed: bool) -> Reply:
+    """End the channel's rollout once a facilitator has said yes; undo puts it back."""
+    if not confirmed:
+        words = (
+            "End this channel's rollout? I'll stop every post still to come, and a new "
+            "rollout would start from the beginning."
+        )
+        return _asking(words, Button(label="Yes, end it", command=f"rollout end {found.id}"))
+    await services.rollouts.store.set_status(found.tenant_id, found.id, "ended")
+    log.info("rollout ended", extra={"tenant": found.tenant_id, "job_id": found.id})
+    undo = Button(label="Undo", command=f"rollout reopen {found.id} {found.status}")
+    return _done("The rollout has ended; nothing more will be posted.", undo)
+
+
+async def reopen(turn: Turn, args: list[str]) -> Reply:
+    """Undo `rollout end`: the channel's rollout carries on as it was."""
+    services, tenant = turn.services, turn.team.tenant_id
+    rollout_id, status = [*args, "", ""][:2]
+    found = await services.rollouts.store.get(tenant, rollout_id) if rollout_id else None
+    if found is None:
+        return Reply.saying("Press “Undo” under the ended rollout's message to bring it back.")
+    if found.status != "ended":
+        return Reply.saying(f"The rollout is {found.status} already; {UNCHANGED.lower()}")
+    if await services.rollouts.store.for_place(tenant, found.address) is not None:
+        return Reply.saying("This channel has a newer rollout now, so I left the ended one.")
+    status = status if status in ("active", "paused") else "active"
+    await services.rollouts.store.reopen(tenant, found.id, status, services.clock.now())
+    log.info("rollout reopened", extra={"tenant": tenant, "job_id": found.id})
+    return Reply.saying(
+        f"The rollout is {status} again, with the posts still to come.",
+        "Type `rollout preview` to see them.",
+    )
+
+
+async def skip(
+    services: Services, turn: Turn, found: RolloutRecord, section: int, *, confirmed: bool
+) -> Reply:
+    """Skip a section once a facilitator has said yes; undo takes it back on."""
+    if not any(circle.section == section for circle in found.circles):
+        raise PlanError([f"This rollout has no circle for section {section}."])
+    if not confirmed:
+        shown = await programme_of(services, found, turn.pack)
+        line = next((s for s in shown.sections if s.number == section), None)
+        coming = sum(1 for post in line.posts if post.state == "planned") if line else 0
+        when = f" on {line.circle}" if line and line.circle else ""
+        words = (
+            f"Skip section {section}? Its circle{when} stays on record; its {coming} posts "
+            "still to come are taken off the plan."
+        )
+        yes = f"rollout skip {section} {found.id}"
+        return _asking(words, Button(label=f"Yes, skip section {section}", command=yes))
+    await services.rollouts.skip(found, section, turn.pack)
+    undo = Button(label="Undo", command=f"rollout unskip {section} {found.id}")
+    return _done(f"Section {section} is skipped; its posts are off the plan.", undo)
 
 
 async def prompts(services: Services, turn: Turn, found: RolloutRecord, args: list[str]) -> Reply:
@@ -195,24 +336,6 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-async def preview(services: Services, turn: Turn, found: RolloutRecord) -> Reply:
-    """The next posts of the rollout, privately."""
-    posts = await services.rollouts.posts(found, turn.pack)
-    upcoming = [post for post in posts if post.due_at > services.clock.now()]
-    lines = tuple(post.line() for post in upcoming[:PREVIEW_LINES])
-    words = f"Rollout {found.id} ({found.status}): {len(upcoming)} posts to come."
-    rhythm = f"Prompts come {RHYTHM_WORDS[services.rollouts.rhythm(found)]}."
-    return Reply(
-        summary=words,
-        blocks=(
-            Heading(text="Coming up"),
-            Text(text=words),
-            Bullets(items=lines or ("Nothing.",)),
-            Context(text=f"{rhythm} Change it with `rollout prompts daily|three|weekly`."),
-        ),
-    )
-
-
 COMMANDS = (
     CommandSpec(
         name="schedule",
@@ -220,9 +343,9 @@ COMMANDS = (
         allowed=FACILITATORS,
         usage=(
             Usage(
-                "schedule SECTION DATE TIME ZONE",
-                "plan a section's circle in this channel, e.g. `schedule 2 2027-03-16 09:00 "
-                "Europe/London`",
+                "schedule",
+                "plan a section's circle in this channel: I ask which section and when (or type "
+                "`schedule 2 2027-03-16 09:00 Europe/London`)",
                 FACILITATORS,
             ),
         ),
@@ -235,8 +358,9 @@ COMMANDS = (
         usage=(
             Usage(
                 "rollout preview",
-                "what this channel's rollout will post; `rollout pause`, `resume`, `skip 3`, "
-                "`move 3 DATE TIME`, `done 3 2`, `calendar` or `end` change it",
+                "every post this channel's rollout will make, a page at a time; `rollout "
+                "pause`, `resume`, `skip 3`, `move 3 DATE TIME`, `done 3 2`, `calendar` or `end` "
+                "change it (skip and end ask first)",
                 FACILITATORS,
             ),
             Usage(

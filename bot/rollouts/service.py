@@ -160,6 +160,15 @@ class Rollouts:
         sent = await history.sent(tenant, address, kept=now)
         return rotation.assign(pack, posts, sent)
 
+    async def team_zone(self, tenant: str, address: str) -> str | None:
+        """The zone a new circle starts in: this channel's rollout's, else the team's newest
+        rollout's; None when the team has none yet."""
+        here = await self.store.for_place(tenant, address)
+        if here is not None:
+            return here.timezone
+        rollouts = await self.store.listing(tenant)
+        return rollouts[-1].timezone if rollouts else None
+
     async def move(self, rollout: RolloutRecord, section: int, local: datetime, pack: Pack) -> None:
         """Move one circle; its posts move with it."""
         if not any(circle.section == section for circle in rollout.circles):
@@ -179,6 +188,13 @@ class Rollouts:
             for circle in rollout.circles
         ]
         await self.change(rollout, circles, pack, set())
+
+    async def unskip(self, rollout: RolloutRecord, section: int, pack: Pack) -> None:
+        """Take a skipped section back on: its circle where it was, its posts planned again."""
+        circle = next((c for c in rollout.circles if c.section == section), None)
+        if circle is None:
+            raise PlanError([f"This rollout has no circle for section {section}."])
+        await self.move(rollout, section, circle.local, pack)
 
     async def schedule(
         self,

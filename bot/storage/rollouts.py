@@ -225,6 +225,34 @@ class RolloutStore:
         # Resumed, its posts count again; paused or ended, the wake-up may be later now.
         self._changed(None)
 
+    async def reopen(self, tenant: str, rollout_id: str, status: str, now: datetime) -> bool:
+        """Undo an end: the rollout runs (or is paused) again and the posts its end cancelled
+        that are still to come are planned again; False when it had not ended."""
+        async with self._sessions.begin() as session:
+            reopened = await session.execute(
+                update(RolloutRow)
+                .where(
+                    RolloutRow.tenant_id == tenant,
+                    RolloutRow.id == rollout_id,
+                    RolloutRow.status == "ended",
+                )
+                .values(status=status, paused_reason=None)
+            )
+            if not reopened.rowcount:
+                return False
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.tenant_id == tenant,
+                    DeliveryRow.rollout_id == rollout_id,
+                    DeliveryRow.status == "cancelled",
+                    DeliveryRow.due_at > now,
+                )
+                .values(status="planned")
+            )
+        self._changed(None)
+        return True
+
     async def replan(
         self,
         tenant: str,
