@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.rollouts.plan import LABELS, PlannedPost, title, zone_of
+from bot.rollouts.uncertain import may_post_now
 from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import SPAWNED_KINDS, RolloutRecord, utc
 from content.models import Pack
@@ -27,7 +28,7 @@ PAST_WORDS = {
     None: "was already past when it was planned, so it will not be posted",
     "planned": "is overdue and has not been posted yet",
     "sending": "is overdue and has not been posted yet",
-    "missed": "was missed and will not be posted",
+    "missed": "was missed, so it was not posted late",
     "failed": "could not be posted",
     "uncertain": "may not have gone out",
     "skipped": "was skipped",
@@ -47,6 +48,8 @@ class PostLine:
     what: str
     state: str
     note: str = ""
+    # The ledger row a facilitator may post now (missed, or not known to have gone out).
+    row_id: int | None = None
 
     @property
     def sentence(self) -> str:
@@ -106,6 +109,7 @@ class Entry:
     section: int
     due_at: datetime
     status: str
+    id: int = 0
 
 
 async def ledger_entries(
@@ -116,12 +120,17 @@ async def ledger_entries(
     async with sessions() as session:
         rows = await session.execute(
             select(
-                ledger.c.key, ledger.c.kind, ledger.c.section, ledger.c.due_at, ledger.c.status
+                ledger.c.key,
+                ledger.c.kind,
+                ledger.c.section,
+                ledger.c.due_at,
+                ledger.c.status,
+                ledger.c.id,
             ).where(ledger.c.tenant_id == tenant, ledger.c.rollout_id == rollout_id)
         )
         return {
-            key: Entry(kind, section, utc(due_at), status)
-            for key, kind, section, due_at, status in rows.all()
+            key: Entry(kind, section, utc(due_at), status, row_id)
+            for key, kind, section, due_at, status, row_id in rows.all()
         }
 
 
@@ -219,4 +228,5 @@ def _line(words: str, said: str, due_at: datetime, entry: Entry | None, now: dat
         return PostLine(words, said, "posted")
     if due_at > now or (status in ("planned", "sending") and due_at > now - ON_ITS_WAY):
         return PostLine(words, said, "planned")
-    return PostLine(words, said, "warning", PAST_WORDS.get(status, f"is {status}"))
+    row_id = entry.id if entry and may_post_now(entry.kind, status) else None
+    return PostLine(words, said, "warning", PAST_WORDS.get(status, f"is {status}"), row_id)

@@ -4,6 +4,9 @@ A scheduler that lost its database while sending may have made posts it could no
 replica that takes over never sends those again on its own (each would appear twice if it had
 gone out): it marks them `uncertain` and tells the rollout's facilitators what each one was and
 when it was planned, with "Post it now" (`rollout post-now <row id>`), which sends that row once.
+A post missed (too late to make on time) may be posted now the same way, from the console's
+programme page; a kind that only adds rows due at its own time (a note to leaders, a reminder)
+cannot, since what it adds would be missed in turn.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from bot import logcontext
 from bot.messages import Button, Buttons, Context, Reply, Text
 from bot.ports import ChatPort
 from bot.rollouts import posts
-from bot.rollouts.kinds import LABELS, Due, split_kind
+from bot.rollouts.kinds import LABELS, REPEATABLE, Due, split_kind
 from bot.rollouts.plan import title, zone_of
 from bot.storage.ledger_tables import DeliveryRow
 from bot.storage.rollouts import RolloutRecord, utc
@@ -39,6 +42,13 @@ LISTED = 10
 NOTICE = "Posts I can't be sure went out"
 # The longest row id a button carries (a database's 32-bit integer).
 ID_DIGITS = 9
+# What a row may be for "Post it now" to make it: it was never sent, or nobody knows.
+WAITING = ("uncertain", "missed")
+
+
+def may_post_now(kind: str, status: str | None) -> bool:
+    """Whether a row in this state can be posted now, by hand, once."""
+    return status in WAITING and split_kind(kind)[0] not in REPEATABLE
 
 
 @dataclass(frozen=True)
@@ -100,17 +110,47 @@ def row_named(words: tuple[str, ...]) -> int | None:
     return int(chosen)
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A row of the team's that "Post it now" would make, and its rollout."""
+
+    rollout: RolloutRecord
+    row: Unsure
+
+
+async def waiting(services: Services, tenant: str, row_id: int) -> Waiting | None:
+    """The team's row, when it may be posted now (read only); None for any other."""
+    async with services.rollouts.store.sessions() as session:
+        found = (
+            await session.execute(
+                select(
+                    DeliveryRow.rollout_id,
+                    DeliveryRow.kind,
+                    DeliveryRow.section,
+                    DeliveryRow.due_at,
+                    DeliveryRow.status,
+                ).where(DeliveryRow.id == row_id, DeliveryRow.tenant_id == tenant)
+            )
+        ).one_or_none()
+    if found is None or not may_post_now(found.kind, found.status):
+        return None
+    rollout = await services.rollouts.store.get(tenant, found.rollout_id)
+    if rollout is None:
+        return None
+    return Waiting(rollout, Unsure(row_id, found.kind, found.section, found.due_at))
+
+
 async def post_now(
     services: Services, port: ChatPort, team: TeamSettings, pack: Pack, row_id: int
 ) -> Reply:
-    """Send one uncertain post of the facilitator's team, once."""
+    """Send one uncertain or missed post of the facilitator's team, once."""
     tenant, now = team.tenant_id, services.clock.now()
     mine = (DeliveryRow.id == row_id, DeliveryRow.tenant_id == tenant)
     async with services.rollouts.store.sessions() as session, session.begin():
         found = (
             await session.execute(select(DeliveryRow).where(*mine).with_for_update())
         ).scalar_one_or_none()
-        if found is None or found.status != "uncertain":
+        if found is None or not may_post_now(found.kind, found.status):
             return _not_waiting(found.status if found else None)
         row = Due(
             found.key,
@@ -123,25 +163,27 @@ async def post_now(
             found.body,
         )
         earlier, attempts, due_at = found.claimed_by, found.attempts, found.due_at
+        was = found.status
         # Held as a send in flight: a scheduler taking over meanwhile counts it uncertain again.
         found.status, found.claimed_by, found.claimed_at = "sending", CLAIMER, now
     rollout = await services.rollouts.store.get(tenant, row.rollout_id)
     what = describe(pack, rollout, row.kind, row.section, due_at) if rollout else ""
     if rollout is None or rollout.status not in ("active", "paused"):
-        await _mark(services, row_id, "uncertain", claimed_by=earlier)
+        await _mark(services, row_id, was, claimed_by=earlier)
         return Reply.saying("That team's programme has ended, so I won't post there now.")
     token = posts.delivery_key.set(row.key)
     try:
         with logcontext.delivery(row_id):
             message_id = await posts.deliver(services, port, rollout, row, team)
     except BaseException:
-        # Not made: it stays uncertain, and the button may be pressed again.
-        await _mark(services, row_id, "uncertain", claimed_by=earlier)
+        # Not made: it stays as it was, and the button may be pressed again.
+        await _mark(services, row_id, was, claimed_by=earlier)
         raise
     finally:
         posts.delivery_key.reset(token)
     await _mark(services, row_id, "sent", message_id=message_id, attempts=attempts + 1, sent_at=now)
-    log.info("uncertain post made by a facilitator", extra={"tenant": tenant, "job_id": rollout.id})
+    context = {"tenant": tenant, "job_id": rollout.id, "status": was}
+    log.info("post made now by a facilitator", extra=context)
     return Reply.saying(f"Posted in {rollout.address}: {what}.")
 
 
@@ -152,7 +194,7 @@ async def _mark(services: Services, row_id: int, status: str, **values: object) 
             .where(
                 DeliveryRow.id == row_id,
                 # Taken over meanwhile, it was marked uncertain and kept its claimer: still ours.
-                DeliveryRow.status.in_(("sending", "uncertain")),
+                DeliveryRow.status.in_(("sending", *WAITING)),
                 DeliveryRow.claimed_by == CLAIMER,
             )
             .values(status=status, **values)

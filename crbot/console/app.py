@@ -26,6 +26,7 @@ from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.loop import Loop
 from crbot.console.pages import HEADERS, SETTINGS_PATH, STATIC, message, page
+from crbot.console.posting import POST_PATH, PostNow
 from crbot.console.settings import Settings
 from crbot.console.term_calendar import TeamCalendarPage
 from crbot.web import Mount
@@ -47,10 +48,11 @@ def console_mount(
     services: Services, public_url: str, ports: Mapping[str, ChatPort] | None = None
 ) -> Mount:
     """The console's routes, for `crbot.web.build_app`; `ports` (by platform) post what
-    leaders answer from the console."""
+    leaders answer from the console and what a facilitator posts now."""
     secure = public_url.startswith("https://")
     loop = Loop(services, ports or {}, SESSION_COOKIE)
     actions = Actions(services, SESSION_COOKIE)
+    posting = PostNow(services, ports or {}, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
     settings = Settings(services)
     calendar = TeamCalendarPage(services)
@@ -78,6 +80,8 @@ def console_mount(
         app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
         app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
         loop.mount(app, handlers.signed_in)
+        app.router.add_get(POST_PATH, handlers.signed_in(posting.confirm))
+        app.router.add_post(POST_PATH, handlers.signed_in(posting.post))
         app.router.add_static(f"{PREFIX}/static", STATIC)
 
     return mount
