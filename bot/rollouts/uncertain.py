@@ -165,7 +165,16 @@ async def post_now(
         earlier, attempts, due_at = found.claimed_by, found.attempts, found.due_at
         was = found.status
         # Held as a send in flight: a scheduler taking over meanwhile counts it uncertain again.
-        found.status, found.claimed_by, found.claimed_at = "sending", CLAIMER, now
+        # The update names the status it read, since SQLite takes no row lock: of two presses
+        # at once, only one changes the row.
+        taken = await session.execute(
+            update(DeliveryRow)
+            .where(*mine, DeliveryRow.status == was)
+            .values(status="sending", claimed_by=CLAIMER, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) != 1:
+            return _not_waiting("sending")
     rollout = await services.rollouts.store.get(tenant, row.rollout_id)
     what = describe(pack, rollout, row.kind, row.section, due_at) if rollout else ""
     if rollout is None or rollout.status not in ("active", "paused"):

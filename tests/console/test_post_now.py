@@ -27,10 +27,14 @@ from tests.console.site import (
 pytestmark = pytest.mark.usefixtures("two_sections")
 
 
-async def miss_the_first_week(engine: AsyncEngine, clock: FrozenClock) -> None:
-    """The bot was away until Saturday 20 March: the survey, intro and checklist were missed."""
+@pytest.fixture
+async def intro(two_sections: None, engine: AsyncEngine, clock: FrozenClock) -> int:
+    """The bot was away until Saturday 20 March: the survey, intro and checklist were missed.
+    Returns the missed intro's row id."""
     clock.advance(days=5)
     await LedgerStore(engine).expire(clock.now(), timedelta(minutes=30))
+    row_id, _ = await row_of(engine, "intro")
+    return row_id
 
 
 async def row_of(engine: AsyncEngine, kind: str) -> tuple[int, str]:
@@ -63,10 +67,8 @@ async def confirmed(client: aiohttp.ClientSession, site: ConsoleSite, path: str)
 
 
 async def test_a_missed_post_is_named_and_posted_once_after_a_question(
-    site: ConsoleSite, engine: AsyncEngine, clock: FrozenClock
+    site: ConsoleSite, engine: AsyncEngine, intro: int
 ) -> None:
-    await miss_the_first_week(engine, clock)
-    intro, _ = await row_of(engine, "intro")
     async with browser_client() as client:
         programme = await sign_in(client, site, await site.link())
         words = page_words(programme)
@@ -96,10 +98,8 @@ async def test_a_missed_post_is_named_and_posted_once_after_a_question(
 
 
 async def test_two_presses_at_once_make_the_post_once(
-    site: ConsoleSite, engine: AsyncEngine, clock: FrozenClock
+    site: ConsoleSite, engine: AsyncEngine, intro: int
 ) -> None:
-    await miss_the_first_week(engine, clock)
-    intro, _ = await row_of(engine, "intro")
     async with browser_client() as client:
         await sign_in(client, site, await site.link())
         async with client.get(f"{site.url}/console/posts/{intro}") as asked:
@@ -133,14 +133,14 @@ async def test_a_post_that_may_not_have_gone_out_can_be_posted_now(
         assert f"/console/posts/{nudge}" in post_now_links(programme)
         await confirmed(client, site, f"/console/posts/{nudge}")
     assert await row_of(engine, "nudge") == (nudge, "sent")
-    assert site.chat.port.private or site.chat.port.sent
+    [(person, checklist)] = site.chat.port.private
+    assert person.user_id == "fran" and not site.chat.port.sent
+    assert "checklist" in checklist.plain_text().lower()
 
 
 async def test_a_form_without_its_token_posts_nothing(
-    site: ConsoleSite, engine: AsyncEngine, clock: FrozenClock
+    site: ConsoleSite, engine: AsyncEngine, intro: int
 ) -> None:
-    await miss_the_first_week(engine, clock)
-    intro, _ = await row_of(engine, "intro")
     async with browser_client() as client:
         await sign_in(client, site, await site.link())
         async with client.post(f"{site.url}/console/posts/{intro}", data={}) as refused:
@@ -149,10 +149,8 @@ async def test_a_form_without_its_token_posts_nothing(
 
 
 async def test_leaders_see_no_button_and_cannot_post(
-    site: ConsoleSite, engine: AsyncEngine, clock: FrozenClock
+    site: ConsoleSite, engine: AsyncEngine, intro: int
 ) -> None:
-    await miss_the_first_week(engine, clock)
-    intro, _ = await row_of(engine, "intro")
     async with browser_client() as client:
         programme = await sign_in(client, site, await site.link("lee"))
         assert not post_now_links(programme)
@@ -164,11 +162,7 @@ async def test_leaders_see_no_button_and_cannot_post(
     assert not site.chat.port.sent
 
 
-async def test_another_teams_post_is_not_there(
-    site: ConsoleSite, engine: AsyncEngine, clock: FrozenClock
-) -> None:
-    await miss_the_first_week(engine, clock)
-    intro, _ = await row_of(engine, "intro")
+async def test_another_teams_post_is_not_there(site: ConsoleSite, intro: int) -> None:
     other = type(site.chat)(site.core, site.chat.port, tenant="test:other", channel="#theirs")
     await site.core.services.team_settings.grant("test:other", "fran", "facilitator")
     async with browser_client() as client:
