@@ -132,6 +132,17 @@ class Rollouts:
         await self.store.replan(rollout.tenant_id, rollout.id, circles, posts, now, calendar)
         return sum(1 for post in posts if post.kind == "prompt")
 
+    async def set_timezone(self, rollout: RolloutRecord, timezone: str, pack: Pack) -> None:
+        """Run the rollout in another zone, its circles and posts at the same local times."""
+        now, circles = self.clock.now(), list(rollout.circles)
+        validate(circles, timezone, pack, self.cadence, now, changed=set())
+        posts = await self._plan(
+            rollout.tenant_id, rollout.address, circles, timezone, rollout.calendar, pack, now
+        )
+        await self.store.replan(
+            rollout.tenant_id, rollout.id, circles, posts, now, timezone=timezone
+        )
+
     async def _replan(
         self,
         rollout: RolloutRecord,

@@ -261,9 +261,10 @@ class RolloutStore:
         posts: list[PlannedPost],
         now: datetime,
         calendar: CohortCalendar | None = None,
+        timezone: str | None = None,
     ) -> None:
-        """Store changed circles (and calendar) and swap every unsent future post for the new
-        plan.
+        """Store changed circles (and calendar, and time zone) and swap every unsent future
+        post for the new plan.
 
         Posts already sent keep their ledger rows, so a post whose key survives the change is
         not sent again.
@@ -274,6 +275,8 @@ class RolloutStore:
                 return
             if calendar is not None:
                 row.calendar = calendar.model_dump_json()
+            if timezone is not None:
+                row.timezone = timezone
             zone = zone_of(row.timezone)
             await session.execute(delete(CircleRow).where(CircleRow.rollout_id == rollout_id))
             for circle in circles:

@@ -36,6 +36,8 @@ class TeamSettingsRow(Base):
     # Where the team's public holidays come from (the `holidays` library's codes); None: nowhere.
     holiday_country: Mapped[str | None] = mapped_column(String(3), nullable=True)
     holiday_subdivision: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The IANA zone a facilitator chose for the team; None: its programmes' own.
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CalendarDayRow(Base):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
 from cachetools import TTLCache
 from sqlalchemy import delete, select, update
@@ -54,6 +56,8 @@ class TeamSettings:
     # Where the team's public holidays come from (`bot.rollouts.public_holidays`); None: nowhere.
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
+    # The IANA zone a facilitator chose for the team; None: its programmes' own.
+    timezone: str | None = None
 
     @property
     def holiday_region(self) -> HolidayRegion | None:
@@ -143,6 +147,45 @@ class TeamSettingsStore:
             holiday_subdivision=where.subdivision if where else None,
         )
 
+    async def set_pack(self, tenant: str, pack: str) -> bool:
+        """Give the team another installed content pack (the caller checks it is installed)."""
+        return await self._change(tenant, pack=pack)
+
+    async def set_timezone(self, tenant: str, timezone: str) -> bool:
+        """Keep the team's IANA time zone; ValueError when it is not one."""
+        await self._change(tenant, timezone=zone_name(timezone))
+        return True
+
+    async def revoke_unless_last(self, tenant: str, user_id: str, role: str, others: int) -> bool:
+        """Take a role away unless nobody would hold it after (`others`: holders configuration
+        gives, who cannot be removed here); False, and nothing changed, when it is the last."""
+        async with self._sessions.begin() as session:
+            # Writing the team's row first holds it until commit (a row lock on PostgreSQL, the
+            # write lock on SQLite): two facilitators removing each other wait in turn.
+            await session.execute(
+                update(TeamSettingsRow)
+                .where(TeamSettingsRow.tenant_id == tenant)
+                .values(tenant_id=TeamSettingsRow.tenant_id)
+            )
+            stored = set(
+                (
+                    await session.scalars(
+                        select(RoleRow.user_id).where(
+                            RoleRow.tenant_id == tenant, RoleRow.role == role
+                        )
+                    )
+                ).all()
+            )
+            if user_id in stored and len(stored) - 1 + others < 1:
+                return False
+            await session.execute(
+                delete(RoleRow).where(
+                    RoleRow.tenant_id == tenant, RoleRow.user_id == user_id, RoleRow.role == role
+                )
+            )
+        self.forget(tenant)
+        return True
+
     async def _change(self, tenant: str, **values: object) -> bool:
         """Write some of the tenant's settings and forget its cached copy; False if it has none."""
         async with self._sessions.begin() as session:
@@ -202,6 +245,20 @@ class TeamSettingsStore:
             return sorted(rows.all())
 
 
+def zone_name(text: str) -> str:
+    """An IANA time zone name as given (`Europe/London`); ValueError saying so otherwise."""
+    name = text.strip()
+    if name not in _zone_names():
+        raise ValueError(f"{name[:64]!r} is not a time zone name like Europe/London")
+    return name
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    # The system's IANA database, read once; a system's own aliases name no place.
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
+
+
 def support_text(text: str) -> str:
     """Support resources as stored: plain text, a few short lines, spaces tidied; ValueError
     saying what to change otherwise."""
@@ -228,6 +285,7 @@ def _record(row: TeamSettingsRow) -> TeamSettings:
         row.support_resources,
         row.holiday_country,
         row.holiday_subdivision,
+        row.timezone,
     )
 
 

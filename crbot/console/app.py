@@ -27,7 +27,7 @@ from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.loop import Loop
 from crbot.console.pages import HEADERS, SETTINGS_PATH, STATIC, message, page
 from crbot.console.posting import POST_PATH, PostNow
-from crbot.console.settings import Settings
+from crbot.console.settings import ROLE_CHANGES, SETTINGS_CHANGES, Settings
 from crbot.console.term_calendar import TeamCalendarPage
 from crbot.web import Mount
 
@@ -67,13 +67,14 @@ def console_mount(
         app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
         app.router.add_get(SETTINGS_PATH, handlers.signed_in(settings.show))
         app.router.add_post(
-            SETTINGS_PATH + "/{which:group-size|section|support}",
+            SETTINGS_PATH + "/{which:" + SETTINGS_CHANGES + "}",
             handlers.signed_in(settings.change),
         )
         app.router.add_post(
             SETTINGS_PATH + "/{which:holidays|term-calendar|post-anyway|avoid-again}",
             handlers.signed_in(calendar.change),
         )
+        app.router.add_post(SETTINGS_PATH + ROLE_CHANGES, handlers.signed_in(settings.change_role))
         app.router.add_post(FEEDS_PATH + "/start", handlers.signed_in(feeds.start))
         app.router.add_post(FEEDS_PATH + "/stop", handlers.signed_in(feeds.stop))
         app.router.add_get(FEED_PATH, feeds.serve)

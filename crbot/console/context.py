@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.console.access import ConsoleSession, ConsoleSessionStore
 from bot.ports import Clock
+from bot.roles import RoleBootstrap
 from bot.rollouts.service import Rollouts
 from bot.rollouts.team_calendar import TeamCalendar
 from bot.storage.polls import PollStore
@@ -49,6 +50,12 @@ class ConsoleServices(Protocol):
 
     @property
     def calendar(self) -> TeamCalendar: ...
+
+    @property
+    def packs(self) -> Mapping[str, LoadedPack]: ...
+
+    @property
+    def role_bootstrap(self) -> RoleBootstrap: ...
 
     async def holders(self, tenant: str, role: str) -> list[str]: ...
 

@@ -1,6 +1,7 @@
 """The team's settings in the console: its group size (never below the floor), the section it
-is on, where its people turn for support and its calendar (`term_calendar`), changed by
-facilitators; who facilitates and who leads, for everyone signed in."""
+is on, where its people turn for support, its calendar (`term_calendar`), its time zone and
+content pack (`zone_and_pack`), and who facilitates and who leads (`roles`), changed by
+facilitators and shown to everyone signed in."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from bot.storage.team_settings import MAX_SUPPORT_CHARS, MAX_SUPPORT_LINES
 from crbot.console.actions import READ_ONLY
 from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, SETTINGS_PATH, message, page
+from crbot.console.roles import ROLES, grant, holders, revoke, user_of
 from crbot.console.term_calendar import calendar_view
+from crbot.console.zone_and_pack import change_pack, change_zone, running, team_zone
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,20 @@ SAVED = {
     ),
     "post-anyway": "Posts still to come may go out on that day.",
     "avoid-again": "Posts still to come keep off that day again.",
+    "timezone": "The team's time zone is changed; its circles keep their local times.",
+    "pack": "The team uses its new content pack.",
+    "facilitator-add": "The team has a new facilitator.",
+    "facilitator-remove": "That person no longer facilitates.",
+    "leader-add": "The team has a new leader.",
+    "leader-remove": "That person no longer leads.",
 }
+# The settings a form changes with one value, and the role changes.
+SETTINGS_CHANGES = "group-size|section|support|timezone|pack"
+ROLE_CHANGES = "/roles/{role:facilitator|leader}/{verb:add|remove}"
 
 
 class Settings:
-    """The settings page and its two changes."""
+    """The settings page and its changes."""
 
     def __init__(self, services: ConsoleServices) -> None:
         self.services = services
@@ -61,10 +73,12 @@ class Settings:
             support_lines=MAX_SUPPORT_LINES,
             floor=MIN_GROUP_FLOOR,
             largest=MAX_GROUP,
-            facilitators=await services.holders(tenant, "facilitator"),
-            leaders=await services.holders(tenant, "leader"),
             calendar=calendar_view(await services.calendar.days(tenant), today),
             calendar_kb=MAX_BYTES // 1024,
+            facilitators=await holders(services, tenant, "facilitator"),
+            leaders=await holders(services, tenant, "leader"),
+            timezone=team_zone(team, await running(services, tenant)),
+            packs=sorted((key, each.pack.info.title) for key, each in services.packs.items()),
             saved=SAVED.get(request.query.get("saved", ""), ""),
         )
 
@@ -76,6 +90,14 @@ class Settings:
         form = await read_form(request) or {}
         if which == "support":
             return await self._change_support(tenant, str(form.get("value", "")))
+        if which in ("timezone", "pack"):
+            team, given = await services.team(tenant), str(form.get("value", ""))[:100]
+            change = change_zone if which == "timezone" else change_pack
+            refused = await change(services, team, given)
+            if refused is not None:
+                log.info("console setting refused", extra={"tenant": tenant, "command": which})
+                return message("Nothing has changed", refused, status=400)
+            raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)
         chosen = number(str(form.get("value", "")))
         pack = services.pack_of(await services.team(tenant)).pack
         store = services.team_settings
@@ -103,3 +125,25 @@ class Settings:
             return message("Nothing has changed", f"The support resources: {refused}.", status=400)
         log.info("console setting changed", extra={"tenant": tenant, "command": which})
         raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)
+
+    async def change_role(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """Add or remove a facilitator or a leader; never the last facilitator."""
+        if not visitor.may_change:
+            return message("Only facilitators change the settings", READ_ONLY, status=403)
+        tenant, role, verb = (
+            visitor.session.tenant,
+            request.match_info["role"],
+            request.match_info["verb"],
+        )
+        assert role in ROLES  # the route allows no other
+        user = user_of(await read_form(request) or {})
+        if user is None:
+            words = "Give the person's user id, as `crbot roles` takes it."
+            return message("Nothing has changed", words, status=400)
+        if verb == "add":
+            await grant(self.services, tenant, role, user)
+        else:
+            refused = await revoke(self.services, tenant, role, user)
+            if refused is not None:
+                return message("Nothing has changed", refused, status=400)
+        raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={role}-{verb}", headers=HEADERS)

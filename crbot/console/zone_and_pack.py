@@ -1,0 +1,76 @@
+"""The team's time zone and content pack, as facilitators change them on the settings page.
+
+A new zone moves every running programme to it with its circles at the same local times (a
+circle at 9:00 stays at 9:00), so its unsent posts are planned again; sent posts stay as they
+went out. A zone that a programme cannot run in changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.rollouts.plan import PlanError, validate
+from bot.storage.rollouts import RolloutRecord
+from bot.storage.team_settings import TeamSettings, zone_name
+from crbot.console.context import ConsoleServices
+
+log = logging.getLogger(__name__)
+
+RUNNING = ("active", "paused")
+
+
+async def running(services: ConsoleServices, tenant: str) -> list[RolloutRecord]:
+    """The team's programmes still running or paused, oldest first."""
+    listed = await services.rollouts.store.listing(tenant)
+    return [rollout for rollout in listed if rollout.status in RUNNING]
+
+
+def team_zone(team: TeamSettings, programmes: list[RolloutRecord]) -> str:
+    """The team's zone: the one chosen here, else its first programme's, else none yet."""
+    return team.timezone or (programmes[0].timezone if programmes else "")
+
+
+async def change_zone(services: ConsoleServices, team: TeamSettings, given: str) -> str | None:
+    """Keep the zone and move the programmes to it; the reason when nothing changed."""
+    tenant = team.tenant_id
+    try:
+        zone = zone_name(given)
+    except ValueError as refused:
+        return f"{refused}."
+    pack, rollouts = services.pack_of(team).pack, services.rollouts
+    moving = [r for r in await running(services, tenant) if r.timezone != zone]
+    # Every programme is checked before any moves, so a refusal changes nothing.
+    for rollout in moving:
+        try:
+            validate(
+                list(rollout.circles),
+                zone,
+                pack,
+                rollouts.cadence,
+                services.clock.now(),
+                changed=set(),
+            )
+        except PlanError as error:
+            log.info("console time zone refused", extra={"tenant": tenant, "job_id": rollout.id})
+            return f"The programme in {rollout.address} can't run in {zone}: " + " ".join(
+                error.problems
+            )
+    for rollout in moving:
+        await rollouts.set_timezone(rollout, zone, pack)
+    moved = len(moving)
+    await services.team_settings.set_timezone(tenant, zone)
+    log.info("console time zone changed", extra={"tenant": tenant, "status": f"{moved} moved"})
+    return None
+
+
+async def change_pack(services: ConsoleServices, team: TeamSettings, given: str) -> str | None:
+    """Give the team another installed pack; the reason when nothing changed."""
+    loaded = services.packs.get(given)
+    if loaded is None:
+        return f"The content packs installed are {', '.join(sorted(services.packs))}."
+    store, tenant = services.team_settings, team.tenant_id
+    await store.set_pack(tenant, given)
+    if loaded.pack.section(team.current_section) is None:
+        # A shorter pack: the team starts it from its first section.
+        await store.set_current_section(tenant, 1)
+    return None
