@@ -67,7 +67,7 @@ class Settings:
             title="Settings",
             team=team,
             pack_title=loaded.pack.info.title,
-            sections=[(s.number, s.title) for s in loaded.pack.sections],
+            sections=[(s.number, f"{s.number}. {s.title}") for s in loaded.pack.sections],
             support=services.support(team),
             support_chars=MAX_SUPPORT_CHARS,
             support_lines=MAX_SUPPORT_LINES,
