@@ -33,3 +33,18 @@ async def test_replies_and_scheduled_posts_reuse_one_connection_to_the_bot_conne
     await teams.stop()
 
     assert session.closed
+
+
+async def test_turns_share_one_user_token_client_per_app_id() -> None:
+    from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
+
+    from adapters.teams.auth import authentication
+    from bot.settings import Settings
+
+    auth = authentication(Settings(teams_enabled=True))
+    claims = ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: "app-1"}, True)
+    other = ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: "app-2"}, True)
+    first = await auth.create_user_token_client(claims)
+    assert await auth.create_user_token_client(claims) is first
+    assert await auth.create_user_token_client(other) is not first
+    await auth.session.close()

@@ -17,6 +17,7 @@ from botframework.connector.auth import (
     AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
+    UserTokenClient,
 )
 
 from adapters.teams.connector import ConnectorSession, over_session
@@ -110,6 +111,7 @@ class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
         super().__init__(configuration)
         self.session = session
         self._clients = _ConnectorClients(call_timeout, session)
+        self._token_clients: dict[str, UserTokenClient] = {}
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -123,6 +125,20 @@ class Authentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
                 result.connector_factory, self._clients, _app_id(result.claims_identity)
             )
         return result
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        """The user token client, one per app id. botbuilder builds one on every turn (an msrest
+        client: its configuration, retry policy and requests session), which the bot never
+        calls, having no sign-in, and which only the cyclic collector frees: under load the
+        heap grows in steps with that garbage."""
+        app_id = _app_id(claims_identity)
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            if len(self._token_clients) >= MAX_CONNECTOR_CLIENTS:
+                self._token_clients.pop(next(iter(self._token_clients)))
+            self._token_clients[app_id] = client
+        return client
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         """The factory for proactive sends."""
