@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.core import Core
-from bot.messages import Buttons, Heading, Person, Reply
-from tests.conftest import Chat, FakePort
+from bot.messages import Button, Buttons, Heading, Person, Reply
+from content.loader import LoadedPack
+from tests.conftest import Chat, FakePort, FrozenClock, build_core
+
+ROLES = {"fran": "facilitator", "lee": "leader"}
 
 
 def headings(reply: Reply) -> list[str]:
     return [block.text for block in reply.blocks if isinstance(block, Heading)]
 
 
-def buttons(reply: Reply) -> dict[str, object]:
+def buttons(reply: Reply) -> dict[str, Button]:
     return {
         b.label: b for block in reply.blocks if isinstance(block, Buttons) for b in block.buttons
     }
@@ -84,3 +89,22 @@ async def test_the_welcome_is_public_and_explains_what_happens_between_circles(c
     welcome = await core.welcome("test:team")
     assert not welcome.private
     assert "between circles" in welcome.plain_text().lower()
+
+
+async def test_facilitators_and_leaders_are_shown_the_console_when_it_is_served(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
+) -> None:
+    served = build_core(
+        engine, clock, packs, public_url="https://crbot.example.org", role_bootstrap=ROLES
+    )
+    unserved = build_core(engine, clock, packs, role_bootstrap=ROLES)
+    for user in ("fran", "lee"):
+        view = await served.home(Person(tenant="test:team", user_id=user))
+        assert "The console" in headings(view)
+        assert buttons(view)["Open the console"].command == "console"
+        assert "The console" not in headings(
+            await unserved.home(Person(tenant="test:team", user_id=user))
+        )
+    assert "The console" not in headings(
+        await served.home(Person(tenant="test:team", user_id="sam"))
+    )

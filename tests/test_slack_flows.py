@@ -17,7 +17,8 @@ from bot.core import Core
 from bot.messages import Incoming, Reply, Text
 from bot.ports import ChatPort
 from bot.storage.tables import PollAnswerRow, ReflectionRow, TeamSettingsRow
-from tests.conftest import FrozenClock
+from content.loader import LoadedPack
+from tests.conftest import FrozenClock, build_core
 from tests.fakes.slack_api import SlackStack, running_slack
 
 Json = dict[str, Any]
@@ -345,3 +346,21 @@ async def test_a_leader_posts_a_follow_up_from_app_home(stack: SlackStack, core:
     assert status == 200
     posted = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]
     assert len(posted) == 1 and "Thank you all for Tuesday." in all_text(posted[0]["blocks"])
+
+
+async def test_app_home_offers_facilitators_the_console_and_its_button_sends_their_link(
+    engine: AsyncEngine, clock: FrozenClock, packs: dict[str, LoadedPack]
+) -> None:
+    core = build_core(engine, clock, packs, public_url="https://crbot.example.org")
+    async with running_slack(core, engine, clock) as running:
+        staff = await home_of(running, "sam", "EvSam")
+        home = await home_of(running, "fran", "EvFranConsole")
+        assert "The console" in all_text(home) and "The console" not in all_text(staff)
+
+        status, _ = await running.slack.click(
+            button(home, "Open the console"), user="fran", channel=None
+        )
+
+        assert status == 200
+        (dm,) = running.fake.called("chat.postMessage")
+        assert "https://crbot.example.org/console/signin?token=" in all_text(dm["blocks"])

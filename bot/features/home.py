@@ -133,18 +133,38 @@ def _leader(pack: Pack, section_number: int) -> list[Block]:
     return blocks
 
 
+def _console() -> list[Block]:
+    return [
+        Divider(),
+        Heading(text="The console"),
+        Text(
+            text=(
+                "The programme on one page, in your browser: every circle and post, changes "
+                "with an undo, how it is going and the team's settings. Type `console` for "
+                "your own sign-in link, or press the button."
+            )
+        ),
+        Buttons(buttons=(Button(label="Open the console", command="console"),)),
+    ]
+
+
 def home(
     pack: Pack,
     section_number: int,
     roles: frozenset[str],
     polls: list[tuple[PollRecord, Published]],
+    *,
+    console: bool = False,
 ) -> Reply:
-    """The home view for one person: what everyone sees, plus their role's part."""
+    """The home view for one person: what everyone sees, plus their role's part; `console`:
+    whether the installation serves the console, which facilitators and leaders are shown."""
     blocks = _everyone(pack, section_number)
     if "facilitator" in roles:
         blocks += _facilitator(pack, polls)
     if "leader" in roles:
         blocks += _leader(pack, section_number)
+    if console and roles & {"facilitator", "leader"}:
+        blocks += _console()
     blocks.append(
         Context(text="Check-in answers are private: only figures about the whole group are shown.")
     )

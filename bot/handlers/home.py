@@ -21,7 +21,8 @@ async def home_of(services: Services, person: Person) -> Reply:
         policy = services.policy(team)
         for poll in await services.polls.recent(person.tenant, limit=RECENT_POLLS):
             polls.append((poll, await services.polls.published(person.tenant, poll.id, policy)))
-    return home_view.home(services.pack_of(team).pack, team.current_section, roles, polls)
+    pack, console = services.pack_of(team).pack, bool(services.options.public_url)
+    return home_view.home(pack, team.current_section, roles, polls, console=console)
 
 
 async def home(turn: Turn) -> Reply:
