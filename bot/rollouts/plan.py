@@ -29,7 +29,7 @@ PLAN_DAYS_BEFORE, PLAN_DAYS_AFTER = 90, 400
 # Section 7 is where a team makes its culture agreements.
 AGREEMENTS_SECTION = 7
 # Posts due together go in the kinds' order.
-_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+_RANK: dict[str, int] = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
 class PlanError(Exception):

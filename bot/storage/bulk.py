@@ -32,8 +32,8 @@ async def insert_new(
     driver: Any = raw.driver_connection
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     if connection.dialect.name == "postgresql":
-        records = [values(row) for row in rows]
-        await driver.copy_records_to_table(name, records=records, columns=columns)
+        copied = [values(row) for row in rows]
+        await driver.copy_records_to_table(name, records=copied, columns=columns)
         if len(rows) >= ANALYZE_AFTER:
             # As PostgreSQL's guide to populating a database says: until autovacuum gets to
             # it, the planner takes a table just loaded for a few dozen rows and answers an
@@ -42,11 +42,11 @@ async def insert_new(
         return
     # SQLite stores what SQLAlchemy's types make of each value (datetimes as text, say).
     dialect = connection.dialect
-    processed = []
+    processed: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(columns):
-        process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processed.append((index, _remembering(process)))
+        bind = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        if bind is not None:
+            processed.append((index, _remembering(bind)))
     records: list[Any] = [values(row) for row in rows]
     if processed:
         for at, record in enumerate(records):
