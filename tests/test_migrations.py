@@ -3,10 +3,16 @@ match the models, and take over the platforms' tables an older database already 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,6 +22,7 @@ from adapters.teams.tables import TeamsReferenceRow
 from bot.storage.engine import (
     CORE,
     Schema,
+    alembic_config,
     create_engine,
     current_revision,
     include_object,
@@ -24,6 +31,7 @@ from bot.storage.engine import (
 )
 from bot.storage.tables import PollAnswerRow, PollCountRow
 from crbot.platform_registry import platform_schemas
+from tests.commandline import PLATFORM_PREFIXES, ROOT
 
 TABLES = {"team_settings", "roles", "polls", "poll_answers", "walkthroughs", "reflections"}
 PLATFORMS = platform_schemas()
@@ -183,5 +191,31 @@ async def test_answers_on_record_are_counted_per_poll_and_value_when_the_counts_
                 select(PollCountRow.poll_id, PollCountRow.value, PollCountRow.answers)
             )
             assert sorted(counted.all()) == [("p1", 0, 1), ("p1", 4, 2), ("p2", 2, 1)]
+    finally:
+        await engine.dispose()
+
+
+async def test_replicas_starting_together_on_an_empty_database_migrate_it_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share a PostgreSQL database; SQLite serves one process")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PLATFORM_PREFIXES)}
+    env["DATABASE_URL"] = database_url
+    env["CRBOT_DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "-m", "crbot", "db", "upgrade"]
+    pipe = asyncio.subprocess.PIPE
+    upgrades = [
+        await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT, stdout=pipe, stderr=pipe)
+        for _ in range(3)
+    ]
+    outcomes = [await asyncio.wait_for(upgrade.communicate(), 120) for upgrade in upgrades]
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0, 0], [
+        err.decode()[-2000:] for _, err in outcomes
+    ]
+    engine = create_engine(database_url)
+    try:
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert await current_revision(engine) == head
     finally:
         await engine.dispose()

@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -24,6 +24,8 @@ from bot.storage.base import Base
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite writer waits for another before giving up, in seconds.
 SQLITE_BUSY_TIMEOUT = 10
+# The advisory lock migrations take on PostgreSQL (the scheduler's leader lock uses another key).
+MIGRATION_LOCK_KEY = 0x63726D67  # "crmg"
 # The scheduler's job store owns its own table, outside every history.
 UNOWNED_TABLES = frozenset({"apscheduler_jobs"})
 
@@ -141,6 +143,12 @@ async def migrate(
             step(connection, schema, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas started together would each create the same tables; the first to take
+            # this lock migrates, the others wait for its commit and then find nothing to do.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(run)
 
 
