@@ -6,6 +6,7 @@ Every page is rendered on the server; the only script a page could load would co
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -17,6 +18,7 @@ from bot.console.access import CONSOLE_ROLES, csrf_matches, csrf_token
 from bot.console.feeds import CalendarFeedStore
 from bot.console.programme import ledger_entries, programme
 from bot.console.signin import SIGNIN_PATH
+from bot.console.summary import figures_of, filename, summary_of, summary_pdf
 from bot.console.trend import trend
 from bot.features.insights import nothing_shown_line, weekly_rows
 from bot.ports import ChatPort
@@ -38,6 +40,7 @@ SESSION_COOKIE = "crbot_console"
 # browser in to someone else's session, since it can neither read nor set this cookie.
 SIGNIN_COOKIE = "crbot_console_signin"
 PREFIX = "/console"
+SUMMARY_PATH = PREFIX + "/summary.pdf"
 # The tokens the bot hands out are 43 URL-safe characters; anything else is not one.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 FEEDS_PATH = PREFIX + "/feeds/{rollout:[0-9a-f]{1,36}}"
@@ -65,6 +68,7 @@ def console_mount(
         app.router.add_get(PREFIX, handlers.to_console)
         app.router.add_post(f"{PREFIX}/signout", handlers.signed_in(handlers.signout))
         app.router.add_get(f"{PREFIX}/trend", handlers.signed_in(handlers.trend))
+        app.router.add_get(SUMMARY_PATH, handlers.signed_in(handlers.summary))
         app.router.add_get(SETTINGS_PATH, handlers.signed_in(settings.show))
         app.router.add_post(
             SETTINGS_PATH + "/{which:" + SETTINGS_CHANGES + "}",
@@ -208,6 +212,28 @@ class _Handlers:
             answered=bool(rows),
             nothing_shown=nothing_shown_line(team.min_group_size),
             group_size=team.min_group_size,
+        )
+
+    async def summary(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
+        """The printable leadership summary; its figures only for facilitators, as the page's."""
+        services, tenant = self.services, visitor.session.tenant
+        team = await services.team(tenant)
+        figures = None
+        if visitor.may_change:
+            rows = weekly_rows(await services.polls.releases(tenant), by_place=False)
+            figures = await asyncio.to_thread(figures_of, rows, team.min_group_size)
+        pack = services.pack_of(team).pack
+        today = services.clock.now().date()
+        made = summary_of(pack, team.current_section, today, figures)
+        body = await asyncio.to_thread(summary_pdf, made)
+        log.info("console summary printed", extra={"tenant": tenant})
+        return web.Response(
+            body=body,
+            content_type="application/pdf",
+            headers={
+                **HEADERS,
+                "Content-Disposition": f'inline; filename="{filename(made)}"',
+            },
         )
 
     async def signout(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:

@@ -18,6 +18,13 @@ async def trend_page(client: aiohttp.ClientSession, site: ConsoleSite) -> tuple[
         return page.status, await page.text()
 
 
+async def two_weeks(site: ConsoleSite, clock: FrozenClock) -> None:
+    """A week of three answers (shown), then a week of two (withheld at the group size 3)."""
+    await answer_week(site.chat, site.core, {"a": 4, "b": 2, "c": 5})
+    clock.advance(days=7)
+    await answer_week(site.chat, site.core, {"a": 1, "b": 3})
+
+
 def listed(page: str) -> list[str]:
     """The page's week-by-week lines."""
     section = page.split("Week by week", 1)[1]
@@ -27,9 +34,7 @@ def listed(page: str) -> list[str]:
 async def test_the_page_says_what_report_says_and_draws_only_released_weeks(
     site: ConsoleSite, clock: FrozenClock
 ) -> None:
-    await answer_week(site.chat, site.core, {"a": 4, "b": 2, "c": 5})
-    clock.advance(days=7)
-    await answer_week(site.chat, site.core, {"a": 1, "b": 3})
+    await two_weeks(site, clock)
     report = await site.chat.say("fran", "report")
     reported = next(block for block in report.blocks if isinstance(block, Bullets))
     async with browser_client() as client:
