@@ -304,3 +304,10 @@ def test_no_word_of_any_markdown_is_lost_on_slack_or_teams(text: str) -> None:
     assert words(seen("\n\n".join(native))) == source
     assert words([line for part in mrkdwn(text) for line in seen_in_mrkdwn(part)]) == source
     assert words(seen_in_card(authored(text))) == source
+
+
+def test_a_link_whose_address_holds_parentheses_keeps_them_inside_on_teams() -> None:
+    (block,) = authored("[1](())")
+    assert block["text"] == "[1](%28%29)"
+    for text in ("[1](())", "[the agenda](https://example.org/a_(b))"):
+        assert words(seen_in_card(authored(text))) == words(seen(text))

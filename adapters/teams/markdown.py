@@ -25,7 +25,10 @@ _LIST_MARK = re.compile(r" {0,3}([-+*]|\d{1,9}[.)])( |$)")
 
 
 def _link(url: str, text: str) -> str:
-    return f"[{text}](" + url.replace(")", "%29").replace(" ", "%20") + ")"
+    # Parentheses either way round would end or unbalance the link's address, so both are
+    # percent-encoded, as a space is.
+    address = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    return f"[{text}]({address})"
 
 
 def _escape(text: str) -> str:
