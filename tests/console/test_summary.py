@@ -55,6 +55,8 @@ async def test_the_summary_holds_the_trend_pages_figures_and_the_sections_progre
     assert response.content_type == "application/pdf"
     assert 'filename="leadership-summary-2027-03-22.pdf"' in response.headers["Content-Disposition"]
     words = words_of(body)
+    charts = [image for each in PdfReader(io.BytesIO(body)).pages for image in each.images]
+    assert len(charts) == 1  # report's chart of the one shown week, its words beside it
     weeks = listed(page)
     assert len(weeks) == 2
     for line in weeks:
@@ -83,6 +85,7 @@ async def test_leaders_get_the_sections_and_considerations_but_no_figures(
     assert "Leadership considerations for Section 1" in words
     assert "Week of " not in words and not re.search(r"\d answers", words)
     assert "for its facilitators" in words
+    assert not PdfReader(io.BytesIO(response.body)).pages[0].images  # and no chart
 
 
 async def test_a_team_without_check_ins_gets_a_summary_that_says_so(site: ConsoleSite) -> None:
