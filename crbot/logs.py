@@ -98,7 +98,8 @@ def redacted(record: logging.LogRecord) -> str:
         return lead
     head = _HEAD_END.split(message, maxsplit=1)[0]
     facts = []
-    # A method and path first: urllib3 names the host, then the request line.
+    # A method and path first: urllib3 names the host, then the request line; the Bot
+    # Connector's calls (aiohttp.client) give the method, then the whole URL.
     if url := _BARE_PATH.search(head) or _URL.search(head):
         facts.append(" ".join(filter(None, (url[1], _path(url[2] or "/")))))
     if status := _STATUS.search(head):

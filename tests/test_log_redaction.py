@@ -134,8 +134,9 @@ async def test_teams_sdk_lines_keep_the_call_and_lose_the_person_and_the_words(
     assert_nothing_personal(written, TEAMS_ADA, TEAMS_ADA_AAD, TEAMS_ADA_EMAIL, TEAMS_ADA[3:20])
     assert "19:team-general" not in written and "thread.tacv2" not in written
     # The calls to the Bot Connector still show, with the conversation and activity ids cut.
-    calls = from_library(debug_log, "urllib3")
-    assert any("POST /v3/conversations/:id/activities/:id status=201" in m for m in calls)
+    calls = from_library(debug_log, "aiohttp.client")
+    call = "Bot Connector call [redacted] POST /v3/conversations/:id/activities/:id status=201"
+    assert any(m.startswith(call) for m in calls)
 
 
 async def test_a_slack_token_given_twice_is_still_not_warned_about(
@@ -189,6 +190,10 @@ def test_a_library_line_keeps_its_first_words_path_method_status_and_error_code(
         ),
         f'http://127.0.0.1:3978 "POST /{TEAMS_ADA_AAD}/oauth2/v2.0/token HTTP/1.1" 200 1532': (
             "[redacted] POST /:id/:id/v2.0/token status=200"
+        ),
+        "Bot Connector call failed: PUT https://smba.trafficmanager.net/amer/v3/conversations/"
+        "19%3Aabc%40thread.tacv2/activities/1712345?token=s3cr3t": (
+            "Bot Connector call failed [redacted] PUT /amer/v3/conversations/:id/activities/:id"
         ),
         "Sending a request - url: https://hooks.slack.com/actions/T0123/4567/AbCdEf9g, body: {}": (
             "Sending a request [redacted] /actions/:id/:id/:id"

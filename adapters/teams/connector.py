@@ -5,11 +5,14 @@ session of its own, each call in a worker thread. Here each client's pipeline en
 aiohttp session instead, on the loop, so the replies made inside requests and the scheduler's
 sends reuse its connections (no TCP and TLS handshake per client), and stopping the platform
 closes it. Errors keep msrest's shape (`ClientRequestError`, the cause chained), so
-`retries.py` reads them as before.
+`retries.py` reads them as before. Each call is logged at DEBUG, as urllib3 logged msrest's: one
+line with its method, URL and status, under aiohttp's client logger, so the log's redaction of
+libraries cuts the ids in the path and the query off.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +26,34 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 from msrest.universal_http.async_abc import AsyncHTTPSender
+
+# aiohttp's own client logger, not ours: a line under it is cut to its method, path and status
+# (`crbot/logs.py`), where one of ours would be printed whole, conversation ids and all.
+_calls = logging.getLogger("aiohttp.client")
+
+
+async def _answered(
+    _session: aiohttp.ClientSession, _context: object, params: aiohttp.TraceRequestEndParams
+) -> None:
+    _calls.debug(
+        "Bot Connector call: %s %s status=%d", params.method, params.url, params.response.status
+    )
+
+
+async def _failed(
+    _session: aiohttp.ClientSession,
+    _context: object,
+    params: aiohttp.TraceRequestExceptionParams,
+) -> None:
+    _calls.debug("Bot Connector call failed: %s %s", params.method, params.url)
+
+
+def _call_log() -> aiohttp.TraceConfig:
+    """Tracing that logs each call's outcome (headers and bodies are never handed to it)."""
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_end.append(_answered)
+    tracing.on_request_exception.append(_failed)
+    return tracing
 
 
 class ConnectorSession:
@@ -38,7 +69,9 @@ class ConnectorSession:
     def get(self) -> aiohttp.ClientSession:
         """The open session (a new one only before the first call or after `close`)."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0), trace_configs=[_call_log()]
+            )
         return self._session
 
     @property
