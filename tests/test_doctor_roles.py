@@ -135,6 +135,7 @@ async def test_the_warning_counts_the_questions_waiting_for_a_facilitator(
                 {
                     "tenant_id": "slack:T1",
                     "place": "C1",
+                    "number": n,
                     "alias": f"Question #{n}",
                     "text": "A question",
                     "status": "new",

@@ -1,0 +1,45 @@
+"""ids of deleted asks, drivers and agreements are never given again on SQLite, once more
+
+Revision ID: 0024
+Revises: 0023
+
+0020 rebuilt these tables in batch mode to add their numbers, and the rebuilt tables lost the
+AUTOINCREMENT 0009 gave them, so SQLite could give a deleted newest row's id to the next row.
+They are rebuilt with it; PostgreSQL never reuses identity values, so only SQLite is touched.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0024"
+down_revision: str | None = "0023"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("asks", "drivers", "agreements")
+
+
+def _rebuild(autoincrement: bool) -> None:
+    """Copy each table into a new one, rows and ids, indexes and constraints included; no
+    table refers to these by a foreign key, so dropping the old ones takes nothing with it."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for table in TABLES:
+        with op.batch_alter_table(
+            table,
+            recreate="always",
+            naming_convention={"pk": "pk_%(table_name)s"},
+            table_kwargs={"sqlite_autoincrement": autoincrement},
+        ):
+            pass
+
+
+def upgrade() -> None:
+    """Rebuild the tables with AUTOINCREMENT; ids go on from the highest row copied."""
+    _rebuild(autoincrement=True)
+
+
+def downgrade() -> None:
+    """Rebuild them as 0020 left them, without it."""
+    _rebuild(autoincrement=False)
