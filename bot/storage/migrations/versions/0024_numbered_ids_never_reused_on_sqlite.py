@@ -10,7 +10,7 @@ They are rebuilt with it; PostgreSQL never reuses identity values, so only SQLit
 
 from collections.abc import Sequence
 
-from alembic import op
+from bot.storage.sqlite_rebuild import rebuild_with_autoincrement
 
 revision: str = "0024"
 down_revision: str | None = "0023"
@@ -20,26 +20,11 @@ depends_on: str | Sequence[str] | None = None
 TABLES = ("asks", "drivers", "agreements")
 
 
-def _rebuild(autoincrement: bool) -> None:
-    """Copy each table into a new one, rows and ids, indexes and constraints included; no
-    table refers to these by a foreign key, so dropping the old ones takes nothing with it."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for table in TABLES:
-        with op.batch_alter_table(
-            table,
-            recreate="always",
-            naming_convention={"pk": "pk_%(table_name)s"},
-            table_kwargs={"sqlite_autoincrement": autoincrement},
-        ):
-            pass
-
-
 def upgrade() -> None:
     """Rebuild the tables with AUTOINCREMENT; ids go on from the highest row copied."""
-    _rebuild(autoincrement=True)
+    rebuild_with_autoincrement(TABLES, autoincrement=True)
 
 
 def downgrade() -> None:
     """Rebuild them as 0020 left them, without it."""
-    _rebuild(autoincrement=False)
+    rebuild_with_autoincrement(TABLES, autoincrement=False)
