@@ -208,3 +208,80 @@ async def test_a_teams_facilitator_confirms_skipping_a_section_from_the_personal
     await teams_endpoint.post(activity(bot_connector, value=undo))
     rollout = await core.services.rollouts.store.for_place(TEAMS_TENANT, CHANNEL)
     assert rollout is not None and [c.skipped for c in rollout.circles] == [False]
+
+
+# A zone the form does not offer among its common ones, so starting on it shows it was chosen.
+TEAM_ZONE = "Asia/Kolkata"
+
+
+async def team_chooses(core: Core, tenant: str, zone: str) -> None:
+    """The team's time zone chosen on the console's settings page."""
+    await core.services.team(tenant)
+    await core.services.team_settings.set_timezone(tenant, zone)
+
+
+async def test_the_slack_schedule_modal_from_app_home_starts_on_the_zone_the_team_chose(
+    stack: SlackStack, core: Core
+) -> None:
+    await team_chooses(core, SLACK_TENANT, TEAM_ZONE)
+    await stack.slack.event(
+        {"type": "app_home_opened", "user": "fran", "tab": "home"}, event_id="EvHome"
+    )
+    home = stack.fake.called("views.publish")[-1]["view"]["blocks"]
+
+    await stack.slack.click(slack_buttons(home)["Schedule a section"], user="fran", channel=None)
+
+    zone = fields_of(stack.fake.called("views.open")[-1]["view"])["timezone"]
+    assert zone["initial_option"]["value"] == TEAM_ZONE
+    assert zone["options"][0]["value"] == TEAM_ZONE
+
+
+async def test_the_slack_schedule_modal_from_chat_starts_on_the_zone_the_team_chose(
+    stack: SlackStack, core: Core
+) -> None:
+    await team_chooses(core, SLACK_TENANT, TEAM_ZONE)
+    _, body = await stack.slack.command("schedule", user="fran")
+
+    await press(stack, json.loads(body)["blocks"], "Schedule a section")
+
+    zone = fields_of(stack.fake.called("views.open")[-1]["view"])["timezone"]
+    assert zone["initial_option"]["value"] == TEAM_ZONE
+
+
+async def test_a_channel_running_in_its_own_zone_starts_its_form_on_that_zone(
+    stack: SlackStack, core: Core
+) -> None:
+    await stack.slack.command("schedule 1 2027-03-23 09:00 Europe/London", user="fran")
+    # Chosen later for the team; this channel's circles still share the one zone they run in.
+    await team_chooses(core, SLACK_TENANT, TEAM_ZONE)
+    _, body = await stack.slack.command("schedule", user="fran")
+
+    await press(stack, json.loads(body)["blocks"], "Schedule a section")
+
+    zone = fields_of(stack.fake.called("views.open")[-1]["view"])["timezone"]
+    assert zone["initial_option"]["value"] == "Europe/London"
+
+
+async def test_the_teams_schedule_card_from_chat_starts_on_the_zone_the_team_chose(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    await facilitating_in_teams(core, teams_endpoint, bot_connector)
+    await team_chooses(core, TEAMS_TENANT, TEAM_ZONE)
+
+    await teams_endpoint.post(activity(bot_connector, kind="channel", **mention("schedule")))
+
+    zone = card_inputs(bot_connector.calls[-1].card)["in_timezone"]
+    assert zone["value"] == TEAM_ZONE
+    assert TEAM_ZONE in [choice["value"] for choice in zone["choices"]]
+
+
+async def test_the_teams_home_card_schedule_form_starts_on_the_zone_the_team_chose(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    await facilitating_in_teams(core, teams_endpoint, bot_connector)
+    await team_chooses(core, TEAMS_TENANT, TEAM_ZONE)
+
+    await teams_endpoint.post(activity(bot_connector, text="home"))
+
+    zone = card_inputs(bot_connector.calls[-1].card)["in_timezone"]
+    assert zone["value"] == TEAM_ZONE

@@ -76,7 +76,9 @@ def _everyone(pack: Pack, section_number: int) -> list[Block]:
     return blocks
 
 
-def _facilitator(pack: Pack, polls: list[tuple[PollRecord, Published]]) -> list[Block]:
+def _facilitator(
+    pack: Pack, polls: list[tuple[PollRecord, Published]], zone: str | None
+) -> list[Block]:
     blocks: list[Block] = [Divider(), Heading(text="For facilitators: check-ins")]
     if polls:
         blocks.append(
@@ -100,7 +102,7 @@ def _facilitator(pack: Pack, polls: list[tuple[PollRecord, Published]]) -> list[
                     label="Schedule a section",
                     command="schedule",
                     primary=True,
-                    form=schedule_form(pack),
+                    form=schedule_form(pack, zone=zone),
                 ),
             )
         )
@@ -155,12 +157,14 @@ def home(
     polls: list[tuple[PollRecord, Published]],
     *,
     console: bool = False,
+    zone: str | None = None,
 ) -> Reply:
     """The home view for one person: what everyone sees, plus their role's part; `console`:
-    whether the installation serves the console, which facilitators and leaders are shown."""
+    whether the installation serves the console, which facilitators and leaders are shown;
+    `zone`: the team's, where the facilitators' schedule form starts."""
     blocks = _everyone(pack, section_number)
     if "facilitator" in roles:
-        blocks += _facilitator(pack, polls)
+        blocks += _facilitator(pack, polls, zone)
     if "leader" in roles:
         blocks += _leader(pack, section_number)
     if console and roles & {"facilitator", "leader"}:

@@ -16,13 +16,14 @@ async def home_of(services: Services, person: Person) -> Reply:
     """The team's section and steps, plus what the person's roles add."""
     team = await services.team(person.tenant)
     roles = await services.roles_of(person.tenant, person.user_id)
-    polls = []
+    polls, zone = [], None
     if "facilitator" in roles:
+        zone = await services.rollouts.team_zone(person.tenant, None, team.timezone)
         policy = services.policy(team)
         for poll in await services.polls.recent(person.tenant, limit=RECENT_POLLS):
             polls.append((poll, await services.polls.published(person.tenant, poll.id, policy)))
     pack, console = services.pack_of(team).pack, bool(services.options.public_url)
-    return home_view.home(pack, team.current_section, roles, polls, console=console)
+    return home_view.home(pack, team.current_section, roles, polls, console=console, zone=zone)
 
 
 async def home(turn: Turn) -> Reply:

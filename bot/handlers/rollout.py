@@ -62,7 +62,7 @@ async def schedule(turn: Turn) -> Reply:
         address = form.get("channel") or turn.incoming.place.address
     else:
         fields, address = args, turn.incoming.place.address
-    zone = await services.rollouts.team_zone(tenant, address)
+    zone = await services.rollouts.team_zone(tenant, address, turn.team.timezone)
     if form is None and len(fields) == 3 and zone is not None:
         fields.append(zone)  # typed without a zone: the team's
     section = chosen_section(fields[0]) if len(fields) == 4 and all(fields) else None

@@ -171,12 +171,17 @@ class Rollouts:
         sent = await history.sent(tenant, address, kept=now)
         return rotation.assign(pack, posts, sent)
 
-    async def team_zone(self, tenant: str, address: str) -> str | None:
-        """The zone a new circle starts in: this channel's rollout's, else the team's newest
-        rollout's; None when the team has none yet."""
-        here = await self.store.for_place(tenant, address)
+    async def team_zone(
+        self, tenant: str, address: str | None, chosen: str | None = None
+    ) -> str | None:
+        """The zone a new circle starts in: this channel's rollout's (a channel's circles share
+        one), else the one the team `chosen` in its settings, else the team's newest rollout's;
+        None when nothing says. With no `address` (a home view), no channel is asked."""
+        here = await self.store.for_place(tenant, address) if address is not None else None
         if here is not None:
             return here.timezone
+        if chosen is not None:
+            return chosen
         rollouts = await self.store.listing(tenant)
         return rollouts[-1].timezone if rollouts else None
 
