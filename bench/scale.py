@@ -87,6 +87,9 @@ class CountingPort:
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Nothing to update."""
 
+    async def delete(self, ref: MessageRef) -> None:
+        """Nothing to delete."""
+
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Count a private message."""
         self.sent += 1

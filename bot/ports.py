@@ -19,6 +19,10 @@ class ChatPort(Protocol):
         """Replace a message the bot posted earlier."""
         ...
 
+    async def delete(self, ref: MessageRef) -> None:
+        """Remove a message the bot posted earlier; one already gone counts as removed."""
+        ...
+
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Send a message only `person` can see (a direct message)."""
         ...

@@ -142,10 +142,11 @@ def clock() -> FrozenClock:
 
 @dataclass
 class FakePort:
-    """A ChatPort that records every send, update and private message."""
+    """A ChatPort that records every send, update, deletion and private message."""
 
     sent: list[tuple[Target, Reply]] = field(default_factory=list)
     updated: list[tuple[MessageRef, Reply]] = field(default_factory=list)
+    deleted: list[MessageRef] = field(default_factory=list)
     private: list[tuple[Person, Reply]] = field(default_factory=list)
     # Who is in each channel, by address, for `members`.
     people: dict[str, list[str]] = field(default_factory=dict)
@@ -160,6 +161,10 @@ class FakePort:
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Record an update."""
         self.updated.append((ref, reply))
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Record a deletion."""
+        self.deleted.append(ref)
 
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Record a private message."""

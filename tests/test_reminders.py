@@ -134,6 +134,9 @@ class OldPort:
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         await self.inner.update(ref, reply)
 
+    async def delete(self, ref: MessageRef) -> None:
+        await self.inner.delete(ref)
+
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         return await self.inner.send_private(person, reply)
 

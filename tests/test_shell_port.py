@@ -1,4 +1,4 @@
-"""The shell's port: what a terminal can show of pins and channel members."""
+"""The shell's port: what a terminal can show of pins, removals and channel members."""
 
 from __future__ import annotations
 
@@ -28,3 +28,14 @@ async def test_a_pinned_post_says_so() -> None:
     assert printed[0].startswith("── posted in #local ──")
     assert printed[1].startswith("── posted and pinned in #local ──")
     assert "We listen first." in printed[1]
+
+
+async def test_a_removed_post_says_it_was_removed_and_where() -> None:
+    printed: list[str] = []
+    port = ShellPort(printed.append)
+    words = Reply(summary="Answer", blocks=(Text(text="We will add a quiet room."),))
+
+    ref = await port.send(Target(tenant="shell:local", address="#local"), words)
+    await port.delete(ref)
+
+    assert printed[1] == "── removed a message from #local ──\n"

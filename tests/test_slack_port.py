@@ -83,6 +83,48 @@ async def test_a_server_error_is_retried_then_transient(stack: SlackStack) -> No
     assert len(stack.fake.called("chat.update")) == 2
 
 
+async def test_a_delete_removes_the_message_by_its_channel_and_ts(stack: SlackStack) -> None:
+    ref = await stack.platform.port.send(CHANNEL, HELLO)
+
+    await stack.platform.port.delete(ref)
+
+    assert stack.fake.called("chat.delete") == [{"channel": "C1", "ts": ref.message_id}]
+
+
+async def test_a_rate_limited_delete_is_retried_after_retry_after(stack: SlackStack) -> None:
+    stack.fake.rate_limit("chat.delete", retry_after=0)
+
+    await stack.platform.port.delete(MessageRef(tenant="slack:T1", address="C1", message_id="1.2"))
+
+    assert len(stack.fake.called("chat.delete")) == 2
+
+
+async def test_deleting_a_message_slack_no_longer_has_counts_as_done_and_is_logged_at_info(
+    stack: SlackStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.slack.port")
+    stack.fake.fail("chat.delete", "message_not_found")
+
+    await stack.platform.port.delete(MessageRef(tenant="slack:T1", address="C1", message_id="1.2"))
+
+    records = [r for r in caplog.records if r.name == "adapters.slack.port"]
+    assert [r.levelno for r in records] == [logging.INFO]
+    assert records[0].status == "message_not_found"  # type: ignore[attr-defined]
+
+
+async def test_a_delete_slack_refuses_for_another_reason_is_a_delivery_error(
+    stack: SlackStack,
+) -> None:
+    stack.fake.fail("chat.delete", "cant_delete_message")
+
+    with pytest.raises(DeliveryError) as raised:
+        await stack.platform.port.delete(
+            MessageRef(tenant="slack:T1", address="C1", message_id="1.2")
+        )
+
+    assert raised.value.permanent is True and raised.value.reason == "cant_delete_message"
+
+
 async def test_a_private_message_opens_a_direct_message_first(stack: SlackStack) -> None:
     ref = await stack.platform.port.send_private(Person(tenant="slack:T1", user_id="U5"), HELLO)
 

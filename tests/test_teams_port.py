@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -114,6 +115,48 @@ async def test_an_update_replaces_the_card_with_the_same_activity_id(
     [updated] = bot_connector.of_kind("update")
     assert updated.activity_id == ref.message_id
     assert "2 people have answered." in updated.texts()
+
+
+async def test_a_delete_removes_the_card_with_the_same_activity_id(
+    teams_port: TeamsPort, bot_connector: FakeBotConnector
+) -> None:
+    ref = await teams_port.send(Target(tenant=TEAMS_TENANT, address=CHANNEL), HELLO)
+
+    await teams_port.delete(ref)
+
+    [deleted] = bot_connector.of_kind("delete")
+    assert (deleted.conversation, deleted.activity_id) == (CHANNEL, ref.message_id)
+
+
+async def test_deleting_a_card_teams_no_longer_has_counts_as_done_and_is_logged_at_info(
+    teams_port: TeamsPort,
+    bot_connector: FakeBotConnector,
+    sleeps: Sleeps,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.teams")
+    ref = MessageRef(tenant=TEAMS_TENANT, address=CHANNEL, message_id="activity-9")
+    bot_connector.fail_next(404, "NotFound")
+
+    await teams_port.delete(ref)
+
+    records = [r for r in caplog.records if r.name.startswith("adapters.teams")]
+    assert [r.levelno for r in records] == [logging.INFO]
+    assert records[0].status == "teams:404:NotFound"  # type: ignore[attr-defined]
+    assert sleeps.waits == []
+
+
+async def test_a_delete_teams_refuses_is_a_permanent_failure(
+    teams_port: TeamsPort, bot_connector: FakeBotConnector
+) -> None:
+    ref = MessageRef(tenant=TEAMS_TENANT, address=CHANNEL, message_id="activity-9")
+    bot_connector.fail_next(403, "BotNotInConversationRoster")
+
+    with pytest.raises(DeliveryError) as raised:
+        await teams_port.delete(ref)
+
+    assert raised.value.permanent and "BotNotInConversationRoster" in raised.value.reason
+    assert bot_connector.of_kind("delete") == []
 
 
 async def test_a_channels_members_are_read_page_by_page(

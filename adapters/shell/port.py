@@ -10,7 +10,7 @@ from bot.messages import MessageRef, Person, Poll, Reply, Target
 
 
 class ShellPort:
-    """Prints posts, updates and private messages to one output."""
+    """Prints posts, updates, removals and private messages to one output."""
 
     def __init__(self, write: Callable[[str], None], people: Sequence[Person] = ()) -> None:
         self._write = write
@@ -33,6 +33,10 @@ class ShellPort:
         polls = [block for block in reply.blocks if isinstance(block, Poll)]
         summary = polls[0].count_line if polls else reply.summary
         self._write(f"── updated in {ref.address}: {summary} ──\n")
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Print that a message was taken down."""
+        self._write(f"── removed a message from {ref.address} ──\n")
 
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Print a message only `person` would see."""

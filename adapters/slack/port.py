@@ -51,6 +51,8 @@ PERMANENT = frozenset(
         "not_installed",
     }
 )
+# chat.delete of a message someone (or the bot, earlier) already removed: nothing left to do.
+ALREADY_GONE = frozenset({"message_not_found"})
 # Slack's advice for conversations.members: 200 or fewer per page.
 MEMBERS_PAGE = 200
 # Slack's side had trouble: the same request may well work later.
@@ -122,22 +124,29 @@ def delivery_error(error: Exception) -> DeliveryError:
 
 
 @contextlib.asynccontextmanager
-async def calling(method: str, tenant: str) -> AsyncIterator[None]:
-    """Turn a failed Web API call into a DeliveryError, logged with ids only."""
+async def calling(
+    method: str, tenant: str, *, done_when: frozenset[str] = frozenset()
+) -> AsyncIterator[None]:
+    """Turn a failed Web API call into a DeliveryError, logged with ids only; a failure whose
+    reason is in `done_when` means what the call was for is already so, and passes quietly."""
     try:
         yield
     except DeliveryError:
         raise
     except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
-        metrics.platform_call("slack", "failed")
         failure = delivery_error(error)
-        log.warning(
-            "slack %s failed: %s",
+        done = failure.reason in done_when
+        log.log(
+            logging.INFO if done else logging.WARNING,
+            "slack %s %s: %s",
             method,
+            "already done" if done else "failed",
             failure.reason,
             extra={"platform": "slack", "tenant": tenant, "status": failure.reason},
         )
-        raise failure from error
+        if not done:
+            metrics.platform_call("slack", "failed")
+            raise failure from error
     metrics.platform_call("slack", "sent")
 
 
@@ -308,6 +317,13 @@ class SlackPort:
             await client.chat_update(
                 channel=ref.address, ts=ref.message_id, text=message.text, blocks=message.blocks
             )
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Remove a message the bot posted (the first of its parts, whose ts names them all);
+        one Slack no longer has counts as removed."""
+        client = await self.clients.for_tenant(ref.tenant)
+        async with calling("chat.delete", ref.tenant, done_when=ALREADY_GONE):
+            await client.chat_delete(channel=ref.address, ts=ref.message_id)
 
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """A direct message: open (or find) the DM, then post in it."""

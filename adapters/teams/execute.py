@@ -32,6 +32,10 @@ class UpdatesSeen:
         await self._port.update(ref, reply)
         self.updated.append(reply)
 
+    async def delete(self, ref: MessageRef) -> None:
+        """Remove a message, as the port does."""
+        await self._port.delete(ref)
+
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Send privately, as the port does."""
         return await self._port.send_private(person, reply)

@@ -54,6 +54,8 @@ T = TypeVar("T")
 
 TENANT_PREFIX = "teams:"
 CHANNEL = "msteams"
+# What a delete of a message Teams no longer has fails with: nothing left to do.
+ALREADY_GONE = "teams:404:"
 # Teams pages members 50 to 500 at a time.
 MEMBERS_PAGE = 500
 
@@ -142,6 +144,22 @@ class TeamsPort:
 
         await self._retrying(lambda: self._continue(reference, replace), ref.tenant, ref.address)
         self.views.shown(ref.tenant, reply)
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Remove a card the bot posted; one Teams no longer has (404) counts as removed."""
+        reference = await self._reference(ref.tenant, ref.address)
+
+        async def remove(context: TurnContext) -> None:
+            try:
+                await context.delete_activity(ref.message_id)
+            except Exception as error:
+                status = delivery_error(error).reason
+                if not status.startswith(ALREADY_GONE):
+                    raise
+                context_ids = {"tenant": ref.tenant, "platform": "teams", "status": status}
+                log.info("message to delete was already gone", extra=context_ids)
+
+        await self._retrying(lambda: self._continue(reference, remove), ref.tenant, ref.address)
 
     async def replace_pressed(
         self, context: TurnContext, pressed: str, person: Person, reply: Reply

@@ -27,7 +27,7 @@ Json = dict[str, Any]
 class Call:
     """One request the bot made: what kind, in which conversation, with which body."""
 
-    kind: str  # send, reply, update, create
+    kind: str  # send, reply, update, delete, create
     conversation: str
     activity_id: str | None
     body: Json
@@ -117,6 +117,9 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_delete(
+            "/v3/conversations/{conversation}/activities/{activity}", self._delete
+        )
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_put("/onedrive/{name}", self._upload)  # stands in for the person's OneDrive
         self._runner = web.AppRunner(app)
@@ -154,7 +157,8 @@ class FakeBotConnector:
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             error = {"error": {"code": failure.code, "message": "refused by the fake"}}
             return web.json_response(error, status=failure.status, headers=headers)
-        return web.json_response(success, status=200 if call.kind in ("update", "members") else 201)
+        status = 200 if call.kind in ("update", "delete", "members") else 201
+        return web.json_response(success, status=status)
 
     async def _send(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
@@ -166,6 +170,11 @@ class FakeBotConnector:
         activity = request.match_info["activity"]
         call = Call("update", request.match_info["conversation"], activity, await request.json())
         return await self._answer(call, {"id": activity})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        activity = request.match_info["activity"]
+        call = Call("delete", request.match_info["conversation"], activity, {})
+        return await self._answer(call, {})
 
     def upload_url(self, name: str) -> str:
         """Where Teams would let the bot put a file the person accepted."""

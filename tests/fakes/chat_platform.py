@@ -189,6 +189,9 @@ class HttpPort:
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Updates are not recorded."""
 
+    async def delete(self, ref: MessageRef) -> None:
+        """Deletions are not recorded."""
+
     async def send_private(self, person: Person, reply: Reply) -> MessageRef:
         """Post to a person."""
         return await self._send(person.tenant, f"@{person.user_id}", reply)

@@ -194,6 +194,8 @@ class FakeSlack:
     def _answer(self, method: str, args: Json) -> Json:
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM}
+        if method == "chat.delete":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts") or self.ts()}
         if method == "chat.postEphemeral":
