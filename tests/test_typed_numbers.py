@@ -38,6 +38,8 @@ COMMANDS: list[tuple[str, str, dict[str, str] | None]] = [
     ("fran", "agreements drop N", None),
     ("fran", "ask forward N", None),
     ("lou", "ask answer N Yes, from May", None),
+    ("lou", "ask unpost N", None),
+    ("lou", "ask unpost N yes", None),
     ("fran", "schedule N 2027-03-23 09:00 Europe/London", None),
     ("fran", "rollout skip N", None),
     ("fran", "rollout move N 2027-05-11 09:00", None),

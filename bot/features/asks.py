@@ -82,11 +82,16 @@ def checks_a_code(args: tuple[str, ...]) -> bool:
     return len(args) <= 2 or len(_typed_code("".join(args[1:]))) == CODE_LENGTH
 
 
+# What facilitators and leaders do to a question named by its number: `ask forward N`, ...
+ON_A_QUESTION = ("forward", "answer", "unpost")
+
+
 def names_a_question(args: tuple[str, ...]) -> bool:
-    """Whether `ask forward N` or `ask answer N` names a question by number, not asks one."""
+    """Whether `ask forward N`, `ask answer N` or `ask unpost N` names a question by number,
+    not asks one."""
     # Anything shaped like a number counts ("²", "-1", a long run of digits), so a facilitator's
     # mistyped number is answered with a hint rather than sent to everyone as a new question.
-    return args[:1] in (("forward",), ("answer",)) and len(args) > 1 and _numeral(args[1])
+    return args[:1] in [(verb,) for verb in ON_A_QUESTION] and len(args) > 1 and _numeral(args[1])
 
 
 def _numeral(word: str) -> bool:
@@ -94,7 +99,7 @@ def _numeral(word: str) -> bool:
 
 
 def no_such_question(verb: str, ask_id: int | None) -> Reply:
-    """`ask forward N` or `ask answer N` when N names no question here."""
+    """`ask forward N`, `ask answer N` or `ask unpost N` when N names no question here."""
     if ask_id is None:
         return Reply.saying(f"Name the question by its number, for example `ask {verb} 3`.")
     return Reply.saying(
@@ -207,6 +212,8 @@ def for_facilitators(ask: Ask) -> Reply:
 
 # The word that confirms a second forward or a second answer to the same question.
 AGAIN = "again"
+# The word that confirms taking a posted answer down.
+SURE = "yes"
 
 
 def _answer_form() -> Form:
@@ -236,17 +243,59 @@ def forward_again(ask: Ask) -> Reply:
 def answer_again(ask: Ask) -> Reply:
     """`ask answer N` for a question already answered: asks before a second answer is posted."""
     again = f"ask answer {ask.number} {AGAIN}"
+    buttons = [Button(label="Post a second answer", command=again, form=_answer_form())]
+    if ask.answer_post is not None:
+        # Taking the first one down instead asks again before it deletes (`unpost_confirm`).
+        buttons.append(Button(label="Delete the posted answer", command=f"ask unpost {ask.number}"))
     return Reply(
         summary=f"{ask.alias} has an answer already",
         blocks=(
             Text(text=f"{ask.alias} has an answer already, posted with the question:"),
             Text(text=ask.answer or ""),
             Text(text="Post a second answer to it?"),
-            Buttons(
-                buttons=(Button(label="Post a second answer", command=again, form=_answer_form()),)
-            ),
+            Buttons(buttons=tuple(buttons)),
             Context(text=f"Or type `{again} ...`. Nothing has been posted."),
         ),
+    )
+
+
+def unpost_question(ask: Ask) -> str:
+    """What a leader is asked before a posted answer is deleted, in chat and in the console."""
+    return (
+        f"Delete the answer posted with {ask.alias} from the channel? The question goes back "
+        "to leaders, to be answered again."
+    )
+
+
+def unpost_confirm(ask: Ask) -> Reply:
+    """`ask unpost N`: the posted answer, and a button to delete it, before anything is done."""
+    sure = f"ask unpost {ask.number} {SURE}"
+    return Reply(
+        summary=f"Delete the answer posted to {ask.alias}?",
+        blocks=(
+            Text(text=unpost_question(ask)),
+            Text(text=f"It reads: {ask.answer or ''}"),
+            Buttons(buttons=(Button(label="Delete the posted answer", command=sure),)),
+            Context(text=f"Or type `{sure}`. Nothing has been deleted."),
+        ),
+    )
+
+
+def nothing_to_unpost(ask: Ask) -> Reply:
+    """`ask unpost N` for a question with no answer in any channel."""
+    if ask.status == "answered":
+        return Reply.saying(
+            f"{ask.alias}'s answer was never posted in a channel: it is kept for the asker's "
+            "reply code alone, so there is nothing to delete."
+        )
+    return Reply.saying(f"{ask.alias} has no posted answer to delete.")
+
+
+def unposted_reply(ask: Ask) -> Reply:
+    """What the leader is told once the posted answer is deleted."""
+    return Reply.saying(
+        f"The answer to {ask.alias} is deleted from the channel, and the question is back with "
+        f"leaders. Answer it again with `ask answer {ask.number} ...`."
     )
 
 
@@ -395,6 +444,21 @@ async def correct_answer(
     await port.update(ask.answer_post, answer_post(ask, text))
     await services.asks.set_status(tenant, ask.id, "answered", text)
     log.info("ask answer corrected", extra={"tenant": tenant, "item": ask.number})
+    return True
+
+
+async def unpost_answer(services: Services, port: ChatPort, tenant: str, ask: Ask) -> bool:
+    """Delete the posted answer's message and put the question back with leaders, unanswered
+    (see `AskStore.withdraw_answer`); False when there is no message to delete.
+
+    The message goes first: if keeping the change then fails, deleting again finds it gone,
+    which counts as done, so the leader can simply try again.
+    """
+    if ask.answer_post is None:
+        return False
+    await port.delete(ask.answer_post)
+    await services.asks.withdraw_answer(tenant, ask.id)
+    log.info("ask answer deleted", extra={"tenant": tenant, "item": ask.number})
     return True
 
 

@@ -18,13 +18,15 @@ from bot.registry import (
     always,
 )
 from bot.services import Services
+from bot.storage.asks import Ask
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
 
 async def ask(turn: Turn) -> Reply:
-    """`ask TEXT`, `ask check CODE`, and facilitators' `ask forward N`, leaders' `ask answer N`."""
+    """`ask TEXT`, `ask check CODE`, and facilitators' `ask forward N`, leaders' `ask answer N`
+    and `ask unpost N`."""
     args = turn.command.args
     if asks.checks_a_code(args):
         return await _check(turn)
@@ -68,6 +70,8 @@ async def _forward_or_answer(turn: Turn) -> Reply:
     found = await services.asks.get_ask(tenant, ask_id) if ask_id is not None else None
     if found is None:
         return asks.no_such_question(args[0], ask_id)
+    if args[0] == "unpost":
+        return await _unpost(turn, found)
     again = args[2:3] == (asks.AGAIN,)
     if args[0] == "forward":
         if found.status != "new" and not again:
@@ -82,6 +86,15 @@ async def _forward_or_answer(turn: Turn) -> Reply:
     if isinstance(text, Reply):
         return text
     return await asks.post_answer(services, turn.port, tenant, found, text)
+
+
+async def _unpost(turn: Turn, found: Ask) -> Reply:
+    if found.answer_post is None:
+        return asks.nothing_to_unpost(found)
+    if turn.command.args[2:3] != (asks.SURE,):
+        return asks.unpost_confirm(found)
+    await asks.unpost_answer(turn.services, turn.port, turn.tenant, found)
+    return asks.unposted_reply(found)
 
 
 async def deliver_waiting(services: Services, tenant: str, port: ChatPort) -> int:
@@ -136,7 +149,8 @@ def _who_may_ask(command: Command) -> frozenset[str]:
 
 
 def _asks_something(command: Command) -> bool:
-    # `ask check CODE` and a facilitator's or leader's `ask forward|answer N` carry no question.
+    # `ask check CODE` and a facilitator's or leader's `ask forward|answer|unpost N` carry no
+    # question.
     return not (asks.checks_a_code(command.args) or asks.names_a_question(command.args))
 
 
@@ -154,6 +168,12 @@ COMMANDS = (
             Usage(
                 "ask answer N ...",
                 "answer a forwarded question; it is posted with the question in the team's channel",
+                LEADERS,
+            ),
+            Usage(
+                "ask unpost N",
+                "delete the answer posted to a question, after you confirm; "
+                "it goes back to leaders to answer again",
                 LEADERS,
             ),
         ),

@@ -291,6 +291,19 @@ class AskStore(PersonalData):
                 update(AskRow).where(AskRow.tenant_id == tenant, AskRow.id == ask_id).values(values)
             )
 
+    async def withdraw_answer(self, tenant: str, ask_id: int) -> None:
+        """Take an answered question's answer back: it is with leaders again, unanswered.
+
+        Back to `forwarded`, not `new`: leaders already have it, so no facilitator need pass it
+        on again, and `ask answer N` answers it as a first answer.
+        """
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(AskRow)
+                .where(AskRow.tenant_id == tenant, AskRow.id == ask_id, AskRow.status == "answered")
+                .values(status="forwarded", answer=None, answer_post=None)
+            )
+
     async def add_suggestion(
         self, tenant: str, author: str, text: str, now: datetime, group_size: int
     ) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from bot.commands import number
+from bot.errors import DeliveryError
 from bot.features import asks as asks_view
 from bot.features import drivers as drivers_view
 from bot.messages import Context, Heading, Markdown, Reply, Text
@@ -31,18 +32,20 @@ ASKS_PATH = "/console/asks"
 DRIVERS_PATH = "/console/drivers"
 SUGGESTIONS_PATH = "/console/suggestions"
 AGREEMENTS_PATH = "/console/agreements"
-ITEM = "/{number:[0-9]{1,9}}/{step:answer|edit|preview|post|correct|forward}"
+ITEM = "/{number:[0-9]{1,9}}/{step:answer|edit|preview|post|correct|unpost|forward}"
 # What a change says once made, by its fixed name: the address carries the name, never words.
 DONE = {
     "answered": "Your answer is posted with the question.",
     "kept": "Your answer is kept for the asker's reply code: the team has no channel I know of.",
     "forwarded": "The question is with the team's leaders.",
     "corrected": "The posted answer now reads as you corrected it.",
+    "unposted": "The posted answer is deleted, and the question is back with leaders.",
     "driver": "Your answer is posted to the cohort's channel.",
 }
 LEADERS_ANSWER = "Leaders answer here; facilitators pass questions to them."
 FACILITATORS_ONLY = "Suggestions reach the team's facilitators, as in chat."
 NO_PORT = "The bot can't reach this team's chat from here, so nothing was posted."
+REFUSED = "The chat platform didn't take the change just now, so nothing changed. Please try again."
 
 
 def shown(reply: Reply) -> list[tuple[str, str]]:
@@ -56,6 +59,21 @@ def shown(reply: Reply) -> list[tuple[str, str]]:
         elif isinstance(block, Context):
             found.append(("context", block.text))
     return found
+
+
+def confirm(
+    visitor: Visitor, title: str, question: str, path: str, label: str, field: str = "again"
+) -> web.StreamResponse:
+    """The page asking before a change: its button posts `field=yes` back to `path`."""
+    return page(
+        "confirm.html",
+        visitor=visitor,
+        title=title,
+        question=question,
+        path=path,
+        fields={field: "yes"},
+        label=label,
+    )
 
 
 class Loop:
@@ -135,6 +153,8 @@ class Loop:
         form = await read_form(request) or {}
         if step == "forward":
             return await self._forward(visitor, ask, form)
+        if step == "unpost":
+            return await self._unpost(visitor, ask, form)
         text = str(form.get("text", "")).strip()
         editing = form.get("mode") == "edit" and ask.answer_post is not None
         if step == "answer":
@@ -183,21 +203,40 @@ class Loop:
             raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
         raise web.HTTPSeeOther(f"{ASKS_PATH}?done=corrected", headers=HEADERS)
 
+    async def _unpost(
+        self, visitor: Visitor, ask: Ask, form: Mapping[str, object]
+    ) -> web.StreamResponse:
+        """Delete the posted answer, once the leader has said yes (`asks_view.unpost_answer`)."""
+        if "leader" not in visitor.roles:
+            return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
+        if ask.answer_post is None:
+            raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
+        if form.get("sure") != "yes":
+            question = asks_view.unpost_question(ask)
+            path, label = f"{ASKS_PATH}/{ask.number}/unpost", "Delete the posted answer"
+            return confirm(visitor, "Delete the posted answer?", question, path, label, "sure")
+        tenant = visitor.session.tenant
+        port = self._port(tenant)
+        if port is None:
+            return message("Nothing was deleted", NO_PORT, status=503)
+        try:
+            await asks_view.unpost_answer(self.services, port, tenant, ask)
+        except DeliveryError as error:
+            log.warning(
+                "console answer not deleted", extra={"tenant": tenant, "status": error.reason}
+            )
+            return message("Nothing was deleted", REFUSED, status=502)
+        raise web.HTTPSeeOther(f"{ASKS_PATH}?done=unposted", headers=HEADERS)
+
     async def _forward(
         self, visitor: Visitor, ask: Ask, form: Mapping[str, object]
     ) -> web.StreamResponse:
         if not visitor.may_change:
             return message("Only facilitators forward questions", LEADERS_ANSWER, status=403)
         if ask.status != "new" and form.get("again") != "yes":
-            return page(
-                "confirm.html",
-                visitor=visitor,
-                title="Send it again?",
-                question=asks_view.forward_again(ask).plain_text().splitlines()[0],
-                path=f"{ASKS_PATH}/{ask.number}/forward",
-                fields={"again": "yes"},
-                label="Send it again",
-            )
+            question = asks_view.forward_again(ask).plain_text().splitlines()[0]
+            path = f"{ASKS_PATH}/{ask.number}/forward"
+            return confirm(visitor, "Send it again?", question, path, "Send it again")
         tenant = visitor.session.tenant
         port = self._port(tenant)
         if port is None:

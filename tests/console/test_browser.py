@@ -345,3 +345,26 @@ async def test_a_leader_answers_a_question_after_reading_its_preview(
     assert watched.problems == []
     ((target, posted),) = site.chat.port.sent
     assert target.address == "#circle" and "family room" in posted.plain_text()
+
+
+async def test_a_leader_deletes_a_posted_answer_after_confirming_it(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    await site.chat.say("sam", "ask Could we have a quiet room on nights?")
+    await site.chat.say("fran", "ask forward 1")
+    await site.chat.say("lee", "ask answer 1 Yes: the family room, from Mya.")
+    watched = await open_console(browser, site, "lee")
+    page = watched.page
+    await page.get_by_role("link", name="Questions").click()
+    await page.get_by_role("button", name="Delete the posted answer to Question #1").click()
+    await page.get_by_role("heading", name="Delete the posted answer?", level=1).wait_for()
+    assert site.chat.port.deleted == []
+    await screenshot(page, "answer-delete-confirm")
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Delete the posted answer").click()
+    await page.get_by_role("status").get_by_text("The posted answer is deleted").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+    (deleted,) = site.chat.port.deleted
+    assert deleted.address == "#circle"

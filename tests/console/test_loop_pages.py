@@ -1,11 +1,15 @@
 """The two-way loop in the console: a leader answers a question with a draft, a preview and
-then the post; a second answer or forward asks first; boards, suggestions and agreements read
-as chat shows them, and nothing says who asked, added or starred."""
+then the post; a second answer or forward, and deleting a posted answer, ask first; boards,
+suggestions and agreements read as chat shows them, and nothing says who asked, added or
+starred."""
 
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
+from bot.errors import DeliveryError
+from bot.messages import MessageRef
 from tests.console.site import ConsoleSite, browser_client, page_words, sign_in
 
 
@@ -27,6 +31,15 @@ async def send(
 async def forwarded_question(site: ConsoleSite) -> None:
     await site.chat.say("sam", "ask Could we have a quiet room on nights?")
     await site.chat.say("fran", "ask forward 1")
+
+
+async def answered_by_a_leader(client: aiohttp.ClientSession, site: ConsoleSite, text: str) -> str:
+    """Question #1, forwarded and answered by a leader signed in on `client`: the list after."""
+    await forwarded_question(site)
+    await sign_in(client, site, await site.link("lee"))
+    await send(client, site, "/console/asks/1/post", text=text)
+    assert len(site.chat.port.sent) == 1
+    return (await read(client, site, "/console/asks"))[1]
 
 
 async def test_a_leader_answers_with_a_draft_and_a_preview_and_it_is_posted_once(
@@ -148,13 +161,9 @@ async def test_agreements_show_what_was_agreed_and_star_counts_only(site: Consol
 async def test_a_leader_corrects_the_posted_answer_in_place_after_a_preview(
     site: ConsoleSite,
 ) -> None:
-    await forwarded_question(site)
     port = site.chat.port
     async with browser_client() as client:
-        await sign_in(client, site, await site.link("lee"))
-        await send(client, site, "/console/asks/1/post", text="Yes, from Mya.")
-        ((_, _),) = port.sent
-        status, listing = await read(client, site, "/console/asks")
+        listing = await answered_by_a_leader(client, site, "Yes, from Mya.")
         assert "Correct the posted answer to Question #1" in listing
         status, draft = await read(client, site, "/console/asks/1/edit")
         assert status == 200 and "replaces the posted answer" in draft
@@ -169,3 +178,55 @@ async def test_a_leader_corrects_the_posted_answer_in_place_after_a_preview(
     assert "Yes, from May." in corrected.plain_text() and len(port.sent) == 1
     found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
     assert found is not None and found.answer == "Yes, from May."
+
+
+async def test_a_leader_deletes_the_posted_answer_after_confirming_and_may_answer_again(
+    site: ConsoleSite,
+) -> None:
+    port = site.chat.port
+    async with browser_client() as client:
+        listing = await answered_by_a_leader(client, site, "Yes, from Mya.")
+        assert "Delete the posted answer to Question #1" in listing
+        status, asked = await send(client, site, "/console/asks/1/unpost")
+        assert status == 200 and "Delete the answer posted with Question #1" in asked
+        assert "No, keep it as it is" in asked and port.deleted == []
+        status, done = await send(client, site, "/console/asks/1/unpost", sure="yes")
+        assert "The posted answer is deleted, and the question is back with leaders." in done
+        assert "Question #1 with leaders" in done and "Delete the posted answer" not in done
+        status, answer = await read(client, site, "/console/asks/1/answer")
+        assert "has an answer already" not in answer
+    (deleted,) = port.deleted
+    assert (deleted.address, deleted.message_id) == ("#circle", "m1")
+    found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
+    assert found is not None and (found.status, found.answer, found.answer_post) == (
+        "forwarded",
+        None,
+        None,
+    )
+
+
+async def test_only_leaders_delete_a_posted_answer_from_the_console(site: ConsoleSite) -> None:
+    async with browser_client() as client:
+        await answered_by_a_leader(client, site, "Yes, from May.")
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        status, listing = await read(client, site, "/console/asks")
+        assert "Delete the posted answer" not in listing
+        status, _ = await send(client, site, "/console/asks/1/unpost", sure="yes")
+        assert status == 403
+    assert site.chat.port.deleted == []
+
+
+async def test_a_delete_the_platform_refuses_changes_nothing_and_says_so(
+    site: ConsoleSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(ref: MessageRef) -> None:
+        raise DeliveryError("not_in_channel", permanent=True)
+
+    async with browser_client() as client:
+        await answered_by_a_leader(client, site, "Yes, from May.")
+        monkeypatch.setattr(site.chat.port, "delete", refused)
+        status, said = await send(client, site, "/console/asks/1/unpost", sure="yes")
+    assert status == 502 and "nothing changed" in said
+    found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
+    assert found is not None and found.status == "answered" and found.answer_post is not None
