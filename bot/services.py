@@ -57,6 +57,9 @@ class CoreOptions:
     reports_dir: Path | None = None
     # Where browsers reach the console (CRBOT_PUBLIC_URL); None: `console` says it is off.
     public_url: str | None = None
+    # The port the local shell could not serve the console on (another program held it); None
+    # when it was served, or this is no shell.
+    console_port_taken: int | None = None
     retention_days: int = 90
     # The per-poll privacy budget and how many releases spend it (docs/PRIVACY.md).
     privacy_epsilon: float = 2.0

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from adapters.shell.port import ShellPort
 from adapters.shell.session import run_shell, tenant_of
 from bot.messages import Person
 from bot.platform import COMMAND, Command
+from bot.ports import ChatPort
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.engine import create_engine, current_revision, migrate
 from content.loader import BUILTIN_PACKS, ContentError, load_pack, pack_folder
@@ -113,28 +115,47 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 async def _serve(settings: Settings, *, user: str | None, team: str | None) -> None:
     # Imported here: the web stack and the scheduler are for serving, and every other command
     # starts faster without them.
-    from crbot.platforms import configured_platforms
+    from crbot import web
+    from crbot.platforms import any_configured, configured_platforms
 
-    bot = await runtime.start(settings)
+    in_shell = user is not None or not any_configured(settings)
+    # The shell serves the console on this computer: its port is taken first, so the links the
+    # bot hands out name an address that works, or the bot knows to say why there is none.
+    listening = web.bind_locally(settings.port) if in_shell else None
+    if in_shell:
+        local_url = f"http://{web.LOCALHOST}:{settings.port}" if listening else None
+        settings = settings.model_copy(update={"public_url": local_url})
+    taken = settings.port if in_shell and listening is None else None
+    try:
+        bot = await runtime.start(settings, console_port_taken=taken)
+    except BaseException:
+        if listening is not None:
+            listening.close()
+        raise
     stop = asyncio.Event()
     _stop_on_signals(stop)
     scheduling = None
     sweeping: asyncio.Task[None] | None = None
     try:
-        platforms = [] if user is not None else configured_platforms(bot)
-        shell_person = Person(tenant=tenant_of(team or "local"), user_id=user or "me")
-        scheduling = await _start_scheduler(bot, platforms, shell_person)
+        platforms = [] if in_shell else configured_platforms(bot)
+        ports: dict[str, ChatPort] = {p.name: p.port for p in platforms if p.port is not None}
+        user_here, team_here = user or "me", team or "local"
+        if in_shell:
+            person = Person(tenant=tenant_of(team_here), user_id=user_here)
+            ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[person])
+        scheduling = await _start_scheduler(bot, ports)
         sweeping = asyncio.create_task(
             retention.run_daily(bot.core.services, settings.retention_days, stop)
         )
-        if not platforms:
-            if user is None:
-                log.info("no chat platform configured: running the local shell")
-            await run_shell(bot.core, user=user or "me", team=team or "local", stop=stop)
+        if in_shell:
+            asked = user is not None
+            await _run_shell(bot, ports, listening, user_here, team_here, asked=asked, stop=stop)
             return
-        await _serve_platforms(bot, platforms, stop)
+        await _serve_platforms(bot, platforms, ports, stop)
     finally:
         stop.set()
+        if listening is not None:
+            listening.close()
         if sweeping is not None:
             await sweeping
         if scheduling is not None:
@@ -142,15 +163,39 @@ async def _serve(settings: Settings, *, user: str | None, team: str | None) -> N
         await bot.close()
 
 
-async def _start_scheduler(
-    bot: runtime.Runtime, platforms: list[Platform], shell_person: Person
-) -> SchedulerService:
+async def _run_shell(
+    bot: runtime.Runtime,
+    ports: dict[str, ChatPort],
+    listening: socket.socket | None,
+    user: str,
+    team: str,
+    *,
+    asked: bool,
+    stop: asyncio.Event,
+) -> None:
+    """The shell in this terminal, with the console served on this computer when it could be;
+    `asked`: `crbot shell` asked for it, rather than `crbot run` finding no platform."""
+    from crbot import web
+    from crbot.console.app import console_mount
+
+    stop_web = None
+    if listening is not None and bot.settings.public_url:
+        mounts = [console_mount(bot.core.services, bot.settings.public_url, ports)]
+        app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
+        stop_web = await web.serve(app, web.LOCALHOST, bot.settings.port, listening=listening)
+    if not asked:
+        log.info("no chat platform configured: running the local shell")
+    try:
+        await run_shell(bot.core, user=user, team=team, stop=stop)
+    finally:
+        if stop_web is not None:
+            await stop_web()
+
+
+async def _start_scheduler(bot: runtime.Runtime, ports: dict[str, ChatPort]) -> SchedulerService:
     """The scheduler sends through each platform's port (the shell prints to this terminal)."""
     from scheduler import service as scheduler_service
 
-    ports = {p.name: p.port for p in platforms if p.port is not None}
-    if not platforms:
-        ports["shell"] = ShellPort(lambda text: _say(text.rstrip("\n")), people=[shell_person])
     scheduling = scheduler_service.build(
         bot.core.services,
         bot.engine,
@@ -164,7 +209,10 @@ async def _start_scheduler(
 
 
 async def _serve_platforms(
-    bot: runtime.Runtime, platforms: list[Platform], stop: asyncio.Event
+    bot: runtime.Runtime,
+    platforms: list[Platform],
+    ports: dict[str, ChatPort],
+    stop: asyncio.Event,
 ) -> None:
     from crbot import web
 
@@ -172,7 +220,6 @@ async def _serve_platforms(
     if bot.settings.public_url:
         from crbot.console.app import console_mount
 
-        ports = {p.name: p.port for p in platforms if p.port is not None}
         mounts.append(console_mount(bot.core.services, bot.settings.public_url, ports))
     app = web.build_app(bot.engine, mounts, metrics_token=bot.settings.metrics_token)
     stop_web = await web.serve(app, "0.0.0.0", bot.settings.port)

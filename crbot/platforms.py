@@ -11,10 +11,19 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from adapters.running import Platform
+from bot.settings import Settings
 from crbot import platform_registry
 from crbot.runtime import Runtime
 
-__all__ = ["Platform", "configured_platforms", "platforms_for_a_command"]
+__all__ = ["Platform", "any_configured", "configured_platforms", "platforms_for_a_command"]
+
+
+def any_configured(settings: Settings) -> bool:
+    """Whether these settings configure any chat platform (else `crbot run` is the shell)."""
+    return any(
+        platform.build is not None and platform.configured(settings)
+        for platform in platform_registry.REGISTERED
+    )
 
 
 def configured_platforms(runtime: Runtime) -> list[Platform]:

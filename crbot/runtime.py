@@ -88,8 +88,11 @@ def default_pack(settings: Settings, packs: dict[str, LoadedPack]) -> str:
     return settings.pack
 
 
-async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Load content, migrate the database, and build the core."""
+async def start(
+    settings: Settings, clock: Clock | None = None, *, console_port_taken: int | None = None
+) -> Runtime:
+    """Load content, migrate the database, and build the core (`console_port_taken`: the
+    local shell could not serve the console on that port)."""
     announce_platforms()
     packs = packs_for(settings)
     bootstrap = settings.role_bootstrap()  # a malformed entry stops start before any side effect
@@ -117,6 +120,7 @@ async def start(settings: Settings, clock: Clock | None = None) -> Runtime:
                 cadence_path=settings.cadence_path,
                 reports_dir=settings.data_dir / "reports",
                 public_url=settings.public_url,
+                console_port_taken=console_port_taken,
                 retention_days=settings.retention_days,
                 privacy_epsilon=settings.privacy_epsilon,
                 releases_per_poll=settings.releases_per_poll,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("crbot.access")
 
 Mount = Callable[[web.Application], None]
+# Where the local shell serves the console: this computer only, never the network.
+LOCALHOST = "127.0.0.1"
 
 
 # RFC 6750's challenge; the realm names what the token is for, never the token.
@@ -97,13 +100,33 @@ class AccessLog(AbstractAccessLogger):
         )
 
 
-async def serve(app: web.Application, host: str, port: int) -> Callable[[], Awaitable[None]]:
-    """Start serving; returns the coroutine function that stops it."""
+async def serve(
+    app: web.Application, host: str, port: int, *, listening: socket.socket | None = None
+) -> Callable[[], Awaitable[None]]:
+    """Start serving (on `listening`, a socket already bound, when given); returns the
+    coroutine function that stops it."""
     runner = web.AppRunner(
         app, handle_signals=False, access_log_class=AccessLog, access_log=access_log
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port) if listening is None else web.SockSite(runner, listening)
     await site.start()
     log.info("listening", extra={"status": f"{host}:{port}"})
     return runner.cleanup
+
+
+def bind_locally(port: int) -> socket.socket | None:
+    """A socket listening on `port` on this computer alone (127.0.0.1), or None when the port
+    is taken, so that the address is known to work before the server starts."""
+    listening = socket.socket()
+    # As aiohttp does for its own sites: a port left in TIME_WAIT by the last run is free.
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((LOCALHOST, port))
+        # Listening at once holds the port: two shells started together cannot both bind it.
+        listening.listen()
+    except OSError:
+        listening.close()
+        log.info("local port taken", extra={"status": str(port)})
+        return None
+    return listening

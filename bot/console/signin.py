@@ -25,6 +25,12 @@ NOT_SET_UP = (
     "CRBOT_PUBLIC_URL to the address people's browsers reach the bot at."
 )
 
+PORT_TAKEN = (
+    "The console couldn't open on this computer: another program is using port {port}. "
+    "Quit the shell, start it again on a free port (for example `PORT=8080 crbot shell`), "
+    "then type `console` here again."
+)
+
 
 class Asking(Protocol):
     """What the link needs of a request: who asks, in which team, holding which roles."""
@@ -40,12 +46,21 @@ class Asking(Protocol):
 
 
 async def console_link(
-    turn: Asking, access: ConsoleSessionStore, public_url: str | None, now: datetime
+    turn: Asking,
+    access: ConsoleSessionStore,
+    public_url: str | None,
+    now: datetime,
+    *,
+    port_taken: int | None = None,
 ) -> Reply:
-    """The person's own link, good once for a few minutes; others hear who the console is for."""
+    """The person's own link, good once for a few minutes; others hear who the console is for.
+    `port_taken`: the local shell's console could not be served on that port."""
     context = {"tenant": turn.team.tenant_id, "command": "console"}
     if not turn.roles & CONSOLE_ROLES:
         return Reply.saying(NOT_FOR_YOU)
+    if not public_url and port_taken is not None:
+        log.info("console link refused: the local port was taken", extra=context)
+        return Reply.saying(PORT_TAKEN.format(port=port_taken))
     if not public_url:
         log.info("console link refused: no public address configured", extra=context)
         return Reply.saying(NOT_SET_UP)

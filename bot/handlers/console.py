@@ -10,9 +10,13 @@ from bot.turn import Turn
 
 async def console(turn: Turn) -> Reply:
     """The person's own sign-in link, good once for a few minutes."""
-    services = turn.services
+    services, options = turn.services, turn.services.options
     return await console_link(
-        turn, services.console, services.options.public_url, services.clock.now()
+        turn,
+        services.console,
+        options.public_url,
+        services.clock.now(),
+        port_taken=options.console_port_taken,
     )
 
 
