@@ -1,5 +1,6 @@
 """Section 4's drivers board: anonymous drivers, sorted by who can change them, answered by
-leaders, with the answers and progress reported back to the cohort's channel."""
+leaders, with the answers and progress reported back to the cohort's channel; a posted answer
+is replaced in place or deleted, each after the leader confirms."""
 
 from __future__ import annotations
 
@@ -119,6 +120,99 @@ async def test_leaders_post_progress_on_what_they_are_exploring(
     )
     refused = await chat.say("sam", "drivers progress 1 done")
     assert "only a facilitator or leader" in refused.plain_text()
+
+
+async def an_answered_driver(core: Core, chat: Chat) -> Reply:
+    """Driver #1 on the leadership list, answered "this year" by the leader lou."""
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
+    await chat.say("sam", "drivers add Rota published late")
+    await chat.say("sam", "drivers sort 1 leadership")
+    return await chat.say("lou", "drivers answer 1 this-year")
+
+
+async def test_a_second_answer_on_a_driver_asks_first_then_replaces_the_posted_one_in_place(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    await an_answered_driver(core, chat)
+    ((_, first),) = port.sent
+    change = buttons(await chat.say("lou", "drivers"))["Change the answer on #1"]
+
+    asked = await chat.say("lou", change, form={"answer": "Exploring next year"})
+
+    text = asked.plain_text()
+    assert "#1 has an answer already, “Exploring this year”" in text
+    assert "Replace the posted answer with “Exploring next year”?" in text
+    assert buttons(asked) == {
+        "Replace the posted answer": "drivers answer 1 next-year replace",
+        "Delete the posted answer": "drivers unpost 1",
+    }
+    assert port.updated == [] and len(port.sent) == 1
+    done = await chat.say("lou", "drivers answer 1 next-year replace")
+    assert "now reads “Exploring next year”" in done.plain_text()
+    ((ref, replaced),) = port.updated
+    assert (ref.address, ref.message_id) == (chat.channel, "m1") and len(port.sent) == 1
+    assert "Exploring next year." in replaced.plain_text()
+    assert "Exploring this year." in first.plain_text()
+    driver = await core.services.drivers.get(chat.tenant, 1)
+    assert driver is not None and driver.answer == "next-year" and driver.answer_post == ref
+    same = await chat.say("lou", "drivers answer 1 next-year")
+    assert "is “Exploring next year” already" in same.plain_text() and len(port.updated) == 1
+
+
+async def test_replacing_with_unlikely_moves_the_driver_and_says_so(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    await an_answered_driver(core, chat)
+
+    done = await chat.say("lou", "drivers answer 1 unlikely replace")
+
+    assert "moved it to “cannot control”" in done.plain_text()
+    driver = await core.services.drivers.get(chat.tenant, 1)
+    assert driver is not None and (driver.answer, driver.category) == ("unlikely", "cannot")
+
+
+async def test_deleting_a_drivers_posted_answer_asks_first_and_leaves_it_unanswered(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    await an_answered_driver(core, chat)
+    await chat.say("lou", "drivers answer 1 unlikely replace")
+
+    asked = await chat.say("lou", "drivers unpost 1")
+
+    assert "Delete leadership's answer on #1 from the channel?" in asked.plain_text()
+    assert buttons(asked) == {"Delete the posted answer": "drivers unpost 1 yes"}
+    assert port.deleted == []
+    refused = await chat.say("sam", "drivers unpost 1 yes")
+    assert "only a facilitator or leader" in refused.plain_text() and port.deleted == []
+    done = await chat.say("lou", "drivers unpost 1 yes")
+    assert "deleted from the channel" in done.plain_text()
+    (deleted,) = port.deleted
+    assert (deleted.address, deleted.message_id) == (chat.channel, "m1")
+    driver = await core.services.drivers.get(chat.tenant, 1)
+    assert driver is not None
+    assert (driver.answer, driver.category, driver.answer_post) == (None, "leadership", None)
+    assert "Answer #1" in buttons(await chat.say("lou", "drivers"))
+    again = await chat.say("lou", "drivers unpost 1 yes")
+    assert "no posted answer to delete" in again.plain_text() and len(port.deleted) == 1
+
+
+async def test_an_answer_posted_before_messages_were_kept_is_followed_by_a_new_post(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    await core.services.team_settings.grant(chat.tenant, "lou", "leader")
+    await chat.say("sam", "drivers add Rota published late")
+    await chat.say("sam", "drivers sort 1 leadership")
+    await core.services.drivers.answer(chat.tenant, 1, "this-year", core.services.clock.now())
+
+    asked = await chat.say("lou", "drivers answer 1 next-year")
+
+    assert "Post “Exploring next year” to the team as a new answer?" in asked.plain_text()
+    assert buttons(asked) == {"Post the new answer": "drivers answer 1 next-year replace"}
+    assert "no posted answer" in (await chat.say("lou", "drivers unpost 1")).plain_text()
+    await chat.say("lou", "drivers answer 1 next-year replace")
+    assert port.updated == [] and len(port.sent) == 1
+    driver = await core.services.drivers.get(chat.tenant, 1)
+    assert driver is not None and driver.answer_post is not None
 
 
 async def test_boards_belong_to_their_channel_and_tenant(core: Core, port: FakePort) -> None:

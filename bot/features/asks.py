@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from bot.errors import CrbotError, DeliveryError, ErrorCode
+from bot.features import posted_answers
 from bot.messages import (
     Bullets,
     Button,
@@ -212,8 +213,6 @@ def for_facilitators(ask: Ask) -> Reply:
 
 # The word that confirms a second forward or a second answer to the same question.
 AGAIN = "again"
-# The word that confirms taking a posted answer down.
-SURE = "yes"
 
 
 def _answer_form() -> Form:
@@ -246,7 +245,7 @@ def answer_again(ask: Ask) -> Reply:
     buttons = [Button(label="Post a second answer", command=again, form=_answer_form())]
     if ask.answer_post is not None:
         # Taking the first one down instead asks again before it deletes (`unpost_confirm`).
-        buttons.append(Button(label="Delete the posted answer", command=f"ask unpost {ask.number}"))
+        buttons.append(posted_answers.delete_button(f"ask unpost {ask.number}"))
     return Reply(
         summary=f"{ask.alias} has an answer already",
         blocks=(
@@ -269,15 +268,11 @@ def unpost_question(ask: Ask) -> str:
 
 def unpost_confirm(ask: Ask) -> Reply:
     """`ask unpost N`: the posted answer, and a button to delete it, before anything is done."""
-    sure = f"ask unpost {ask.number} {SURE}"
-    return Reply(
-        summary=f"Delete the answer posted to {ask.alias}?",
-        blocks=(
-            Text(text=unpost_question(ask)),
-            Text(text=f"It reads: {ask.answer or ''}"),
-            Buttons(buttons=(Button(label="Delete the posted answer", command=sure),)),
-            Context(text=f"Or type `{sure}`. Nothing has been deleted."),
-        ),
+    return posted_answers.delete_confirm(
+        f"Delete the answer posted to {ask.alias}?",
+        unpost_question(ask),
+        f"ask unpost {ask.number}",
+        Text(text=f"It reads: {ask.answer or ''}"),
     )
 
 
@@ -449,17 +444,13 @@ async def correct_answer(
 
 async def unpost_answer(services: Services, port: ChatPort, tenant: str, ask: Ask) -> bool:
     """Delete the posted answer's message and put the question back with leaders, unanswered
-    (see `AskStore.withdraw_answer`); False when there is no message to delete.
+    (see `AskStore.withdraw_answer`); False when there is no message to delete."""
 
-    The message goes first: if keeping the change then fails, deleting again finds it gone,
-    which counts as done, so the leader can simply try again.
-    """
-    if ask.answer_post is None:
-        return False
-    await port.delete(ask.answer_post)
-    await services.asks.withdraw_answer(tenant, ask.id)
-    log.info("ask answer deleted", extra={"tenant": tenant, "item": ask.number})
-    return True
+    async def withdraw() -> None:
+        await services.asks.withdraw_answer(tenant, ask.id)
+        log.info("ask answer deleted", extra={"tenant": tenant, "item": ask.number})
+
+    return await posted_answers.take_down(port, ask.answer_post, withdraw)
 
 
 async def forward(services: Services, port: ChatPort, tenant: str, ask: Ask) -> Reply:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.features import posted_answers
 from bot.messages import (
     Bullets,
     Button,
@@ -149,12 +150,15 @@ def board(
 
 
 def _item_buttons(driver: Driver, roles: frozenset[str], may_sort: bool) -> list[Button]:
-    """What the viewer may do to one driver: sort their own, answer or report progress."""
+    """What the viewer may do to one driver: sort their own, answer (or change the posted
+    answer, which asks first) or report progress."""
     wanted: list[tuple[str, str, Form]] = []
     if may_sort and driver.answer is None:
         wanted.append(("Sort", "sort", _sort_form()))
     if "leader" in roles and driver.category == "leadership" and driver.answer is None:
         wanted.append(("Answer", "answer", _answer_form()))
+    if "leader" in roles and driver.answer_post is not None:
+        wanted.append(("Change the answer on", "answer", _answer_form()))
     if roles & set(MAY_POST_PROGRESS) and driver.answer in ("this-year", "next-year"):
         wanted.append(("Progress on", "progress", _progress_form()))
     return [
@@ -208,12 +212,96 @@ def progress_post(driver: Driver, text: str) -> Reply:
     )
 
 
+def _moved(answer: str) -> str:
+    return " and moved it to “cannot control”" if answer == "unlikely" else ""
+
+
 async def post_answer(
     services: Services, port: ChatPort, tenant: str, driver: Driver, answer: str
 ) -> Reply:
-    """Record leadership's answer on a driver and post it to the cohort's channel."""
-    await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
-    await port.send(Target(tenant=tenant, address=driver.place), answer_post(driver, answer))
+    """Post leadership's answer on a driver to the cohort's channel, and record it with the
+    message it went out as (so it can be corrected or deleted)."""
+    posted = await port.send(
+        Target(tenant=tenant, address=driver.place), answer_post(driver, answer)
+    )
+    await services.drivers.answer(tenant, driver.id, answer, services.clock.now(), posted)
     log.info("driver answered", extra={"tenant": tenant, "item": driver.number})
-    moved = " and moved it to “cannot control”" if answer == "unlikely" else ""
-    return Reply.saying(f"Posted your answer on #{driver.number} to the team{moved}.")
+    return Reply.saying(f"Posted your answer on #{driver.number} to the team{_moved(answer)}.")
+
+
+async def correct_answer(
+    services: Services, port: ChatPort, tenant: str, driver: Driver, answer: str
+) -> Reply | None:
+    """Replace the posted answer's message with `answer`, in place; None when no message is
+    kept (an answer posted before they were kept)."""
+    if driver.answer_post is None:
+        return None
+    await port.update(driver.answer_post, answer_post(driver, answer))
+    await services.drivers.answer(tenant, driver.id, answer, services.clock.now())
+    log.info("driver answer corrected", extra={"tenant": tenant, "item": driver.number})
+    return Reply.saying(
+        f"The posted answer on #{driver.number} now reads “{ANSWERS[answer]}”{_moved(answer)}."
+    )
+
+
+async def unpost_answer(services: Services, port: ChatPort, tenant: str, driver: Driver) -> bool:
+    """Delete the posted answer's message and leave the driver unanswered on the leadership
+    list (`DriverStore.withdraw_answer`); False when no message is kept."""
+
+    async def withdraw() -> None:
+        await services.drivers.withdraw_answer(tenant, driver.id)
+        log.info("driver answer deleted", extra={"tenant": tenant, "item": driver.number})
+
+    return await posted_answers.take_down(port, driver.answer_post, withdraw)
+
+
+def replace_question(driver: Driver, answer: str) -> str:
+    """What a leader is asked before the answer on an answered driver changes."""
+    was = ANSWERS[driver.answer] if driver.answer else ""
+    if driver.answer_post is None:
+        return (
+            f"#{driver.number} has an answer already, “{was}”. Post “{ANSWERS[answer]}” to "
+            "the team as a new answer?"
+        )
+    return (
+        f"#{driver.number} has an answer already, “{was}”. Replace the posted answer with "
+        f"“{ANSWERS[answer]}”?"
+    )
+
+
+def unpost_question(driver: Driver) -> str:
+    """What a leader is asked before the posted answer on a driver is deleted."""
+    return (
+        f"Delete leadership's answer on #{driver.number} from the channel? The driver goes "
+        "back on the leadership list, unanswered."
+    )
+
+
+# The word that confirms replacing a posted answer in chat.
+REPLACE = "replace"
+
+
+def replace_confirm(driver: Driver, answer: str) -> Reply:
+    """`drivers answer N ANSWER` on an answered driver: asks before anything changes."""
+    replace = f"drivers answer {driver.number} {answer} {REPLACE}"
+    label = "Replace the posted answer" if driver.answer_post else "Post the new answer"
+    buttons = [Button(label=label, command=replace)]
+    if driver.answer_post is not None:
+        buttons.append(posted_answers.delete_button(f"drivers unpost {driver.number}"))
+    return Reply(
+        summary=f"#{driver.number} has an answer already",
+        blocks=(
+            Text(text=replace_question(driver, answer)),
+            Buttons(buttons=tuple(buttons)),
+            Context(text=f"Or type `{replace}`. Nothing has changed."),
+        ),
+    )
+
+
+def unpost_confirm(driver: Driver) -> Reply:
+    """`drivers unpost N`: asks before the posted answer is deleted."""
+    return posted_answers.delete_confirm(
+        f"Delete the answer posted on #{driver.number}?",
+        unpost_question(driver),
+        f"drivers unpost {driver.number}",
+    )

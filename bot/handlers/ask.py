@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.commands import Command, number
-from bot.features import asks
+from bot.features import asks, posted_answers
 from bot.messages import Reply
 from bot.ports import ChatPort
 from bot.registry import (
@@ -91,7 +91,7 @@ async def _forward_or_answer(turn: Turn) -> Reply:
 async def _unpost(turn: Turn, found: Ask) -> Reply:
     if found.answer_post is None:
         return asks.nothing_to_unpost(found)
-    if turn.command.args[2:3] != (asks.SURE,):
+    if turn.command.args[2:3] != (posted_answers.SURE,):
         return asks.unpost_confirm(found)
     await asks.unpost_answer(turn.services, turn.port, turn.tenant, found)
     return asks.unposted_reply(found)

@@ -6,6 +6,7 @@ import logging
 
 from bot.commands import number
 from bot.features import drivers as drivers_view
+from bot.features import posted_answers
 from bot.features.asks import checked_text
 from bot.messages import Context, Reply, Target, Text
 from bot.registry import (
@@ -53,7 +54,7 @@ def _chosen(turn: Turn, field: str, position: int) -> str:
 
 
 async def drivers(turn: Turn) -> Reply:
-    """`drivers [add TEXT | sort N WHERE | answer N ANSWER | progress N TEXT]`."""
+    """`drivers [add TEXT | sort N WHERE | answer N ANSWER | unpost N | progress N TEXT]`."""
     services, args, tenant = turn.services, turn.command.args, turn.tenant
     action = args[0] if args else ""
     if action == "add":
@@ -62,6 +63,8 @@ async def drivers(turn: Turn) -> Reply:
         return await _sort(services, turn)
     if action == "answer":
         return await _answer(services, turn)
+    if action == "unpost":
+        return await _unpost(services, turn)
     if action == "progress":
         return await _progress(services, turn)
     place = turn.incoming.place.address
@@ -137,7 +140,32 @@ async def _answer(services: Services, turn: Turn) -> Reply:
             f"`drivers answer {driver.number} {key}`" for key in drivers_view.ANSWERS
         )
         return Reply.saying(f"Answer with one of {choices}.")
-    return await drivers_view.post_answer(services, turn.port, turn.team.tenant_id, driver, answer)
+    tenant = turn.team.tenant_id
+    if driver.answer is None:
+        return await drivers_view.post_answer(services, turn.port, tenant, driver, answer)
+    if driver.answer == answer:
+        label = drivers_view.ANSWERS[answer]
+        return Reply.saying(f"Leadership's answer on #{driver.number} is “{label}” already.")
+    if turn.command.args[3:4] != (drivers_view.REPLACE,):
+        return drivers_view.replace_confirm(driver, answer)
+    corrected = await drivers_view.correct_answer(services, turn.port, tenant, driver, answer)
+    # An answer posted before messages were kept can only be followed by a new post.
+    return corrected or await drivers_view.post_answer(services, turn.port, tenant, driver, answer)
+
+
+async def _unpost(services: Services, turn: Turn) -> Reply:
+    driver = await _driver(services, turn)
+    if isinstance(driver, Reply):
+        return driver
+    if driver.answer_post is None:
+        return Reply.saying(f"#{driver.number} has no posted answer to delete.")
+    if turn.command.args[2:3] != (posted_answers.SURE,):
+        return drivers_view.unpost_confirm(driver)
+    await drivers_view.unpost_answer(services, turn.port, turn.team.tenant_id, driver)
+    return Reply.saying(
+        f"Leadership's answer on #{driver.number} is deleted from the channel; the driver is "
+        f"back on the leadership list. Answer it again with `drivers answer {driver.number} ...`."
+    )
 
 
 async def _progress(services: Services, turn: Turn) -> Reply:
@@ -168,7 +196,9 @@ COMMANDS = (
         handle=drivers,
         aliases=("driver",),
         anonymous_for=first_word_in("add"),
-        allowed_for=by_first_word({"answer": LEADERS, "progress": FACILITATORS_AND_LEADERS}),
+        allowed_for=by_first_word(
+            {"answer": LEADERS, "unpost": LEADERS, "progress": FACILITATORS_AND_LEADERS}
+        ),
         usage=(
             Usage("drivers", "our board of what drains us and keeps us going"),
             Usage("drivers add ...", "add one anonymously"),
@@ -176,7 +206,13 @@ COMMANDS = (
             Usage("drivers sort N ...", "sort any driver on the board", frozenset({"facilitator"})),
             Usage(
                 "drivers answer N this-year|next-year|unlikely",
-                "answer a leadership driver",
+                "answer a leadership driver; a second time, replace the posted answer after you "
+                "confirm",
+                LEADERS,
+            ),
+            Usage(
+                "drivers unpost N",
+                "delete the answer posted on a driver, after you confirm",
                 LEADERS,
             ),
             Usage("drivers progress N ...", "share progress on a driver", FACILITATORS_AND_LEADERS),

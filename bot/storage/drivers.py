@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.messages import MessageRef
 from bot.storage.numbering import add_numbered
 from bot.storage.personal import Deletion, Forgotten, PersonalData
 from bot.storage.tables import DriverRow
@@ -30,10 +31,15 @@ class Driver:
     answer: str | None
     progress: str | None
     number: int = 0
+    # The bot's message the answer was posted as, when there is one to correct or delete.
+    answer_post: MessageRef | None = None
 
 
 def _driver(row: DriverRow) -> Driver:
-    return Driver(row.id, row.place, row.text, row.category, row.answer, row.progress, row.number)
+    posted = MessageRef.model_validate_json(row.answer_post) if row.answer_post else None
+    return Driver(
+        row.id, row.place, row.text, row.category, row.answer, row.progress, row.number, posted
+    )
 
 
 class DriverStore(PersonalData):
@@ -103,12 +109,35 @@ class DriverStore(PersonalData):
             raise ValueError(f"unknown category {category!r}")
         await self._set(tenant, driver_id, category=category)
 
-    async def answer(self, tenant: str, driver_id: int, answer: str, now: datetime) -> None:
-        """Record leadership's answer; what will not change moves to the cannot-control list."""
+    async def answer(
+        self,
+        tenant: str,
+        driver_id: int,
+        answer: str,
+        now: datetime,
+        posted: MessageRef | None = None,
+    ) -> None:
+        """Record leadership's answer (`posted`: the message it went out as; without it, the
+        one kept stays); what will not change moves to the cannot-control list."""
         if answer not in ANSWERS:
             raise ValueError(f"unknown answer {answer!r}")
         category = "cannot" if answer == "unlikely" else "leadership"
-        await self._set(tenant, driver_id, answer=answer, answered_at=now, category=category)
+        values: dict[str, object] = {"answer": answer, "answered_at": now, "category": category}
+        if posted is not None:
+            values["answer_post"] = posted.model_dump_json()
+        await self._set(tenant, driver_id, **values)
+
+    async def withdraw_answer(self, tenant: str, driver_id: int) -> None:
+        """Take leadership's answer back: the driver is unanswered on the leadership list again
+        (one answered "unlikely" comes back from the cannot-control list)."""
+        await self._set(
+            tenant,
+            driver_id,
+            answer=None,
+            answered_at=None,
+            answer_post=None,
+            category="leadership",
+        )
 
     async def record_progress(self, tenant: str, driver_id: int, text: str, now: datetime) -> None:
         """Keep leadership's latest progress note on a driver."""

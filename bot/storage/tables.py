@@ -270,6 +270,8 @@ class DriverRow(Base):
     author_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     number: Mapped[int] = mapped_column(Integer)
+    # The bot's message the answer was posted as (a serialised MessageRef), to correct or delete.
+    answer_post: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (
         Index("ix_drivers_tenant_place", "tenant_id", "place"),
         UniqueConstraint("tenant_id", "number"),

@@ -24,6 +24,7 @@ from bot.features.insights import nothing_shown_line, weekly_rows
 from bot.ports import ChatPort
 from bot.services import Services
 from crbot.console.actions import Actions, notice_of
+from crbot.console.boards import Boards
 from crbot.console.calendar import FEED_PATH, Feeds
 from crbot.console.context import ConsoleServices, Page, Visitor, read_form
 from crbot.console.loop import Loop
@@ -54,6 +55,7 @@ def console_mount(
     leaders answer from the console and what a facilitator posts now."""
     secure = public_url.startswith("https://")
     loop = Loop(services, ports or {}, SESSION_COOKIE)
+    boards = Boards(services, ports or {})
     actions = Actions(services, SESSION_COOKIE)
     posting = PostNow(services, ports or {}, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
@@ -85,6 +87,7 @@ def console_mount(
         app.router.add_get(CHANGE_PATH, handlers.signed_in(actions.confirm))
         app.router.add_post(CHANGE_PATH, handlers.signed_in(actions.change))
         loop.mount(app, handlers.signed_in)
+        boards.mount(app, handlers.signed_in)
         app.router.add_get(POST_PATH, handlers.signed_in(posting.confirm))
         app.router.add_post(POST_PATH, handlers.signed_in(posting.post))
         app.router.add_static(f"{PREFIX}/static", STATIC)

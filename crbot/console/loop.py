@@ -1,5 +1,6 @@
 """The two-way loop in the console: the team's questions (answered with a draft, a preview, then
-the post), its suggestion batches, its drivers boards and its agreements.
+the post; corrected or deleted afterwards), its suggestion batches and its agreements. The
+drivers boards are `boards.py`.
 
 Nothing here shows who asked, suggested, added or starred anything: the stores hold no author,
 and the pages show what chat shows (numbers counted within the team, words, counts).
@@ -15,12 +16,11 @@ from aiohttp import web
 from bot.commands import number
 from bot.errors import DeliveryError
 from bot.features import asks as asks_view
-from bot.features import drivers as drivers_view
+from bot.features import posted_answers
 from bot.messages import Context, Heading, Markdown, Reply, Text
 from bot.ports import ChatPort
 from bot.services import Services
 from bot.storage.asks import Ask
-from bot.storage.drivers import Driver
 from crbot.console.context import Page, Visitor, read_form
 from crbot.console.pages import HEADERS, message, page
 
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 Wrap = Callable[[Page], Callable[[web.Request], Awaitable[web.StreamResponse]]]
 
 ASKS_PATH = "/console/asks"
-DRIVERS_PATH = "/console/drivers"
 SUGGESTIONS_PATH = "/console/suggestions"
 AGREEMENTS_PATH = "/console/agreements"
 ITEM = "/{number:[0-9]{1,9}}/{step:answer|edit|preview|post|correct|unpost|forward}"
@@ -40,7 +39,6 @@ DONE = {
     "forwarded": "The question is with the team's leaders.",
     "corrected": "The posted answer now reads as you corrected it.",
     "unposted": "The posted answer is deleted, and the question is back with leaders.",
-    "driver": "Your answer is posted to the cohort's channel.",
 }
 LEADERS_ANSWER = "Leaders answer here; facilitators pass questions to them."
 FACILITATORS_ONLY = "Suggestions reach the team's facilitators, as in chat."
@@ -76,6 +74,45 @@ def confirm(
     )
 
 
+async def change_in_chat(
+    change: Awaitable[object], tenant: str, title: str
+) -> web.StreamResponse | None:
+    """Make a change that reaches the chat; the page saying so (titled `title`) when the
+    platform would not take it, else None."""
+    try:
+        await change
+    except DeliveryError as error:
+        log.warning(
+            "console change refused by the platform: %s", error.reason, extra={"tenant": tenant}
+        )
+        return message(title, REFUSED, status=502)
+    return None
+
+
+async def delete_posted(
+    visitor: Visitor,
+    port: ChatPort | None,
+    *,
+    sure: bool,
+    question: str,
+    path: str,
+    delete: Callable[[ChatPort], Awaitable[object]],
+    done: str,
+) -> web.StreamResponse:
+    """Taking a posted answer down: first the page asking `question` (its button posts back
+    to `path`), then, once the leader is `sure`, `delete` through the team's port and back to
+    `done`."""
+    if not sure:
+        label = posted_answers.DELETE_LABEL
+        return confirm(visitor, "Delete the posted answer?", question, path, label, "sure")
+    if port is None:
+        return message("Nothing was deleted", NO_PORT, status=503)
+    failed = await change_in_chat(delete(port), visitor.session.tenant, "Nothing was deleted")
+    if failed is not None:
+        return failed
+    raise web.HTTPSeeOther(done, headers=HEADERS)
+
+
 class Loop:
     """The handlers behind the loop's pages."""
 
@@ -91,8 +128,6 @@ class Loop:
         app.router.add_get(ASKS_PATH, wrap(self.asks))
         app.router.add_get(ASKS_PATH + ITEM, wrap(self.ask_draft))
         app.router.add_post(ASKS_PATH + ITEM, wrap(self.ask_step))
-        app.router.add_get(DRIVERS_PATH, wrap(self.drivers))
-        app.router.add_post(DRIVERS_PATH + ITEM, wrap(self.driver_step))
         app.router.add_get(SUGGESTIONS_PATH, wrap(self.suggestions))
         app.router.add_get(AGREEMENTS_PATH, wrap(self.agreements))
 
@@ -211,22 +246,16 @@ class Loop:
             return message("Only leaders answer questions", LEADERS_ANSWER, status=403)
         if ask.answer_post is None:
             raise web.HTTPSeeOther(ASKS_PATH, headers=HEADERS)
-        if form.get("sure") != "yes":
-            question = asks_view.unpost_question(ask)
-            path, label = f"{ASKS_PATH}/{ask.number}/unpost", "Delete the posted answer"
-            return confirm(visitor, "Delete the posted answer?", question, path, label, "sure")
         tenant = visitor.session.tenant
-        port = self._port(tenant)
-        if port is None:
-            return message("Nothing was deleted", NO_PORT, status=503)
-        try:
-            await asks_view.unpost_answer(self.services, port, tenant, ask)
-        except DeliveryError as error:
-            log.warning(
-                "console answer not deleted", extra={"tenant": tenant, "status": error.reason}
-            )
-            return message("Nothing was deleted", REFUSED, status=502)
-        raise web.HTTPSeeOther(f"{ASKS_PATH}?done=unposted", headers=HEADERS)
+        return await delete_posted(
+            visitor,
+            self._port(tenant),
+            sure=form.get("sure") == "yes",
+            question=asks_view.unpost_question(ask),
+            path=f"{ASKS_PATH}/{ask.number}/unpost",
+            delete=lambda port: asks_view.unpost_answer(self.services, port, tenant, ask),
+            done=f"{ASKS_PATH}?done=unposted",
+        )
 
     async def _forward(
         self, visitor: Visitor, ask: Ask, form: Mapping[str, object]
@@ -243,60 +272,6 @@ class Loop:
             return message("Nothing was sent", NO_PORT, status=503)
         await asks_view.forward(self.services, port, tenant, ask)
         raise web.HTTPSeeOther(f"{ASKS_PATH}?done=forwarded", headers=HEADERS)
-
-    # Drivers
-
-    async def drivers(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
-        """Every cohort's board, sorted as chat sorts it; leaders answer from here."""
-        found = await self.services.drivers.every_board(visitor.session.tenant)
-        boards: dict[str, list[Driver]] = {}
-        for driver in found:
-            boards.setdefault(driver.place, []).append(driver)
-        groups = [*drivers_view.CATEGORIES.items(), ("unsorted", drivers_view.UNSORTED)]
-        return page(
-            "drivers.html",
-            visitor=visitor,
-            title="Drivers boards",
-            boards=boards,
-            groups=groups,
-            answers=drivers_view.ANSWERS,
-            done=DONE.get(request.query.get("done", ""), ""),
-        )
-
-    async def driver_step(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
-        """A leader's answer on a driver: the preview, then the post."""
-        tenant, step = visitor.session.tenant, request.match_info["step"]
-        if "leader" not in visitor.roles:
-            return message("Only leaders answer drivers", LEADERS_ANSWER, status=403)
-        wanted = number(request.match_info["number"]) or 0
-        driver = await self.services.drivers.get(tenant, wanted)
-        if driver is None or step not in ("preview", "post"):
-            raise web.HTTPNotFound(text="That driver isn't here.", headers=HEADERS)
-        form = await read_form(request) or {}
-        answer = drivers_view.answer_of(str(form.get("answer", "")))
-        if answer is None or driver.category != "leadership":
-            words = "Choose one of the answers for a driver on the leadership list."
-            return message("Nothing was posted", words, status=400)
-        if step == "preview":
-            return page(
-                "preview.html",
-                visitor=visitor,
-                title=f"Preview your answer on driver #{driver.number}",
-                post=shown(drivers_view.answer_post(driver, answer)),
-                where=f"It will be posted in {driver.place}.",
-                again=driver.answer is not None,
-                fields={"answer": answer},
-                base=f"{DRIVERS_PATH}/{driver.number}",
-                send="post",
-                label="Post the answer",
-            )
-        if driver.answer is not None and form.get("again") != "yes":
-            raise web.HTTPSeeOther(DRIVERS_PATH, headers=HEADERS)
-        port = self._port(tenant)
-        if port is None:
-            return message("Nothing was posted", NO_PORT, status=503)
-        await drivers_view.post_answer(self.services, port, tenant, driver, answer)
-        raise web.HTTPSeeOther(f"{DRIVERS_PATH}?done=driver", headers=HEADERS)
 
     # Suggestions and agreements: read here, changed in chat.
 

@@ -368,3 +368,30 @@ async def test_a_leader_deletes_a_posted_answer_after_confirming_it(
     assert watched.problems == []
     (deleted,) = site.chat.port.deleted
     assert deleted.address == "#circle"
+
+
+async def test_a_leader_changes_then_deletes_a_drivers_posted_answer(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    browser, site = running
+    await site.chat.say("sam", "drivers add Rota published late")
+    await site.chat.say("sam", "drivers sort 1 leadership")
+    await site.chat.say("lee", "drivers answer 1 this-year")
+    watched = await open_console(browser, site, "lee")
+    page = watched.page
+    await page.get_by_role("link", name="Drivers").click()
+    await page.get_by_label("Change leadership's answer on #1").select_option("next-year")
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Preview the change").click()
+    await page.get_by_role("button", name="Replace the posted answer").click()
+    await page.get_by_role("status").get_by_text("now reads as you changed it").wait_for()
+    await page.get_by_role("button", name="Delete the posted answer on #1").click()
+    await page.get_by_role("heading", name="Delete the posted answer?", level=1).wait_for()
+    assert await accessibility_violations(page) == []
+    await page.get_by_role("button", name="Delete the posted answer").click()
+    await page.get_by_role("status").get_by_text("The posted answer is deleted").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+    ((_, replaced),) = site.chat.port.updated
+    assert "Exploring next year." in replaced.plain_text()
+    assert len(site.chat.port.deleted) == 1

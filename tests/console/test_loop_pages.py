@@ -230,3 +230,54 @@ async def test_a_delete_the_platform_refuses_changes_nothing_and_says_so(
     assert status == 502 and "nothing changed" in said
     found = await site.core.services.asks.get_ask(site.chat.tenant, 1)
     assert found is not None and found.status == "answered" and found.answer_post is not None
+
+
+async def test_a_leader_changes_a_drivers_posted_answer_in_place_after_a_preview(
+    site: ConsoleSite,
+) -> None:
+    await site.chat.say("sam", "drivers add Rota published late")
+    await site.chat.say("sam", "drivers sort 1 leadership")
+    port = site.chat.port
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        await send(client, site, "/console/drivers/1/post", answer="this-year")
+        status, board = await read(client, site, "/console/drivers")
+        assert "Change leadership's answer on #1" in board
+        assert "Delete the posted answer on #1" in board
+        status, preview = await send(client, site, "/console/drivers/1/preview", answer="unlikely")
+        assert status == 200 and "It replaces the posted answer in place." in preview
+        assert "Replace the posted answer" in preview and "adds a second" not in preview
+        assert port.updated == []
+        status, done = await send(client, site, "/console/drivers/1/correct", answer="unlikely")
+        assert "The posted answer now reads as you changed it." in done
+        assert "Cannot control" in done and "Change leadership's answer on #1" in done
+    ((ref, replaced),) = port.updated
+    assert (ref.address, ref.message_id) == ("#circle", "m1") and len(port.sent) == 1
+    assert "Not likely to change in two years." in replaced.plain_text()
+    driver = await site.core.services.drivers.get(site.chat.tenant, 1)
+    assert driver is not None and (driver.answer, driver.category) == ("unlikely", "cannot")
+
+
+async def test_a_leader_deletes_a_drivers_posted_answer_after_confirming(
+    site: ConsoleSite,
+) -> None:
+    await site.chat.say("sam", "drivers add Rota published late")
+    await site.chat.say("sam", "drivers sort 1 leadership")
+    await site.chat.say("lee", "drivers answer 1 next-year")
+    port = site.chat.port
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link("lee"))
+        status, asked = await send(client, site, "/console/drivers/1/unpost")
+        assert status == 200 and "Delete leadership's answer on #1 from the channel?" in asked
+        assert port.deleted == []
+        status, done = await send(client, site, "/console/drivers/1/unpost", sure="yes")
+        assert "The posted answer is deleted; the driver is back on the leadership list." in done
+        assert "Leadership's answer on #1" in done and "Delete the posted answer" not in done
+    (deleted,) = port.deleted
+    assert (deleted.address, deleted.message_id) == ("#circle", "m1")
+    driver = await site.core.services.drivers.get(site.chat.tenant, 1)
+    assert driver is not None and (driver.answer, driver.answer_post) == (None, None)
+    async with browser_client() as client:
+        await sign_in(client, site, await site.link())
+        status, _ = await send(client, site, "/console/drivers/1/unpost", sure="yes")
+        assert status == 403
