@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
+from bot.features import asks
 from bot.storage.tables import AskRow
 from tests.conftest import TeamsEndpoint
 from tests.fakes.bot_connector import CHANNEL, TENANT, Call, FakeBotConnector, activity, mention
@@ -92,6 +93,50 @@ async def test_an_ask_is_forwarded_and_answered_in_the_channel_without_the_asker
     (posted,) = team.threads()
     assert posted.body["channelData"] == {"channel": {"id": CHANNEL}}
     assert "Yes, from May." in posted.texts() and names_nobody(posted)
+
+
+async def answered_in_the_channel(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> Team:
+    """Question #1 asked by Ada, forwarded by Fran and answered by Lee ("Yes, from Mya.")."""
+    team = await team_of(teams_endpoint, bot_connector, core)
+    await team.channel(ADA, value={"command": "ask Could we have a quiet room on nights?"})
+    await team.dm(FRAN, value=command_data(team.last_to(FRAN), "ask forward 1"))
+    answer = command_data(team.last_to(LEE), "ask answer 1")
+    await team.dm(LEE, value={**answer, "in_text": "Yes, from Mya."})
+    return team
+
+
+async def test_a_corrected_answer_replaces_the_posted_card_in_place(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    team = await answered_in_the_channel(teams_endpoint, bot_connector, core)
+    (posted,) = team.threads()
+    ask = await core.services.asks.get_ask(TEAMS_TENANT, 1)
+    assert ask is not None
+
+    port = teams_endpoint.teams.port
+    assert await asks.correct_answer(core.services, port, TEAMS_TENANT, ask, "Yes, from May.")
+
+    (updated,) = bot_connector.of_kind("update")
+    assert (updated.conversation, updated.activity_id) == (CHANNEL, posted.activity_id)
+    assert "Yes, from May." in updated.texts() and "Yes, from Mya." not in updated.texts()
+    assert names_nobody(updated) and len(team.threads()) == 1
+
+
+async def test_a_leader_deletes_the_posted_answer_from_a_personal_chat_after_confirming(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    team = await answered_in_the_channel(teams_endpoint, bot_connector, core)
+    (posted,) = team.threads()
+
+    await team.dm(LEE, "ask unpost 1")
+    assert bot_connector.of_kind("delete") == []
+    await team.dm(LEE, value=command_data(team.last_to(LEE), "ask unpost 1 yes"))
+
+    (deleted,) = bot_connector.of_kind("delete")
+    assert (deleted.conversation, deleted.activity_id) == (CHANNEL, posted.activity_id)
+    assert any("deleted from the channel" in t for t in team.last_to(LEE).texts())
 
 
 async def test_an_ask_typed_as_a_channel_message_is_not_kept_and_says_why(
