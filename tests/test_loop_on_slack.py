@@ -219,6 +219,32 @@ async def test_the_drivers_board_is_filled_by_form_and_answered_by_a_leader(
     assert "Exploring this year" in text(posted["blocks"])
 
 
+async def test_a_drivers_posted_answer_is_replaced_in_place_then_deleted_by_button(
+    stack: SlackStack,
+) -> None:
+    await say(stack, "drivers add Rota published late")
+    await say(stack, "drivers sort 1 leadership")
+    await say(stack, "drivers answer 1 this-year", user="ULEE")
+    (posted,) = posted_to(stack, "C1")
+
+    asked = await say(stack, "drivers answer 1 next-year", user="ULEE")
+    assert stack.fake.called("chat.update") == []
+    await stack.slack.click(
+        button(asked["blocks"], "Replace the posted answer"), user="ULEE", ephemeral=True
+    )
+    (updated,) = await stack.fake.wait_for("chat.update")
+    assert updated["channel"] == "C1" and "Exploring next year" in text(updated["blocks"])
+
+    asked = await say(stack, "drivers unpost 1", user="ULEE")
+    assert stack.fake.called("chat.delete") == []
+    await stack.slack.click(
+        button(asked["blocks"], "Delete the posted answer"), user="ULEE", ephemeral=True
+    )
+    (deleted,) = await stack.fake.wait_for("chat.delete")
+    assert (deleted["channel"], deleted["ts"]) == ("C1", updated["ts"])
+    assert len(posted_to(stack, "C1")) == 1 and "Rota published late" in text(posted["blocks"])
+
+
 async def test_culture_agreements_are_proposed_starred_agreed_and_posted(
     stack: SlackStack,
 ) -> None:
