@@ -143,6 +143,12 @@ class Rollouts:
             rollout.tenant_id, rollout.id, circles, posts, now, timezone=timezone
         )
 
+    async def unsent_plan(
+        self, rollout: RolloutRecord, circles: list[Circle], pack: Pack
+    ) -> list[PlannedPost]:
+        """The posts still to come that these circles and `pack` would give the rollout."""
+        return await self._replan(rollout, circles, rollout.calendar, pack, self.clock.now())
+
     async def _replan(
         self,
         rollout: RolloutRecord,

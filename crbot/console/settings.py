@@ -18,7 +18,14 @@ from crbot.console.context import ConsoleServices, Visitor, read_form
 from crbot.console.pages import HEADERS, SETTINGS_PATH, message, page
 from crbot.console.roles import ROLES, grant, holders, revoke, user_of
 from crbot.console.term_calendar import calendar_view
-from crbot.console.zone_and_pack import change_pack, change_zone, running, team_zone
+from crbot.console.zone_and_pack import (
+    change_pack,
+    change_zone,
+    pack_of,
+    pack_question,
+    running,
+    team_zone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,7 @@ SAVED = {
     "post-anyway": "Posts still to come may go out on that day.",
     "avoid-again": "Posts still to come keep off that day again.",
     "timezone": "The team's time zone is changed; its circles keep their local times.",
-    "pack": "The team uses its new content pack.",
+    "pack": "The team uses its new content pack; the posts still to come are planned from it.",
     "facilitator-add": "The team has a new facilitator.",
     "facilitator-remove": "That person no longer facilitates.",
     "leader-add": "The team has a new leader.",
@@ -90,6 +97,10 @@ class Settings:
         form = await read_form(request) or {}
         if which == "support":
             return await self._change_support(tenant, str(form.get("value", "")))
+        if which == "pack" and form.get("confirmed") != "yes":
+            asked = await self._ask_about_pack(visitor, str(form.get("value", ""))[:100])
+            if asked is not None:
+                return asked
         if which in ("timezone", "pack"):
             team, given = await services.team(tenant), str(form.get("value", ""))[:100]
             change = change_zone if which == "timezone" else change_pack
@@ -114,6 +125,27 @@ class Settings:
             return message("Nothing has changed", words, status=400)
         log.info("console setting changed", extra={"tenant": tenant, "command": which})
         raise web.HTTPSeeOther(f"{SETTINGS_PATH}?saved={which}", headers=HEADERS)
+
+    async def _ask_about_pack(self, visitor: Visitor, given: str) -> web.StreamResponse | None:
+        """The question before a new pack re-plans running programmes; None: nothing to ask."""
+        services = self.services
+        team = await services.team(visitor.session.tenant)
+        loaded, _ = pack_of(services, given)
+        if loaded is None or given == team.pack:
+            return None  # refused, or no change, without a question
+        question = await pack_question(services, team, loaded)
+        if not question:
+            return None
+        return page(
+            "confirm.html",
+            visitor=visitor,
+            title="Change the content pack?",
+            question=question,
+            path=f"{SETTINGS_PATH}/pack",
+            fields={"value": given, "confirmed": "yes"},
+            label=f"Use {loaded.pack.info.title}",
+            back=SETTINGS_PATH,
+        )
 
     async def _change_support(self, tenant: str, text: str) -> web.StreamResponse:
         """Set the team's support resources; left empty, the installation's are shown again."""

@@ -87,7 +87,7 @@ async def test_a_facilitator_chooses_an_installed_pack_and_nothing_else(site: Co
         assert status == 400 and "The content packs installed are healthcare, schools." in words
         pack.fields["value"] = "schools"
         status, words = await send(client, site, pack)
-        assert status == 200 and "The team uses its new content pack." in words
+        assert status == 200 and "The team uses its new content pack" in words
     assert (await site.core.services.team(site.chat.tenant)).pack == "schools"
 
 
