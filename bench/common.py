@@ -6,14 +6,61 @@ Each benchmark puts the repository root on `sys.path` and then imports `bench.co
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.storage.tables import PollAnswerRow
 
 # One request, numbered: the number picks which person (or payload) it is.
 Post = Callable[[int], Awaitable[None]]
+
+
+# The tenant and the poll ids the raw upsert writes to: no check-in has them.
+RAW_TENANT = "slack:T1"
+RAW_POLLS = 8
+
+
+@dataclass
+class People:
+    """Everyone who answers, each once: a fresh user id (and pseudonym) for every answer."""
+
+    numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def next(self, prefix: str) -> str:
+        return f"{prefix}{next(self.numbers)}"
+
+
+def raw_upsert(database: async_sessionmaker[Any], dialect: str, people: People) -> Post:
+    """One answer row inserted (or updated) in its own transaction, nothing else: the least any
+    stored answer costs."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = datetime.now(UTC)
+
+    async def post(n: int) -> None:
+        statement = insert(PollAnswerRow).values(
+            tenant_id=RAW_TENANT,
+            poll_id=f"raw-{n % RAW_POLLS}",
+            respondent=people.next("raw"),
+            value=n % 6,
+            answered_at=now,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["poll_id", "respondent"],
+            set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+        )
+        async with database.begin() as session:
+            await session.execute(statement)
+
+    return post
 
 
 def percentile(samples: list[float], q: float) -> float:
