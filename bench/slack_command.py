@@ -45,8 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond  # noqa: E402
+from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+from slack_sdk.webhook.async_client import AsyncWebhookClient  # noqa: E402
 
 from adapters.slack.app import build_slack  # noqa: E402
 from bench.common import (  # noqa: E402
@@ -103,10 +104,11 @@ def bare_bolt(
         await ack("The six Compassionate Action Steps.")
 
     @app.action(re.compile(r"^crbot\.button\."))
-    async def clicked(
-        ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def clicked(ack: AsyncAck, body: Json, action: Json, client: AsyncWebClient) -> None:
         await ack()
+        # The response URL over `session` too: bolt's own `respond` opens a connection for every
+        # post, which crbot's answers (over the shared session) do not pay.
+        respond = AsyncWebhookClient(url=body["response_url"], session=session)
         value = str(action.get("value") or "")
         if value.startswith("checkin"):  # the answer kept, the poll's count updated
             if record is not None:
@@ -115,9 +117,10 @@ def bare_bolt(
             await client.chat_update(
                 channel=message["channel_id"], ts=message["message_ts"], text="3 have answered."
             )
-            await respond(response_type="ephemeral", replace_original=False, text="Thank you.")
+            page = {"response_type": "ephemeral", "replace_original": False, "text": "Thank you."}
         else:  # a walkthrough's page turns into the next
-            await respond(response_type="ephemeral", replace_original=True, text="The next page.")
+            page = {"response_type": "ephemeral", "replace_original": True, "text": "Next page."}
+        await respond.send_dict(page)
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
