@@ -8,7 +8,9 @@ from adapters.slack.render import render
 from tests.conftest import Chat
 
 
-@pytest.mark.parametrize("command", ["help", "scenario", "practice", "prompt", "steps 3"])
+@pytest.mark.parametrize(
+    "command", ["help", "scenario", "practice", "prompt", "steps 3", "scenario 1", "scenario 2 3"]
+)
 async def test_the_packs_words_are_one_reply_for_everyone_and_rendered_once(
     chat: Chat, command: str
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import commands
 from bot.errors import CrbotError, ErrorCode
+from bot.features.kept import KeptReplies
 from bot.messages import Bullets, Button, Buttons, Context, Form, FormField, Heading, Reply, Text
 from bot.ports import Clock
 from bot.storage.walkthroughs import Position, WalkthroughStore
@@ -12,6 +13,9 @@ from content.models import Pack, Scenario
 # Reflections are for a few sentences; a bound keeps one person from filling the database.
 MAX_REFLECTION = 3000
 PRIVACY = "Reflections are private: only you can see them (type `reflections`)."
+# A page is the pack's words for one scenario and position, the same for everyone: each is built
+# once per pack, and then fitted to a place and rendered once (`Reply.fixed`).
+_pages = KeptReplies(512)
 
 
 def scenario_list(pack: Pack) -> Reply:
@@ -42,6 +46,13 @@ def find_scenario(pack: Pack, number: str) -> Scenario:
         if scenario.number == wanted:
             return scenario
     raise CrbotError(ErrorCode.UNKNOWN_SCENARIO, number)
+
+
+def page(pack: Pack, scenario: Scenario, position: int) -> Reply:
+    """One page of a walkthrough, built on first use (the same object for everyone after)."""
+    return _pages.get(
+        (id(pack), scenario.number, position), lambda: render_position(pack, scenario, position)
+    )
 
 
 def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
@@ -77,6 +88,7 @@ def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
                 Context(text=f"We'll walk through the six steps, one at a time. {PRIVACY}"),
                 Buttons(buttons=(forward, reflect)),
             ),
+            fixed=True,
         )
     if position > last:
         return Reply(
@@ -92,6 +104,7 @@ def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
                     )
                 ),
             ),
+            fixed=True,
         )
     part = scenario.steps[position - 1]
     step = next(s for s in pack.steps if s.number == part.step)
@@ -104,6 +117,7 @@ def render_position(pack: Pack, scenario: Scenario, position: int) -> Reply:
             Context(text=f"{title} · {position} of {last}. {PRIVACY}"),
             Buttons(buttons=(back, forward, reflect)),
         ),
+        fixed=True,
     )
 
 
@@ -121,7 +135,7 @@ class Walkthroughs:
         scenario = find_scenario(pack, number)
         position = max(0, min(position, len(scenario.steps) + 1))
         await self._store.move(tenant, person, scenario.number, position, self._clock.now())
-        return render_position(pack, scenario, position)
+        return page(pack, scenario, position)
 
     async def step(self, pack: Pack, tenant: str, person: str, delta: int) -> Reply:
         """Move forward or back from where the person is."""
