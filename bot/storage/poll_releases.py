@@ -3,12 +3,14 @@ since the last release, and making the next one through `bot.release` (docs/PRIV
 
 An answer is one transaction: the lock, one read of where the poll stands, the answer, its
 count (`poll_counts`), the person among those who acted, and, once the group size of them did,
-the next release made from the counts.
+the next release made from the counts. On SQLite a check-in's lock and that read are one
+statement (`lock_checkin`): each statement there is a round trip to the driver's thread.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,26 +37,54 @@ def actor_token(poll_id: str, respondent: str) -> str:
     return hashlib.sha256(f"{poll_id}\x1f{respondent}".encode()).hexdigest()
 
 
+def _on_sqlite(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "sqlite"
+
+
+# SQLite has no row locks, and its driver begins a transaction only at the first write: a write
+# that changes nothing takes the database's write lock at once, so what the transaction reads
+# after it (or returns from it) stays true until it commits.
+def _take_write_lock(table: type[PollRow] | type[SurveyQuestionRow], *where: Any) -> Any:
+    return update(table).where(*where).values(id=table.id)
+
+
+_UNSYNCHRONISED = {"synchronize_session": False}
+
+
 async def _locked(
     session: AsyncSession, table: type[PollRow] | type[SurveyQuestionRow], tenant: str, poll_id: str
 ) -> Any:
     """The row of `table` with this id, locked until the transaction ends; None if none."""
     where = (table.tenant_id == tenant, table.id == poll_id)
-    if session.bind is not None and session.bind.dialect.name == "sqlite":
-        # SQLite has no row locks, and its driver begins a transaction only at the first write:
-        # a write that changes nothing takes the database's write lock now, so what this
-        # transaction reads next stays true until it commits.
-        await session.execute(
-            update(table).where(*where).values(id=table.id),
-            execution_options={"synchronize_session": False},
-        )
+    if _on_sqlite(session):
+        await session.execute(_take_write_lock(table, *where), execution_options=_UNSYNCHRONISED)
     return await session.scalar(select(table).where(*where).with_for_update())
 
 
-async def lock_checkin(session: AsyncSession, tenant: str, poll_id: str) -> PollRow | None:
-    """The check-in's row, locked so that two answers at once never release one batch twice."""
-    row: PollRow | None = await _locked(session, PollRow, tenant, poll_id)
-    return row
+async def lock_checkin(session: AsyncSession, given: Answer) -> tuple[PollRow, Standing] | None:
+    """The check-in's row, locked so that two answers at once never release one batch twice,
+    and where it stands for the person answering, read under that lock; None if none."""
+    tenant, poll_id = given.tenant, given.poll_id
+    where = (PollRow.tenant_id == tenant, PollRow.id == poll_id)
+    if not _on_sqlite(session):
+        # PostgreSQL reads a statement's subqueries as they were when it began, which may be
+        # before the lock was granted: the standing is read in a statement of its own after it.
+        row = await session.scalar(select(PollRow).where(*where).with_for_update())
+        if row is None:
+            return None
+        return row, await standing(session, tenant, poll_id, given.respondent)
+    found = (
+        await session.execute(
+            _take_write_lock(PollRow, *where).returning(
+                PollRow, *_standing_columns(tenant, poll_id, given.respondent)
+            ),
+            execution_options=_UNSYNCHRONISED,
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    row, *columns = found
+    return row, _standing_of(columns)
 
 
 async def lock_poll(session: AsyncSession, tenant: str, poll_id: str) -> None:
@@ -95,6 +125,13 @@ async def standing(
     session: AsyncSession, tenant: str, poll_id: str, respondent: str | None = None
 ) -> Standing:
     """The poll's standing in one statement; `previous` is `respondent`'s answer, if any."""
+    columns = _standing_columns(tenant, poll_id, respondent)
+    return _standing_of((await session.execute(select(*columns))).one())
+
+
+def _standing_columns(tenant: str, poll_id: str, respondent: str | None) -> list[Any]:
+    """What `Standing` holds, as scalar subqueries: the person's answer, how many answered, how
+    many acted, and the release's version, respondents and counts."""
     previous: Any = literal(None)
     if respondent is not None:
         previous = (
@@ -116,20 +153,23 @@ async def standing(
         select(column).where(*mine).scalar_subquery()
         for column in (PollReleaseRow.version, PollReleaseRow.respondents, PollReleaseRow.counts)
     ]
-    row = (
-        await session.execute(
-            select(previous, poll_counts.answered(tenant, poll_id), actors, *shown)
-        )
-    ).one()
-    value, respondents, acted, version, released_to, counts = row
+    return [previous, poll_counts.answered(tenant, poll_id), actors, *shown]
+
+
+def _standing_of(columns: Sequence[Any]) -> Standing:
+    value, respondents, acted, version, released_to, counts = columns
     stored = None if version is None else _release(version, released_to, counts)
     return Standing(value, int(respondents or 0), int(acted or 0), stored)
 
 
-async def record_answer(session: AsyncSession, given: Answer, policy: ReleasePolicy) -> Published:
-    """Record or change one answer on a locked poll, count it, and release when enough acted."""
+async def record_answer(
+    session: AsyncSession, given: Answer, policy: ReleasePolicy, before: Standing | None = None
+) -> Published:
+    """Record or change one answer on a locked poll, count it, and release when enough acted;
+    `before` is where the poll stood, if it was read with the lock."""
     tenant, poll_id = given.tenant, given.poll_id
-    before = await standing(session, tenant, poll_id, given.respondent)
+    if before is None:
+        before = await standing(session, tenant, poll_id, given.respondent)
     await upsert(
         session,
         PollAnswerRow,

@@ -155,13 +155,14 @@ class PollStore(PersonalData):
         poll, recording and releasing in one transaction; None when the tenant has no such
         check-in."""
         async with self._sessions.begin() as session:
-            row = await poll_releases.lock_checkin(session, given.tenant, given.poll_id)
-            if row is None:
+            locked = await poll_releases.lock_checkin(session, given)
+            if locked is None:
                 return None
+            row, before = locked
             poll = _record(row)
             if poll.closed:
                 return Answered(poll, None)
-            published = await poll_releases.record_answer(session, given, policy)
+            published = await poll_releases.record_answer(session, given, policy, before)
         return Answered(poll, published)
 
     async def published(self, tenant: str, poll_id: str, policy: ReleasePolicy) -> Published:
