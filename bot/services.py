@@ -30,6 +30,7 @@ from bot.storage.asks import AskStore
 from bot.storage.drivers import DriverStore
 from bot.storage.personal import PersonalData
 from bot.storage.polls import PollStore
+from bot.storage.post_drafts import PostDraftStore
 from bot.storage.reminders import ReminderStore
 from bot.storage.rollouts import RolloutStore
 from bot.storage.surveys import SurveyStore
@@ -96,6 +97,7 @@ class Services:
         self.surveys = SurveyStore(sessions)
         self.reminders = ReminderStore(sessions)
         self.console = ConsoleSessionStore(sessions)
+        self.post_drafts = PostDraftStore(sessions)
         self.rollouts = Rollouts(
             RolloutStore(sessions), load_cadence(options.cadence_path), clock, self.team_days
         )

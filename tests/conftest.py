@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.core import Core, CoreOptions
-from bot.messages import Incoming, MessageRef, Person, Reply, Target
+from bot.messages import Buttons, Incoming, MessageRef, Person, Reply, Target
 from bot.pseudonyms import Pseudonyms
 from bot.services import Services
 from bot.storage.engine import create_engine, migrate, sessions
@@ -248,6 +248,19 @@ class Chat:
             form=form,
         )
         return await self.core.handle(incoming, self.port)
+
+    async def press(
+        self, user: str, reply: Reply, label: str, form: dict[str, str] | None = None
+    ) -> Reply:
+        """One person presses the button labelled `label` in `reply` (filling in its form)."""
+        (button,) = [
+            b
+            for block in reply.blocks
+            if isinstance(block, Buttons)
+            for b in block.buttons
+            if b.label == label
+        ]
+        return await self.say(user, button.command, form=form)
 
 
 @pytest.fixture

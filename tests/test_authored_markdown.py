@@ -277,6 +277,15 @@ async def test_a_markdown_follow_up_from_app_home_reaches_slack_as_a_markdown_bl
             },
             user="lee",
         )
+        (preview,) = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "Dlee"]
+        (post_it,) = [
+            element
+            for block in preview["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["text"]["text"] == "Post it"
+        ]
+        await stack.slack.click(post_it, user="lee", channel="Dlee")
 
     assert status == 200
     (posted,) = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]

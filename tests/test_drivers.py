@@ -109,11 +109,18 @@ async def test_leaders_post_progress_on_what_they_are_exploring(
     await chat.say("lou", "drivers answer 1 next-year")
     board = await chat.say("lou", "drivers")
     progress = buttons(board)["Progress on #1"]
-    await chat.say("lou", progress, form={"text": "The rota now goes out six weeks ahead."})
+    before = len(port.sent)
+    preview = await chat.say(
+        "lou", progress, form={"text": "The rota now goes out six weeks ahead."}
+    )
+    assert len(port.sent) == before and "six weeks ahead" in preview.plain_text()
+    assert "latest progress" not in (await chat.say("sam", "drivers")).plain_text()
+    await chat.press("lou", preview, "Post it")
     _, posted = port.sent[-1]
     assert "six weeks ahead" in posted.plain_text() and "Rota published late" in posted.plain_text()
     typed = await chat.say("lou", "drivers progress 1 And swaps are open to everyone.")
-    assert "Posted progress on #1" in typed.plain_text()
+    posted_now = await chat.press("lou", typed, "Post it")
+    assert "Posted your progress on #1 in #circle" in posted_now.plain_text()
     assert (
         "latest progress: And swaps are open to everyone."
         in (await chat.say("sam", "drivers")).plain_text()

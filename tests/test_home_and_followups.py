@@ -60,9 +60,12 @@ async def test_leaders_see_considerations_and_can_post_a_follow_up(
     view = await core.home(Person(tenant="test:team", user_id="lou"))
     assert any("considerations" in h for h in headings(view))
     follow_up = buttons(view)["Post a follow-up"]
-    reply = await chat.say(
+    preview = await chat.say(
         "lou", follow_up.command, form={"channel": "C9", "text": "Thank you all.", "as": "me"}
     )
+    assert preview.private and "as everyone in C9 will see it" in preview.plain_text()
+    assert port.sent == []
+    reply = await chat.press("lou", preview, "Post it")
     assert "Posted your follow-up in C9" in reply.plain_text()
     target, posted = port.sent[-1]
     assert target.address == "C9" and not posted.private
@@ -79,9 +82,11 @@ async def test_a_follow_up_as_the_bot_carries_no_name(
     core: Core, chat: Chat, port: FakePort
 ) -> None:
     await core.services.team_settings.grant("test:team", "lou", "leader")
-    await chat.say(
+    preview = await chat.say(
         "lou", "follow-up", form={"channel": "C1", "text": "Proud of you.", "as": "the bot"}
     )
+    assert "From your leadership team" in preview.plain_text() and "lou" not in preview.plain_text()
+    await chat.press("lou", preview, "Post it")
     assert "From your leadership team" in port.sent[-1][1].plain_text()
 
 

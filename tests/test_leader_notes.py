@@ -143,7 +143,9 @@ async def test_a_leader_posts_the_edited_draft_now_to_the_team_channel(
 ) -> None:
     command, form, dm = await leader_note_and_chat(core, engine, port, clock)
     form["text"] = "Thank you all. I heard you about the rota; I'll bring it to Thursday's meeting."
-    reply = await dm.say("lee", command, form=form)
+    preview = await dm.say("lee", command, form=form)
+    assert "as everyone in C0 will see it" in preview.plain_text() and port.sent == []
+    reply = await dm.press("lee", preview, "Post it")
     assert "Posted your follow-up in C0" in reply.plain_text()
     ((target, posted),) = port.sent
     assert target.address == "C0" and not posted.private
@@ -158,9 +160,13 @@ async def test_a_scheduled_follow_up_is_posted_once_at_the_chosen_time(
     command, form, dm = await leader_note_and_chat(core, engine, port, clock)
     form.update(text="See you all on Friday: I'll share what changes.", date="2027-03-26")
     form["time"] = "16:30"
-    reply = await dm.say("lee", command, form=form)
-    assert "will be posted in C0 on Friday 26 March at 16:30 (Europe/London)" in reply.plain_text()
-    again = await dm.say("lee", command, form=form)  # a double click
+    preview = await dm.say("lee", command, form=form)
+    when = "on Friday 26 March at 16:30 (Europe/London)"
+    assert f"as everyone in C0 {when} will see it" in preview.plain_text()
+    assert await rows_of(engine, "follow-up") == []
+    reply = await dm.press("lee", preview, "Schedule it")
+    assert f"will be posted in C0 {when}" in reply.plain_text()
+    again = await dm.press("lee", preview, "Schedule it")  # a double click
     assert "already scheduled" in again.plain_text()
     ((_, status, body),) = await rows_of(engine, "follow-up")
     assert status == "planned" and json.loads(body or "")["author"] == "lee"

@@ -68,6 +68,12 @@ def test_every_flow_of_the_loop_can_be_typed(tmp_path: Path) -> None:
     assert "LEADERSHIP'S ANSWER\nYes, from May." in lou and "sam" not in lou
     assert "Exploring this year." in lou and "six weeks ahead" in lou
     assert "1 person has answered" in lou
+    # Progress is a draft until its author types the command its "Post it" button shows.
+    draft = re.search(r"`(drivers progress 2 draft:[0-9a-f]+) post`", lou)
+    assert draft is not None and "Nothing is posted until you press Post it" in lou
+    posted = shell(env, "lou", f"{draft.group(1)} post", f"{draft.group(1)} post")
+    assert posted.count("── posted in #ward-7 ──") == 1
+    assert "Posted your progress on #2 in #ward-7" in posted and "already posted" in posted
     # Two more people answer at the same time, on the same database.
     with ThreadPoolExecutor(2) as pool:
         answered = list(

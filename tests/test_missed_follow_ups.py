@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core import Core
 from bot.errors import DeliveryError
-from bot.messages import Incoming, MessageRef, Person, Reply, Target
+from bot.messages import MessageRef, Person, Reply
 from bot.rollouts import missed
 from bot.rollouts.kinds import Kind
 from bot.rollouts.plan import Circle, parse_local
@@ -44,7 +44,8 @@ def told_facilitators(port: FakePort) -> list[tuple[str, Reply]]:
 async def schedule(core: Core, engine: AsyncEngine, port: FakePort, clock: FrozenClock) -> Chat:
     """Lee schedules a follow-up from their leader note; returns their direct message."""
     command, form, dm = await leader_note_and_chat(core, engine, port, clock)
-    reply = await dm.say("lee", command, form={**form, "text": WORDS, **SCHEDULED})
+    preview = await dm.say("lee", command, form={**form, "text": WORDS, **SCHEDULED})
+    reply = await dm.press("lee", preview, "Schedule it")
     assert "If I can't post it on time, I'll tell you" in reply.plain_text()
     port.private.clear()
     return dm
@@ -107,7 +108,9 @@ async def test_the_notice_button_posts_the_follow_up_now_in_the_team_channel(
 
     command, form = follow_up_button(notice)
     assert form == {"text": WORDS, "date": "", "time": ""}
-    reply = await dm.say("lee", command, form=form)
+    preview = await dm.say("lee", command, form=form)
+    assert port.sent == [] and WORDS in preview.plain_text()
+    reply = await dm.press("lee", preview, "Post it")
 
     assert "Posted your follow-up in C0" in reply.plain_text()
     ((target, posted),) = port.sent
@@ -212,15 +215,13 @@ async def test_on_slack_the_notice_is_a_direct_message_whose_button_posts_the_wo
         pack=core.services.packs["healthcare"].pack,
     )
     async with running_slack(core, engine, clock) as stack:
-        scheduled = await core.handle(
-            Incoming(
-                person=Person(tenant=tenant, user_id="lee"),
-                place=Target(tenant=tenant, address="Dlee"),
-                text=f"follow-up rollout:{rollout_id} 1",
-                form={"text": WORDS, "date": "2027-03-16", "time": "10:00"},
-            ),
-            stack.platform.port,
+        dm = Chat(core, stack.platform.port, tenant=tenant, channel="Dlee")  # type: ignore[arg-type]
+        preview = await dm.say(
+            "lee",
+            f"follow-up rollout:{rollout_id} 1",
+            form={"text": WORDS, "date": "2027-03-16", "time": "10:00"},
         )
+        scheduled = await dm.press("lee", preview, "Schedule it")
         assert "Tuesday 16 March at 10:00" in scheduled.plain_text()
         clock.advance(days=1, hours=4)  # Tuesday 13:00: three hours late
         sender = sender_for(core, engine, stack.platform.port, grace=GRACE)
@@ -248,6 +249,13 @@ async def test_on_slack_the_notice_is_a_direct_message_whose_button_posts_the_wo
             opened["view"], {"text": {"value": {"value": WORDS}}}, user="lee"
         )
 
+        assert status == 200
+        previewed = stack.fake.called("chat.postEphemeral")[-1]
+        assert WORDS in json.dumps(previewed["blocks"])
+        assert not [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C1"]
+        actions = [e for b in previewed["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        (post_it,) = [e for e in actions if e["text"]["text"] == "Post it"]
+        status, _ = await stack.slack.click(post_it, user="lee", channel="Dlee")
         assert status == 200
         posted = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C1"]
         assert [m for m in posted if WORDS in json.dumps(m["blocks"])]

@@ -344,6 +344,11 @@ async def test_a_leader_posts_a_follow_up_from_app_home(stack: SlackStack, core:
     )
 
     assert status == 200
+    # From App Home the preview comes as a direct message; nothing is in the channel yet.
+    (preview,) = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "Dlee"]
+    assert "Thank you all for Tuesday." in all_text(preview["blocks"])
+    assert not [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]
+    await stack.slack.click(button(preview["blocks"], "Post it"), user="lee", channel="Dlee")
     posted = [m for m in stack.fake.called("chat.postMessage") if m["channel"] == "C9"]
     assert len(posted) == 1 and "Thank you all for Tuesday." in all_text(posted[0]["blocks"])
 

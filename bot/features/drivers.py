@@ -109,7 +109,7 @@ def _progress_form() -> Form:
     text = FormField(
         name="text", label="What has changed?", kind="long_text", max_length=MAX_PROGRESS
     )
-    return Form(title="Share progress", submit_label="Post progress", fields=(text,))
+    return Form(title="Share progress", submit_label="Preview", fields=(text,))
 
 
 def _line(driver: Driver) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import CrbotError, ErrorCode
+from bot.features.asks import checked_text
 from bot.messages import Context, Heading, Markdown, Person, Reply, Target
 from bot.ports import ChatPort
 
@@ -31,16 +31,20 @@ def follow_up_reply(text: str, author: str | None) -> Reply:
     )
 
 
+def checked(text: str) -> str | Reply:
+    """The follow-up's words, trimmed; a kind reply when there are none, an error when too long."""
+    return checked_text(text, "follow-up Thank you all for ...", MAX_FOLLOW_UP)
+
+
 async def post_follow_up(
     port: ChatPort, person: Person, target: Target, text: str, as_self: bool
 ) -> Reply:
-    """Post a follow-up to `target`; who may is the `follow-up` command's declaration."""
-    text = text.strip()
-    if not text:
-        words = "Write the follow-up first, for example `follow-up Thank you all for ...`."
-        return Reply.saying(words)
-    if len(text) > MAX_FOLLOW_UP:
-        raise CrbotError(ErrorCode.TOO_LONG)
+    """Post a follow-up to `target` at once (an operator's `crbot post`; in chat a follow-up is
+    a draft first); who may is the `follow-up` command's declaration."""
+    checked_text = checked(text)
+    if isinstance(checked_text, Reply):
+        return checked_text
+    text = checked_text
     author = (person.display_name or person.user_id) if as_self else None
     await port.send(target, follow_up_reply(text, author))
     log.info("follow-up posted", extra={"tenant": person.tenant, "channel": target.address})

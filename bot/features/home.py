@@ -29,7 +29,8 @@ def follow_up_form() -> Form:
     """What a leader fills in to post a follow-up to a team channel."""
     return Form(
         title="Post a follow-up",
-        submit_label="Post",
+        # What comes back is a preview: nothing reaches the channel until "Post it".
+        submit_label="Preview",
         fields=(
             FormField(name="channel", label="Team channel", kind="channel"),
             FormField(name="text", label="Your message", kind="long_text", max_length=2900),

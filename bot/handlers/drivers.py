@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.commands import number
+from bot.features import drafts, posted_answers
 from bot.features import drivers as drivers_view
-from bot.features import posted_answers
 from bot.features.asks import checked_text
-from bot.messages import Context, Reply, Target, Text
+from bot.messages import Context, Reply, Text
 from bot.registry import (
     FACILITATORS_AND_LEADERS,
     LEADERS,
@@ -19,6 +19,7 @@ from bot.registry import (
 )
 from bot.services import Services
 from bot.storage.drivers import Driver
+from bot.storage.post_drafts import PostDraft
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -168,13 +169,34 @@ async def _unpost(services: Services, turn: Turn) -> Reply:
     )
 
 
+def _progress_kind(services: Services, driver: Driver) -> drafts.PostKind:
+    """Progress on a driver as the drafts show it; once posted it is the driver's latest."""
+
+    async def posted(draft: PostDraft, text: str) -> None:
+        await services.drivers.record_progress(draft.tenant, driver.id, text, services.clock.now())
+
+    return drafts.PostKind(
+        name="driver-progress",
+        noun=f"progress on #{driver.number}",
+        command=f"drivers progress {driver.number}",
+        limit=drivers_view.MAX_PROGRESS,
+        render=lambda _, text: drivers_view.progress_post(driver, text),
+        posted=posted,
+    )
+
+
 async def _progress(services: Services, turn: Turn) -> Reply:
     driver = await _driver(services, turn)
     if isinstance(driver, Reply):
         return driver
+    kind = _progress_kind(services, driver)
+    named = drafts.draft_named(turn.command.args, 2)
+    form = turn.incoming.form or {}
+    if named is not None:
+        words = form.get("text") or _typed_after(turn, 4)
+        return await drafts.act(turn, kind, *named, words)
     if driver.category != "leadership":
         return Reply.saying(f"#{driver.number} is not on the “leadership can control” list.")
-    form = turn.incoming.form or {}
     text = checked_text(
         form.get("text", _typed_after(turn, 2)),
         f"drivers progress {driver.number} We have started ...",
@@ -182,12 +204,7 @@ async def _progress(services: Services, turn: Turn) -> Reply:
     )
     if isinstance(text, Reply):
         return text
-    tenant = turn.team.tenant_id
-    await services.drivers.record_progress(tenant, driver.id, text, services.clock.now())
-    await turn.port.send(
-        Target(tenant=tenant, address=driver.place), drivers_view.progress_post(driver, text)
-    )
-    return Reply.saying(f"Posted progress on #{driver.number} to the team.")
+    return await drafts.start(turn, kind, driver.place, text)
 
 
 COMMANDS = (
@@ -215,7 +232,11 @@ COMMANDS = (
                 "delete the answer posted on a driver, after you confirm",
                 LEADERS,
             ),
-            Usage("drivers progress N ...", "share progress on a driver", FACILITATORS_AND_LEADERS),
+            Usage(
+                "drivers progress N ...",
+                "share progress on a driver: you see it first, then post or edit it",
+                FACILITATORS_AND_LEADERS,
+            ),
         ),
         rank=55,
     ),

@@ -110,7 +110,7 @@ def follow_up_form(rollout: RolloutRecord, text: str) -> Form:
     """The words to edit, and when to post them (both empty: now)."""
     return Form(
         title="Follow up with your team",
-        submit_label="Post or schedule",
+        submit_label="Preview",
         fields=(
             FormField(
                 name="text",

@@ -24,6 +24,8 @@ WORK_RECORDS = {
     "roles": "who facilitates or leads: granted by an administrator, shown by `privacy show-me`",
     "console_links": "a facilitator's or leader's sign-in link, gone within minutes",
     "console_sessions": "a facilitator's or leader's console session, gone within hours",
+    "post_drafts": "a facilitator's or leader's own post under their name, kept while they "
+    "preview it and for a month after, to change or delete it",
 }
 # A platform's own tables say why they keep a person's id in their `Schema.work_records`.
 

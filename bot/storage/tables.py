@@ -326,3 +326,30 @@ class SurveyQuestionRow(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     __table_args__ = (Index("ix_survey_questions_tenant_place", "tenant_id", "place"),)
+
+
+class PostDraftRow(Base):
+    """A leader's or facilitator's post (a follow-up, progress on a driver) from its preview to
+    its last edit: the words, where they go, and the message they became once posted.
+
+    `id` is random, not counted: buttons name it, and any replica must read the same row. A
+    row changes state only by a conditional update, so a double press posts once.
+    """
+
+    __tablename__ = "post_drafts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    kind: Mapped[str] = mapped_column(String(20))  # follow-up, driver-progress
+    author: Mapped[str] = mapped_column(String(200))  # the platform's id of who wrote it
+    address: Mapped[str] = mapped_column(String(2000))
+    text: Mapped[str] = mapped_column(Text)
+    # What the kind of post needs beside the words (whose name it carries, when it is to be
+    # posted, which driver), as JSON.
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    # New words for a posted message, previewed before they replace it.
+    revision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(12))  # draft posting posted scheduled ...
+    posted: Mapped[str | None] = mapped_column(Text, nullable=True)  # a MessageRef as JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_post_drafts_expires", "expires_at"),)

@@ -70,6 +70,8 @@ LOCAL = (
     "console_links",
     "console_sessions",
     "console_feeds",
+    # Posts being previewed or changed name this installation's messages, and expire.
+    "post_drafts",
     # Each team's last item numbers: an import goes on from the highest number it brings.
     "item_numbers",
 )
