@@ -41,7 +41,7 @@ async def test_a_follow_up_is_a_private_preview_of_the_post_until_post_it(
     assert target == Target(tenant=chat.tenant, address=chat.channel) and not post.private
     assert post.blocks == as_shown(preview)
     assert "Posted your follow-up in #circle" in posted.plain_text()
-    assert labels(posted) == ["Edit"]
+    assert labels(posted) == ["Edit", "Delete"]
 
 
 async def test_pressing_post_it_twice_posts_once_even_when_the_presses_overlap(
@@ -149,7 +149,10 @@ async def test_after_posting_edit_previews_and_replace_changes_the_message_in_pl
     assert "Replaced the words of your follow-up in #circle" in said
 
     kept = await chat.press("lou", posted, "Edit", form={"text": "Never mind."})
-    assert "Kept the words" in (await chat.press("lou", kept, "Keep it as it is")).plain_text()
+    assert (
+        "Kept your follow-up as it is"
+        in (await chat.press("lou", kept, "Keep it as it is")).plain_text()
+    )
     again = await chat.press("lou", kept, "Replace it")
     assert "Nothing left to replace" in again.plain_text()
     assert len(port.updated) == 1
@@ -179,3 +182,32 @@ async def test_progress_on_a_driver_is_previewed_and_its_edit_is_the_drivers_lat
     assert "Eight weeks ahead now." in replaced.plain_text()
     board = (await chat.say("sam", "drivers")).plain_text()
     assert "latest progress: Eight weeks ahead now." in board
+
+    # Deleted, the board no longer shows it as the latest progress.
+    asked = await chat.press("lou", posted, "Delete")
+    await chat.press("lou", asked, "Delete it")
+    assert len(port.deleted) == 1
+    assert "latest progress" not in (await chat.say("sam", "drivers")).plain_text()
+
+
+async def test_delete_asks_first_then_removes_the_message_once(
+    core: Core, chat: Chat, port: FakePort
+) -> None:
+    posted = await chat.press("lou", await drafted(core, chat), "Post it")
+    assert labels(posted) == ["Edit", "Delete"]
+    asked = await chat.press("lou", posted, "Delete")
+    assert "Delete your follow-up from #circle?" in asked.plain_text()
+    assert labels(asked) == ["Delete it", "Keep it"] and port.deleted == []
+    kept = await chat.press("lou", asked, "Keep it")
+    assert "Kept your follow-up as it is in #circle" in kept.plain_text() and port.deleted == []
+
+    first, second = await asyncio.gather(
+        chat.press("lou", asked, "Delete it"), chat.press("lou", asked, "Delete it")
+    )
+    assert port.deleted == [MessageRef(tenant=chat.tenant, address=chat.channel, message_id="m1")]
+    assert "Deleted your follow-up from #circle" in first.plain_text() + second.plain_text()
+    assert (
+        "is deleted from #circle"
+        in (await chat.press("lou", posted, "Edit", form={"text": "Too late."})).plain_text()
+    )
+    assert port.updated == []

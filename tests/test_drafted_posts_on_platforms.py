@@ -159,3 +159,37 @@ async def test_on_teams_edit_is_a_card_form_and_replace_updates_the_posted_messa
     assert updated.activity_id == posted.activity_id and NEW_WORDS in updated.texts()
     assert len(team.threads()) == 1
     assert await core.services.roles_of(TEAMS_TENANT, LEE) >= {"leader"}
+
+
+async def test_on_slack_delete_asks_first_and_then_removes_the_message(stack: SlackStack) -> None:
+    _, body = await stack.slack.command(f"follow-up {WORDS}", user="ULEE")
+    await stack.slack.click(
+        slack_button(json.loads(body)["blocks"], "Post it"), user="ULEE", ephemeral=True
+    )
+    await stack.slack.click(
+        slack_button(last_response(stack)["blocks"], "Delete"), user="ULEE", ephemeral=True
+    )
+    asked = last_response(stack)
+    assert "Delete your follow-up from C1?" in json.dumps(asked)
+    assert stack.fake.called("chat.delete") == []
+    await stack.slack.click(slack_button(asked["blocks"], "Delete it"), user="ULEE", ephemeral=True)
+    (deleted,) = stack.fake.called("chat.delete")
+    assert deleted["channel"] == "C1" and deleted["ts"] == "1700000000.000001"
+    assert "Deleted your follow-up from C1" in json.dumps(last_response(stack))
+
+
+async def test_on_teams_delete_asks_first_and_then_removes_the_channel_message(
+    teams_endpoint: TeamsEndpoint, bot_connector: FakeBotConnector, core: Core
+) -> None:
+    team = await team_of(teams_endpoint, bot_connector, core)
+    await team.channel(LEE, f"follow-up {WORDS}")
+    await team.dm(LEE, value=draft_action(team.last_to(LEE), "post"))
+    (posted,) = team.threads()
+    await team.dm(LEE, value=draft_action(team.last_to(LEE), "delete"))
+    asked = team.last_to(LEE)
+    assert any("Delete your follow-up" in t for t in asked.texts())
+    assert bot_connector.of_kind("delete") == []
+    await team.dm(LEE, value=draft_action(asked, "remove"))
+    (deleted,) = bot_connector.of_kind("delete")
+    assert deleted.conversation == CHANNEL and deleted.activity_id == posted.activity_id
+    assert any("Deleted your follow-up" in t for t in team.last_to(LEE).texts())

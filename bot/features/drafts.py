@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # How a button's command names a draft: `follow-up draft:5f0c... post`.
 DRAFT_REF = "draft:"
-VERBS = ("post", "edit", "cancel", "keep", "replace")
+VERBS = ("post", "edit", "cancel", "keep", "replace", "delete", "remove")
 
 
 class NotPosted(Exception):
@@ -66,8 +66,10 @@ class PostKind:
     # way (a MessageRef), or do what it does instead (a scheduled follow-up: the reply saying
     # when); raise NotPosted to leave the draft as it was.
     publish: Callable[[PostDraft, Reply], Awaitable[MessageRef | Reply]] | None = None
-    # What else changes once these words are in the channel (a driver's latest progress).
+    # What else changes once these words are in the channel (a driver's latest progress),
+    # and once they are taken out of it again.
     posted: Callable[[PostDraft, str], Awaitable[None]] = _nothing
+    removed: Callable[[PostDraft, str], Awaitable[None]] = _nothing
 
 
 def draft_named(args: tuple[str, ...], position: int) -> tuple[str, str] | None:
@@ -135,7 +137,7 @@ def preview(kind: PostKind, draft: PostDraft) -> Reply:
 
 
 def confirmation(kind: PostKind, draft: PostDraft, words: str) -> Reply:
-    """After posting (or replacing its words): where it is, with Edit to change it again."""
+    """After posting (or replacing its words): where it is, with Edit and Delete."""
     return Reply(
         summary=f"Posted your {kind.noun} in {draft.address}",
         blocks=(
@@ -149,9 +151,33 @@ def confirmation(kind: PostKind, draft: PostDraft, words: str) -> Reply:
                         "edit",
                         form=_edit_form(kind, draft.text, "Edit the posted words"),
                     ),
+                    _button(kind, draft, "Delete", "delete"),
                 )
             ),
-            Context(text="Edit replaces the words in the channel, after showing you them."),
+            Context(
+                text="Edit replaces the words in the channel, after showing you them; Delete "
+                "asks first."
+            ),
+        ),
+    )
+
+
+def _delete_question(kind: PostKind, draft: PostDraft) -> Reply:
+    return Reply(
+        summary=f"Delete your {kind.noun} from {draft.address}?",
+        blocks=(
+            Text(
+                text=f"Delete your {kind.noun} from {draft.address}? Everyone there stops seeing "
+                "it, and it can't be brought back."
+            ),
+            *_as_posted(kind, draft, draft.text),
+            Buttons(
+                buttons=(
+                    _button(kind, draft, "Delete it", "remove"),
+                    _button(kind, draft, "Keep it", "keep"),
+                )
+            ),
+            Context(text="Nothing has been deleted yet."),
         ),
     )
 
@@ -210,7 +236,9 @@ def _where_it_is(kind: PostKind, draft: PostDraft) -> Reply:
         return Reply.saying(f"Your {kind.noun} is already scheduled in {draft.address} {when}.")
     if draft.status == "cancelled":
         return Reply.saying(f"You cancelled that {kind.noun}, so nothing was posted.")
-    return Reply.saying(f"Your {kind.noun} was deleted from {draft.address}.")
+    if draft.status == "draft":
+        return preview(kind, draft)
+    return Reply.saying(f"Your {kind.noun} is deleted from {draft.address}.")
 
 
 def _checked(kind: PostKind, words: str) -> str | None:
@@ -260,8 +288,16 @@ async def act(turn: Turn, kind: PostKind, draft_id: str, verb: str, words: str) 
     if verb == "replace":
         return await _replace(turn, store, kind, draft)
     if verb == "keep":
+        if draft.status != "posted":
+            return _where_it_is(kind, draft)
         await store.move(draft, "posted", now, revision=None)
-        return confirmation(kind, draft, f"Kept the words of your {kind.noun} as they are in")
+        return confirmation(kind, draft, f"Kept your {kind.noun} as it is in")
+    if verb == "delete":
+        if draft.status != "posted":
+            return _where_it_is(kind, draft)
+        return _delete_question(kind, draft)
+    if verb == "remove":
+        return await _remove(turn, store, kind, draft)
     buttons = ", ".join(f"`{verb}`" for verb in VERBS)
     return Reply.saying(f"A draft's word is one of {buttons}.")
 
@@ -335,3 +371,23 @@ async def _replace(turn: Turn, store: PostDraftStore, kind: PostKind, draft: Pos
     log.info("drafted post replaced", extra={"tenant": draft.tenant, "command": kind.name})
     changed = replace(draft, text=words, revision=None)
     return confirmation(kind, changed, f"Replaced the words of your {kind.noun} in")
+
+
+async def _remove(turn: Turn, store: PostDraftStore, kind: PostKind, draft: PostDraft) -> Reply:
+    ref = draft.posted
+    if draft.status != "posted" or ref is None:
+        return _where_it_is(kind, draft)
+    # Of two presses, one deletes; the other finds it deleted (or being deleted) and says so.
+    if not await store.move(draft, "posted", turn.services.clock.now(), status="deleting"):
+        found = await store.get(draft.tenant, draft.id)
+        return _where_it_is(kind, found or draft)
+    try:
+        await turn.port.delete(ref)
+    except Exception:
+        # The message is still there: so are its Edit and Delete.
+        await store.settle(draft, "deleting", status="posted")
+        raise
+    await store.settle(draft, "deleting", status="deleted", revision=None)
+    await kind.removed(draft, draft.text)
+    log.info("drafted post deleted", extra={"tenant": draft.tenant, "command": kind.name})
+    return Reply.saying(f"Deleted your {kind.noun} from {draft.address}.")

@@ -175,6 +175,11 @@ def _progress_kind(services: Services, driver: Driver) -> drafts.PostKind:
     async def posted(draft: PostDraft, text: str) -> None:
         await services.drivers.record_progress(draft.tenant, driver.id, text, services.clock.now())
 
+    async def removed(draft: PostDraft, text: str) -> None:
+        before = draft.details.get("before")
+        before = before if isinstance(before, str) else None
+        await services.drivers.take_back_progress(draft.tenant, driver.id, text, before)
+
     return drafts.PostKind(
         name="driver-progress",
         noun=f"progress on #{driver.number}",
@@ -182,6 +187,7 @@ def _progress_kind(services: Services, driver: Driver) -> drafts.PostKind:
         limit=drivers_view.MAX_PROGRESS,
         render=lambda _, text: drivers_view.progress_post(driver, text),
         posted=posted,
+        removed=removed,
     )
 
 
@@ -204,7 +210,8 @@ async def _progress(services: Services, turn: Turn) -> Reply:
     )
     if isinstance(text, Reply):
         return text
-    return await drafts.start(turn, kind, driver.place, text)
+    # What the board shows as its latest progress again if this one is deleted.
+    return await drafts.start(turn, kind, driver.place, text, before=driver.progress)
 
 
 COMMANDS = (
@@ -234,7 +241,7 @@ COMMANDS = (
             ),
             Usage(
                 "drivers progress N ...",
-                "share progress on a driver: you see it first, then post or edit it",
+                "share progress on a driver: you see it first, then post, edit or delete it",
                 FACILITATORS_AND_LEADERS,
             ),
         ),

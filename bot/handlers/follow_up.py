@@ -144,7 +144,7 @@ COMMANDS = (
         usage=(
             Usage(
                 "follow-up ...",
-                "a follow-up for this channel: you see it first, then post or edit it",
+                "a follow-up for this channel: you see it first, then post, edit or delete it",
                 followups.MAY_POST,
             ),
         ),

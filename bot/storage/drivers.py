@@ -143,6 +143,24 @@ class DriverStore(PersonalData):
         """Keep leadership's latest progress note on a driver."""
         await self._set(tenant, driver_id, progress=text, progress_at=now)
 
+    async def take_back_progress(
+        self, tenant: str, driver_id: int, text: str, before: str | None
+    ) -> None:
+        """Put back the progress note from `before` a deleted one, if `text` is still the
+        latest (a newer one stays)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DriverRow)
+                .where(
+                    DriverRow.tenant_id == tenant,
+                    DriverRow.id == driver_id,
+                    DriverRow.progress == text,
+                )
+                .values(
+                    progress=before, progress_at=None if before is None else DriverRow.progress_at
+                )
+            )
+
     async def _set(self, tenant: str, driver_id: int, **values: object) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
