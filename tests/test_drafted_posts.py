@@ -172,6 +172,7 @@ async def test_progress_on_a_driver_is_previewed_and_its_edit_is_the_drivers_lat
     assert "latest progress" not in (await chat.say("sam", "drivers")).plain_text()
     refused = await chat.press("fran", preview, "Post it")
     assert "Only the person who wrote this progress on #1" in refused.plain_text()
+    assert "type `drivers progress 1 ...` with your words" in refused.plain_text()
 
     posted = await chat.press("lou", preview, "Post it")
     assert "Posted your progress on #1 in #circle" in posted.plain_text()

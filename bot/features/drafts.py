@@ -212,7 +212,7 @@ def _gone(kind: PostKind) -> Reply:
     return Reply.saying(
         f"I no longer have that draft (drafts keep for {DRAFT_HOURS} hours), so nothing was "
         "posted or changed.",
-        f"Type `{kind.command.split()[0]}` and your words to write it again.",
+        f"Type `{kind.command} ...` with your words to write it again.",
     )
 
 
@@ -265,7 +265,7 @@ async def start(turn: Turn, kind: PostKind, address: str, text: str, **details: 
 
 
 async def act(turn: Turn, kind: PostKind, draft_id: str, verb: str, words: str) -> Reply:
-    """A draft's or a post's button (or the same typed): post, edit, cancel, replace, keep."""
+    """A draft's or a post's button, or the same typed: one of `VERBS`."""
     store, now = turn.services.post_drafts, turn.services.clock.now()
     draft = await store.get(turn.tenant, draft_id)
     if draft is None or draft.kind != kind.name:
@@ -273,7 +273,7 @@ async def act(turn: Turn, kind: PostKind, draft_id: str, verb: str, words: str) 
     if draft.author != turn.incoming.person.user_id:
         return Reply.saying(
             f"Only the person who wrote this {kind.noun} can post, change or delete it.",
-            f"To write your own, type `{kind.command.split()[0]}` and your words.",
+            f"To write your own, type `{kind.command} ...` with your words.",
         )
     if draft.expired(now):
         return _expired(kind, draft)
