@@ -31,6 +31,11 @@ class ChatPort(Protocol):
         """The people in the channel at `target` (not bots); NotImplementedError if unknown."""
         ...
 
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """The person as the platform names them (their display name); NotImplementedError
+        where the platform cannot say."""
+        ...
+
 
 class Clock(Protocol):
     """The current time, so tests can freeze it."""

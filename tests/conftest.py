@@ -150,6 +150,8 @@ class FakePort:
     private: list[tuple[Person, Reply]] = field(default_factory=list)
     # Who is in each channel, by address, for `members`.
     people: dict[str, list[str]] = field(default_factory=dict)
+    # Display names by user id, for `person` (anyone else's lookup fails).
+    names: dict[str, str] = field(default_factory=dict)
 
     async def send(self, target: Target, reply: Reply) -> MessageRef:
         """Record a post."""
@@ -175,6 +177,12 @@ class FakePort:
         """The people set for the channel."""
         found = self.people.get(target.address, [])
         return [Person(tenant=target.tenant, user_id=user) for user in found]
+
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """The person by the name set for them; LookupError for anyone without one."""
+        if user_id not in self.names:
+            raise LookupError("no such user")
+        return Person(tenant=tenant, user_id=user_id, display_name=self.names[user_id])
 
 
 @pytest.fixture

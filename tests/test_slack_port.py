@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core import Core
 from bot.errors import DeliveryError
 from bot.messages import File, Image, MessageRef, Person, Reply, Target, Text
+from bot.people import PeopleNames
 from bot.settings import Settings
 from crbot import runtime, web
 from crbot.platforms import configured_platforms
@@ -203,6 +204,25 @@ async def test_a_channels_members_are_read_page_by_page_without_the_bot(
     assert [p.user_id for p in people] == [f"U{n}" for n in range(450)]
     assert {p.tenant for p in people} == {"slack:T1"}
     assert len(stack.fake.called("conversations.members")) == 3
+
+
+async def test_a_person_is_named_as_their_workspace_shows_them(stack: SlackStack) -> None:
+    stack.fake.names["U5"] = "Ana Lopez"
+
+    person = await stack.platform.port.person("slack:T1", "U5")
+
+    assert (person.user_id, person.display_name) == ("U5", "Ana Lopez")
+    assert stack.fake.called("users.info")[-1]["user"] == "U5"
+
+
+async def test_a_person_slack_does_not_know_is_an_error_the_console_shows_as_an_id(
+    stack: SlackStack,
+) -> None:
+    names = PeopleNames()
+
+    (found,) = await names.named(stack.platform.port, "slack:T1", ["U404"])
+
+    assert found.shown == "U404" and found.name is None
 
 
 async def test_slack_is_registered_beside_the_health_checks_when_configured(

@@ -28,6 +28,10 @@ class ShellPort:
         """The people at this terminal: the shell's whole team."""
         return [person for person in self._people if person.tenant == target.tenant]
 
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """Someone in the shell: known by the name typed after --user."""
+        return Person(tenant=tenant, user_id=user_id, display_name=user_id)
+
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Print the new count line of an updated poll (the rest is unchanged)."""
         polls = [block for block in reply.blocks if isinstance(block, Poll)]

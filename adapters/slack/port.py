@@ -308,6 +308,16 @@ class SlackPort:
             if not cursor:
                 return people
 
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """The person by the name their workspace shows (`users.info`, scope `users:read`)."""
+        client = await self.clients.for_tenant(tenant)
+        async with calling("users.info", tenant):
+            found = await client.users_info(user=user_id)
+        user = found.get("user") or {}
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name")
+        return Person(tenant=tenant, user_id=user_id, display_name=str(name) if name else None)
+
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         """Replace a message the bot posted (a poll's count line); extra parts are dropped."""
         rendered = await self.rendered(ref.tenant, reply)

@@ -44,6 +44,10 @@ class UpdatesSeen:
         """A conversation's members, as the port finds them."""
         return await self._port.members(target)
 
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """A person by name, as the port finds them."""
+        return await self._port.person(tenant, user_id)
+
 
 def in_place(shown: Reply, reply: Reply, command: str) -> Reply:
     """The card pressed as everyone now sees it, with what only the presser sees under it."""

@@ -238,6 +238,11 @@ class TeamsPort:
             lambda: self._continue(reference, read), target.tenant, target.address
         )
 
+    async def person(self, tenant: str, user_id: str) -> Person:
+        """Teams names people only within a conversation the bot is in: `members` of the
+        team's channel carries their names, so one person alone is not looked up."""
+        raise NotImplementedError
+
     async def places(self, tenant: str, reply: Reply) -> Places:
         """The channels and chats a form in the reply may offer (looked up only when asked)."""
         return await self._references.places(tenant) if asks_for_a_channel(reply) else ()

@@ -59,7 +59,7 @@ def console_mount(
     actions = Actions(services, SESSION_COOKIE)
     posting = PostNow(services, ports or {}, SESSION_COOKIE)
     feeds = Feeds(services, public_url, SESSION_COOKIE)
-    settings = Settings(services)
+    settings = Settings(services, ports or {})
     calendar = TeamCalendarPage(services)
     handlers = _Handlers(services, secure, feeds.feeds)
 

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.people import PeopleNames
+from bot.ports import ChatPort
 from crbot.console.context import ConsoleServices
 
 log = logging.getLogger(__name__)
@@ -24,22 +26,38 @@ MAX_USER_CHARS = 200
 
 @dataclass(frozen=True)
 class Holder:
-    """Someone holding a role, and whether the console may take it away."""
+    """Someone holding a role, by name where chat gives one, and whether the console may take
+    it away."""
 
     user_id: str
     configured: bool
+    name: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """How the person is shown: their name, else their id."""
+        return self.name or self.user_id
 
 
-async def holders(services: ConsoleServices, tenant: str, role: str) -> list[Holder]:
-    """Everyone holding the role: stored ones first may be removed, configured ones not."""
+async def holders(
+    services: ConsoleServices,
+    tenant: str,
+    role: str,
+    names: PeopleNames,
+    port: ChatPort | None,
+) -> list[Holder]:
+    """Everyone holding the role, named through `port` where it can: stored ones may be
+    removed, configured ones not."""
     given = set(await services.role_bootstrap.holders(tenant, role))
-    everyone = await services.holders(tenant, role)
-    return [Holder(user, user in given) for user in everyone]
+    everyone = await names.named(port, tenant, await services.holders(tenant, role))
+    return [Holder(each.user_id, each.user_id in given, each.name) for each in everyone]
 
 
 def user_of(fields: Mapping[str, object]) -> str | None:
-    """The user id a form names, or None when it is empty or could not be one."""
-    user = str(fields.get("user", "")).strip()
+    """The user id a form names (one typed wins over one chosen from the list), or None when
+    it is empty or could not be one."""
+    typed = str(fields.get("user_id", "")).strip()
+    user = typed or str(fields.get("user", "")).strip()
     printable = all(unicodedata.category(c)[0] not in "CZ" for c in user)
     return user if user and len(user) <= MAX_USER_CHARS and printable else None
 

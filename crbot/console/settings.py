@@ -6,10 +6,13 @@ facilitators and shown to everyone signed in."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from aiohttp import web
 
 from bot.commands import number
+from bot.people import PeopleNames
+from bot.ports import ChatPort
 from bot.rollouts.term_calendar import MAX_BYTES
 from bot.settings import MIN_GROUP_FLOOR
 from bot.storage.team_settings import MAX_SUPPORT_CHARS, MAX_SUPPORT_LINES
@@ -59,8 +62,13 @@ ROLE_CHANGES = "/roles/{role:facilitator|leader}/{verb:add|remove}"
 class Settings:
     """The settings page and its changes."""
 
-    def __init__(self, services: ConsoleServices) -> None:
+    def __init__(
+        self, services: ConsoleServices, ports: Mapping[str, ChatPort] | None = None
+    ) -> None:
         self.services = services
+        # Where the team's people are named: its platform's port, by the tenant's prefix.
+        self.ports = ports or {}
+        self.names = PeopleNames()
 
     async def show(self, request: web.Request, visitor: Visitor) -> web.StreamResponse:
         """The team's settings as they stand."""
@@ -68,6 +76,9 @@ class Settings:
         team = await services.team(tenant)
         loaded = services.pack_of(team)
         today = services.clock.now().date()
+        port = self.ports.get(tenant.split(":", 1)[0])
+        programmes = await running(services, tenant)
+        addresses = [programme.address for programme in programmes]
         return page(
             "settings.html",
             visitor=visitor,
@@ -82,9 +93,11 @@ class Settings:
             largest=MAX_GROUP,
             calendar=calendar_view(await services.calendar.days(tenant), today),
             calendar_kb=MAX_BYTES // 1024,
-            facilitators=await holders(services, tenant, "facilitator"),
-            leaders=await holders(services, tenant, "leader"),
-            timezone=team_zone(team, await running(services, tenant)),
+            facilitators=await holders(services, tenant, "facilitator", self.names, port),
+            leaders=await holders(services, tenant, "leader", self.names, port),
+            members=await self.names.members(port, tenant, addresses),
+            names_looked_up=port is not None,
+            timezone=team_zone(team, programmes),
             packs=sorted((key, each.pack.info.title) for key, each in services.packs.items()),
             saved=SAVED.get(request.query.get("saved", ""), ""),
         )
@@ -170,7 +183,7 @@ class Settings:
         assert role in ROLES  # the route allows no other
         user = user_of(await read_form(request) or {})
         if user is None:
-            words = "Give the person's user id, as `crbot roles` takes it."
+            words = "Choose the person from the list, or give their user id."
             return message("Nothing has changed", words, status=400)
         if verb == "add":
             await grant(self.services, tenant, role, user)

@@ -24,6 +24,8 @@ from crbot.web import AccessLog, access_log, build_app
 from tests.conftest import Chat, FakePort, FrozenClock, build_core
 
 ROLES = {"fran": "facilitator", "lee": "leader"}
+# The names chat gives them; anyone else's lookup fails, and the console shows their id.
+NAMES = {"fran": "Fran Okafor", "lee": "Lee Chen", "kim": "Kim Park"}
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
@@ -130,7 +132,7 @@ async def console_site(
     public = url.replace("http", scheme, 1)
     core = build_core(engine, clock, packs, public_url=public, role_bootstrap=ROLES, **options)
     # The team's chat, where links are sent and posts made now appear.
-    chat = FakePort()
+    chat = FakePort(names=NAMES)
     # The bot's own access log, as `crbot.web.serve` sets it up: paths, never query strings.
     runner = web.AppRunner(
         build_app(engine, [console_mount(core.services, public, {"test": chat})]),

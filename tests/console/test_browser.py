@@ -253,6 +253,31 @@ async def test_the_settings_page_reads_well_to_everyone(
     assert watched.problems == []
 
 
+async def test_a_facilitator_picks_a_new_leader_by_name_with_the_keyboard(
+    running: tuple[Browser, ConsoleSite],
+) -> None:
+    _, site = running
+    # The team's channel, where its programme runs: the list offers its people by name.
+    site.chat.port.people["#circle"] = ["fran", "kim", "zed"]
+    watched = await open_console(*running)
+    page = watched.page
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("heading", name="Settings", level=1).wait_for()
+    chooser = page.locator("#add-leader")
+    await chooser.focus()
+    await page.keyboard.press("ArrowDown")  # past "Choose someone", in name order
+    await page.keyboard.press("ArrowDown")
+    assert await chooser.input_value() == "kim"
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("status").get_by_text("The team has a new leader").wait_for()
+    await page.get_by_role("button", name="Remove Kim Park as leader").wait_for()
+    assert await accessibility_violations(page) == []
+    assert watched.problems == []
+    assert "leader" in await site.core.services.roles_of(site.chat.tenant, "kim")
+
+
 # The school's year the twelve sections are planned around.
 TERM_DATES = term_calendar(
     ("Easter holidays", date(2027, 3, 29), date(2027, 4, 9)),

@@ -22,8 +22,9 @@ async def test_a_facilitator_changes_the_group_size_but_never_below_the_floor(
         await sign_in(client, site, await site.link())
         page = await settings_page(client, site)
         words = page_words(page)
-        assert "Facilitators fran (set by the installation)" in words
-        assert "Leaders lee (set by the installation)" in words
+        # By the names chat gives them, their ids beside.
+        assert "Facilitators Fran Okafor fran (set by the installation)" in words
+        assert "Leaders Lee Chen lee (set by the installation)" in words
         size = form(page, "Change the group size")
         for refused in (str(MIN_GROUP_FLOOR - 1), "0", "1001", "five", ""):
             size.fields["value"] = refused

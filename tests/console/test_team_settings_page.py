@@ -103,8 +103,8 @@ async def test_facilitators_add_and_remove_people_but_configured_roles_stay(
         assert status == 200 and "The team has a new leader." in words
         assert "leader" in await services.roles_of(tenant, "kim")
         page = await settings_page(client, site)
-        assert not [f for f in forms(page) if f.button == "Remove lee as leader"]
-        status, words = await send(client, site, form(page, "Remove kim as leader"))
+        assert not [f for f in forms(page) if f.button == "Remove Lee Chen as leader"]
+        status, words = await send(client, site, form(page, "Remove Kim Park as leader"))
         assert status == 200 and "That person no longer leads." in words
         assert "leader" not in await services.roles_of(tenant, "kim")
 

@@ -66,6 +66,7 @@ class FakeSlack:
         self.responses: list[tuple[str, Json]] = []  # posts to response URLs
         self.uploads: list[tuple[str, int]] = []  # (file id, bytes)
         self.members: dict[str, list[str]] = {}  # channel -> user ids, for conversations.members
+        self.names: dict[str, str] = {}  # user id -> display name, for users.info
         self._queued: dict[str, list[_Answer]] = defaultdict(list)
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
@@ -209,6 +210,12 @@ class FakeSlack:
                 "members": everyone[start : start + size],
                 "response_metadata": {"next_cursor": following},
             }
+        if method == "users.info":
+            user = str(args.get("user"))
+            if user not in self.names:
+                return {"ok": False, "error": "user_not_found"}
+            profile = {"display_name": self.names[user], "real_name": "Not shown"}
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{args.get('users', 'X')}"}}
         if method in ("views.open", "views.publish"):
