@@ -9,6 +9,8 @@ import pytest
 
 from tests.commandline import crbot, local_environment
 
+pytestmark = pytest.mark.long
+
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:

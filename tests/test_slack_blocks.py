@@ -39,6 +39,8 @@ from tests.conftest import FrozenClock
 from tests.replies import every_reply
 from tests.test_slack_render import assert_within_limits
 
+pytestmark = pytest.mark.long
+
 Json = dict[str, Any]
 # "The cumulative limit for all markdown blocks in a single payload is 12,000 characters."
 # (docs.slack.dev, reference/block-kit/blocks/markdown-block)
@@ -111,6 +113,8 @@ async def replies(
     return await every_reply(engine, clock, packs, request.param)
 
 
+# What the bot says does not depend on where it keeps things: the crawl runs on SQLite only.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_slack_sdk_accepts_every_block_message_modal_and_home_tab_the_bot_makes(
     replies: list[Reply],
 ) -> None:

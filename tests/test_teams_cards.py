@@ -25,6 +25,8 @@ from content.loader import LoadedPack
 from tests.conftest import FrozenClock
 from tests.replies import every_reply
 
+pytestmark = pytest.mark.long
+
 Json = dict[str, Any]
 
 CHECKER = Path(__file__).parent / "cards"
@@ -72,6 +74,8 @@ def failing(report: dict[str, list[str]]) -> str:
     )
 
 
+# What the bot says does not depend on where it keeps things: the crawl runs on SQLite only.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("pack", ["healthcare", "schools"])
 async def test_every_card_the_teams_renderer_makes_passes_the_adaptive_cards_sdk(
     engine: AsyncEngine,
