@@ -108,7 +108,7 @@ async def serving(bot: runtime.Runtime) -> AsyncIterator[None]:
         logging.getLogger(name).setLevel(logging.INFO)
     web_log.addHandler(listening)
     stop = asyncio.Event()
-    task = asyncio.create_task(_serve_platforms(bot, [], stop))
+    task = asyncio.create_task(_serve_platforms(bot, [], {}, stop))
     waiting = asyncio.create_task(listening.event.wait())
     try:
         await asyncio.wait([waiting, task], return_when=asyncio.FIRST_COMPLETED)
