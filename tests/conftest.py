@@ -31,11 +31,6 @@ POSTGRES_URL = os.environ.get("CRBOT_TEST_DATABASE_URL")
 TEST_SECRET = b"test-pseudonym-secret-0123456789"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long files first, each file's tests kept together and in order."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
-
-
 def database_params() -> list[object]:
     """SQLite always; PostgreSQL too when CRBOT_TEST_DATABASE_URL is set."""
     params: list[object] = [pytest.param("sqlite", id="sqlite")]

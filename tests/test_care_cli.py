@@ -11,8 +11,6 @@ import pytest
 
 from tests.commandline import crbot, local_environment
 
-pytestmark = pytest.mark.long
-
 # A released poll's figures as the report prints them; the command line adds real noise, so
 # only their shape is known: whole shares and an average from the band midpoints.
 FIGURES = re.compile(

@@ -43,8 +43,6 @@ from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SignedSl
 from tests.private_postgres import PrivatePostgres, Unavailable, private_cluster
 from tests.test_teams_port import reference
 
-pytestmark = pytest.mark.long
-
 SORRY = sorry_reply().summary
 DEADLINE = 30.0
 SLACK_CHANNELS = ("C1", "C2", "C3")

@@ -7,11 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-
 from tests.commandline import crbot, local_environment
-
-pytestmark = pytest.mark.long
 
 
 def shell(env: dict[str, str], user: str, *lines: str) -> str:

@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -41,8 +40,6 @@ from bot.storage.engine import create_engine
 from content.loader import LoadedPack
 from crbot import logs
 from tests.conftest import FakePort, FrozenClock, build_core
-
-pytestmark = pytest.mark.long
 
 TENANT = "test:team"
 GROUP = 3

@@ -42,8 +42,6 @@ from tests.commandline import PLATFORM_PREFIXES, ROOT, free_port
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, SignedSlack
 from tests.test_deploy import HAPROXY_CONFIG, haproxy_sections
 
-pytestmark = pytest.mark.long
-
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 REQUIRED = os.environ.get("CRBOT_REPLICAS_REQUIRED") == "1"
 METRICS_TOKEN = "replicas-metrics-token"

@@ -12,8 +12,6 @@ from icalendar import Calendar
 
 from tests.commandline import crbot
 
-pytestmark = pytest.mark.long
-
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d "
     r"(intro|visual|practice|prompt|checkin|reminder|leader-note|survey|nudge|agreements) "

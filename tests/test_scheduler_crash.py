@@ -22,8 +22,6 @@ from scheduler.ledger import LedgerStore
 from tests.fakes.chat_platform import FakePlatform
 from tests.test_scheduler_service import eventually
 
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parent.parent
 CHANNELS = 8
 # Sent privately to facilitators and leaders, of whom these rollouts have none, and to members

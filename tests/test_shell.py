@@ -9,8 +9,6 @@ import pytest
 
 from tests.commandline import crbot, local_environment
 
-pytestmark = pytest.mark.long
-
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:

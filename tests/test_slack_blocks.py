@@ -39,8 +39,6 @@ from tests.conftest import FrozenClock
 from tests.replies import every_reply
 from tests.test_slack_render import assert_within_limits
 
-pytestmark = pytest.mark.long
-
 Json = dict[str, Any]
 # "The cumulative limit for all markdown blocks in a single payload is 12,000 characters."
 # (docs.slack.dev, reference/block-kit/blocks/markdown-block)

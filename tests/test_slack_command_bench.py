@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.commandline import bench
-
-pytestmark = pytest.mark.long
 
 MS = r"\d+\.\d\d"
 RATIO = r"-?\d+\.\d\dx"

@@ -25,8 +25,6 @@ from content.loader import LoadedPack
 from tests.conftest import FrozenClock
 from tests.replies import every_reply
 
-pytestmark = pytest.mark.long
-
 Json = dict[str, Any]
 
 CHECKER = Path(__file__).parent / "cards"

@@ -20,8 +20,6 @@ from tests.commandline import crbot as run_crbot
 from tests.commandline import local_environment
 from tests.conftest import Chat
 
-pytestmark = pytest.mark.long
-
 
 async def test_an_export_carries_releases_and_roles_but_no_answers_counts_or_words(
     chat: Chat, engine: AsyncEngine, tmp_path: Path

@@ -6,10 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

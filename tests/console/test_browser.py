@@ -22,8 +22,6 @@ from tests.console.site import ConsoleSite, plan_two_sections
 from tests.term_calendars import term_calendar
 from tests.test_two_way_loop import answer_week
 
-pytestmark = pytest.mark.long
-
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from content.models import Pack
 from tests.e2e.teams_client import CARD, TeamsClient, require
-
-pytestmark = pytest.mark.long
 
 expect = require("playwright.sync_api").expect
 
